@@ -1,0 +1,16 @@
+import type { EksPort } from '../src/ports/eks.js';
+import type { IamPort } from '../src/ports/iam.js';
+import type { KubernetesPort } from '../src/ports/kubernetes.js';
+import type { NotifierPort } from '../src/ports/notifier.js';
+
+/** What the activities need; the worker builds it from the fleet (sandbox or AWS). */
+export interface ActivityDeps {
+  eks: EksPort;
+  iam: IamPort;
+  kubernetes: KubernetesPort;
+  notifier: NotifierPort;
+  /** The EKS cluster name behind a fleet cluster name (Pod Identity session names use it). */
+  eksClusterName?: (cluster: string) => string;
+  /** How often rollout waits poll; default 2 s. */
+  rolloutPollMs?: number;
+}

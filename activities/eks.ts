@@ -1,0 +1,73 @@
+import { createHash } from 'node:crypto';
+import type { ServiceAccountRef } from '../src/domain/types.js';
+import { PortError } from '../src/ports/errors.js';
+import type { ActivityDeps } from './deps.js';
+import { failure } from './failures.js';
+import { FailureType } from '../src/domain/failure-types.js';
+
+/** EKS takes a client request token of at most 64 characters; derive it from the workflow's key. */
+export function clientRequestToken(idempotencyKey: string): string {
+  return createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 40);
+}
+
+export function eksActivities(deps: ActivityDeps) {
+  const { eks } = deps;
+  return {
+    /** Idempotent: the token makes a retried create return the same association; a 409 for the same role is success. */
+    async createAssociation(input: {
+      cluster: string;
+      serviceAccount: ServiceAccountRef;
+      roleArn: string;
+      idempotencyKey: string;
+    }): Promise<{ associationId: string; created: boolean }> {
+      const { cluster, serviceAccount: sa, roleArn } = input;
+      try {
+        const association = await eks.createPodIdentityAssociation({
+          cluster,
+          namespace: sa.namespace,
+          serviceAccount: sa.name,
+          roleArn,
+          clientRequestToken: clientRequestToken(input.idempotencyKey),
+          tags: { 'managed-by': 'migrate-identity' },
+        });
+        return { associationId: association.associationId, created: true };
+      } catch (err) {
+        if (!(err instanceof PortError && err.kind === 'conflict')) throw err;
+        const existing = await eks.findPodIdentityAssociations(cluster, sa.namespace, sa.name);
+        const same = existing.find((a) => !a.ownerArn && a.roleArn === roleArn);
+        if (same) return { associationId: same.associationId, created: false };
+        const other = existing.find((a) => a.roleArn !== roleArn);
+        throw failure(
+          FailureType.Conflict,
+          `${cluster}: ${sa.namespace}/${sa.name} already has association ${other?.associationId ?? err.details.existingId ?? '?'} for another role (${other?.roleArn ?? 'unknown'})`,
+          err,
+        );
+      }
+    },
+
+    async deleteAssociation(input: {
+      cluster: string;
+      serviceAccount: ServiceAccountRef;
+      roleArn: string;
+      associationId?: string;
+    }): Promise<{ deleted: boolean; associationId?: string }> {
+      const { cluster, serviceAccount: sa } = input;
+      const ids = input.associationId
+        ? [input.associationId]
+        : (await eks.findPodIdentityAssociations(cluster, sa.namespace, sa.name))
+            .filter((a) => !a.ownerArn && a.roleArn === input.roleArn)
+            .map((a) => a.associationId);
+      let deleted = false;
+      for (const id of ids) {
+        try {
+          await eks.deletePodIdentityAssociation(cluster, id);
+          deleted = true;
+        } catch (err) {
+          // Already gone (a retried delete): the goal is reached.
+          if (!(err instanceof PortError && err.kind === 'not-found')) throw err;
+        }
+      }
+      return { deleted, associationId: ids[0] };
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import { Context } from '@temporalio/activity';
+import { IRSA_ANNOTATION } from '../src/domain/constants.js';
+import { FailureType } from '../src/domain/failure-types.js';
+import { rolloutStatus } from '../src/domain/rollout.js';
+import type { ServiceAccountRef, WorkloadRef } from '../src/domain/types.js';
+import type { ActivityDeps } from './deps.js';
+import { failure } from './failures.js';
+
+const label = (ref: WorkloadRef) => `${ref.kind.toLowerCase()}/${ref.name}`;
+
+export function kubernetesActivities(deps: ActivityDeps) {
+  const k8s = deps.kubernetes;
+  const pollMs = deps.rolloutPollMs ?? 2000;
+  return {
+    /** Same restartedAt on a retry: the patch is then a no-op and no second rollout starts. */
+    async restartWorkloads(input: {
+      cluster: string;
+      serviceAccount: ServiceAccountRef;
+      restartedAt: string;
+    }): Promise<{ restarted: WorkloadRef[] }> {
+      const { cluster, serviceAccount: sa } = input;
+      const workloads = await k8s.listWorkloads(cluster, sa.namespace, sa.name);
+      for (const w of workloads) await k8s.restartWorkload(cluster, w.ref, input.restartedAt);
+      return { restarted: workloads.map((w) => w.ref) };
+    },
+
+    /** Polls by `kubectl rollout status` rules, heartbeating; a failed or overdue rollout is not retried. */
+    async waitForRollouts(input: {
+      cluster: string;
+      workloads: WorkloadRef[];
+      timeoutSeconds: number;
+    }): Promise<{ detail: string }> {
+      const { cluster } = input;
+      const deadline = Date.now() + input.timeoutSeconds * 1000;
+      const ctx = Context.current();
+      for (;;) {
+        const results = await Promise.all(
+          input.workloads.map(async (ref) => ({ ref, result: rolloutStatus(await k8s.getWorkloadStatus(cluster, ref)) })),
+        );
+        const failed = results.find((r) => r.result.state === 'failed');
+        if (failed) {
+          throw failure(FailureType.RolloutFailed, `${cluster}: ${label(failed.ref)} rollout failed: ${failed.result.message}`);
+        }
+        const pending = results.filter((r) => r.result.state !== 'done');
+        if (pending.length === 0) {
+          return {
+            detail: input.workloads.length
+              ? `rollout complete: ${input.workloads.map(label).join(', ')}`
+              : 'no workloads use the service account: nothing to roll out',
+          };
+        }
+        if (Date.now() > deadline) {
+          throw failure(
+            FailureType.RolloutFailed,
+            `${cluster}: rollout did not complete within ${input.timeoutSeconds}s: ${pending.map((p) => `${label(p.ref)}: ${p.result.message}`).join('; ')}`,
+          );
+        }
+        ctx.heartbeat({ pending: pending.map((p) => label(p.ref)) });
+        await ctx.sleep(pollMs);
+      }
+    },
+
+    async setIrsaAnnotation(input: {
+      cluster: string;
+      serviceAccount: ServiceAccountRef;
+      value: string | null;
+    }): Promise<{ previous: string | null }> {
+      const { cluster, serviceAccount: sa } = input;
+      const current = await k8s.getServiceAccount(cluster, sa.namespace, sa.name);
+      if (!current) throw failure(FailureType.NotFound, `${cluster}: service account ${sa.namespace}/${sa.name} not found`);
+      await k8s.setServiceAccountAnnotation(cluster, sa.namespace, sa.name, IRSA_ANNOTATION, input.value);
+      return { previous: current.annotations[IRSA_ANNOTATION] ?? null };
+    },
+  };
+}

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Builds the binaries of a local Kubernetes control plane for the tests, from the Go
+# module proxy only (no release downloads, no Docker):
+#   kube-apiserver, kube-controller-manager, kube-scheduler, kubectl  (tools/k8s/kube)
+#   etcd                                                               (tools/k8s/etcd)
+#   kwok (fake nodes and pods, no kubelet)                             (tools/k8s/kwok)
+# Everything (module cache, build cache, binaries) lives under
+#   ${MIGRATE_IDENTITY_CACHE:-$HOME/.cache/migrate-identity}/k8s
+# Idempotent: a group whose go.mod/go.sum is unchanged and whose binaries exist is
+# skipped, so a warm run takes about a second. Prints only progress and timing (stderr
+# of the Go tool goes to $CACHE/logs/*.log and is shown only on failure).
+#
+# Env: K8S_BUILD_PARALLELISM (go build -p, default: nproc), K8S_PROVISION_FORCE=1 to rebuild.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CACHE="${MIGRATE_IDENTITY_CACHE:-$HOME/.cache/migrate-identity}/k8s"
+BIN="$CACHE/bin"
+LOGS="$CACHE/logs"
+SHARE="$CACHE/share"
+mkdir -p "$BIN" "$LOGS" "$SHARE"
+
+if ! command -v go >/dev/null 2>&1; then
+  if [[ -x /usr/local/go/bin/go ]]; then
+    export PATH="/usr/local/go/bin:$PATH"
+  else
+    echo "provision-k8s: the Go toolchain (go >= 1.26) is required" >&2
+    exit 1
+  fi
+fi
+
+export GOMODCACHE="$CACHE/gomod"
+export GOCACHE="$CACHE/gocache"
+export GOFLAGS="-mod=mod -buildvcs=false"
+export CGO_ENABLED=0
+export GOTOOLCHAIN=local
+PARALLELISM="${K8S_BUILD_PARALLELISM:-$(nproc 2>/dev/null || echo 2)}"
+
+T0=$(date +%s)
+log() { echo "provision-k8s: $*"; }
+
+stamp_of() { # the inputs that decide a group's binaries
+  (
+    cd "$ROOT/tools/k8s/$1"
+    cat go.mod go.sum 2>/dev/null
+    go env GOVERSION
+  ) | sha256sum | cut -d' ' -f1
+}
+
+# build_group <dir under tools/k8s> <out-name>=<package> ...
+build_group() {
+  local group="$1"
+  shift
+  local stamp_file="$BIN/.stamp-$group" want have missing=0 spec
+  want="$(stamp_of "$group")"
+  have="$(cat "$stamp_file" 2>/dev/null || true)"
+  for spec in "$@"; do
+    [[ -x "$BIN/${spec%%=*}" ]] || missing=1
+  done
+  if [[ "$want" == "$have" && $missing == 0 && "${K8S_PROVISION_FORCE:-0}" != 1 ]]; then
+    log "$group: up to date ($(printf '%s ' "${@%%=*}"))"
+    return 0
+  fi
+  local t=$(date +%s) logf="$LOGS/build-$group.log"
+  : >"$logf"
+  log "$group: downloading modules..."
+  if ! (cd "$ROOT/tools/k8s/$group" && go mod download) >>"$logf" 2>&1; then
+    log "$group: module download FAILED, see $logf"
+    tail -n 40 "$logf" >&2
+    return 1
+  fi
+  log "$group: modules ready in $(($(date +%s) - t))s; compiling with -p $PARALLELISM..."
+  for spec in "$@"; do
+    local name="${spec%%=*}" pkg="${spec#*=}" tb
+    tb=$(date +%s)
+    if ! (cd "$ROOT/tools/k8s/$group" &&
+      go build -p "$PARALLELISM" -trimpath -ldflags="-s -w" -o "$BIN/$name.tmp" "$pkg") >>"$logf" 2>&1; then
+      log "$group: building $name FAILED, see $logf"
+      tail -n 40 "$logf" >&2
+      return 1
+    fi
+    mv -f "$BIN/$name.tmp" "$BIN/$name"
+    log "$group: built $name in $(($(date +%s) - tb))s"
+  done
+  echo "$want" >"$stamp_file"
+  log "$group: done in $(($(date +%s) - t))s"
+}
+
+build_group etcd etcd=go.etcd.io/etcd/server/v3
+build_group kwok kwok=sigs.k8s.io/kwok/cmd/kwok
+build_group kube \
+  kube-apiserver=k8s.io/kubernetes/cmd/kube-apiserver \
+  kube-controller-manager=k8s.io/kubernetes/cmd/kube-controller-manager \
+  kube-scheduler=k8s.io/kubernetes/cmd/kube-scheduler \
+  kubectl=k8s.io/kubernetes/cmd/kubectl
+
+# kwok ships its default node/pod lifecycle "stages" as YAML in its module; the standalone
+# kwok binary only loads stages from a config file, so gather the defaults kwokctl uses.
+KWOK_DIR="$(cd "$ROOT/tools/k8s/kwok" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)"
+STAGES="$SHARE/kwok-stages.yaml.tmp"
+: >"$STAGES"
+for f in \
+  kustomize/stage/node/fast/node-initialize.yaml \
+  kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+  kustomize/stage/pod/fast/pod-ready.yaml \
+  kustomize/stage/pod/fast/pod-complete.yaml \
+  kustomize/stage/pod/fast/pod-delete.yaml; do
+  {
+    echo "---"
+    cat "$KWOK_DIR/$f"
+  } >>"$STAGES"
+done
+mv -f "$STAGES" "$SHARE/kwok-stages.yaml"
+
+log "binaries in $BIN: $(cd "$BIN" && ls | tr '\n' ' ')"
+log "total $(($(date +%s) - T0))s"

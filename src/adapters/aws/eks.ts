@@ -1,0 +1,169 @@
+import {
+  CreatePodIdentityAssociationCommand,
+  DeletePodIdentityAssociationCommand,
+  DescribeAddonCommand,
+  DescribeClusterCommand,
+  DescribeFargateProfileCommand,
+  DescribePodIdentityAssociationCommand,
+  ListFargateProfilesCommand,
+  ListPodIdentityAssociationsCommand,
+  type EKSClient,
+  type PodIdentityAssociation as EksAssociation,
+} from '@aws-sdk/client-eks';
+import type { ClusterInfo, EksPort, FargateProfileInfo } from '../../ports/eks.js';
+import { isPortError } from '../../ports/errors.js';
+import type { PodIdentityAssociation } from '../../ports/types.js';
+import { mapAwsError } from './errors.js';
+import { collectPages } from './pages.js';
+
+export interface EksClusterTarget {
+  client: EKSClient;
+  /** The cluster's name in EKS, which the fleet file may spell differently. */
+  eksClusterName: string;
+}
+
+/** `resolve` maps the fleet's cluster name to the client (region, account) and EKS name to use. */
+export function createEksAdapter(resolve: (cluster: string) => EksClusterTarget): EksPort {
+  async function call<T>(cluster: string, operation: string, run: (target: EksClusterTarget) => Promise<T>) {
+    try {
+      return await run(resolve(cluster));
+    } catch (err) {
+      throw mapAwsError(err, `EKS ${operation} on cluster ${cluster}`);
+    }
+  }
+
+  return {
+    describeCluster: (cluster) =>
+      call(cluster, 'DescribeCluster', async ({ client, eksClusterName }) => {
+        const { cluster: found } = await client.send(new DescribeClusterCommand({ name: eksClusterName }));
+        if (found === undefined) throw new Error('the response has no cluster');
+        return {
+          name: found.name ?? eksClusterName,
+          arn: found.arn ?? '',
+          status: found.status ?? 'PENDING',
+          version: found.version ?? '',
+          platformVersion: found.platformVersion ?? '',
+          autoMode: found.computeConfig?.enabled === true,
+          ...(found.identity?.oidc?.issuer !== undefined && { oidcIssuer: found.identity.oidc.issuer }),
+          ...(found.endpoint !== undefined && { endpoint: found.endpoint }),
+          ...(found.certificateAuthority?.data !== undefined && {
+            certificateAuthority: found.certificateAuthority.data,
+          }),
+        } satisfies ClusterInfo;
+      }),
+
+    describeAddon: async (cluster, addonName) => {
+      try {
+        return await call(cluster, `DescribeAddon ${addonName}`, async ({ client, eksClusterName }) => {
+          const { addon } = await client.send(new DescribeAddonCommand({ clusterName: eksClusterName, addonName }));
+          return {
+            name: addon?.addonName ?? addonName,
+            status: addon?.status ?? 'UNKNOWN',
+            healthIssues: (addon?.health?.issues ?? []).map((issue) =>
+              [issue.code, issue.message].filter((part) => part !== undefined && part !== '').join(': '),
+            ),
+          };
+        });
+      } catch (err) {
+        if (isPortError(err, 'not-found')) return undefined;
+        throw err;
+      }
+    },
+
+    listFargateProfiles: (cluster) =>
+      call(cluster, 'ListFargateProfiles', async ({ client, eksClusterName }) => {
+        const names = await collectPages(async (nextToken) => {
+          const page = await client.send(new ListFargateProfilesCommand({ clusterName: eksClusterName, nextToken }));
+          return { items: page.fargateProfileNames ?? [], next: page.nextToken };
+        });
+        const profiles: FargateProfileInfo[] = [];
+        for (const fargateProfileName of names) {
+          const { fargateProfile } = await client.send(
+            new DescribeFargateProfileCommand({ clusterName: eksClusterName, fargateProfileName }),
+          );
+          profiles.push({
+            name: fargateProfile?.fargateProfileName ?? fargateProfileName,
+            selectors: (fargateProfile?.selectors ?? []).map((selector) => ({
+              namespace: selector.namespace ?? '',
+              ...(selector.labels !== undefined && { labels: selector.labels }),
+            })),
+          });
+        }
+        return profiles;
+      }),
+
+    findPodIdentityAssociations: (cluster, namespace, serviceAccount) =>
+      call(cluster, 'ListPodIdentityAssociations', async (eks) => {
+        const { client, eksClusterName } = eks;
+        const summaries = await collectPages(async (nextToken) => {
+          const page = await client.send(
+            new ListPodIdentityAssociationsCommand({
+              clusterName: eksClusterName,
+              namespace,
+              serviceAccount,
+              nextToken,
+            }),
+          );
+          return { items: page.associations ?? [], next: page.nextToken };
+        });
+        const found: PodIdentityAssociation[] = [];
+        for (const summary of summaries) {
+          if (summary.associationId === undefined) continue;
+          const described = await describeAssociation(cluster, eks, summary.associationId);
+          // Deleted between List and Describe: it no longer exists, so it is not a match.
+          if (described !== undefined) found.push(toAssociation(cluster, described));
+        }
+        return found;
+      }),
+
+    createPodIdentityAssociation: (request) =>
+      call(request.cluster, 'CreatePodIdentityAssociation', async ({ client, eksClusterName }) => {
+        const { association } = await client.send(
+          new CreatePodIdentityAssociationCommand({
+            clusterName: eksClusterName,
+            namespace: request.namespace,
+            serviceAccount: request.serviceAccount,
+            roleArn: request.roleArn,
+            clientRequestToken: request.clientRequestToken,
+            ...(request.tags !== undefined && { tags: request.tags }),
+          }),
+        );
+        if (association === undefined) throw new Error('the response has no association');
+        return toAssociation(request.cluster, association);
+      }),
+
+    deletePodIdentityAssociation: (cluster, associationId) =>
+      call(cluster, `DeletePodIdentityAssociation ${associationId}`, async ({ client, eksClusterName }) => {
+        await client.send(new DeletePodIdentityAssociationCommand({ clusterName: eksClusterName, associationId }));
+      }),
+  };
+}
+
+async function describeAssociation(
+  cluster: string,
+  { client, eksClusterName }: EksClusterTarget,
+  associationId: string,
+): Promise<EksAssociation | undefined> {
+  try {
+    const { association } = await client.send(
+      new DescribePodIdentityAssociationCommand({ clusterName: eksClusterName, associationId }),
+    );
+    return association;
+  } catch (err) {
+    const mapped = mapAwsError(err, `EKS DescribePodIdentityAssociation ${associationId} on cluster ${cluster}`);
+    if (mapped.kind === 'not-found') return undefined;
+    throw mapped;
+  }
+}
+
+function toAssociation(cluster: string, association: EksAssociation): PodIdentityAssociation {
+  return {
+    associationId: association.associationId ?? '',
+    cluster,
+    namespace: association.namespace ?? '',
+    serviceAccount: association.serviceAccount ?? '',
+    roleArn: association.roleArn ?? '',
+    ...(association.associationArn !== undefined && { associationArn: association.associationArn }),
+    ...(association.ownerArn !== undefined && { ownerArn: association.ownerArn }),
+  };
+}

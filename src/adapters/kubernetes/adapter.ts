@@ -1,0 +1,122 @@
+import { AppsV1Api, CoreV1Api, Exec } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubernetesPort } from '../../ports/kubernetes.js';
+import { call, callOrUndefined, describeCall } from './calls.js';
+import type { ClusterClients } from './calls.js';
+import { mapKubernetesError } from './errors.js';
+import { DEFAULT_EXEC_TIMEOUT_MS, runExec } from './exec.js';
+import {
+  templateServiceAccount,
+  toDaemonSetInfo,
+  toServiceAccountInfo,
+  toWorkloadInfo,
+  toWorkloadStatus,
+} from './mappers.js';
+import { listPodsOfServiceAccount } from './pods.js';
+import { annotationPatch, callOptions, restartPatch } from './requests.js';
+import { WORKLOAD_KINDS, listWorkloadsOfKind, patchWorkload, readWorkload } from './workloads.js';
+
+export interface KubernetesAdapterOptions {
+  /** Deadline for one exec, upgrade to exit status. Default 30 s. */
+  execTimeoutMs?: number;
+  /** Deadline for each plain API request. Default 30 s. */
+  requestTimeoutMs?: number;
+}
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * `KubernetesPort` on @kubernetes/client-node. `resolve` turns a fleet cluster name
+ * into a KubeConfig (a kubeconfig context, or the EKS endpoint route); its clients are
+ * built once per cluster and reused. A failed resolve is not cached, so a retry re-resolves.
+ */
+export function createKubernetesAdapter(
+  resolve: (cluster: string) => KubeConfig | Promise<KubeConfig>,
+  options: KubernetesAdapterOptions = {},
+): KubernetesPort {
+  const execTimeoutMs = options.execTimeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const clients = new Map<string, Promise<ClusterClients>>();
+
+  function clientsFor(cluster: string): Promise<ClusterClients> {
+    let cached = clients.get(cluster);
+    if (cached === undefined) {
+      cached = (async () => {
+        const kc = await resolve(cluster);
+        return {
+          cluster,
+          core: kc.makeApiClient(CoreV1Api),
+          apps: kc.makeApiClient(AppsV1Api),
+          exec: new Exec(kc),
+          requestTimeoutMs,
+        };
+      })().catch((err: unknown) => {
+        // Runs after the `set` below, even when `resolve` throws synchronously.
+        clients.delete(cluster);
+        throw mapKubernetesError(err, `kubernetes ${cluster}: load cluster credentials`);
+      });
+      clients.set(cluster, cached);
+    }
+    return cached;
+  }
+
+  return {
+    async getServiceAccount(cluster, namespace, name) {
+      const c = await clientsFor(cluster);
+      const sa = await callOrUndefined(describeCall(cluster, 'read', 'serviceaccount', namespace, name), () =>
+        c.core.readNamespacedServiceAccount({ namespace, name }, callOptions(requestTimeoutMs)),
+      );
+      return sa && toServiceAccountInfo(sa, namespace, name);
+    },
+
+    async setServiceAccountAnnotation(cluster, namespace, name, key, value) {
+      const c = await clientsFor(cluster);
+      const sa = await call(describeCall(cluster, 'read', 'serviceaccount', namespace, name), () =>
+        c.core.readNamespacedServiceAccount({ namespace, name }, callOptions(requestTimeoutMs)),
+      );
+      const current = sa.metadata?.annotations?.[key];
+      if (value === null ? current === undefined : current === value) return;
+      await call(describeCall(cluster, 'patch', 'serviceaccount', namespace, name), () =>
+        c.core.patchNamespacedServiceAccount(
+          { namespace, name, body: annotationPatch(key, value) },
+          callOptions(requestTimeoutMs, 'strategic-merge'),
+        ),
+      );
+    },
+
+    async listWorkloads(cluster, namespace, serviceAccount) {
+      const c = await clientsFor(cluster);
+      const perKind = await Promise.all(WORKLOAD_KINDS.map((kind) => listWorkloadsOfKind(c, kind, namespace)));
+      return perKind
+        .flat()
+        .filter((w) => templateServiceAccount(w.object.spec?.template) === serviceAccount)
+        .map((w) => toWorkloadInfo(w, namespace));
+    },
+
+    async restartWorkload(cluster, ref, restartedAt) {
+      await patchWorkload(await clientsFor(cluster), ref, restartPatch(restartedAt));
+    },
+
+    async getWorkloadStatus(cluster, ref) {
+      return toWorkloadStatus(ref, await readWorkload(await clientsFor(cluster), ref));
+    },
+
+    async listPods(cluster, namespace, serviceAccount) {
+      return listPodsOfServiceAccount(await clientsFor(cluster), namespace, serviceAccount);
+    },
+
+    async getDaemonSet(cluster, namespace, name) {
+      const c = await clientsFor(cluster);
+      const ds = await callOrUndefined(describeCall(cluster, 'read', 'daemonset', namespace, name), () =>
+        c.apps.readNamespacedDaemonSet({ namespace, name }, callOptions(requestTimeoutMs)),
+      );
+      return ds && toDaemonSetInfo(ds, namespace, name);
+    },
+
+    async exec(cluster, namespace, pod, container, command) {
+      const c = await clientsFor(cluster);
+      const context = describeCall(cluster, 'exec', 'pod', namespace, `${pod}/${container}`);
+      return runExec(c.exec, { namespace, pod, container, command }, execTimeoutMs, context);
+    },
+  };
+}

@@ -1,0 +1,173 @@
+/** Pure conversions from client-node models to the port's plain data. */
+import type {
+  V1DaemonSet,
+  V1Deployment,
+  V1OwnerReference,
+  V1Pod,
+  V1PodTemplateSpec,
+  V1ServiceAccount,
+  V1StatefulSet,
+} from '@kubernetes/client-node';
+import type { WorkloadKind, WorkloadRef } from '../../domain/types.js';
+import type {
+  ContainerInfo,
+  DaemonSetInfo,
+  PodInfo,
+  ServiceAccountInfo,
+  WorkloadInfo,
+  WorkloadStatus,
+} from '../../ports/kubernetes.js';
+import { RESTARTED_AT_ANNOTATION } from './requests.js';
+
+export type AppsWorkload =
+  | { kind: 'Deployment'; object: V1Deployment }
+  | { kind: 'StatefulSet'; object: V1StatefulSet }
+  | { kind: 'DaemonSet'; object: V1DaemonSet };
+
+export function toServiceAccountInfo(sa: V1ServiceAccount, namespace: string, name: string): ServiceAccountInfo {
+  return {
+    namespace: sa.metadata?.namespace ?? namespace,
+    name: sa.metadata?.name ?? name,
+    annotations: { ...sa.metadata?.annotations },
+  };
+}
+
+/** The service account a pod template runs as: `serviceAccountName`, the deprecated `serviceAccount`, else `default`. */
+export function templateServiceAccount(template: V1PodTemplateSpec | undefined): string {
+  const spec = template?.spec;
+  return spec?.serviceAccountName || spec?.serviceAccount || 'default';
+}
+
+function refOf(kind: WorkloadKind, object: { metadata?: { namespace?: string; name?: string } }, namespace: string) {
+  return { kind, namespace: object.metadata?.namespace ?? namespace, name: object.metadata?.name ?? '' };
+}
+
+function restartedAtOf(template: V1PodTemplateSpec | undefined): { restartedAt?: string } {
+  const value = template?.metadata?.annotations?.[RESTARTED_AT_ANNOTATION];
+  return value === undefined ? {} : { restartedAt: value };
+}
+
+export function toWorkloadInfo({ kind, object }: AppsWorkload, namespace: string): WorkloadInfo {
+  const template = object.spec?.template;
+  return {
+    ref: refOf(kind, object, namespace),
+    serviceAccount: templateServiceAccount(template),
+    ...restartedAtOf(template),
+    generation: object.metadata?.generation ?? 0,
+  };
+}
+
+function defined<T extends object>(fields: T): Partial<T> {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export function toWorkloadStatus(ref: WorkloadRef, workload: AppsWorkload): WorkloadStatus {
+  const common = {
+    ref,
+    generation: workload.object.metadata?.generation ?? 0,
+    observedGeneration: workload.object.status?.observedGeneration ?? 0,
+    ...restartedAtOf(workload.object.spec?.template),
+  };
+  const conditions = (workload.object.status?.conditions ?? []).map((c) =>
+    Object.assign({ type: c.type, status: c.status }, defined({ reason: c.reason, message: c.message })),
+  );
+  switch (workload.kind) {
+    case 'Deployment': {
+      const { spec, status } = workload.object;
+      return {
+        ...common,
+        // The API defaults spec.replicas to 1; a missing value means the server has not defaulted it yet.
+        desiredReplicas: spec?.replicas ?? 1,
+        currentReplicas: status?.replicas ?? 0,
+        updatedReplicas: status?.updatedReplicas ?? 0,
+        availableReplicas: status?.availableReplicas ?? 0,
+        readyReplicas: status?.readyReplicas ?? 0,
+        updateStrategy: spec?.strategy?.type ?? 'RollingUpdate',
+        conditions,
+      };
+    }
+    case 'StatefulSet': {
+      const { spec, status } = workload.object;
+      return {
+        ...common,
+        desiredReplicas: spec?.replicas ?? 1,
+        currentReplicas: status?.replicas ?? 0,
+        updatedReplicas: status?.updatedReplicas ?? 0,
+        availableReplicas: status?.availableReplicas ?? 0,
+        readyReplicas: status?.readyReplicas ?? 0,
+        updateStrategy: spec?.updateStrategy?.type ?? 'RollingUpdate',
+        ...defined({
+          partition: spec?.updateStrategy?.rollingUpdate?.partition,
+          currentRevision: status?.currentRevision,
+          updateRevision: status?.updateRevision,
+        }),
+        conditions,
+      };
+    }
+    case 'DaemonSet': {
+      const { spec, status } = workload.object;
+      return {
+        ...common,
+        desiredReplicas: status?.desiredNumberScheduled ?? 0,
+        currentReplicas: status?.currentNumberScheduled ?? 0,
+        updatedReplicas: status?.updatedNumberScheduled ?? 0,
+        availableReplicas: status?.numberAvailable ?? 0,
+        readyReplicas: status?.numberReady ?? 0,
+        updateStrategy: spec?.updateStrategy?.type ?? 'RollingUpdate',
+        conditions,
+      };
+    }
+  }
+}
+
+export function toDaemonSetInfo(ds: V1DaemonSet, namespace: string, name: string): DaemonSetInfo {
+  return {
+    namespace: ds.metadata?.namespace ?? namespace,
+    name: ds.metadata?.name ?? name,
+    desiredNumberScheduled: ds.status?.desiredNumberScheduled ?? 0,
+    numberReady: ds.status?.numberReady ?? 0,
+  };
+}
+
+/** The controlling owner, as the garbage collector sees it. */
+export function controllerOf(owners: V1OwnerReference[] | undefined): V1OwnerReference | undefined {
+  return owners?.find((o) => o.controller === true);
+}
+
+function toContainerInfo(container: NonNullable<V1Pod['spec']>['containers'][number]): ContainerInfo {
+  return {
+    name: container.name,
+    image: container.image ?? '',
+    env: Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value ?? ''])),
+  };
+}
+
+export function toPodInfo(
+  pod: V1Pod,
+  namespace: string,
+  nodeLabels: Record<string, string>,
+  owner: WorkloadRef | undefined,
+): PodInfo {
+  const nodeName = pod.spec?.nodeName;
+  return {
+    namespace: pod.metadata?.namespace ?? namespace,
+    name: pod.metadata?.name ?? '',
+    uid: pod.metadata?.uid ?? '',
+    serviceAccount: pod.spec?.serviceAccountName || pod.spec?.serviceAccount || 'default',
+    ...(nodeName ? { nodeName } : {}),
+    nodeLabels,
+    labels: { ...pod.metadata?.labels },
+    phase: pod.status?.phase ?? 'Unknown',
+    ready: pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
+    terminating: pod.metadata?.deletionTimestamp !== undefined,
+    createdAt: toIso(pod.metadata?.creationTimestamp),
+    ...(owner ? { owner } : {}),
+    containers: (pod.spec?.containers ?? []).map(toContainerInfo),
+  };
+}
+
+/** client-node deserializes timestamps to `Date`; the port carries ISO strings. */
+function toIso(value: Date | string | undefined): string {
+  if (value === undefined) return '';
+  return value instanceof Date ? value.toISOString() : value;
+}

@@ -1,0 +1,105 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError, formatZodIssues } from './errors.js';
+
+const clusterName = z.string().regex(/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, 'must be a valid EKS cluster name');
+const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
+const roleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN');
+const duration = z.union([z.string(), z.number()]);
+
+const clusterSchema = z
+  .object({
+    /** The name used in commands and state; unique in the fleet. */
+    name: clusterName,
+    /** The EKS cluster name, when it differs from `name`. */
+    eksClusterName: clusterName.optional(),
+    region: z.string().min(1).optional(),
+    accountId: accountId.optional(),
+    /** Role to assume for EKS calls and the Kubernetes token in this cluster's account. */
+    assumeRoleArn: roleArn.optional(),
+    /** Use this kubeconfig context instead of DescribeCluster endpoint + EKS token. */
+    kubeconfigContext: z.string().min(1).optional(),
+    kubeconfigPath: z.string().min(1).optional(),
+  })
+  .strict();
+
+const defaultsSchema = z
+  .object({
+    region: z.string().min(1).optional(),
+    consistencyWait: duration.optional(),
+    soak: duration.optional(),
+    approvers: z.array(z.string().min(1)).optional(),
+    approvalReminder: duration.optional(),
+    approvalWindow: duration.optional(),
+    onApprovalTimeout: z.enum(['hold', 'rollback']).optional(),
+    rolloutTimeout: duration.optional(),
+  })
+  .strict();
+
+const sandboxSchema = z
+  .object({
+    consistencyDelayMs: z.number().int().min(0).optional(),
+    podStartMs: z.number().int().min(0).optional(),
+  })
+  .strict();
+
+export const fleetSchema = z
+  .object({
+    mode: z.enum(['sandbox', 'aws']),
+    defaults: defaultsSchema.default({}),
+    sandbox: sandboxSchema.optional(),
+    /** Where the IAM calls for the migrated roles go (the roles' account). */
+    iam: z.object({ region: z.string().min(1).optional(), assumeRoleArn: roleArn.optional() }).strict().optional(),
+    clusters: z.array(clusterSchema).default([]),
+  })
+  .strict()
+  .superRefine((fleet, ctx) => {
+    const seen = new Set<string>();
+    fleet.clusters.forEach((c, i) => {
+      if (seen.has(c.name)) ctx.addIssue({ code: 'custom', path: ['clusters', i, 'name'], message: `duplicate cluster "${c.name}"` });
+      seen.add(c.name);
+      if (fleet.mode === 'aws' && !c.region && !fleet.defaults.region) {
+        ctx.addIssue({ code: 'custom', path: ['clusters', i, 'region'], message: 'required (or set defaults.region)' });
+      }
+    });
+    if (fleet.mode === 'aws' && fleet.clusters.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['clusters'], message: 'an aws fleet needs at least one cluster' });
+    }
+  });
+
+export type FleetFile = z.infer<typeof fleetSchema>;
+export type FleetCluster = z.infer<typeof clusterSchema>;
+
+export const SANDBOX_CLUSTERS = ['sandbox-a', 'sandbox-b', 'sandbox-c', 'sandbox-unhealthy'] as const;
+
+/** The embedded default: the sandbox fleet, no file needed. */
+export function defaultFleet(): FleetFile {
+  return fleetSchema.parse({ mode: 'sandbox', clusters: SANDBOX_CLUSTERS.map((name) => ({ name })) });
+}
+
+export function parseFleet(text: string, source: string): FleetFile {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(`${source}: not valid YAML: ${(err as Error).message}`);
+  }
+  const result = fleetSchema.safeParse(raw);
+  if (!result.success) throw new ConfigError(`${source}: ${formatZodIssues(result.error.issues)}`);
+  const fleet = result.data;
+  if (fleet.mode === 'sandbox' && fleet.clusters.length === 0) {
+    fleet.clusters = SANDBOX_CLUSTERS.map((name) => ({ name }));
+  }
+  return fleet;
+}
+
+export function loadFleetFile(path: string): FleetFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`fleet file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  return parseFleet(text, `fleet file ${path}`);
+}

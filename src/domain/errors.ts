@@ -1,0 +1,13 @@
+/**
+ * Bad input from a human (Slack form, CLI flag, fleet file). Never retryable: the
+ * message is shown as is, so it names the value and what was expected.
+ */
+export class ValidationError extends Error {
+  override readonly name = 'ValidationError';
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,83 @@
+import { join } from 'node:path';
+import type { ActivityDeps } from '../../activities/index.js';
+import { createAwsClients, type AwsClients } from '../adapters/aws/clients.js';
+import { createEksAdapter } from '../adapters/aws/eks.js';
+import { createEksToken } from '../adapters/aws/eks-token.js';
+import { createIamAdapter } from '../adapters/aws/iam.js';
+import { createKubernetesAdapter } from '../adapters/kubernetes/adapter.js';
+import { kubeConfigFromContext, kubeConfigFromEndpoint } from '../adapters/kubernetes/kubeconfig.js';
+import type { Config, FleetCluster } from '../config/index.js';
+import { ConfigError } from '../config/index.js';
+import { PortError } from '../ports/errors.js';
+import { createSandboxFleet, type SandboxFleet } from '../sandbox/index.js';
+
+export type FleetPorts = Pick<ActivityDeps, 'eks' | 'iam' | 'kubernetes' | 'eksClusterName'> & {
+  sandbox?: SandboxFleet;
+};
+
+export function sandboxFile(config: Config): string {
+  return join(config.dataDir, 'sandbox-fleet.json');
+}
+
+/** The sandbox fleet, persisted in the data directory so worker restarts and the CLI see one fleet. */
+export function openSandbox(config: Config): SandboxFleet {
+  return createSandboxFleet({
+    file: sandboxFile(config),
+    consistencyDelayMs: config.fleet.sandbox?.consistencyDelayMs,
+    podStartMs: config.fleet.sandbox?.podStartMs,
+  });
+}
+
+/** Real EKS, IAM and Kubernetes adapters for every cluster of an `aws` fleet file. */
+function awsPorts(config: Config): FleetPorts {
+  const fleet = config.fleet;
+  const byName = new Map(fleet.clusters.map((c) => [c.name, c]));
+  const cluster = (name: string): FleetCluster => {
+    const found = byName.get(name);
+    if (!found) throw new PortError('not-found', `cluster ${name} is not in the fleet file (${config.fleetSource})`);
+    return found;
+  };
+  const region = (c: FleetCluster) => {
+    const r = c.region ?? fleet.defaults.region;
+    if (!r) throw new ConfigError(`${config.fleetSource}: clusters.${c.name}.region: required (or set defaults.region)`);
+    return r;
+  };
+  const clients = new Map<string, AwsClients>();
+  const clientsFor = (name: string): AwsClients => {
+    let found = clients.get(name);
+    if (!found) {
+      const c = cluster(name);
+      found = createAwsClients({ region: region(c), assumeRoleArn: c.assumeRoleArn });
+      clients.set(name, found);
+    }
+    return found;
+  };
+  const eksName = (name: string) => cluster(name).eksClusterName ?? name;
+  const eks = createEksAdapter((name) => ({ client: clientsFor(name).eks, eksClusterName: eksName(name) }));
+  const iamClients = createAwsClients({
+    region: fleet.iam?.region ?? fleet.defaults.region ?? 'us-east-1',
+    assumeRoleArn: fleet.iam?.assumeRoleArn,
+  });
+  const kubernetes = createKubernetesAdapter(async (name) => {
+    const c = cluster(name);
+    if (c.kubeconfigContext) return kubeConfigFromContext(c.kubeconfigContext, c.kubeconfigPath);
+    const info = await eks.describeCluster(name);
+    if (!info.endpoint || !info.certificateAuthority) {
+      throw new PortError('validation', `cluster ${name}: DescribeCluster returned no endpoint or certificate authority`);
+    }
+    const { credentials } = clientsFor(name);
+    return kubeConfigFromEndpoint({
+      clusterName: eksName(name),
+      endpoint: info.endpoint,
+      certificateAuthorityBase64: info.certificateAuthority,
+      token: async () => (await createEksToken({ clusterName: eksName(name), region: region(c), credentials })).token,
+    });
+  });
+  return { eks, iam: createIamAdapter(iamClients.iam), kubernetes, eksClusterName: eksName };
+}
+
+export function openFleetPorts(config: Config): FleetPorts {
+  if (config.fleet.mode === 'aws') return awsPorts(config);
+  const sandbox = openSandbox(config);
+  return { eks: sandbox.eks, iam: sandbox.iam, kubernetes: sandbox.kubernetes, sandbox };
+}

@@ -1,0 +1,204 @@
+/**
+ * Builders that put things into a fleet state. The seed and the control surface's
+ * fixture hooks share them, so a fixture is built exactly like the seeded fleet.
+ */
+import type { PolicyDocument, WorkloadKind } from '../domain/types.js';
+import { PortError } from '../ports/errors.js';
+import type { ClusterStatus, FargateProfileInfo } from '../ports/eks.js';
+import type { DaemonSetInfo } from '../ports/kubernetes.js';
+import { validatePolicyDocument } from './iam.js';
+import { stableHex, stableIamId } from './ids.js';
+import { createPod, desiredPods, eligibleNodes } from './pods.js';
+import { requireCluster } from './runtime.js';
+import type { ClusterState, ContainerSpec, FleetState, ServiceAccountState, WorkloadState } from './state.js';
+import { sameRef, STATE_FORMAT } from './state.js';
+
+export function emptyFleet(accountId: string, region: string): FleetState {
+  return {
+    format: STATE_FORMAT,
+    accountId,
+    region,
+    trustPolicySizeLimit: 2048,
+    clusters: {},
+    roles: {},
+    managedPolicies: {},
+    faults: [],
+    calls: {},
+  };
+}
+
+export interface ClusterSpec {
+  name: string;
+  status?: ClusterStatus;
+  version?: string;
+  platformVersion?: string;
+  autoMode?: boolean;
+  /** Default: a stable issuer derived from the name; `null`: no OIDC issuer. */
+  oidcIssuer?: string | null;
+}
+
+/** Adds or replaces a cluster; replacing keeps its nodes, workloads and associations. */
+export function putCluster(state: FleetState, spec: ClusterSpec): ClusterState {
+  const previous = state.clusters[spec.name];
+  const id = stableHex(`${state.accountId}/${state.region}/${spec.name}`, 32);
+  const issuer =
+    spec.oidcIssuer === null
+      ? undefined
+      : (spec.oidcIssuer ?? `https://oidc.eks.${state.region}.amazonaws.com/id/${id}`);
+  const cluster: ClusterState = {
+    addons: {},
+    fargateProfiles: [],
+    associations: [],
+    nodes: [],
+    serviceAccounts: [],
+    workloads: [],
+    pods: [],
+    daemonSets: [],
+    ...previous,
+    name: spec.name,
+    arn: `arn:aws:eks:${state.region}:${state.accountId}:cluster/${spec.name}`,
+    status: spec.status ?? 'ACTIVE',
+    version: spec.version ?? '1.31',
+    platformVersion: spec.platformVersion ?? 'eks.10',
+    autoMode: spec.autoMode ?? false,
+    endpoint: `https://${id}.gr7.${state.region}.eks.amazonaws.com`,
+    certificateAuthority: Buffer.from(`sandbox certificate authority for ${spec.name}`).toString('base64'),
+  };
+  if (issuer === undefined) delete cluster.oidcIssuer;
+  else cluster.oidcIssuer = issuer;
+  state.clusters[spec.name] = cluster;
+  return cluster;
+}
+
+export function putNode(
+  state: FleetState,
+  clusterName: string,
+  node: { name: string; labels?: Record<string, string> },
+) {
+  const cluster = requireCluster(state, clusterName);
+  cluster.nodes = cluster.nodes.filter((n) => n.name !== node.name);
+  cluster.nodes.push({
+    name: node.name,
+    labels: {
+      'kubernetes.io/os': 'linux',
+      'kubernetes.io/arch': 'amd64',
+      'kubernetes.io/hostname': node.name,
+      ...node.labels,
+    },
+  });
+}
+
+export function putAddon(
+  state: FleetState,
+  clusterName: string,
+  addon: { name: string; status?: string; healthIssues?: string[] },
+): void {
+  requireCluster(state, clusterName).addons[addon.name] = {
+    status: addon.status ?? 'ACTIVE',
+    healthIssues: addon.healthIssues ?? [],
+  };
+}
+
+export function putFargateProfile(state: FleetState, clusterName: string, profile: FargateProfileInfo): void {
+  const cluster = requireCluster(state, clusterName);
+  cluster.fargateProfiles = [...cluster.fargateProfiles.filter((p) => p.name !== profile.name), profile];
+}
+
+/** A DaemonSet known by its status only, such as `kube-system/eks-pod-identity-agent`. */
+export function putDaemonSetStatus(state: FleetState, clusterName: string, ds: DaemonSetInfo): void {
+  const cluster = requireCluster(state, clusterName);
+  cluster.daemonSets = [...cluster.daemonSets.filter((d) => d.namespace !== ds.namespace || d.name !== ds.name), ds];
+}
+
+export function putServiceAccount(state: FleetState, clusterName: string, sa: ServiceAccountState): void {
+  const cluster = requireCluster(state, clusterName);
+  cluster.serviceAccounts = cluster.serviceAccounts.filter((s) => s.namespace !== sa.namespace || s.name !== sa.name);
+  cluster.serviceAccounts.push({ namespace: sa.namespace, name: sa.name, annotations: { ...sa.annotations } });
+}
+
+export interface WorkloadSpec {
+  kind?: WorkloadKind;
+  namespace: string;
+  name: string;
+  serviceAccount: string;
+  /** Default 2; ignored for DaemonSets. */
+  replicas?: number;
+  /** Pod template labels; default `app: <name>`. */
+  labels?: Record<string, string>;
+  /** Default: one container named after the workload. */
+  containers?: (Partial<ContainerSpec> & { image: string })[];
+  nodeSelector?: Record<string, string>;
+  updateStrategy?: string;
+}
+
+/** Adds or replaces a workload with its pods already running, admitted by the webhook at `now`. */
+export function putWorkload(state: FleetState, clusterName: string, spec: WorkloadSpec, now: number): WorkloadState {
+  const cluster = requireCluster(state, clusterName);
+  const workload: WorkloadState = {
+    kind: spec.kind ?? 'Deployment',
+    namespace: spec.namespace,
+    name: spec.name,
+    serviceAccount: spec.serviceAccount,
+    replicas: spec.replicas ?? 2,
+    labels: spec.labels ?? { app: spec.name },
+    containers: (spec.containers ?? [{ image: 'public.ecr.aws/docker/library/busybox:1.37' }]).map((c) => ({
+      name: c.name ?? spec.name,
+      image: c.image,
+      env: { ...c.env },
+      awsCli: c.awsCli ?? false,
+    })),
+    nodeSelector: spec.nodeSelector ?? {},
+    updateStrategy: spec.updateStrategy ?? 'RollingUpdate',
+    generation: 1,
+    observedGeneration: 1,
+    revision: 1,
+    currentRevision: 1,
+  };
+  cluster.workloads = cluster.workloads.filter((w) => !sameRef(w, workload));
+  cluster.pods = cluster.pods.filter((p) => !sameRef(p.owner, workload));
+  const nodes = eligibleNodes(cluster, workload);
+  for (let i = 0; i < desiredPods(cluster, workload); i += 1) {
+    const name = workload.kind === 'StatefulSet' ? `${workload.name}-${i}` : undefined;
+    const nodeName = workload.kind === 'DaemonSet' ? nodes[i]?.name : undefined;
+    createPod(cluster, state.region, workload, {
+      at: now,
+      readyAfterMs: 0,
+      ...(name === undefined ? {} : { name }),
+      ...(nodeName === undefined ? {} : { nodeName }),
+    });
+  }
+  cluster.workloads.push(workload);
+  return workload;
+}
+
+export interface RoleSpec {
+  name: string;
+  trustPolicy: PolicyDocument;
+  inlinePolicies?: Record<string, PolicyDocument>;
+  managedPolicyArns?: string[];
+}
+
+export function putRole(state: FleetState, spec: RoleSpec): string {
+  validatePolicyDocument(spec.trustPolicy, 'trust');
+  for (const document of Object.values(spec.inlinePolicies ?? {})) validatePolicyDocument(document, 'permissions');
+  for (const arn of spec.managedPolicyArns ?? []) {
+    if (state.managedPolicies[arn] === undefined) throw new PortError('not-found', `Policy ${arn} does not exist`);
+  }
+  const arn = `arn:aws:iam::${state.accountId}:role/${spec.name}`;
+  state.roles[spec.name] = {
+    name: spec.name,
+    arn,
+    roleId: stableIamId('AROA', arn),
+    trustPolicy: structuredClone(spec.trustPolicy),
+    inlinePolicies: structuredClone(spec.inlinePolicies ?? {}),
+    managedPolicyArns: [...(spec.managedPolicyArns ?? [])],
+  };
+  return arn;
+}
+
+export function putManagedPolicy(state: FleetState, spec: { name: string; document: PolicyDocument }): string {
+  validatePolicyDocument(spec.document, 'permissions');
+  const arn = `arn:aws:iam::${state.accountId}:policy/${spec.name}`;
+  state.managedPolicies[arn] = { name: spec.name, document: structuredClone(spec.document) };
+  return arn;
+}

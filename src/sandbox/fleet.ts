@@ -1,0 +1,50 @@
+import type { EksPort } from '../ports/eks.js';
+import type { IamPort } from '../ports/iam.js';
+import type { KubernetesPort } from '../ports/kubernetes.js';
+import type { SandboxControl } from './control.js';
+import { createSandboxControl } from './control.js';
+import { createSandboxEks } from './eks.js';
+import { createSandboxIam } from './iam.js';
+import { createSandboxKubernetes } from './kubernetes.js';
+import { createRuntime } from './runtime.js';
+import { seedFleet } from './seed.js';
+import type { FleetState } from './state.js';
+import { fileStore, memoryStore } from './store.js';
+
+export interface SandboxOptions {
+  /** Persist the state as JSON here, so worker restarts and the CLI see the same fleet. Omit: memory only. */
+  file?: string;
+  /** Clock in epoch ms (default `Date.now`); must not run before the seed's pods started. */
+  now?: () => number;
+  /** How long a created (or deleted) association takes to reach the webhook. Default 2000. */
+  consistencyDelayMs?: number;
+  /** Each replacement pod becomes ready this long after the previous one. Default 500. */
+  podStartMs?: number;
+  /** The initial state when `file` does not exist yet, and what `reset()` returns to. Default `seedFleet()`. */
+  seed?: FleetState;
+}
+
+export interface SandboxFleet {
+  eks: EksPort;
+  iam: IamPort;
+  kubernetes: KubernetesPort;
+  control: SandboxControl;
+}
+
+/** An in-memory (or JSON-file) EKS, IAM and Kubernetes that behave like the real ones where a migration cares. */
+export function createSandboxFleet(options: SandboxOptions = {}): SandboxFleet {
+  const seed = () => structuredClone(options.seed ?? seedFleet());
+  const initial = seed();
+  const store = options.file === undefined ? memoryStore(initial) : fileStore(options.file, initial);
+  const runtime = createRuntime(store, {
+    now: options.now ?? Date.now,
+    consistencyDelayMs: options.consistencyDelayMs ?? 2000,
+    podStartMs: options.podStartMs ?? 500,
+  });
+  return {
+    eks: createSandboxEks(runtime),
+    iam: createSandboxIam(runtime),
+    kubernetes: createSandboxKubernetes(runtime),
+    control: createSandboxControl(runtime, seed),
+  };
+}

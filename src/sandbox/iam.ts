@@ -1,0 +1,79 @@
+import type { PolicyDocument } from '../domain/types.js';
+import { PortError } from '../ports/errors.js';
+import type { IamPort, RoleInfo } from '../ports/iam.js';
+import type { SandboxRuntime } from './runtime.js';
+import type { FleetState, RoleState } from './state.js';
+
+/** IAM calls are not per cluster: they are counted and faulted under `*`. */
+export const IAM_SCOPE = '*';
+
+function malformed(message: string): PortError {
+  return new PortError('validation', message, { code: 'MalformedPolicyDocument', httpStatus: 400 });
+}
+
+/** The checks IAM makes before storing a policy document. */
+export function validatePolicyDocument(document: unknown, kind: 'trust' | 'permissions'): PolicyDocument {
+  if (typeof document !== 'object' || document === null) throw malformed('Syntax errors in policy.');
+  const statements = (document as { Statement?: unknown }).Statement;
+  if (!Array.isArray(statements) || statements.length === 0) throw malformed('Missing required field Statement');
+  for (const statement of statements as unknown[]) {
+    if (typeof statement !== 'object' || statement === null) throw malformed('Syntax errors in policy.');
+    const s = statement as Record<string, unknown>;
+    if (s.Effect !== 'Allow' && s.Effect !== 'Deny') throw malformed('Invalid effect: ' + JSON.stringify(s.Effect));
+    if (s.Action === undefined && s.NotAction === undefined) throw malformed('Missing required field Action');
+    if (kind === 'trust' && s.Principal === undefined && s.NotPrincipal === undefined) {
+      throw malformed('Missing required field Principal');
+    }
+  }
+  return document as PolicyDocument;
+}
+
+export function requireRole(state: FleetState, roleName: string): RoleState {
+  const role = state.roles[roleName];
+  if (role === undefined) {
+    throw new PortError('not-found', `The role with name ${roleName} cannot be found.`, {
+      code: 'NoSuchEntity',
+      httpStatus: 404,
+    });
+  }
+  return role;
+}
+
+export function createSandboxIam(runtime: SandboxRuntime): IamPort {
+  return {
+    getRole(roleName) {
+      return runtime.call(IAM_SCOPE, 'getRole', 'get-role', (s): RoleInfo => {
+        const role = requireRole(s, roleName);
+        return { arn: role.arn, name: role.name, accountId: s.accountId, trustPolicy: role.trustPolicy };
+      });
+    },
+    updateTrustPolicy(roleName, document) {
+      return runtime.call(IAM_SCOPE, 'updateTrustPolicy', 'update-trust', (s) => {
+        const role = requireRole(s, roleName);
+        const valid = validatePolicyDocument(document, 'trust');
+        const size = JSON.stringify(valid).length;
+        if (size > s.trustPolicySizeLimit) {
+          throw new PortError(
+            'limit-exceeded',
+            `Cannot exceed quota for ACLSizePerRole: ${s.trustPolicySizeLimit} (document is ${size} characters).`,
+            { code: 'LimitExceeded', httpStatus: 409 },
+          );
+        }
+        role.trustPolicy = structuredClone(valid);
+      });
+    },
+    listRolePolicyDocuments(roleName) {
+      return runtime.call(IAM_SCOPE, 'listRolePolicyDocuments', undefined, (s) => {
+        const role = requireRole(s, roleName);
+        const inline = Object.entries(role.inlinePolicies)
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([name, document]) => ({ source: `inline:${name}`, document }));
+        const managed = role.managedPolicyArns.flatMap((arn) => {
+          const policy = s.managedPolicies[arn];
+          return policy === undefined ? [] : [{ source: arn, document: policy.document }];
+        });
+        return [...inline, ...managed];
+      });
+    },
+  };
+}

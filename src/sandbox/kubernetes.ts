@@ -1,0 +1,114 @@
+import type { WorkloadRef } from '../domain/types.js';
+import { PortError } from '../ports/errors.js';
+import type { KubernetesPort, WorkloadInfo } from '../ports/kubernetes.js';
+import { takeFault } from './faults.js';
+import { runCommand } from './exec.js';
+import { desiredPods, isLive, isReady, toPodInfo, workloadPods } from './pods.js';
+import { startRollout, workloadStatus } from './rollout.js';
+import type { SandboxRuntime } from './runtime.js';
+import { requireCluster } from './runtime.js';
+import type { ClusterState, WorkloadState } from './state.js';
+import { sameRef } from './state.js';
+
+function notFound(what: string): PortError {
+  return new PortError('not-found', `${what} not found`, { code: 'NotFound', httpStatus: 404 });
+}
+
+function requireWorkload(cluster: ClusterState, ref: WorkloadRef): WorkloadState {
+  const workload = cluster.workloads.find((w) => sameRef(w, ref));
+  if (workload === undefined) throw notFound(`${ref.kind.toLowerCase()}s.apps "${ref.name}" in ${ref.namespace}`);
+  return workload;
+}
+
+function toWorkloadInfo(w: WorkloadState): WorkloadInfo {
+  return {
+    ref: { kind: w.kind, namespace: w.namespace, name: w.name },
+    serviceAccount: w.serviceAccount,
+    generation: w.generation,
+    ...(w.restartedAt === undefined ? {} : { restartedAt: w.restartedAt }),
+  };
+}
+
+const KIND_ORDER = ['Deployment', 'StatefulSet', 'DaemonSet'];
+
+export function createSandboxKubernetes(runtime: SandboxRuntime): KubernetesPort {
+  return {
+    getServiceAccount(name, namespace, saName) {
+      return runtime.call(name, 'getServiceAccount', undefined, (s) =>
+        requireCluster(s, name).serviceAccounts.find((sa) => sa.namespace === namespace && sa.name === saName),
+      );
+    },
+    setServiceAccountAnnotation(name, namespace, saName, key, value) {
+      return runtime.call(name, 'setServiceAccountAnnotation', 'annotate', (s) => {
+        const sa = requireCluster(s, name).serviceAccounts.find((a) => a.namespace === namespace && a.name === saName);
+        if (sa === undefined) throw notFound(`serviceaccounts "${saName}" in ${namespace}`);
+        if (value === null) delete sa.annotations[key];
+        else sa.annotations[key] = value;
+      });
+    },
+    listWorkloads(name, namespace, serviceAccount) {
+      return runtime.call(name, 'listWorkloads', undefined, (s) =>
+        requireCluster(s, name)
+          .workloads.filter((w) => w.namespace === namespace && w.serviceAccount === serviceAccount)
+          .sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.name.localeCompare(b.name))
+          .map(toWorkloadInfo),
+      );
+    },
+    restartWorkload(name, ref, restartedAt) {
+      return runtime.call(name, 'restartWorkload', 'restart', (s, now) => {
+        const cluster = requireCluster(s, name);
+        const workload = requireWorkload(cluster, ref);
+        // Patching the same value changes nothing, so a retried restart starts no second rollout.
+        if (workload.restartedAt === restartedAt) return;
+        const stuck = takeFault(s, name, 'rollout', ['stuck']) !== undefined;
+        startRollout(cluster, s.region, workload, { at: now, restartedAt, podStartMs: runtime.podStartMs, stuck });
+      });
+    },
+    getWorkloadStatus(name, ref) {
+      return runtime.call(name, 'getWorkloadStatus', 'rollout', (s, now) => {
+        const cluster = requireCluster(s, name);
+        return workloadStatus(cluster, requireWorkload(cluster, ref), now);
+      });
+    },
+    listPods(name, namespace, serviceAccount) {
+      return runtime.call(name, 'listPods', 'list-pods', (s, now) => {
+        const cluster = requireCluster(s, name);
+        return cluster.pods
+          .filter((p) => p.namespace === namespace && p.serviceAccount === serviceAccount)
+          .sort((a, b) => a.name.localeCompare(b.name) || a.createdAt - b.createdAt)
+          .map((p) => toPodInfo(cluster, p, now));
+      });
+    },
+    getDaemonSet(name, namespace, dsName) {
+      return runtime.call(name, 'getDaemonSet', undefined, (s, now) => {
+        const cluster = requireCluster(s, name);
+        const ref: WorkloadRef = { kind: 'DaemonSet', namespace, name: dsName };
+        const workload = cluster.workloads.find((w) => sameRef(w, ref));
+        if (workload === undefined) {
+          return cluster.daemonSets.find((d) => d.namespace === namespace && d.name === dsName);
+        }
+        return {
+          namespace,
+          name: dsName,
+          desiredNumberScheduled: desiredPods(cluster, workload),
+          numberReady: workloadPods(cluster, workload).filter((p) => isLive(p) && isReady(p, now)).length,
+        };
+      });
+    },
+    exec(name, namespace, podName, containerName, command) {
+      return runtime.call(name, 'exec', 'exec', (s, now) => {
+        const cluster = requireCluster(s, name);
+        const pod = cluster.pods.find((p) => p.namespace === namespace && p.name === podName);
+        if (pod === undefined) throw notFound(`pods "${podName}" in ${namespace}`);
+        const container = pod.containers.find((c) => c.name === containerName);
+        if (container === undefined) {
+          throw new PortError('validation', `container ${containerName} is not valid for pod ${podName}`, {
+            code: 'BadRequest',
+            httpStatus: 400,
+          });
+        }
+        return runCommand({ state: s, cluster, pod, container, now }, command);
+      });
+    },
+  };
+}

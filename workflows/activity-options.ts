@@ -1,0 +1,52 @@
+import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import type { Activities } from '../activities/types.js';
+import { NON_RETRYABLE_FAILURES } from '../src/domain/failure-types.js';
+
+/** Short AWS/Kubernetes API calls: throttling and 5xx retried with backoff, the rest straight to rollback. */
+export const API_CALL: ActivityOptions = {
+  startToCloseTimeout: '2 minutes',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 8,
+    nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
+  },
+};
+
+/** Polling slow infrastructure (rollouts): an activity that heartbeats, not a loop in the workflow. */
+export const LONG_WAIT: ActivityOptions = {
+  startToCloseTimeout: '1 hour',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
+};
+
+/** Compensations: more patient, since giving up means a human has to finish the job. */
+export const COMPENSATION: ActivityOptions = {
+  startToCloseTimeout: '2 minutes',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: ['AccessDenied', 'ValidationFailed'],
+  },
+};
+
+/** Notifications never fail a migration: a few tries, then a recorded warning. */
+export const NOTIFY: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', maximumAttempts: 4 },
+};
+
+/** Calls one activity with a summary that the Temporal UI shows on the event. */
+export function call<K extends keyof Activities>(
+  options: ActivityOptions,
+  summary: string,
+  name: K,
+  ...args: Parameters<Activities[K]>
+): ReturnType<Activities[K]> {
+  const proxy = proxyActivities<Activities>({ ...options, summary });
+  const fn = proxy[name] as unknown as (...a: Parameters<Activities[K]>) => ReturnType<Activities[K]>;
+  return fn(...args);
+}

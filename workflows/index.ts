@@ -1,0 +1,2 @@
+export { migrationWorkflow } from './migration.js';
+export { planWorkflow } from './plan.js';

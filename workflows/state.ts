@@ -1,0 +1,105 @@
+import type {
+  ClusterProgress,
+  FailureInfo,
+  MigrationPhase,
+  MigrationState,
+  StepName,
+  StepRecord,
+} from '../src/domain/migration-state.js';
+import type { MigrationInput } from '../src/domain/types.js';
+
+export function nowIso(): string {
+  // Date in workflow code is the deterministic workflow clock.
+  return new Date().toISOString();
+}
+
+export function initialState(workflowId: string, input: MigrationInput): MigrationState {
+  const at = nowIso();
+  return {
+    workflowId,
+    input,
+    phase: 'Preflight',
+    paused: false,
+    startedAt: at,
+    updatedAt: at,
+    clusters: input.clusters.map((cluster) => ({ cluster, status: 'pending', steps: [] })),
+    findings: [],
+    warnings: [],
+    rollbackNote: { previousAnnotations: {}, workloads: {} },
+  };
+}
+
+export function clusterProgress(state: MigrationState, cluster: string): ClusterProgress {
+  const found = state.clusters.find((c) => c.cluster === cluster);
+  if (!found) throw new Error(`unknown cluster ${cluster}`);
+  return found;
+}
+
+export function beginStep(state: MigrationState, cluster: string, step: StepName, detail?: string): StepRecord {
+  const record: StepRecord = { step, status: 'running', startedAt: nowIso(), detail };
+  clusterProgress(state, cluster).steps.push(record);
+  state.updatedAt = record.startedAt;
+  return record;
+}
+
+export function endStep(
+  state: MigrationState,
+  record: StepRecord,
+  status: StepRecord['status'],
+  detail?: string,
+  warnings?: string[],
+): void {
+  record.status = status;
+  record.finishedAt = nowIso();
+  if (detail !== undefined) record.detail = detail;
+  if (warnings?.length) {
+    record.warnings = warnings;
+    state.warnings.push(...warnings);
+  }
+  state.updatedAt = record.finishedAt;
+}
+
+export function failureInfo(err: unknown, where: Pick<FailureInfo, 'cluster' | 'step'>): FailureInfo {
+  let message = err instanceof Error ? err.message : String(err);
+  let type = 'Unknown';
+  // Activity failures wrap the ApplicationFailure raised by the activity in `cause`.
+  let cause: unknown = err;
+  while (cause instanceof Error) {
+    const typed = cause as Error & { type?: string };
+    if (typed.type) {
+      type = typed.type;
+      message = typed.message;
+      break;
+    }
+    cause = cause.cause;
+  }
+  return { message, type, ...where, at: nowIso() };
+}
+
+const STATUS_ICON: Record<ClusterProgress['status'], string> = {
+  pending: '⏳',
+  migrating: '🔄',
+  migrated: '✅',
+  cleaning: '🧹',
+  cleaned: '✨',
+  'rolling-back': '↩️',
+  'rolled-back': '⏪',
+  failed: '❌',
+};
+
+/** Markdown for the Temporal UI's "current details". */
+export function currentDetails(state: MigrationState): string {
+  const sa = `${state.input.serviceAccount.namespace}/${state.input.serviceAccount.name}`;
+  const lines = [`**${state.phase}**${state.paused ? ' (paused)' : ''} · ${sa} → \`${state.input.roleArn}\``, ''];
+  for (const c of state.clusters) {
+    const last = c.steps.at(-1);
+    lines.push(`- ${STATUS_ICON[c.status]} **${c.cluster}**: ${c.status}${last ? ` (${last.step}: ${last.status})` : ''}`);
+  }
+  if (state.decision) lines.push('', `Decision: **${state.decision.decision}** by ${state.decision.by} at ${state.decision.at}`);
+  if (state.failure) lines.push('', `Failure: ${state.failure.type}: ${state.failure.message}`);
+  return lines.join('\n');
+}
+
+export function isTerminal(phase: MigrationPhase): boolean {
+  return ['Planned', 'PreflightFailed', 'Completed', 'MigratedNotCleaned', 'RolledBack', 'RollbackFailed'].includes(phase);
+}
