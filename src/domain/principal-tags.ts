@@ -50,7 +50,11 @@ function principalTagKeys(value: unknown): string[] {
   if (value === null || typeof value !== 'object') return [];
   return Object.entries(value).flatMap(([key, nested]) => {
     const conditionKey = CONDITION_KEY.exec(key)?.[1];
-    return [...(conditionKey === undefined ? [] : [conditionKey]), ...principalTagKeys(key), ...principalTagKeys(nested)];
+    return [
+      ...(conditionKey === undefined ? [] : [conditionKey]),
+      ...principalTagKeys(key),
+      ...principalTagKeys(nested),
+    ];
   });
 }
 

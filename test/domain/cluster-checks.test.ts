@@ -3,59 +3,15 @@ import assert from 'node:assert/strict';
 import { evaluateCluster, supportsPodIdentity } from '../../src/domain/cluster-checks.js';
 import type { ClusterFacts } from '../../src/domain/cluster-checks.js';
 import type { FindingSeverity } from '../../src/domain/types.js';
-import type { ContainerInfo, PodInfo } from '../../src/ports/kubernetes.js';
+import type { ContainerInfo } from '../../src/ports/kubernetes.js';
+import { FIXTURE_IRSA_ENV, FIXTURE_ROLE_ARN, fixturePod, healthyClusterFacts } from '../support/cluster-facts.js';
 
-const ROLE = 'arn:aws:iam::123456789012:role/app';
-const IRSA_ENV = {
-  AWS_ROLE_ARN: ROLE,
-  AWS_WEB_IDENTITY_TOKEN_FILE: '/var/run/secrets/eks.amazonaws.com/serviceaccount/token',
-  AWS_REGION: 'us-east-1',
-};
-
-function pod(name: string, overrides: Partial<PodInfo> = {}, env: Record<string, string> = IRSA_ENV): PodInfo {
-  return {
-    namespace: 'payments',
-    name,
-    uid: `uid-${name}`,
-    serviceAccount: 'api',
-    nodeName: 'ip-10-0-0-1',
-    nodeLabels: { 'kubernetes.io/os': 'linux', 'eks.amazonaws.com/compute-type': 'ec2' },
-    labels: { app: 'api' },
-    phase: 'Running',
-    ready: true,
-    terminating: false,
-    createdAt: '2025-01-01T00:00:00Z',
-    owner: { kind: 'Deployment', namespace: 'payments', name: 'api' },
-    containers: [{ name: 'app', image: 'app:1', env }],
-    ...overrides,
-  };
-}
+const ROLE = FIXTURE_ROLE_ARN;
+const pod = fixturePod;
+const healthy = (): ClusterFacts => healthyClusterFacts();
 
 function container(env: Record<string, string>): ContainerInfo[] {
-  return [{ name: 'app', image: 'app:1', env: { ...IRSA_ENV, ...env } }];
-}
-
-function healthy(): ClusterFacts {
-  return {
-    cluster: 'prod-a',
-    info: {
-      name: 'prod-a',
-      arn: 'arn:aws:eks:us-east-1:123456789012:cluster/prod-a',
-      status: 'ACTIVE',
-      version: '1.30',
-      platformVersion: 'eks.5',
-      oidcIssuer: 'https://oidc.eks.us-east-1.amazonaws.com/id/AAAA',
-      autoMode: false,
-    },
-    agentAddon: { name: 'eks-pod-identity-agent', status: 'ACTIVE', healthIssues: [] },
-    agentDaemonSet: { namespace: 'kube-system', name: 'eks-pod-identity-agent', desiredNumberScheduled: 3, numberReady: 3 },
-    serviceAccount: { namespace: 'payments', name: 'api', annotations: { 'eks.amazonaws.com/role-arn': ROLE } },
-    workloads: [{ ref: { kind: 'Deployment', namespace: 'payments', name: 'api' }, serviceAccount: 'api', generation: 1 }],
-    pods: [pod('api-1'), pod('api-2')],
-    fargateProfiles: [],
-    existingAssociations: [],
-    roleArn: ROLE,
-  };
+  return [{ name: 'app', image: 'app:1', env: { ...FIXTURE_IRSA_ENV, ...env } }];
 }
 
 const codes = (facts: ClusterFacts): [string, FindingSeverity][] =>
@@ -107,13 +63,18 @@ describe('evaluateCluster', () => {
       [['platform-version', 'blocking']],
       /1\.27 platform eks\.7/,
     ],
-    ['role in another account', (f) => (f.roleArn = 'arn:aws:iam::210987654321:role/app'), [
-      ['role-other-account', 'blocking'],
-      ['irsa-role-mismatch', 'warning'],
-    ]],
+    [
+      'role in another account',
+      (f) => (f.roleArn = 'arn:aws:iam::210987654321:role/app'),
+      [
+        ['role-other-account', 'blocking'],
+        ['irsa-role-mismatch', 'warning'],
+      ],
+    ],
     [
       'Auto Mode needs no add-on or DaemonSet',
-      (f) => Object.assign(f, { info: { ...f.info!, autoMode: true }, agentAddon: undefined, agentDaemonSet: undefined }),
+      (f) =>
+        Object.assign(f, { info: { ...f.info!, autoMode: true }, agentAddon: undefined, agentDaemonSet: undefined }),
       [['auto-mode-agent', 'info']],
     ],
     ['add-on missing', (f) => (f.agentAddon = undefined), [['agent-unhealthy', 'blocking']], /not installed/],
@@ -124,8 +85,18 @@ describe('evaluateCluster', () => {
       [['agent-unhealthy', 'blocking']],
       /InsufficientNumberOfReplicas/,
     ],
-    ['DaemonSet missing', (f) => (f.agentDaemonSet = undefined), [['agent-unhealthy', 'blocking']], /kube-system\/eks-pod-identity-agent not found/],
-    ['DaemonSet not ready', (f) => (f.agentDaemonSet!.numberReady = 2), [['agent-unhealthy', 'blocking']], /2 of 3 pods ready/],
+    [
+      'DaemonSet missing',
+      (f) => (f.agentDaemonSet = undefined),
+      [['agent-unhealthy', 'blocking']],
+      /kube-system\/eks-pod-identity-agent not found/,
+    ],
+    [
+      'DaemonSet not ready',
+      (f) => (f.agentDaemonSet!.numberReady = 2),
+      [['agent-unhealthy', 'blocking']],
+      /2 of 3 pods ready/,
+    ],
     [
       'service account missing',
       (f) => (f.serviceAccount = undefined),
@@ -136,7 +107,8 @@ describe('evaluateCluster', () => {
     ],
     [
       'no IRSA annotation',
-      (f) => Object.assign(f, { serviceAccount: { ...f.serviceAccount!, annotations: {} }, pods: [pod('api-1', {}, {})] }),
+      (f) =>
+        Object.assign(f, { serviceAccount: { ...f.serviceAccount!, annotations: {} }, pods: [pod('api-1', {}, {})] }),
       [['no-irsa-annotation', 'warning']],
       /nothing to roll back to/,
     ],
@@ -186,7 +158,9 @@ describe('evaluateCluster', () => {
     [
       'lower-case proxy, NO_PROXY with only the IPv4 endpoint',
       (f) =>
-        (f.pods = [pod('api-1', { containers: container({ http_proxy: 'http://p', no_proxy: 'localhost,169.254.170.23' }) })]),
+        (f.pods = [
+          pod('api-1', { containers: container({ http_proxy: 'http://p', no_proxy: 'localhost,169.254.170.23' }) }),
+        ]),
       [['proxy-no-proxy', 'blocking']],
       /lacks fd00:ec2::23:/,
     ],
@@ -198,7 +172,8 @@ describe('evaluateCluster', () => {
     ],
     [
       'AWS_ACCESS_KEY_ID set by hand',
-      (f) => (f.pods = [pod('api-1', { containers: container({ AWS_ACCESS_KEY_ID: 'AKIA', AWS_SECRET_ACCESS_KEY: '' }) })]),
+      (f) =>
+        (f.pods = [pod('api-1', { containers: container({ AWS_ACCESS_KEY_ID: 'AKIA', AWS_SECRET_ACCESS_KEY: '' }) })]),
       [['hard-coded-credentials', 'warning']],
       /container app sets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY itself/,
     ],
@@ -218,7 +193,9 @@ describe('evaluateCluster', () => {
       'container credentials URI without an association',
       (f) =>
         (f.pods = [
-          pod('api-1', { containers: container({ AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://169.254.170.23/v1/credentials' }) }),
+          pod('api-1', {
+            containers: container({ AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://169.254.170.23/v1/credentials' }),
+          }),
         ]),
       [['hard-coded-credentials', 'warning']],
       /AWS_CONTAINER_CREDENTIALS_FULL_URI/,
@@ -237,7 +214,10 @@ describe('evaluateCluster', () => {
     ],
     [
       'Fargate profile with labels no pod has',
-      (f) => (f.fargateProfiles = [{ name: 'fp', selectors: [{ namespace: 'payments', labels: { app: 'api', tier: 'x' } }] }]),
+      (f) =>
+        (f.fargateProfiles = [
+          { name: 'fp', selectors: [{ namespace: 'payments', labels: { app: 'api', tier: 'x' } }] },
+        ]),
       [],
     ],
     [
@@ -248,7 +228,9 @@ describe('evaluateCluster', () => {
     [
       'association for the same role',
       (f) =>
-        (f.existingAssociations = [{ associationId: 'a-1', cluster: 'prod-a', namespace: 'payments', serviceAccount: 'api', roleArn: ROLE }]),
+        (f.existingAssociations = [
+          { associationId: 'a-1', cluster: 'prod-a', namespace: 'payments', serviceAccount: 'api', roleArn: ROLE },
+        ]),
       [['association-exists', 'info']],
       /a-1 .* will be reused/,
     ],
@@ -256,7 +238,13 @@ describe('evaluateCluster', () => {
       'association for another role',
       (f) =>
         (f.existingAssociations = [
-          { associationId: 'a-2', cluster: 'prod-a', namespace: 'payments', serviceAccount: 'api', roleArn: `${ROLE}-other` },
+          {
+            associationId: 'a-2',
+            cluster: 'prod-a',
+            namespace: 'payments',
+            serviceAccount: 'api',
+            roleArn: `${ROLE}-other`,
+          },
         ]),
       [['association-other-role', 'blocking']],
       /a-2 maps payments\/api to arn:aws:iam::123456789012:role\/app-other/,
@@ -265,7 +253,14 @@ describe('evaluateCluster', () => {
       'association owned by an add-on is ignored',
       (f) =>
         (f.existingAssociations = [
-          { associationId: 'a-3', cluster: 'prod-a', namespace: 'payments', serviceAccount: 'api', roleArn: 'x', ownerArn: 'arn:addon' },
+          {
+            associationId: 'a-3',
+            cluster: 'prod-a',
+            namespace: 'payments',
+            serviceAccount: 'api',
+            roleArn: 'x',
+            ownerArn: 'arn:addon',
+          },
         ]),
       [],
     ],
@@ -297,7 +292,11 @@ describe('evaluateCluster', () => {
     facts.existingAssociations = [
       { associationId: 'a-1', cluster: 'prod-a', namespace: 'payments', serviceAccount: 'api', roleArn: ROLE },
     ];
-    facts.pods = [pod('api-1', { containers: container({ AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://169.254.170.23/v1/credentials' }) })];
+    facts.pods = [
+      pod('api-1', {
+        containers: container({ AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://169.254.170.23/v1/credentials' }),
+      }),
+    ];
     assert.deepEqual(codes(facts), [['association-exists', 'info']]);
   });
 });

@@ -22,15 +22,33 @@ describe('parseDurationSeconds', () => {
     test(`"${text}" -> ${seconds}`, () => assert.equal(parseDurationSeconds(text), seconds));
   }
 
-  const invalid = ['', ' ', '-5', '-5m', '1.5h', '5x', 'm', '5 m', '30m1h', '1h1h', 'five', '5M', '1e3', '99999999999999999999'];
+  const invalid = [
+    '',
+    ' ',
+    '-5',
+    '-5m',
+    '1.5h',
+    '5x',
+    'm',
+    '5 m',
+    '30m1h',
+    '1h1h',
+    'five',
+    '5M',
+    '1e3',
+    '99999999999999999999',
+  ];
   for (const text of invalid) {
     test(`rejects "${text}"`, () => {
-      assert.throws(() => parseDurationSeconds(text), (err: unknown) => {
-        assert.ok(err instanceof ValidationError);
-        assert.match(err.message, /^duration ".*" is (not valid|too large)/);
-        assert.equal(err.field, 'duration');
-        return true;
-      });
+      assert.throws(
+        () => parseDurationSeconds(text),
+        (err: unknown) => {
+          assert.ok(err instanceof ValidationError);
+          assert.match(err.message, /^duration ".*" is (not valid|too large)/);
+          assert.equal(err.field, 'duration');
+          return true;
+        },
+      );
     });
   }
 });

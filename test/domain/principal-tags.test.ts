@@ -17,17 +17,14 @@ const s3 = (overrides: Partial<PolicyStatement>): PolicyStatement => ({
 
 describe('POD_IDENTITY_SESSION_TAGS', () => {
   test('are the six tags Pod Identity sets', () => {
-    assert.deepEqual(
-      [...POD_IDENTITY_SESSION_TAGS].sort(),
-      [
-        'eks-cluster-arn',
-        'eks-cluster-name',
-        'kubernetes-namespace',
-        'kubernetes-pod-name',
-        'kubernetes-pod-uid',
-        'kubernetes-service-account',
-      ],
-    );
+    assert.deepEqual([...POD_IDENTITY_SESSION_TAGS].sort(), [
+      'eks-cluster-arn',
+      'eks-cluster-name',
+      'kubernetes-namespace',
+      'kubernetes-pod-name',
+      'kubernetes-pod-uid',
+      'kubernetes-service-account',
+    ]);
   });
 });
 
@@ -36,14 +33,18 @@ describe('lintPrincipalTags', () => {
     const statements = POD_IDENTITY_SESSION_TAGS.map((tag) =>
       s3({
         Resource: `arn:aws:s3:::bucket/\${aws:PrincipalTag/${tag}}/*`,
-        Condition: { StringEquals: { [`aws:PrincipalTag/${tag}`]: 'x', [`AWS:PRINCIPALTAG/${tag.toUpperCase()}`]: 'y' } },
+        Condition: {
+          StringEquals: { [`aws:PrincipalTag/${tag}`]: 'x', [`AWS:PRINCIPALTAG/${tag.toUpperCase()}`]: 'y' },
+        },
       }),
     );
     assert.deepEqual(lintPrincipalTags([policy('inline:ok', ...statements)]), []);
   });
 
   test('ignores documents without principal tags and other tag condition keys', () => {
-    const statement = s3({ Condition: { StringEquals: { 'aws:ResourceTag/team': 'a', 'aws:RequestTag/kubernetes-ns': 'b' } } });
+    const statement = s3({
+      Condition: { StringEquals: { 'aws:ResourceTag/team': 'a', 'aws:RequestTag/kubernetes-ns': 'b' } },
+    });
     assert.deepEqual(lintPrincipalTags([policy('inline:plain', statement)]), []);
   });
 

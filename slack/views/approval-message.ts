@@ -1,0 +1,143 @@
+import type { MigrationState } from '../../src/domain/migration-state.js';
+import type { Button, KnownBlock, SlackMessage } from './block-kit.js';
+import { code, context, escape, mention, PHASE_LABEL, section, serviceAccountOf, slackDate } from './format.js';
+
+export const APPROVE_ACTION_ID = 'migration_approve';
+export const REJECT_ACTION_ID = 'migration_reject';
+/** The approval message is found again (after a restart) by this block id. */
+export const APPROVAL_BLOCK_ID = 'approval-request';
+const APPROVAL_ACTIONS_BLOCK_ID = 'approval-actions';
+
+/**
+ * What a button carries: the service account (how the workflow is addressed) and the
+ * run's start time, so a stale button never decides a later run of the same account.
+ */
+export interface ApprovalButtonValue {
+  serviceAccount: string;
+  startedAt: string;
+}
+
+export function encodeApprovalValue(state: MigrationState): string {
+  const value: ApprovalButtonValue = { serviceAccount: serviceAccountOf(state), startedAt: state.startedAt };
+  return JSON.stringify(value);
+}
+
+export function decodeApprovalValue(text: string | undefined): ApprovalButtonValue | undefined {
+  try {
+    const value = JSON.parse(text ?? '') as Partial<ApprovalButtonValue>;
+    if (typeof value.serviceAccount === 'string' && typeof value.startedAt === 'string') {
+      return { serviceAccount: value.serviceAccount, startedAt: value.startedAt };
+    }
+  } catch {
+    // A malformed value is refused like a missing one.
+  }
+  return undefined;
+}
+
+/** What cleanup will do, in the words an approver needs. */
+export function cleanupSummary(state: MigrationState): string[] {
+  const plan = state.plan;
+  const annotated = plan?.cleanup.removeAnnotations ?? state.input.clusters;
+  const lines: string[] = [];
+  if (annotated.length) {
+    lines.push(
+      `• remove the IRSA annotation \`eks.amazonaws.com/role-arn\` from ${code(serviceAccountOf(state))} in ${annotated.map(escape).join(', ')}`,
+      '• restart its workloads there and verify they still get Pod Identity credentials',
+    );
+  } else {
+    lines.push('• no IRSA annotation to remove');
+  }
+  const issuers = plan?.cleanup.removeIrsaTrustForIssuers ?? [];
+  if (state.input.options.keepIrsaTrust) lines.push('• keep the role’s IRSA trust statements (`--keep-irsa-trust`)');
+  else if (issuers.length) lines.push(`• remove the role’s IRSA trust for ${issuers.length} cluster OIDC issuer(s)`);
+  return lines;
+}
+
+function buttons(state: MigrationState): KnownBlock {
+  const value = encodeApprovalValue(state);
+  const sa = serviceAccountOf(state);
+  const approve: Button = {
+    type: 'button',
+    action_id: APPROVE_ACTION_ID,
+    style: 'primary',
+    text: { type: 'plain_text', text: 'Approve cleanup' },
+    value,
+    confirm: {
+      title: { type: 'plain_text', text: 'Approve cleanup?' },
+      text: { type: 'mrkdwn', text: `IRSA will be removed for ${code(sa)}. Workloads restart once more.` },
+      confirm: { type: 'plain_text', text: 'Approve' },
+      deny: { type: 'plain_text', text: 'Cancel' },
+    },
+  };
+  const reject: Button = {
+    type: 'button',
+    action_id: REJECT_ACTION_ID,
+    style: 'danger',
+    text: { type: 'plain_text', text: 'Reject and roll back' },
+    value,
+    confirm: {
+      title: { type: 'plain_text', text: 'Reject and roll back?' },
+      text: { type: 'mrkdwn', text: `Every cluster goes back to IRSA for ${code(sa)}.` },
+      confirm: { type: 'plain_text', text: 'Reject' },
+      deny: { type: 'plain_text', text: 'Cancel' },
+      style: 'danger',
+    },
+  };
+  return { type: 'actions', block_id: APPROVAL_ACTIONS_BLOCK_ID, elements: [approve, reject] };
+}
+
+function outcome(state: MigrationState): string {
+  const d = state.decision;
+  if (d) {
+    const verb = d.decision === 'approve' ? ':white_check_mark: *Approved*' : ':no_entry_sign: *Rejected*';
+    return `${verb} by ${mention(d.by)} ${slackDate(d.at)}${d.reason ? `: ${escape(d.reason)}` : ''}`;
+  }
+  if (state.abortRequested) {
+    return `:octagonal_sign: *Closed*: aborted by ${mention(state.abortRequested.by)} ${slackDate(state.abortRequested.at)}`;
+  }
+  return `:lock: *Closed*: ${PHASE_LABEL[state.phase]}`;
+}
+
+/**
+ * The approval gate message. While the gate is open it mentions the approvers and has
+ * the buttons; once decided (or closed another way) it says who and when, without buttons.
+ */
+export function approvalMessage(state: MigrationState): SlackMessage {
+  const sa = serviceAccountOf(state);
+  const open = state.phase === 'AwaitingApproval' && !state.decision && !state.abortRequested;
+  const approvers = state.input.options.approvers.filter((a) => a !== state.input.requestedBy);
+  const intro = open
+    ? `:lock: *Approval needed* ${approvers.map(mention).join(' ')}\n${code(sa)} runs on Pod Identity in ${state.input.clusters.map(escape).join(', ')}, verified. Approve to clean up IRSA, or reject to roll every cluster back.`
+    : `:lock: *Approval for* ${code(sa)}`;
+  const blocks: KnownBlock[] = [section(intro, APPROVAL_BLOCK_ID)];
+  if (open) {
+    blocks.push(section(`*Cleanup will:*\n${cleanupSummary(state).join('\n')}`));
+    const expires = state.approval ? ` The window closes ${slackDate(state.approval.expiresAt)}` : '';
+    const onTimeout = state.input.options.onApprovalTimeout === 'hold' ? 'keep IRSA as is' : 'roll back';
+    blocks.push(
+      context(
+        `Requested by ${mention(state.input.requestedBy)}, who cannot approve it.${expires}; without a decision the run will ${onTimeout}.`,
+      ),
+      buttons(state),
+    );
+  } else {
+    blocks.push(section(outcome(state)));
+  }
+  const text = open ? `Approval needed for ${sa}` : `Approval for ${sa}: ${state.decision?.decision ?? 'closed'}`;
+  return { text, blocks };
+}
+
+/** A reminder in the thread on the workflow's timer; the buttons stay on the request itself. */
+export function approvalReminder(state: MigrationState): SlackMessage {
+  const approvers = state.input.options.approvers.filter((a) => a !== state.input.requestedBy);
+  const n = state.approval?.remindersSent ?? 0;
+  const closes = state.approval ? ` The window closes ${slackDate(state.approval.expiresAt)}.` : '';
+  return {
+    text: `Reminder: cleanup of ${serviceAccountOf(state)} is waiting for approval`,
+    blocks: [
+      section(
+        `:alarm_clock: Reminder${n > 1 ? ` ${n}` : ''} ${approvers.map(mention).join(' ')}: cleanup of ${code(serviceAccountOf(state))} is still waiting for approval (buttons above).${closes}`,
+      ),
+    ],
+  };
+}

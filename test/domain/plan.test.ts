@@ -1,0 +1,202 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { evaluateCluster } from '../../src/domain/cluster-checks.js';
+import type { ClusterFacts } from '../../src/domain/cluster-checks.js';
+import { buildPlan } from '../../src/domain/plan.js';
+import type { PlanInput } from '../../src/domain/plan.js';
+import { irsaStatement, podIdentityStatement, trustPolicySize } from '../../src/domain/trust-policy.js';
+import type { Finding, PolicyDocument } from '../../src/domain/types.js';
+import { FIXTURE_ROLE_ARN, healthyClusterFacts } from '../support/cluster-facts.js';
+
+const ACCOUNT = '123456789012';
+const SA = { namespace: 'payments', name: 'api' };
+
+function trustFor(...issuerIds: string[]): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: issuerIds.map((id) =>
+      irsaStatement(ACCOUNT, `https://oidc.eks.us-east-1.amazonaws.com/id/${id}`, 'payments', 'api'),
+    ),
+  };
+}
+
+function input(clusters: ClusterFacts[], overrides: Partial<PlanInput> = {}): PlanInput {
+  return {
+    serviceAccount: SA,
+    roleArn: FIXTURE_ROLE_ARN,
+    keepIrsaTrust: false,
+    trustPolicy: trustFor('AAAA', 'BBBB', 'OTHER'),
+    clusters: clusters.map((facts) => ({ facts, findings: evaluateCluster(facts) })),
+    roleFindings: [],
+    ...overrides,
+  };
+}
+
+describe('buildPlan', () => {
+  test('plans a clean two-cluster migration', () => {
+    const a = healthyClusterFacts('prod-a', 'AAAA');
+    const b = healthyClusterFacts('prod-b', 'BBBB');
+    const trust = trustFor('AAAA', 'BBBB', 'OTHER');
+    const withStatement = {
+      ...trust,
+      Statement: [...trust.Statement, podIdentityStatement('MigrateIdentityEksPodIdentity')],
+    };
+    const plan = buildPlan(input([a, b]));
+    assert.deepEqual(plan, {
+      serviceAccount: 'payments/api',
+      roleArn: FIXTURE_ROLE_ARN,
+      trust: {
+        addPodIdentityStatement: true,
+        sizeBefore: trustPolicySize(trust),
+        sizeAfter: trustPolicySize(withStatement),
+        limit: 2048,
+      },
+      clusters: [a, b].map((facts) => ({
+        cluster: facts.cluster,
+        association: { action: 'create', roleArn: FIXTURE_ROLE_ARN },
+        workloadsToRestart: [{ kind: 'Deployment', namespace: 'payments', name: 'api' }],
+        irsaAnnotation: FIXTURE_ROLE_ARN,
+        oidcIssuer: facts.info!.oidcIssuer,
+      })),
+      cleanup: {
+        removeAnnotations: ['prod-a', 'prod-b'],
+        // OTHER is a cluster outside this run: its trust stays.
+        removeIrsaTrustForIssuers: [a.info!.oidcIssuer, b.info!.oidcIssuer],
+        keepIrsaTrust: false,
+      },
+      findings: [],
+      blocked: false,
+    });
+  });
+
+  test('reuses an association for the same role and ignores add-on owned ones', () => {
+    const facts = healthyClusterFacts();
+    facts.existingAssociations = [
+      {
+        associationId: 'owned',
+        cluster: 'prod-a',
+        namespace: 'payments',
+        serviceAccount: 'api',
+        roleArn: FIXTURE_ROLE_ARN,
+        ownerArn: 'arn:addon',
+      },
+      {
+        associationId: 'a-1',
+        cluster: 'prod-a',
+        namespace: 'payments',
+        serviceAccount: 'api',
+        roleArn: FIXTURE_ROLE_ARN,
+      },
+    ];
+    const plan = buildPlan(input([facts]));
+    assert.deepEqual(plan.clusters[0]!.association, { action: 'reuse', roleArn: FIXTURE_ROLE_ARN, existingId: 'a-1' });
+    assert.equal(plan.blocked, false);
+  });
+
+  test('creates when only an add-on owns an association', () => {
+    const facts = healthyClusterFacts();
+    facts.existingAssociations = [
+      {
+        associationId: 'owned',
+        cluster: 'prod-a',
+        namespace: 'payments',
+        serviceAccount: 'api',
+        roleArn: FIXTURE_ROLE_ARN,
+        ownerArn: 'arn:addon',
+      },
+    ];
+    assert.equal(buildPlan(input([facts])).clusters[0]!.association.action, 'create');
+  });
+
+  test('does not add the statement when the role already has it', () => {
+    const trust = trustFor('AAAA');
+    trust.Statement.push(podIdentityStatement('Existing'));
+    const plan = buildPlan(input([healthyClusterFacts()], { trustPolicy: trust }));
+    assert.deepEqual(plan.trust, {
+      addPodIdentityStatement: false,
+      sizeBefore: trustPolicySize(trust),
+      sizeAfter: trustPolicySize(trust),
+      limit: 2048,
+    });
+  });
+
+  test('blocks when the trust policy would outgrow the limit, using the given limit', () => {
+    const trust = trustFor('AAAA');
+    const before = trustPolicySize(trust);
+    const blocked = buildPlan(input([healthyClusterFacts()], { trustPolicy: trust, trustLimit: before + 10 }));
+    assert.equal(blocked.blocked, true);
+    assert.deepEqual(
+      blocked.findings.map((f) => [f.code, f.severity]),
+      [['trust-policy-too-large', 'blocking']],
+    );
+    assert.match(
+      blocked.findings[0]!.message,
+      new RegExp(`would be ${blocked.trust.sizeAfter} characters.*over the ${before + 10} limit`),
+    );
+    const exact = buildPlan(
+      input([healthyClusterFacts()], { trustPolicy: trust, trustLimit: blocked.trust.sizeAfter }),
+    );
+    assert.equal(exact.blocked, false);
+  });
+
+  test('blocks on a Sid conflict instead of throwing', () => {
+    const trust = trustFor('AAAA');
+    trust.Statement[0]!.Sid = 'MigrateIdentityEksPodIdentity';
+    const plan = buildPlan(input([healthyClusterFacts()], { trustPolicy: trust }));
+    assert.deepEqual(
+      plan.findings.map((f) => f.code),
+      ['trust-sid-conflict'],
+    );
+    assert.equal(plan.blocked, true);
+  });
+
+  test('keepIrsaTrust plans no trust removal', () => {
+    const plan = buildPlan(input([healthyClusterFacts()], { keepIrsaTrust: true }));
+    assert.deepEqual(plan.cleanup, {
+      removeAnnotations: ['prod-a'],
+      removeIrsaTrustForIssuers: [],
+      keepIrsaTrust: true,
+    });
+  });
+
+  test('a cluster without annotation or trust has nothing to clean up', () => {
+    const facts = healthyClusterFacts('prod-c', 'CCCC');
+    facts.serviceAccount!.annotations = {};
+    facts.pods = [];
+    const plan = buildPlan(input([facts]));
+    assert.equal(plan.clusters[0]!.irsaAnnotation, null);
+    assert.deepEqual(plan.cleanup.removeAnnotations, []);
+    assert.deepEqual(plan.cleanup.removeIrsaTrustForIssuers, []);
+    assert.deepEqual(
+      plan.findings.map((f) => f.code),
+      ['no-irsa-annotation'],
+    );
+    assert.equal(plan.blocked, false);
+  });
+
+  test('warns when an annotated cluster is not trusted by the role', () => {
+    const plan = buildPlan(input([healthyClusterFacts('prod-c', 'CCCC')]));
+    assert.deepEqual(
+      plan.findings.map((f) => [f.code, f.severity, f.cluster]),
+      [['no-irsa-trust', 'warning', 'prod-c']],
+    );
+  });
+
+  test('collects role and cluster findings; any blocking one blocks', () => {
+    const roleFinding: Finding = { severity: 'blocking', code: 'principal-tag-typo', message: 'typo' };
+    const missing = { ...healthyClusterFacts('gone'), info: undefined };
+    const plan = buildPlan(input([healthyClusterFacts(), missing], { roleFindings: [roleFinding] }));
+    assert.deepEqual(
+      plan.findings.map((f) => f.code),
+      ['principal-tag-typo', 'cluster-not-found'],
+    );
+    assert.equal(plan.blocked, true);
+    assert.equal(plan.clusters[1]!.oidcIssuer, undefined);
+    assert.equal('oidcIssuer' in plan.clusters[1]!, false);
+
+    const warningsOnly = buildPlan(
+      input([healthyClusterFacts()], { roleFindings: [{ ...roleFinding, severity: 'warning' }] }),
+    );
+    assert.equal(warningsOnly.blocked, false);
+  });
+});
