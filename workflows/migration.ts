@@ -153,6 +153,9 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
       return result.value;
     } catch (err) {
       endStep(state, record, 'failed', err instanceof Error ? err.message : String(err));
+      if (err instanceof MigrationAborted) {
+        state.failure ??= { type: 'Aborted', message: err.message, cluster, step: name, at: nowIso() };
+      }
       state.failure ??= failureInfo(err, { cluster, step: name });
       clusterProgress(state, cluster).status = 'failed';
       refresh();

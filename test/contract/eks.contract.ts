@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { EksPort } from '../../src/ports/eks.js';
+import { isPortError, PortError } from '../../src/ports/errors.js';
+import type { ContractSubject, MakeSubject } from './subject.js';
+import { uniqueName } from './subject.js';
+
+/** How the EKS suite puts clusters and roles into a backend. */
+export interface EksFixtureDriver {
+  /** Creates an ACTIVE cluster; returns the name the port addresses it by. */
+  createCluster(name: string): Promise<string>;
+  /** A role in the cluster's account that associations may name; returns its ARN. */
+  createRole(name: string): Promise<string>;
+}
+
+export function runEksContract(name: string, makeSubject: MakeSubject<EksPort, EksFixtureDriver>): void {
+  describe(name, () => {
+    let subject: ContractSubject<EksPort, EksFixtureDriver>;
+    let cluster: string;
+    let roleArn: string;
+
+    before(async () => {
+      subject = await makeSubject();
+      cluster = await subject.driver.createCluster(uniqueName('contract'));
+      roleArn = await subject.driver.createRole(uniqueName('contract-role'));
+    });
+    after(() => subject?.cleanup());
+
+    const request = (namespace: string, serviceAccount: string, token: string) => ({
+      cluster,
+      namespace,
+      serviceAccount,
+      roleArn,
+      clientRequestToken: token,
+    });
+
+    test('describeCluster reports an ACTIVE cluster', async () => {
+      const info = await subject.port.describeCluster(cluster);
+      assert.equal(info.status, 'ACTIVE');
+      assert.match(info.arn, /^arn:aws:eks:[a-z0-9-]+:\d{12}:cluster\/.+/);
+      assert.match(info.version, /^\d+\.\d+$/);
+      assert.match(info.platformVersion, /^eks\.\d+$/);
+      assert.equal(typeof info.autoMode, 'boolean');
+    });
+
+    test('describeCluster of an unknown cluster is not-found', async () => {
+      await assert.rejects(subject.port.describeCluster(uniqueName('missing')), (err) => isPortError(err, 'not-found'));
+    });
+
+    test('a created association is found, with its role, and only for its service account', async () => {
+      const namespace = uniqueName('ns');
+      const created = await subject.port.createPodIdentityAssociation(request(namespace, 'app', uniqueName('t')));
+      assert.ok(created.associationId.length > 0);
+      const found = await subject.port.findPodIdentityAssociations(cluster, namespace, 'app');
+      assert.equal(found.length, 1);
+      assert.equal(found[0]?.associationId, created.associationId);
+      assert.equal(found[0]?.roleArn, roleArn);
+      assert.equal(found[0]?.namespace, namespace);
+      assert.equal(found[0]?.serviceAccount, 'app');
+      assert.deepEqual(await subject.port.findPodIdentityAssociations(cluster, namespace, 'other'), []);
+    });
+
+    test('a second create for the same service account is a conflict naming the existing id', async () => {
+      const namespace = uniqueName('ns');
+      const first = await subject.port.createPodIdentityAssociation(request(namespace, 'app', uniqueName('t')));
+      const err = await subject.port
+        .createPodIdentityAssociation(request(namespace, 'app', uniqueName('t')))
+        .then(() => undefined, (e: unknown) => e);
+      assert.ok(err instanceof PortError, `expected a PortError, got ${String(err)}`);
+      assert.equal(err.kind, 'conflict');
+      assert.equal(err.details.existingId, first.associationId);
+      assert.equal((await subject.port.findPodIdentityAssociations(cluster, namespace, 'app')).length, 1);
+    });
+
+    test('a create retried with the same token returns the same association', async () => {
+      const namespace = uniqueName('ns');
+      const token = uniqueName('t');
+      const first = await subject.port.createPodIdentityAssociation(request(namespace, 'app', token));
+      const again = await subject.port.createPodIdentityAssociation(request(namespace, 'app', token));
+      assert.equal(again.associationId, first.associationId);
+      assert.equal((await subject.port.findPodIdentityAssociations(cluster, namespace, 'app')).length, 1);
+    });
+
+    test('delete removes the association; deleting it again is not-found', async () => {
+      const namespace = uniqueName('ns');
+      const created = await subject.port.createPodIdentityAssociation(request(namespace, 'app', uniqueName('t')));
+      await subject.port.deletePodIdentityAssociation(cluster, created.associationId);
+      assert.deepEqual(await subject.port.findPodIdentityAssociations(cluster, namespace, 'app'), []);
+      await assert.rejects(subject.port.deletePodIdentityAssociation(cluster, created.associationId), (e) =>
+        isPortError(e, 'not-found'),
+      );
+    });
+
+    test('deleting an unknown association id is not-found', async () => {
+      await assert.rejects(subject.port.deletePodIdentityAssociation(cluster, 'a-0000000000000000x'), (e) =>
+        isPortError(e, 'not-found'),
+      );
+    });
+  });
+}

@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { PolicyDocument } from '../../src/domain/types.js';
+import { isPortError } from '../../src/ports/errors.js';
+import type { IamPort } from '../../src/ports/iam.js';
+import type { ContractSubject, MakeSubject } from './subject.js';
+import { uniqueName } from './subject.js';
+
+/** How the IAM suite puts roles and policies into a backend (the sandbox, moto, a real account). */
+export interface IamFixtureDriver {
+  /** Creates a role with this trust policy; returns its ARN. */
+  createRole(name: string, trustPolicy: PolicyDocument): Promise<string>;
+  putInlinePolicy(roleName: string, policyName: string, document: PolicyDocument): Promise<void>;
+  /** Creates a customer managed policy, attaches it to the role, returns the policy ARN. */
+  attachManagedPolicy(roleName: string, policyName: string, document: PolicyDocument): Promise<string>;
+}
+
+const ISSUER = 'oidc.eks.us-east-1.amazonaws.com/id/C0NTRACT5E5D4633E53DE1B71EXAMPLE';
+
+function irsaTrust(accountId: string, subjects: string | string[]): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { Federated: `arn:aws:iam::${accountId}:oidc-provider/${ISSUER}` },
+        Action: 'sts:AssumeRoleWithWebIdentity',
+        Condition: { StringEquals: { [`${ISSUER}:sub`]: subjects, [`${ISSUER}:aud`]: 'sts.amazonaws.com' } },
+      },
+    ],
+  };
+}
+
+const permissions = (action: string): PolicyDocument => ({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: action, Resource: '*' }],
+});
+
+function accountOf(arn: string): string {
+  return arn.split(':')[4] ?? '';
+}
+
+export function runIamContract(name: string, makeSubject: MakeSubject<IamPort, IamFixtureDriver>): void {
+  describe(name, () => {
+    let subject: ContractSubject<IamPort, IamFixtureDriver>;
+    let accountId: string;
+
+    before(async () => {
+      subject = await makeSubject();
+      // The backend decides the account: learn it from a role it creates.
+      const probe = uniqueName('contract-account');
+      accountId = accountOf(await subject.driver.createRole(probe, irsaTrust('111122223333', 'x')));
+    });
+    after(() => subject?.cleanup());
+
+    async function role(subjects: string | string[] = 'system:serviceaccount:shop:orders') {
+      const roleName = uniqueName('contract-role');
+      const trust = irsaTrust(accountId, subjects);
+      const arn = await subject.driver.createRole(roleName, trust);
+      return { roleName, trust, arn };
+    }
+
+    test('getRole returns the trust policy as created, with the ARN and account', async () => {
+      const { roleName, trust, arn } = await role(['system:serviceaccount:shop:orders', 'system:serviceaccount:shop:canary']);
+      const info = await subject.port.getRole(roleName);
+      assert.equal(info.name, roleName);
+      assert.equal(info.arn, arn);
+      assert.match(info.arn, new RegExp(`:role/${roleName}$`));
+      assert.equal(info.accountId, accountId);
+      assert.deepEqual(info.trustPolicy, trust);
+    });
+
+    test('updateTrustPolicy writes the whole document and getRole reads it back', async () => {
+      const { roleName, trust } = await role();
+      const updated: PolicyDocument = {
+        ...trust,
+        Statement: [
+          ...trust.Statement,
+          {
+            Sid: 'ContractPodIdentity',
+            Effect: 'Allow',
+            Principal: { Service: 'pods.eks.amazonaws.com' },
+            Action: ['sts:AssumeRole', 'sts:TagSession'],
+          },
+        ],
+      };
+      await subject.port.updateTrustPolicy(roleName, updated);
+      assert.deepEqual((await subject.port.getRole(roleName)).trustPolicy, updated);
+      await subject.port.updateTrustPolicy(roleName, trust);
+      assert.deepEqual((await subject.port.getRole(roleName)).trustPolicy, trust);
+    });
+
+    test('a missing role is not-found, for reads and writes', async () => {
+      const missing = uniqueName('contract-missing');
+      await assert.rejects(subject.port.getRole(missing), (err) => isPortError(err, 'not-found'));
+      await assert.rejects(subject.port.updateTrustPolicy(missing, irsaTrust(accountId, 'x')), (err) =>
+        isPortError(err, 'not-found'),
+      );
+      await assert.rejects(subject.port.listRolePolicyDocuments(missing), (err) => isPortError(err, 'not-found'));
+    });
+
+    test('a malformed trust policy is refused as validation and leaves the role unchanged', async () => {
+      const { roleName, trust } = await role();
+      const noStatements = { Version: '2012-10-17' } as unknown as PolicyDocument;
+      const badEffect = {
+        Version: '2012-10-17',
+        Statement: [{ ...trust.Statement[0], Effect: 'Maybe' }],
+      } as unknown as PolicyDocument;
+      for (const document of [noStatements, badEffect]) {
+        await assert.rejects(subject.port.updateTrustPolicy(roleName, document), (err) => isPortError(err, 'validation'));
+      }
+      assert.deepEqual((await subject.port.getRole(roleName)).trustPolicy, trust);
+    });
+
+    test('listRolePolicyDocuments returns inline policies and attached managed policies', async () => {
+      const { roleName } = await role();
+      const inline = permissions('s3:GetObject');
+      const managed = permissions('dynamodb:GetItem');
+      await subject.driver.putInlinePolicy(roleName, 'data', inline);
+      const managedArn = await subject.driver.attachManagedPolicy(roleName, uniqueName('contract-managed'), managed);
+      const documents = await subject.port.listRolePolicyDocuments(roleName);
+      const bySource = new Map(documents.map((d) => [d.source, d.document]));
+      assert.equal(documents.length, 2);
+      assert.deepEqual(bySource.get('inline:data'), inline);
+      assert.deepEqual(bySource.get(managedArn), managed);
+    });
+
+    test('listRolePolicyDocuments of a role without policies is empty', async () => {
+      const { roleName } = await role();
+      assert.deepEqual(await subject.port.listRolePolicyDocuments(roleName), []);
+    });
+  });
+}

@@ -1,0 +1,64 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { WorkloadRef } from '../../src/domain/types.js';
+import { rolloutStatus } from '../../src/domain/rollout.js';
+import type { SandboxFleet } from '../../src/sandbox/index.js';
+
+export const ROLE_ARN = 'arn:aws:iam::111122223333:role/eks-payments-reconciler';
+export const RECONCILER: WorkloadRef = { kind: 'Deployment', namespace: 'payments', name: 'reconciler' };
+export const LEDGER_WRITER: WorkloadRef = { kind: 'StatefulSet', namespace: 'payments', name: 'reconciler-ledger-writer' };
+export const STS_PROBE = ['aws', 'sts', 'get-caller-identity'];
+
+/** A clock the test moves by hand. Starts after the seed's pods were created. */
+export interface ManualClock {
+  now: () => number;
+  advance(ms: number): number;
+  iso(): string;
+}
+
+export function manualClock(start = Date.parse('2025-06-01T00:00:00.000Z')): ManualClock {
+  let current = start;
+  return {
+    now: () => current,
+    advance(ms) {
+      current += ms;
+      return current;
+    },
+    iso: () => new Date(current).toISOString(),
+  };
+}
+
+/** A fresh temp dir for a state file; `cleanup` removes it. */
+export async function tempStateFile(): Promise<{ file: string; cleanup(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'sandbox-'));
+  return { file: join(dir, 'fleet.json'), cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export function reconcilerAssociation(cluster: string, token = `token-${cluster}`) {
+  return { cluster, namespace: 'payments', serviceAccount: 'reconciler', roleArn: ROLE_ARN, clientRequestToken: token };
+}
+
+/** Steps the manual clock until `kubectl rollout status` would say done; fails after `maxSteps`. */
+export async function settleRollout(
+  fleet: SandboxFleet,
+  clock: ManualClock,
+  cluster: string,
+  ref: WorkloadRef,
+  stepMs = 500,
+  maxSteps = 50,
+): Promise<void> {
+  for (let step = 0; step < maxSteps; step += 1) {
+    const result = rolloutStatus(await fleet.kubernetes.getWorkloadStatus(cluster, ref));
+    if (result.state === 'done') return;
+    if (result.state === 'failed') throw new Error(`rollout failed: ${result.message}`);
+    clock.advance(stepMs);
+  }
+  throw new Error(`rollout of ${ref.name} in ${cluster} did not finish in ${maxSteps} steps`);
+}
+
+/** Live (non-terminating) pods of the service account, with the credential variables they hold. */
+export async function livePods(fleet: SandboxFleet, cluster: string, serviceAccount = 'reconciler') {
+  const pods = await fleet.kubernetes.listPods(cluster, 'payments', serviceAccount);
+  return pods.filter((p) => !p.terminating);
+}
