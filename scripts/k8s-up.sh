@@ -44,7 +44,7 @@ command -v openssl >/dev/null || {
 }
 
 mkdir -p "$DIR/pki" "$DIR/pids" "$DIR/logs" "$DIR/etcd" "$DIR/exec"
-chmod 700 "$DIR/pki"
+chmod 700 "$DIR/pki" "$DIR/etcd"
 
 # On any failure: stop what was started, show the tail of the logs.
 fail() {
@@ -191,6 +191,12 @@ start kube-apiserver kube-apiserver \
   --kubelet-preferred-address-types=InternalIP \
   --kubelet-client-certificate="$PKI/admin.crt" \
   --kubelet-client-key="$PKI/admin.key" \
+  --requestheader-client-ca-file="$PKI/ca.crt" \
+  --requestheader-username-headers=X-Remote-User \
+  --requestheader-group-headers=X-Remote-Group \
+  --requestheader-extra-headers-prefix=X-Remote-Extra- \
+  --proxy-client-cert-file="$PKI/admin.crt" \
+  --proxy-client-key-file="$PKI/admin.key" \
   --profiling=false \
   --v=1
 CURL_API=(curl -fsS --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key")

@@ -39,16 +39,31 @@ PARALLELISM="${K8S_BUILD_PARALLELISM:-$(nproc 2>/dev/null || echo 2)}"
 T0=$(date +%s)
 log() { echo "provision-k8s: $*"; }
 
+# version of a module as required by a group's go.mod
+required_version() { awk -v m="$2" '$1 == m { print $2; exit } $1 == "require" && $2 == m { print $3; exit }' "$ROOT/tools/k8s/$1/go.mod"; }
+
+# k8s binaries read their version from ldflags (hack/lib/version.sh); without it they
+# report v0.0.0-master+$Format:%H$, which clients such as kubectl fail to parse.
+KUBE_VERSION="$(required_version kube k8s.io/kubernetes)"
+KUBE_MINOR="${KUBE_VERSION#v1.}"
+KUBE_MINOR="${KUBE_MINOR%%.*}"
+KUBE_LDFLAGS=""
+for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+  KUBE_LDFLAGS+=" -X $pkg.gitVersion=$KUBE_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$KUBE_MINOR"
+  KUBE_LDFLAGS+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
+done
+
 stamp_of() { # the inputs that decide a group's binaries
   (
     cd "$ROOT/tools/k8s/$1"
     cat go.mod go.sum 2>/dev/null
     go env GOVERSION
+    echo "${LDFLAGS_EXTRA:-}"
   ) | sha256sum | cut -d' ' -f1
 }
 
 # build_group <dir under tools/k8s> <out-name>=<package> ...
-build_group() {
+build_group() { # extra linker flags in $LDFLAGS_EXTRA
   local group="$1"
   shift
   local stamp_file="$BIN/.stamp-$group" want have missing=0 spec
@@ -74,7 +89,7 @@ build_group() {
     local name="${spec%%=*}" pkg="${spec#*=}" tb
     tb=$(date +%s)
     if ! (cd "$ROOT/tools/k8s/$group" &&
-      go build -p "$PARALLELISM" -trimpath -ldflags="-s -w" -o "$BIN/$name.tmp" "$pkg") >>"$logf" 2>&1; then
+      go build -p "$PARALLELISM" -trimpath -ldflags="-s -w ${LDFLAGS_EXTRA:-}" -o "$BIN/$name.tmp" "$pkg") >>"$logf" 2>&1; then
       log "$group: building $name FAILED, see $logf"
       tail -n 40 "$logf" >&2
       return 1
@@ -88,7 +103,7 @@ build_group() {
 
 build_group etcd etcd=go.etcd.io/etcd/server/v3
 build_group kwok kwok=sigs.k8s.io/kwok/cmd/kwok
-build_group kube \
+LDFLAGS_EXTRA="$KUBE_LDFLAGS" build_group kube \
   kube-apiserver=k8s.io/kubernetes/cmd/kube-apiserver \
   kube-controller-manager=k8s.io/kubernetes/cmd/kube-controller-manager \
   kube-scheduler=k8s.io/kubernetes/cmd/kube-scheduler \

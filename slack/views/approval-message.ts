@@ -1,6 +1,18 @@
 import type { MigrationState } from '../../src/domain/migration-state.js';
 import type { Button, KnownBlock, SlackMessage } from './block-kit.js';
-import { code, context, escape, mention, PHASE_LABEL, section, serviceAccountOf, slackDate } from './format.js';
+import {
+  code,
+  context,
+  escape,
+  mention,
+  mentions,
+  PHASE_LABEL,
+  section,
+  serviceAccountOf,
+  slackDate,
+  truncate,
+} from './format.js';
+import { LIMITS } from './limits.js';
 
 export const APPROVE_ACTION_ID = 'migration_approve';
 export const REJECT_ACTION_ID = 'migration_reject';
@@ -64,7 +76,10 @@ function buttons(state: MigrationState): KnownBlock {
     value,
     confirm: {
       title: { type: 'plain_text', text: 'Approve cleanup?' },
-      text: { type: 'mrkdwn', text: `IRSA will be removed for ${code(sa)}. Workloads restart once more.` },
+      text: {
+        type: 'mrkdwn',
+        text: truncate(`IRSA will be removed for ${code(sa)}. Workloads restart once more.`, LIMITS.confirmText),
+      },
       confirm: { type: 'plain_text', text: 'Approve' },
       deny: { type: 'plain_text', text: 'Cancel' },
     },
@@ -77,7 +92,7 @@ function buttons(state: MigrationState): KnownBlock {
     value,
     confirm: {
       title: { type: 'plain_text', text: 'Reject and roll back?' },
-      text: { type: 'mrkdwn', text: `Every cluster goes back to IRSA for ${code(sa)}.` },
+      text: { type: 'mrkdwn', text: truncate(`Every cluster goes back to IRSA for ${code(sa)}.`, LIMITS.confirmText) },
       confirm: { type: 'plain_text', text: 'Reject' },
       deny: { type: 'plain_text', text: 'Cancel' },
       style: 'danger',
@@ -107,7 +122,7 @@ export function approvalMessage(state: MigrationState): SlackMessage {
   const open = state.phase === 'AwaitingApproval' && !state.decision && !state.abortRequested;
   const approvers = state.input.options.approvers.filter((a) => a !== state.input.requestedBy);
   const intro = open
-    ? `:lock: *Approval needed* ${approvers.map(mention).join(' ')}\n${code(sa)} runs on Pod Identity in ${state.input.clusters.map(escape).join(', ')}, verified. Approve to clean up IRSA, or reject to roll every cluster back.`
+    ? `:lock: *Approval needed* ${mentions(approvers)}\n${code(sa)} runs on Pod Identity in ${state.input.clusters.map(escape).join(', ')}, verified. Approve to clean up IRSA, or reject to roll every cluster back.`
     : `:lock: *Approval for* ${code(sa)}`;
   const blocks: KnownBlock[] = [section(intro, APPROVAL_BLOCK_ID)];
   if (open) {
@@ -136,7 +151,7 @@ export function approvalReminder(state: MigrationState): SlackMessage {
     text: `Reminder: cleanup of ${serviceAccountOf(state)} is waiting for approval`,
     blocks: [
       section(
-        `:alarm_clock: Reminder${n > 1 ? ` ${n}` : ''} ${approvers.map(mention).join(' ')}: cleanup of ${code(serviceAccountOf(state))} is still waiting for approval (buttons above).${closes}`,
+        `:alarm_clock: Reminder${n > 1 ? ` ${n}` : ''} ${mentions(approvers)}: cleanup of ${code(serviceAccountOf(state))} is still waiting for approval (buttons above).${closes}`,
       ),
     ],
   };

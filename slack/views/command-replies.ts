@@ -87,7 +87,9 @@ export function planReply(plan: MigrationPlan): SlackMessage {
     : 'the Pod Identity trust statement is already there';
   const clusterLines = plan.clusters.map((c) => {
     const association =
-      c.association.action === 'create' ? 'create association' : `reuse association ${escape(c.association.existingId ?? '')}`;
+      c.association.action === 'create'
+        ? 'create association'
+        : `reuse association ${escape(c.association.existingId ?? '')}`;
     const workloads = c.workloadsToRestart.map((w) => `${w.kind}/${w.name}`);
     const shown = workloads.slice(0, 10).map(escape).join(', ');
     const more = workloads.length > 10 ? ` and ${workloads.length - 10} more` : '';

@@ -17,7 +17,8 @@ const KIND_ICON: Record<MigrationEvent['kind'], string> = {
 
 export function findingLines(findings: readonly Finding[]): string[] {
   return findings.map(
-    (f) => `${SEVERITY_ICON[f.severity]} ${f.cluster ? `*${escape(f.cluster)}* ` : ''}${escape(f.message)} (\`${f.code}\`)`,
+    (f) =>
+      `${SEVERITY_ICON[f.severity]} ${f.cluster ? `*${escape(f.cluster)}* ` : ''}${escape(f.message)} (\`${f.code}\`)`,
   );
 }
 

@@ -52,6 +52,12 @@ export function mention(id: string): string {
   return escape(id);
 }
 
+/** Mentions for a list of ids, capped so a long list cannot crowd out the message. */
+export function mentions(ids: readonly string[], max = 20): string {
+  const shown = ids.slice(0, max).map(mention).join(' ');
+  return ids.length > max ? `${shown} and ${ids.length - max} more` : shown;
+}
+
 /** A date every reader sees in their own time zone; the ISO text is the fallback. */
 export function slackDate(iso: string): string {
   const seconds = Math.floor(Date.parse(iso) / 1000);

@@ -12,6 +12,7 @@ export const LIMITS = {
   headerText: 150,
   buttonValue: 2000,
   buttonText: 75,
+  confirmText: 300,
   actionsElements: 25,
   messageText: 40000,
   optionText: 75,
@@ -26,7 +27,10 @@ interface TextObject {
 }
 
 /** Every limit a list of blocks breaks, one line each; empty when Slack would accept them. */
-export function blockLimitViolations(blocks: readonly KnownBlock[], maxBlocks: number = LIMITS.blocksPerMessage): string[] {
+export function blockLimitViolations(
+  blocks: readonly KnownBlock[],
+  maxBlocks: number = LIMITS.blocksPerMessage,
+): string[] {
   const problems: string[] = [];
   if (blocks.length > maxBlocks) problems.push(`${blocks.length} blocks (max ${maxBlocks})`);
   const ids = new Set<string>();
@@ -61,8 +65,11 @@ export function blockLimitViolations(blocks: readonly KnownBlock[], maxBlocks: n
       if (block.elements.length > LIMITS.actionsElements) problems.push(`${where}: ${block.elements.length} elements`);
       for (const e of block.elements) {
         if (e.type !== 'button') continue;
-        if ((e.value ?? '').length > LIMITS.buttonValue) problems.push(`${where}: button value ${e.value?.length} chars`);
+        if ((e.value ?? '').length > LIMITS.buttonValue)
+          problems.push(`${where}: button value ${e.value?.length} chars`);
         if (e.text.text.length > LIMITS.buttonText) problems.push(`${where}: button text ${e.text.text.length} chars`);
+        const confirm = e.confirm?.text.text ?? '';
+        if (confirm.length > LIMITS.confirmText) problems.push(`${where}: confirm text ${confirm.length} chars`);
       }
     }
   });

@@ -39,19 +39,24 @@ export function summaryBlocks(state: MigrationState, runUrl: string): KnownBlock
     ...sectionsOf(['*Clusters*', ...state.clusters.map(clusterLine)], 5),
   ];
   if (state.decision) {
-    const verb = state.decision.decision === 'approve' ? ':white_check_mark: Cleanup approved' : ':no_entry_sign: Rejected';
+    const verb =
+      state.decision.decision === 'approve' ? ':white_check_mark: Cleanup approved' : ':no_entry_sign: Rejected';
     const reason = state.decision.reason ? `: ${escape(state.decision.reason)}` : '';
     blocks.push(section(`${verb} by ${mention(state.decision.by)} ${slackDate(state.decision.at)}${reason}`));
   }
   if (state.abortRequested) {
     blocks.push(
-      section(`:octagonal_sign: Abort requested by ${mention(state.abortRequested.by)} ${slackDate(state.abortRequested.at)}`),
+      section(
+        `:octagonal_sign: Abort requested by ${mention(state.abortRequested.by)} ${slackDate(state.abortRequested.at)}`,
+      ),
     );
   }
   if (state.failure) {
     const where = [state.failure.cluster, state.failure.step].filter(Boolean).join(' / ');
     blocks.push(
-      section(`:x: *${escape(state.failure.type)}*${where ? ` (${escape(where)})` : ''}: ${escape(state.failure.message)}`),
+      section(
+        `:x: *${escape(state.failure.type)}*${where ? ` (${escape(where)})` : ''}: ${escape(state.failure.message)}`,
+      ),
     );
   }
   if (state.manualSteps?.length) {
@@ -59,7 +64,9 @@ export function summaryBlocks(state: MigrationState, runUrl: string): KnownBlock
   }
   const warnings = state.warnings.length ? ` · :warning: ${state.warnings.length} warning(s)` : '';
   blocks.push(
-    context(`<${runUrl}|Open in Temporal UI> · ${code(state.workflowId)} · updated ${slackDate(state.updatedAt)}${warnings}`),
+    context(
+      `<${runUrl}|Open in Temporal UI> · ${code(state.workflowId)} · updated ${slackDate(state.updatedAt)}${warnings}`,
+    ),
   );
   return blocks;
 }

@@ -70,7 +70,10 @@ export function startModal(clusters: readonly string[], metadata: StartModalMeta
         block_id: FIELD.approvers,
         optional: true,
         label: { type: 'plain_text', text: 'Extra approvers' },
-        hint: { type: 'plain_text', text: 'Configured approvers are always included. You cannot approve your own run.' },
+        hint: {
+          type: 'plain_text',
+          text: 'Configured approvers are always included. You cannot approve your own run.',
+        },
         element: { type: 'multi_users_select', action_id: ACTION, placeholder: { type: 'plain_text', text: 'People' } },
       },
       textInput(FIELD.consistencyWait, 'Consistency wait', '30s', true, 'Wait after creating the association'),

@@ -56,8 +56,16 @@ export function retryDelayMs(err: unknown, attempt: number, options: SlackRetryO
   }
 }
 
+/** A failure another try could fix later: rate limits, Slack or network trouble. */
+export function isTransientSlackError(err: unknown): boolean {
+  return retryDelayMs(err, 1, { ...DEFAULT_SLACK_RETRY, maxRetryAfterMs: Number.POSITIVE_INFINITY }) !== undefined;
+}
+
 /** Calls Slack, retrying transient errors and 429s (after their Retry-After), within a budget. */
-export async function withSlackRetry<T>(call: () => Promise<T>, options: SlackRetryOptions = DEFAULT_SLACK_RETRY): Promise<T> {
+export async function withSlackRetry<T>(
+  call: () => Promise<T>,
+  options: SlackRetryOptions = DEFAULT_SLACK_RETRY,
+): Promise<T> {
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const started = now();

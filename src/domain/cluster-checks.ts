@@ -1,16 +1,11 @@
 import type { AddonInfo, ClusterInfo, FargateProfileInfo } from '../ports/eks.js';
 import type { ContainerInfo, DaemonSetInfo, PodInfo, ServiceAccountInfo, WorkloadInfo } from '../ports/kubernetes.js';
 import type { PodIdentityAssociation } from '../ports/types.js';
+import { AGENT_ADDON, AGENT_DAEMONSET, IRSA_ANNOTATION } from './constants.js';
 import { iamWildcardMatch } from './trust-policy.js';
 import type { Finding, FindingSeverity } from './types.js';
 
-export const IRSA_ROLE_ANNOTATION = 'eks.amazonaws.com/role-arn';
 export const IRSA_TOKEN_FILE = '/var/run/secrets/eks.amazonaws.com/serviceaccount/token';
-export const POD_IDENTITY_AGENT = {
-  addon: 'eks-pod-identity-agent',
-  namespace: 'kube-system',
-  daemonSet: 'eks-pod-identity-agent',
-};
 export const POD_IDENTITY_ENDPOINTS = ['169.254.170.23', 'fd00:ec2::23'] as const;
 
 /** What preflight gathered about one cluster; `evaluateCluster` turns it into findings. */
@@ -95,14 +90,14 @@ function checkAgent(f: ClusterFacts, info: ClusterInfo, add: Add): void {
     return;
   }
   const addon = f.agentAddon;
-  if (!addon) add('blocking', 'agent-unhealthy', `add-on ${POD_IDENTITY_AGENT.addon} is not installed`);
+  if (!addon) add('blocking', 'agent-unhealthy', `add-on ${AGENT_ADDON} is not installed`);
   else if (addon.status !== 'ACTIVE')
     add('blocking', 'agent-unhealthy', `add-on ${addon.name} is ${addon.status}, not ACTIVE`);
   else if (addon.healthIssues.length > 0) {
     add('blocking', 'agent-unhealthy', `add-on ${addon.name} reports health issues: ${addon.healthIssues.join('; ')}`);
   }
   const ds = f.agentDaemonSet;
-  const dsName = `${POD_IDENTITY_AGENT.namespace}/${POD_IDENTITY_AGENT.daemonSet}`;
+  const dsName = `${AGENT_DAEMONSET.namespace}/${AGENT_DAEMONSET.name}`;
   if (!ds) add('blocking', 'agent-unhealthy', `DaemonSet ${dsName} not found`);
   else if (ds.numberReady < ds.desiredNumberScheduled) {
     add(
@@ -119,13 +114,13 @@ function checkServiceAccount(f: ClusterFacts, add: Add): void {
     add('blocking', 'service-account-not-found', 'service account not found');
     return;
   }
-  const annotation = sa.annotations[IRSA_ROLE_ANNOTATION];
+  const annotation = sa.annotations[IRSA_ANNOTATION];
   const name = `${sa.namespace}/${sa.name}`;
   if (annotation === undefined) {
     add(
       'warning',
       'no-irsa-annotation',
-      `service account ${name} has no ${IRSA_ROLE_ANNOTATION} annotation: nothing to roll back to`,
+      `service account ${name} has no ${IRSA_ANNOTATION} annotation: nothing to roll back to`,
     );
   } else if (annotation.trim() !== f.roleArn) {
     add(
@@ -206,7 +201,7 @@ function proxyIssue(container: ContainerInfo): { severity: FindingSeverity; deta
 
 function handSetCredentials(f: ClusterFacts, container: ContainerInfo): string[] {
   const env = container.env;
-  const annotation = f.serviceAccount?.annotations[IRSA_ROLE_ANNOTATION];
+  const annotation = f.serviceAccount?.annotations[IRSA_ANNOTATION];
   const found = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'].filter((name) => env[name] !== undefined);
   // The IRSA webhook injects exactly these two values; anything else was written by hand.
   if (env.AWS_ROLE_ARN !== undefined && env.AWS_ROLE_ARN !== annotation) found.push('AWS_ROLE_ARN');

@@ -1,5 +1,5 @@
-import { IRSA_ROLE_ANNOTATION } from './cluster-checks.js';
 import type { ClusterFacts } from './cluster-checks.js';
+import { IRSA_ANNOTATION } from './constants.js';
 import { ValidationError } from './errors.js';
 import type { ClusterPlan, MigrationPlan } from './migration-state.js';
 import { formatServiceAccountRef } from './names.js';
@@ -66,7 +66,7 @@ export function buildPlan(input: PlanInput): MigrationPlan {
   const clusterFindings: Finding[] = [];
   const clusters: ClusterPlan[] = input.clusters.map(({ facts, findings }) => {
     clusterFindings.push(...findings);
-    const annotation = facts.serviceAccount?.annotations[IRSA_ROLE_ANNOTATION] ?? null;
+    const annotation = facts.serviceAccount?.annotations[IRSA_ANNOTATION] ?? null;
     const issuer = facts.info?.oidcIssuer;
     if (annotation !== null && issuer !== undefined && !trusted.includes(issuerHostPath(issuer))) {
       clusterFindings.push({

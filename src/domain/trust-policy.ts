@@ -1,10 +1,11 @@
+import { POD_IDENTITY_TRUST_SID } from './constants.js';
 import { ValidationError } from './errors.js';
 import type { PolicyDocument, PolicyStatement } from './types.js';
 
 export const POD_IDENTITY_PRINCIPAL = 'pods.eks.amazonaws.com';
 export const POD_IDENTITY_ACTIONS = ['sts:AssumeRole', 'sts:TagSession'] as const;
 /** Sid of the statement this tool adds; rollback removes it by this Sid. */
-export const DEFAULT_POD_IDENTITY_SID = 'MigrateIdentityEksPodIdentity';
+export const DEFAULT_POD_IDENTITY_SID = POD_IDENTITY_TRUST_SID;
 /** IAM's default quota for a role trust policy, in characters, whitespace excluded. */
 export const DEFAULT_TRUST_POLICY_LIMIT = 2048;
 

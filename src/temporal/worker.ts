@@ -22,6 +22,8 @@ export interface WorkerOptions {
   taskQueue: string;
   deps: ActivityDeps;
   workflowBundle?: WorkflowBundleWithSourceMap;
+  /** 0 disables the sticky cache: every workflow task replays history (tests of worker loss). */
+  maxCachedWorkflows?: number;
 }
 
 export async function createMigrationWorker(options: WorkerOptions): Promise<Worker> {
@@ -30,6 +32,7 @@ export async function createMigrationWorker(options: WorkerOptions): Promise<Wor
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: createActivities(options.deps),
+    ...(options.maxCachedWorkflows !== undefined && { maxCachedWorkflows: options.maxCachedWorkflows }),
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { webpackConfigHook } }),

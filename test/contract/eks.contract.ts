@@ -63,9 +63,10 @@ export function runEksContract(name: string, makeSubject: MakeSubject<EksPort, E
     test('a second create for the same service account is a conflict naming the existing id', async () => {
       const namespace = uniqueName('ns');
       const first = await subject.port.createPodIdentityAssociation(request(namespace, 'app', uniqueName('t')));
-      const err = await subject.port
-        .createPodIdentityAssociation(request(namespace, 'app', uniqueName('t')))
-        .then(() => undefined, (e: unknown) => e);
+      const err = await subject.port.createPodIdentityAssociation(request(namespace, 'app', uniqueName('t'))).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       assert.ok(err instanceof PortError, `expected a PortError, got ${String(err)}`);
       assert.equal(err.kind, 'conflict');
       assert.equal(err.details.existingId, first.associationId);

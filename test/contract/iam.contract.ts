@@ -61,7 +61,10 @@ export function runIamContract(name: string, makeSubject: MakeSubject<IamPort, I
     }
 
     test('getRole returns the trust policy as created, with the ARN and account', async () => {
-      const { roleName, trust, arn } = await role(['system:serviceaccount:shop:orders', 'system:serviceaccount:shop:canary']);
+      const { roleName, trust, arn } = await role([
+        'system:serviceaccount:shop:orders',
+        'system:serviceaccount:shop:canary',
+      ]);
       const info = await subject.port.getRole(roleName);
       assert.equal(info.name, roleName);
       assert.equal(info.arn, arn);
@@ -107,7 +110,9 @@ export function runIamContract(name: string, makeSubject: MakeSubject<IamPort, I
         Statement: [{ ...trust.Statement[0], Effect: 'Maybe' }],
       } as unknown as PolicyDocument;
       for (const document of [noStatements, badEffect]) {
-        await assert.rejects(subject.port.updateTrustPolicy(roleName, document), (err) => isPortError(err, 'validation'));
+        await assert.rejects(subject.port.updateTrustPolicy(roleName, document), (err) =>
+          isPortError(err, 'validation'),
+        );
       }
       assert.deepEqual((await subject.port.getRole(roleName)).trustPolicy, trust);
     });

@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { evaluateCluster } from '../../src/domain/cluster-checks.js';
 import type { ClusterFacts } from '../../src/domain/cluster-checks.js';
+import { POD_IDENTITY_TRUST_SID } from '../../src/domain/constants.js';
 import { buildPlan } from '../../src/domain/plan.js';
 import type { PlanInput } from '../../src/domain/plan.js';
 import { irsaStatement, podIdentityStatement, trustPolicySize } from '../../src/domain/trust-policy.js';
@@ -39,7 +40,7 @@ describe('buildPlan', () => {
     const trust = trustFor('AAAA', 'BBBB', 'OTHER');
     const withStatement = {
       ...trust,
-      Statement: [...trust.Statement, podIdentityStatement('MigrateIdentityEksPodIdentity')],
+      Statement: [...trust.Statement, podIdentityStatement(POD_IDENTITY_TRUST_SID)],
     };
     const plan = buildPlan(input([a, b]));
     assert.deepEqual(plan, {
@@ -141,7 +142,7 @@ describe('buildPlan', () => {
 
   test('blocks on a Sid conflict instead of throwing', () => {
     const trust = trustFor('AAAA');
-    trust.Statement[0]!.Sid = 'MigrateIdentityEksPodIdentity';
+    trust.Statement[0]!.Sid = POD_IDENTITY_TRUST_SID;
     const plan = buildPlan(input([healthyClusterFacts()], { trustPolicy: trust }));
     assert.deepEqual(
       plan.findings.map((f) => f.code),

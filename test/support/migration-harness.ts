@@ -42,7 +42,13 @@ export interface Harness {
 /** A worker on its own task queue over a fresh sandbox fleet, on the given test server. */
 export async function startHarness(
   env: TestWorkflowEnvironment,
-  options: { sandbox?: SandboxOptions; taskQueue?: string; notifier?: NotifierPort; fleet?: SandboxFleet } = {},
+  options: {
+    sandbox?: SandboxOptions;
+    taskQueue?: string;
+    notifier?: NotifierPort;
+    fleet?: SandboxFleet;
+    maxCachedWorkflows?: number;
+  } = {},
 ): Promise<Harness> {
   const taskQueue = options.taskQueue ?? `test-${randomUUID()}`;
   const fleet = options.fleet ?? createSandboxFleet({ consistencyDelayMs: 0, podStartMs: 5, ...options.sandbox });
@@ -59,6 +65,7 @@ export async function startHarness(
       rolloutPollMs: 5,
     },
     workflowBundle: await workflowBundle(),
+    maxCachedWorkflows: options.maxCachedWorkflows,
   });
   const running = worker.run();
   return {

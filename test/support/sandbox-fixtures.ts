@@ -7,7 +7,11 @@ import type { SandboxFleet } from '../../src/sandbox/index.js';
 
 export const ROLE_ARN = 'arn:aws:iam::111122223333:role/eks-payments-reconciler';
 export const RECONCILER: WorkloadRef = { kind: 'Deployment', namespace: 'payments', name: 'reconciler' };
-export const LEDGER_WRITER: WorkloadRef = { kind: 'StatefulSet', namespace: 'payments', name: 'reconciler-ledger-writer' };
+export const LEDGER_WRITER: WorkloadRef = {
+  kind: 'StatefulSet',
+  namespace: 'payments',
+  name: 'reconciler-ledger-writer',
+};
 export const STS_PROBE = ['aws', 'sts', 'get-caller-identity'];
 
 /** A clock the test moves by hand. Starts after the seed's pods were created. */

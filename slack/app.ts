@@ -1,0 +1,89 @@
+import { App, HTTPReceiver, LogLevel, webApi } from '@slack/bolt';
+import type { AddressInfo } from 'node:net';
+import { slackClientOptions } from '../src/adapters/slack-client.js';
+import { createSlackDirectory } from '../src/adapters/slack-directory.js';
+import type { Config } from '../src/config/index.js';
+import type { ListenerDeps, SlackAppDeps } from './deps.js';
+import { requestGuard } from './guard.js';
+import { registerListeners } from './listeners/index.js';
+
+export type { MigrationsApi, SlackAppDeps } from './deps.js';
+
+export type SlackSettings = NonNullable<Config['slack']>;
+
+export const EVENTS_PATH = '/slack/events';
+
+// User group lookups happen while Slack waits for an ack: fail fast rather than retry long.
+const DIRECTORY_RETRY = { maxAttempts: 2, backoffMs: 200, maxRetryAfterMs: 1000, budgetMs: 1500 };
+
+/**
+ * The Bolt app: HTTP mode (`POST /slack/events`, signatures verified) unless an app-level
+ * token selects Socket Mode. Not started; `startSlackApp` starts it.
+ */
+export function createSlackApp(slack: SlackSettings, fleet: Config['fleet'], deps: SlackAppDeps): App {
+  const logger = deps.logger;
+  const clientOptions = slackClientOptions(slack, logger);
+  const common = {
+    token: slack.botToken,
+    clientOptions,
+    // auth.test runs in init(), so a bad token fails the start instead of every request.
+    deferInitialization: true,
+    ...(logger ? { logger } : { logLevel: LogLevel.INFO }),
+  };
+  const app = slack.appToken
+    ? new App({ ...common, appToken: slack.appToken, socketMode: true })
+    : new App({
+        ...common,
+        receiver: new HTTPReceiver({
+          signingSecret: slack.signingSecret,
+          endpoints: EVENTS_PATH,
+          ...(logger ? { logger } : {}),
+          customRoutes: [
+            {
+              path: '/healthz',
+              method: 'GET',
+              handler: (_req, res) => {
+                res.writeHead(200, { 'content-type': 'text/plain' });
+                res.end('ok');
+              },
+            },
+          ],
+        }),
+      });
+  const listenerDeps: ListenerDeps = {
+    migrations: deps.migrations,
+    fleet,
+    directory: createSlackDirectory(new webApi.WebClient(slack.botToken, clientOptions), { retry: DIRECTORY_RETRY }),
+    approvers: slack.approvers,
+    allowedStarters: slack.allowedStarters,
+  };
+  app.use(requestGuard(slack));
+  registerListeners(app, listenerDeps);
+  app.error(async (error) => {
+    app.logger.error('unhandled error in a Slack listener', error);
+    return Promise.resolve();
+  });
+  return app;
+}
+
+/**
+ * Starts the Slack app for `npm start` / `npm run bot`. HTTP mode listens on
+ * `config.slack.port` (0: any free port, returned as `port`); Socket Mode returns port 0.
+ */
+export async function startSlackApp(
+  config: Config,
+  deps: SlackAppDeps,
+): Promise<{ stop(): Promise<void>; port: number }> {
+  const slack = config.slack;
+  if (!slack)
+    throw new Error('Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN)');
+  const app = createSlackApp(slack, config.fleet, deps);
+  await app.init();
+  if (slack.appToken) {
+    await app.start();
+    return { port: 0, stop: () => app.stop() as Promise<void> };
+  }
+  const server = await app.start({ port: slack.port, ...(deps.host ? { host: deps.host } : {}) });
+  const port = (server.address() as AddressInfo | null)?.port ?? slack.port;
+  return { port, stop: () => app.stop() as Promise<void> };
+}

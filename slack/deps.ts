@@ -1,0 +1,27 @@
+import type { Logger } from '@slack/bolt';
+import type { SlackDirectory } from '../src/adapters/slack-directory.js';
+import type { FleetFile } from '../src/config/index.js';
+import type { MigrationService } from '../src/temporal/migrations.js';
+
+/** What the Slack app does with migrations; `MigrationService` in production, a stub in benchmarks. */
+export type MigrationsApi = Pick<MigrationService, 'start' | 'plan' | 'state' | 'decide' | 'abort' | 'list' | 'url'>;
+
+/** What the caller of `startSlackApp` provides besides the config. */
+export interface SlackAppDeps {
+  migrations: MigrationsApi;
+  /** Bolt's logger; default: Bolt's console logger. */
+  logger?: Logger;
+  /** Listen address in HTTP mode; default: every interface. */
+  host?: string;
+}
+
+/** What every listener gets. */
+export interface ListenerDeps {
+  migrations: MigrationsApi;
+  fleet: FleetFile;
+  directory: SlackDirectory;
+  /** Configured approvers: user ids and user group ids. */
+  approvers: readonly string[];
+  /** Users, user groups or channels allowed to start; empty: everyone. */
+  allowedStarters: readonly string[];
+}

@@ -1,0 +1,59 @@
+import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import { ValidationError } from '../../../src/domain/errors.js';
+import type { ListenerDeps } from '../../deps.js';
+import { replyForError } from '../../operations/errors.js';
+import { launchMigration, NotAllowedError, prepareStart } from '../../operations/start-migration.js';
+import type { SlackMessage } from '../../views/block-kit.js';
+import { truncate } from '../../views/format.js';
+import { blockForField, FIELD, startModalTokens, type StartModalMetadata } from '../../views/start-modal.js';
+
+type SubmitArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
+
+function metadata(text: string): StartModalMetadata | undefined {
+  try {
+    const value = JSON.parse(text) as Partial<StartModalMetadata>;
+    return typeof value.channel === 'string' ? { channel: value.channel } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The start form's submit. Validation runs before the ack so problems show on their
+ * fields (`response_action: errors`); the start itself runs after it.
+ */
+export function startMigrationSubmission(deps: ListenerDeps) {
+  return async ({ ack, view, body, client, logger }: SubmitArgs): Promise<void> => {
+    const meta = metadata(view.private_metadata);
+    if (!meta) {
+      await ack({
+        response_action: 'errors',
+        errors: { [FIELD.serviceAccount]: 'this form lost its channel: run the command again' },
+      });
+      return;
+    }
+    const who = { userId: body.user.id, channelId: meta.channel, teamId: body.team?.id };
+    let input;
+    try {
+      input = await prepareStart(deps, startModalTokens(view.state.values), who);
+    } catch (err) {
+      const field = err instanceof ValidationError ? blockForField(err.field) : FIELD.serviceAccount;
+      if (!(err instanceof ValidationError || err instanceof NotAllowedError)) logger.error('start form failed', err);
+      else if (err instanceof NotAllowedError) logger.warn(`start form refused for ${who.userId}: ${err.message}`);
+      await ack({ response_action: 'errors', errors: { [field]: truncate((err as Error).message, 300) } });
+      return;
+    }
+    await ack();
+    let reply: SlackMessage;
+    try {
+      reply = await launchMigration(deps, input);
+    } catch (err) {
+      reply = replyForError(err, logger, 'start');
+    }
+    await client.chat
+      .postEphemeral({ channel: meta.channel, user: who.userId, ...reply })
+      .catch((err: unknown) =>
+        logger.warn(`could not tell ${who.userId} about their start: ${(err as Error).message}`),
+      );
+  };
+}

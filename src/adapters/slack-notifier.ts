@@ -1,0 +1,163 @@
+import type { MigrationState } from '../domain/migration-state.js';
+import type { MigrationEvent, NotifierPort, NotifyResult } from '../ports/notifier.js';
+import { APPROVAL_BLOCK_ID, approvalMessage, approvalReminder } from '../../slack/views/approval-message.js';
+import type { SlackMessage } from '../../slack/views/block-kit.js';
+import { eventReply } from '../../slack/views/event-reply.js';
+import { parentMessage } from '../../slack/views/parent-message.js';
+import type { WebClient } from './slack-client.js';
+import {
+  DEFAULT_SLACK_RETRY,
+  describeSlackError,
+  isTransientSlackError,
+  withSlackRetry,
+  type SlackRetryOptions,
+} from './slack-retry.js';
+
+export interface SlackNotifierOptions {
+  /** The run's page in the Temporal UI (`MigrationService.url`). */
+  runUrl: (workflowId: string) => string;
+  /** Where undelivered messages are logged (the worker's logger). */
+  logger?: { warn(message: string): void };
+  retry?: Partial<SlackRetryOptions>;
+  /**
+   * Time one event may spend on Slack, retries included. Below the notify activity's
+   * start-to-close timeout (1 minute), so the activity returns a warning instead of timing out.
+   */
+  eventBudgetMs?: number;
+}
+
+interface MessageRef {
+  channel: string;
+  ts: string;
+}
+
+/** A run is one workflow id plus its start time (ids are reused by later runs). */
+const runKey = (state: MigrationState) => `${state.workflowId}@${state.startedAt}`;
+
+/**
+ * Posts a migration's progress to Slack: one parent message per run in the requesting
+ * channel (kept current with chat.update), each event as a thread reply, the approval
+ * request broadcast to the channel. Never throws: whatever Slack does, the result is at
+ * most a warning the workflow records.
+ */
+export function createSlackNotifier(client: WebClient, options: SlackNotifierOptions): NotifierPort {
+  const retry: SlackRetryOptions = { ...DEFAULT_SLACK_RETRY, ...options.retry };
+  const now = retry.now ?? Date.now;
+  const eventBudgetMs = options.eventBudgetMs ?? 40_000;
+  // Approval messages this process posted; after a restart they are found in the thread.
+  const approvals = new Map<string, MessageRef>();
+  // Once a call gave up on a transient error, Slack is presumed down: later calls get a
+  // single try until one succeeds, so an outage costs each event one request, not retries.
+  let degraded = false;
+
+  /** Calls for one event: a shared deadline and the warnings to return. */
+  function session(state: MigrationState) {
+    const deadline = now() + eventBudgetMs;
+    const warnings: string[] = [];
+    const warn = (warning: string) => {
+      warnings.push(warning);
+      options.logger?.warn(`${state.workflowId}: ${warning}`);
+    };
+    return {
+      warnings,
+      async call<T>(what: string, request: () => Promise<T>): Promise<T | undefined> {
+        const remaining = deadline - now();
+        if (remaining <= 0) {
+          warn(`slack: ${what} skipped: this event's time for Slack is used up`);
+          return undefined;
+        }
+        try {
+          const budgetMs = Math.min(retry.budgetMs, remaining);
+          const value = await withSlackRetry(request, { ...retry, budgetMs, ...(degraded ? { maxAttempts: 1 } : {}) });
+          degraded = false;
+          return value;
+        } catch (err) {
+          if (isTransientSlackError(err)) degraded = true;
+          warn(`slack: ${what} failed: ${describeSlackError(err)}`);
+          return undefined;
+        }
+      },
+    };
+  }
+
+  return {
+    async notify(event: MigrationEvent): Promise<NotifyResult> {
+      const target = event.state.input.notify?.slack;
+      if (!target?.channel) return {};
+      const { state } = event;
+      const slack = session(state);
+      const done = (extra: NotifyResult = {}): NotifyResult => ({
+        ...extra,
+        ...(slack.warnings.length ? { warning: slack.warnings.join('; ') } : {}),
+      });
+
+      const parent = parentMessage(state, options.runUrl(state.workflowId));
+      let channel = target.channel;
+      let threadTs = target.threadTs;
+      const firstPost = threadTs === undefined;
+      if (threadTs === undefined) {
+        const posted = await slack.call('posting the migration message', () =>
+          client.chat.postMessage({ channel, ...parent, unfurl_links: false }),
+        );
+        if (!posted?.ts) return done();
+        threadTs = posted.ts;
+        channel = posted.channel ?? channel;
+      } else {
+        const ts = threadTs;
+        await slack.call('updating the migration message', () => client.chat.update({ channel, ts, ...parent }));
+      }
+      const thread = threadTs;
+      const reply = (what: string, message: SlackMessage, broadcast = false) =>
+        slack.call(what, () =>
+          client.chat.postMessage({
+            channel,
+            thread_ts: thread,
+            reply_broadcast: broadcast,
+            ...message,
+            unfurl_links: false,
+          }),
+        );
+
+      switch (event.kind) {
+        case 'started':
+          // The parent message says it all; a later first post still gets its event's reply.
+          if (!firstPost) await reply('posting the start', eventReply(event));
+          break;
+        case 'approval-requested': {
+          const posted = await reply('posting the approval request', approvalMessage(state), true);
+          if (posted?.ts) approvals.set(runKey(state), { channel, ts: posted.ts });
+          break;
+        }
+        case 'approval-reminder':
+          await reply('posting the approval reminder', approvalReminder(state));
+          break;
+        default:
+          await reply(`posting "${event.text.split('\n')[0] ?? ''}"`, eventReply(event));
+      }
+
+      if ((event.kind === 'decision' || event.kind === 'finished') && state.approval) {
+        const ref = approvals.get(runKey(state)) ?? (await findApproval(channel, thread));
+        if (ref) {
+          await slack.call('updating the approval request', () =>
+            client.chat.update({ channel: ref.channel, ts: ref.ts, ...approvalMessage(state) }),
+          );
+        }
+        if (event.kind === 'finished') approvals.delete(runKey(state));
+      }
+      return done(firstPost ? { threadTs } : {});
+
+      async function findApproval(inChannel: string, ts: string): Promise<MessageRef | undefined> {
+        let cursor: string | undefined;
+        do {
+          const page = await slack.call('finding the approval request', () =>
+            client.conversations.replies({ channel: inChannel, ts, limit: 200, ...(cursor ? { cursor } : {}) }),
+          );
+          const found = page?.messages?.find((m) => m.blocks?.some((b) => b.block_id === APPROVAL_BLOCK_ID));
+          if (found?.ts) return { channel: inChannel, ts: found.ts };
+          cursor = page?.response_metadata?.next_cursor || undefined;
+        } while (cursor);
+        return undefined;
+      }
+    },
+  };
+}

@@ -1,0 +1,202 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { rolloutStatus } from '../../src/domain/rollout.js';
+import type { WorkloadKind, WorkloadRef } from '../../src/domain/types.js';
+import { isPortError } from '../../src/ports/errors.js';
+import type { KubernetesPort } from '../../src/ports/kubernetes.js';
+import type { ContractSubject, MakeSubject } from './subject.js';
+import { pollUntil, uniqueName } from './subject.js';
+
+export interface WorkloadFixture {
+  kind: WorkloadKind;
+  namespace: string;
+  name: string;
+  serviceAccount: string;
+  /** Ignored for DaemonSets. */
+  replicas: number;
+  image: string;
+}
+
+/** How the Kubernetes suite puts objects into a backend (the sandbox, a kube-apiserver with fake nodes, kind). */
+export interface KubernetesFixtureDriver {
+  /** The cluster name the port addresses. It has at least one schedulable Linux node. */
+  readonly cluster: string;
+  /** Creates the namespace too when it does not exist. */
+  createServiceAccount(namespace: string, name: string, annotations?: Record<string, string>): Promise<void>;
+  /** Pods start and become ready on their own (a real or fake kubelet). */
+  createWorkload(workload: WorkloadFixture): Promise<void>;
+  /** The node's labels as the backend stores them. */
+  nodeLabels(nodeName: string): Promise<Record<string, string>>;
+  /** An image whose pods can run commands: ships the AWS CLI, gets no AWS credentials. Needed for the exec test. */
+  awsCliImage?: string;
+  /** An image for workloads that only need to run. */
+  image: string;
+  /** How long pods may take to roll on this backend. */
+  rolloutTimeoutMs: number;
+  pollIntervalMs: number;
+}
+
+export function runKubernetesContract(
+  name: string,
+  makeSubject: MakeSubject<KubernetesPort, KubernetesFixtureDriver>,
+  /** `exec: false` for backends whose pods cannot run commands (no kubelet, e.g. kwok nodes). */
+  options: { exec?: boolean } = {},
+): void {
+  describe(name, () => {
+    let subject: ContractSubject<KubernetesPort, KubernetesFixtureDriver>;
+    let port: KubernetesPort;
+    let driver: KubernetesFixtureDriver;
+
+    before(async () => {
+      subject = await makeSubject();
+      ({ port, driver } = subject);
+    });
+    after(() => subject?.cleanup());
+
+    async function workload(kind: WorkloadKind, namespace: string, serviceAccount: string, image = driver.image) {
+      const ref: WorkloadRef = { kind, namespace, name: uniqueName(kind.toLowerCase()) };
+      await driver.createWorkload({ ...ref, serviceAccount, replicas: 2, image });
+      return ref;
+    }
+
+    async function rolledOut(ref: WorkloadRef) {
+      return pollUntil(
+        `${ref.kind} ${ref.name} to roll out`,
+        async () => {
+          const result = rolloutStatus(await port.getWorkloadStatus(driver.cluster, ref));
+          assert.notEqual(result.state, 'failed', result.message);
+          return result.state === 'done' ? result : undefined;
+        },
+        { timeoutMs: driver.rolloutTimeoutMs, intervalMs: driver.pollIntervalMs },
+      );
+    }
+
+    test('getServiceAccount reads annotations; a missing one is undefined', async () => {
+      const namespace = uniqueName('ns');
+      await driver.createServiceAccount(namespace, 'app', { 'example.com/team': 'payments' });
+      const sa = await port.getServiceAccount(driver.cluster, namespace, 'app');
+      assert.equal(sa?.namespace, namespace);
+      assert.equal(sa?.name, 'app');
+      assert.equal(sa?.annotations['example.com/team'], 'payments');
+      assert.equal(await port.getServiceAccount(driver.cluster, namespace, 'missing'), undefined);
+    });
+
+    test('setServiceAccountAnnotation sets, repeats, and removes an annotation', async () => {
+      const namespace = uniqueName('ns');
+      const key = 'eks.amazonaws.com/role-arn';
+      const value = 'arn:aws:iam::111122223333:role/contract';
+      await driver.createServiceAccount(namespace, 'app', { keep: 'me' });
+      await port.setServiceAccountAnnotation(driver.cluster, namespace, 'app', key, value);
+      await port.setServiceAccountAnnotation(driver.cluster, namespace, 'app', key, value);
+      let sa = await port.getServiceAccount(driver.cluster, namespace, 'app');
+      assert.equal(sa?.annotations[key], value);
+      assert.equal(sa?.annotations.keep, 'me');
+      await port.setServiceAccountAnnotation(driver.cluster, namespace, 'app', key, null);
+      await port.setServiceAccountAnnotation(driver.cluster, namespace, 'app', key, null);
+      sa = await port.getServiceAccount(driver.cluster, namespace, 'app');
+      assert.equal(sa?.annotations[key], undefined);
+      assert.equal(sa?.annotations.keep, 'me');
+      await assert.rejects(port.setServiceAccountAnnotation(driver.cluster, namespace, 'missing', key, value), (e) =>
+        isPortError(e, 'not-found'),
+      );
+    });
+
+    test('listWorkloads finds the workloads that run as the service account, and no others', async () => {
+      const namespace = uniqueName('ns');
+      await driver.createServiceAccount(namespace, 'app');
+      await driver.createServiceAccount(namespace, 'other');
+      const deployment = await workload('Deployment', namespace, 'app');
+      const statefulSet = await workload('StatefulSet', namespace, 'app');
+      await workload('Deployment', namespace, 'other');
+      const found = await port.listWorkloads(driver.cluster, namespace, 'app');
+      const key = (r: WorkloadRef) => `${r.kind}/${r.namespace}/${r.name}`;
+      assert.deepEqual(found.map((w) => key(w.ref)).sort(), [key(deployment), key(statefulSet)].sort());
+      for (const w of found) {
+        assert.equal(w.serviceAccount, 'app');
+        assert.ok(w.generation >= 1);
+      }
+    });
+
+    for (const kind of ['Deployment', 'StatefulSet', 'DaemonSet'] as const) {
+      test(`restartWorkload of a ${kind} sets restartedAt and rolls every pod`, async () => {
+        const namespace = uniqueName('ns');
+        await driver.createServiceAccount(namespace, 'app');
+        const ref = await workload(kind, namespace, 'app');
+        await rolledOut(ref);
+        const before = await port.getWorkloadStatus(driver.cluster, ref);
+        const oldUids = new Set((await port.listPods(driver.cluster, namespace, 'app')).map((p) => p.uid));
+        const restartedAt = new Date().toISOString();
+        await port.restartWorkload(driver.cluster, ref, restartedAt);
+        const after = await port.getWorkloadStatus(driver.cluster, ref);
+        assert.equal(after.restartedAt, restartedAt);
+        assert.ok(after.generation > before.generation, 'a restart changes the pod template');
+        await rolledOut(ref);
+        const listed = await port.listWorkloads(driver.cluster, namespace, 'app');
+        assert.equal(listed.find((w) => w.ref.name === ref.name)?.restartedAt, restartedAt);
+        const live = (await port.listPods(driver.cluster, namespace, 'app')).filter((p) => !p.terminating);
+        assert.ok(live.length > 0);
+        assert.ok(
+          live.every((p) => !oldUids.has(p.uid)),
+          'every live pod was created by the rollout',
+        );
+      });
+    }
+
+    test('getWorkloadStatus of a missing workload is not-found', async () => {
+      const ref: WorkloadRef = { kind: 'Deployment', namespace: uniqueName('ns'), name: 'missing' };
+      await assert.rejects(port.getWorkloadStatus(driver.cluster, ref), (e) => isPortError(e, 'not-found'));
+    });
+
+    test("listPods returns the service account's pods with their owner and their node's labels", async () => {
+      const namespace = uniqueName('ns');
+      await driver.createServiceAccount(namespace, 'app');
+      await driver.createServiceAccount(namespace, 'other');
+      const ref = await workload('Deployment', namespace, 'app');
+      await workload('Deployment', namespace, 'other');
+      await rolledOut(ref);
+      const pods = (await port.listPods(driver.cluster, namespace, 'app')).filter((p) => !p.terminating);
+      assert.equal(pods.length, 2);
+      for (const pod of pods) {
+        assert.equal(pod.serviceAccount, 'app');
+        assert.equal(pod.namespace, namespace);
+        assert.deepEqual(pod.owner, ref);
+        assert.ok(pod.ready);
+        assert.ok(pod.nodeName, 'a ready pod is scheduled');
+        assert.deepEqual(pod.nodeLabels, await driver.nodeLabels(pod.nodeName));
+        assert.ok(pod.containers.length > 0);
+      }
+    });
+
+    test('getDaemonSet reports scheduled and ready pods; a missing one is undefined', async () => {
+      const namespace = uniqueName('ns');
+      await driver.createServiceAccount(namespace, 'app');
+      const ref = await workload('DaemonSet', namespace, 'app');
+      await rolledOut(ref);
+      const ds = await port.getDaemonSet(driver.cluster, namespace, ref.name);
+      assert.equal(ds?.name, ref.name);
+      assert.ok((ds?.desiredNumberScheduled ?? 0) > 0);
+      assert.equal(ds?.numberReady, ds?.desiredNumberScheduled);
+      assert.equal(await port.getDaemonSet(driver.cluster, namespace, 'missing'), undefined);
+    });
+
+    if (options.exec !== false) {
+      test('exec returns the exit code and output of a command in a pod', async () => {
+        const image = driver.awsCliImage;
+        assert.ok(image, 'the driver names an image with the AWS CLI');
+        const namespace = uniqueName('ns');
+        await driver.createServiceAccount(namespace, 'app');
+        const ref = await workload('Deployment', namespace, 'app', image);
+        await rolledOut(ref);
+        const pod = (await port.listPods(driver.cluster, namespace, 'app')).find((p) => !p.terminating);
+        const container = pod?.containers[0]?.name;
+        assert.ok(pod && container);
+        const probe = ['aws', 'sts', 'get-caller-identity'];
+        const result = await port.exec(driver.cluster, namespace, pod.name, container, probe);
+        assert.equal(result.exitCode, 253);
+        assert.match(result.stderr, /Unable to locate credentials/);
+        const missing = await port.exec(driver.cluster, namespace, pod.name, container, ['no-such-command-xyz']);
+        assert.notEqual(missing.exitCode, 0);
+      });
+    }
+  });
+}

@@ -1,0 +1,172 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { addPodIdentityTrust } from '../../src/domain/trust-policy.js';
+import { createSandboxFleet } from '../../src/sandbox/index.js';
+import type { SandboxFleet } from '../../src/sandbox/index.js';
+import {
+  livePods,
+  manualClock,
+  RECONCILER,
+  reconcilerAssociation,
+  settleRollout,
+  STS_PROBE,
+} from '../support/sandbox-fixtures.js';
+import type { ManualClock } from '../support/sandbox-fixtures.js';
+
+function setup() {
+  const clock = manualClock();
+  const fleet = createSandboxFleet({ now: clock.now, consistencyDelayMs: 0, podStartMs: 500 });
+  return { clock, fleet };
+}
+
+async function probe(fleet: SandboxFleet, cluster = 'sandbox-a', serviceAccount = 'reconciler', command = STS_PROBE) {
+  const pod = (await livePods(fleet, cluster, serviceAccount))[0];
+  assert.ok(pod);
+  return { pod, result: await fleet.kubernetes.exec(cluster, 'payments', pod.name, pod.containers[0]!.name, command) };
+}
+
+async function migrate(fleet: SandboxFleet, clock: ManualClock, cluster = 'sandbox-a') {
+  await fleet.eks.createPodIdentityAssociation(reconcilerAssociation(cluster));
+  await fleet.kubernetes.restartWorkload(cluster, RECONCILER, clock.iso());
+  await settleRollout(fleet, clock, cluster, RECONCILER);
+}
+
+async function trustPodIdentity(fleet: SandboxFleet) {
+  const role = await fleet.iam.getRole('eks-payments-reconciler');
+  await fleet.iam.updateTrustPolicy(role.name, addPodIdentityTrust(role.trustPolicy).document);
+}
+
+describe('sandbox exec', () => {
+  test('IRSA pods answer get-caller-identity with a botocore session', async () => {
+    const { clock, fleet } = setup();
+    const { result } = await probe(fleet);
+    assert.equal(result.exitCode, 0);
+    const identity = JSON.parse(result.stdout) as { UserId: string; Account: string; Arn: string };
+    assert.equal(identity.Account, '111122223333');
+    const epoch = Math.floor(clock.now() / 1000);
+    assert.equal(
+      identity.Arn,
+      `arn:aws:sts::111122223333:assumed-role/eks-payments-reconciler/botocore-session-${epoch}`,
+    );
+    assert.match(identity.UserId, /^AROA[A-Z0-9]+:botocore-session-\d+$/);
+  });
+
+  test('Pod Identity pods answer with an eks-<cluster>- session once the role trusts pods.eks.amazonaws.com', async () => {
+    const { clock, fleet } = setup();
+    await trustPodIdentity(fleet);
+    await migrate(fleet, clock);
+    const { pod, result } = await probe(fleet);
+    assert.equal(result.exitCode, 0, result.stderr);
+    const arn = (JSON.parse(result.stdout) as { Arn: string }).Arn;
+    const match =
+      /^arn:aws:sts::111122223333:assumed-role\/eks-payments-reconciler\/(eks-sandbox-a-(.+)-[0-9a-f-]{36})$/.exec(arn);
+    assert.ok(match, arn);
+    assert.ok(match[1]!.length <= 64, 'session names are at most 64 characters');
+    assert.ok(pod.name.startsWith(match[2]!), 'the pod name, possibly truncated');
+  });
+
+  test('Pod Identity without the trust statement is AccessDenied for AssumeRoleForPodIdentity', async () => {
+    const { clock, fleet } = setup();
+    await migrate(fleet, clock);
+    const { result } = await probe(fleet);
+    assert.equal(result.exitCode, 254);
+    assert.match(result.stderr, /AccessDenied.*AssumeRoleForPodIdentity/);
+  });
+
+  test('IRSA without a matching trust statement is AccessDenied for AssumeRoleWithWebIdentity', async () => {
+    const { fleet } = setup();
+    const role = await fleet.iam.getRole('eks-payments-reconciler');
+    // Drop sandbox-a's IRSA statement, as an over-eager cleanup would.
+    await fleet.iam.updateTrustPolicy(role.name, {
+      ...role.trustPolicy,
+      Statement: role.trustPolicy.Statement.slice(1),
+    });
+    const { result } = await probe(fleet);
+    assert.equal(result.exitCode, 254);
+    assert.match(result.stderr, /AccessDenied.*AssumeRoleWithWebIdentity/);
+    assert.equal((await probe(fleet, 'sandbox-b')).result.exitCode, 0, 'other clusters keep their statement');
+  });
+
+  test('the IRSA subject must match the pod service account', async () => {
+    const { fleet } = setup();
+    await fleet.control.putServiceAccount('sandbox-a', {
+      namespace: 'payments',
+      name: 'intruder',
+      annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::111122223333:role/eks-payments-reconciler' },
+    });
+    await fleet.control.putWorkload('sandbox-a', {
+      namespace: 'payments',
+      name: 'intruder',
+      serviceAccount: 'intruder',
+      containers: [{ image: 'cli:1', awsCli: true }],
+    });
+    assert.equal((await probe(fleet, 'sandbox-a', 'intruder')).result.exitCode, 254);
+  });
+
+  test('no credential variables: Unable to locate credentials, exit 253', async () => {
+    const { clock, fleet } = setup();
+    await fleet.kubernetes.setServiceAccountAnnotation(
+      'sandbox-a',
+      'payments',
+      'reconciler',
+      'eks.amazonaws.com/role-arn',
+      null,
+    );
+    await fleet.kubernetes.restartWorkload('sandbox-a', RECONCILER, clock.iso());
+    await settleRollout(fleet, clock, 'sandbox-a', RECONCILER);
+    const { result } = await probe(fleet);
+    assert.equal(result.exitCode, 253);
+    assert.match(result.stderr, /Unable to locate credentials/);
+  });
+
+  test('an image without the AWS CLI answers 127, and so does an unknown command', async () => {
+    const { fleet } = setup();
+    const noCli = await probe(fleet, 'sandbox-a', 'fargate-worker');
+    assert.deepEqual([noCli.result.exitCode, noCli.result.stderr], [127, 'sh: aws: not found\n']);
+    const unknown = await probe(fleet, 'sandbox-a', 'reconciler', ['curl', 'http://example.com']);
+    assert.equal(unknown.result.exitCode, 127);
+    const shell = await probe(fleet, 'sandbox-a', 'reconciler', ['sh', '-c', 'aws sts get-caller-identity']);
+    assert.equal(shell.result.exitCode, 0);
+  });
+
+  test('printenv shows the injected variables', async () => {
+    const { fleet } = setup();
+    const { result } = await probe(fleet, 'sandbox-a', 'reconciler', ['printenv', 'AWS_ROLE_ARN']);
+    assert.deepEqual(result, {
+      exitCode: 0,
+      stdout: 'arn:aws:iam::111122223333:role/eks-payments-reconciler\n',
+      stderr: '',
+    });
+  });
+
+  test('a proxy without NO_PROXY for the agent breaks Pod Identity credentials', async () => {
+    const { clock, fleet } = setup();
+    await trustPodIdentity(fleet);
+    await fleet.control.putWorkload('sandbox-a', {
+      namespace: 'payments',
+      name: 'proxied',
+      serviceAccount: 'reconciler',
+      containers: [{ image: 'cli:1', awsCli: true, env: { HTTPS_PROXY: 'http://proxy:3128' } }],
+    });
+    await migrate(fleet, clock);
+    const ref = { kind: 'Deployment' as const, namespace: 'payments', name: 'proxied' };
+    await fleet.kubernetes.restartWorkload('sandbox-a', ref, clock.iso());
+    await settleRollout(fleet, clock, 'sandbox-a', ref);
+    const pod = (await livePods(fleet, 'sandbox-a')).find((p) => p.owner?.name === 'proxied');
+    assert.ok(pod);
+    const result = await fleet.kubernetes.exec('sandbox-a', 'payments', pod.name, 'proxied', STS_PROBE);
+    assert.equal(result.exitCode, 255);
+    assert.match(result.stderr, /proxy/);
+  });
+
+  test('exec into a missing pod is not-found, into a missing container is validation', async () => {
+    const { fleet } = setup();
+    await assert.rejects(fleet.kubernetes.exec('sandbox-a', 'payments', 'nope', 'app', STS_PROBE), {
+      kind: 'not-found',
+    });
+    const pod = (await livePods(fleet, 'sandbox-a'))[0]!;
+    await assert.rejects(fleet.kubernetes.exec('sandbox-a', 'payments', pod.name, 'nope', STS_PROBE), {
+      kind: 'validation',
+    });
+  });
+});
