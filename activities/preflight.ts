@@ -1,15 +1,10 @@
-import type { ClusterPlan } from '../src/domain/migration-state.js';
 import type { Finding, ServiceAccountRef } from '../src/domain/types.js';
 import { evaluateCluster, type ClusterFacts } from '../src/domain/cluster-checks.js';
-import { AGENT_ADDON, AGENT_DAEMONSET, IRSA_ANNOTATION, POD_IDENTITY_TRUST_SID } from '../src/domain/constants.js';
+import { AGENT_ADDON, AGENT_DAEMONSET, POD_IDENTITY_TRUST_SID } from '../src/domain/constants.js';
 import { parseRoleArn } from '../src/domain/names.js';
+import { buildPlan } from '../src/domain/plan.js';
 import { lintPrincipalTags } from '../src/domain/principal-tags.js';
-import {
-  addPodIdentityTrust,
-  DEFAULT_TRUST_POLICY_LIMIT,
-  hasPodIdentityTrust,
-  trustPolicySize,
-} from '../src/domain/trust-policy.js';
+import type { RoleInfo } from '../src/ports/iam.js';
 import { PortError } from '../src/ports/errors.js';
 import type { ActivityDeps } from './deps.js';
 import type { ClusterPreflight, RolePreflight } from './types.js';
@@ -34,6 +29,11 @@ async function readOrFinding<T>(
     }
     throw err;
   }
+}
+
+async function readRole(deps: ActivityDeps, roleArn: string, findings: Finding[]): Promise<RoleInfo | undefined> {
+  const { roleName } = parseRoleArn(roleArn);
+  return readOrFinding(findings, undefined, `role ${roleName}`, () => deps.iam.getRole(roleName));
 }
 
 export function preflightActivities(deps: ActivityDeps) {
@@ -71,21 +71,25 @@ export function preflightActivities(deps: ActivityDeps) {
           existingAssociations: associations ?? [],
         });
       }
-      const findings = [...readFindings, ...evaluateCluster(facts)];
-      const existing = facts.existingAssociations.find((a) => !a.ownerArn && a.roleArn === roleArn);
-      const plan: ClusterPlan = {
-        cluster,
-        association: existing
-          ? { action: 'reuse', roleArn, existingId: existing.associationId }
-          : { action: 'create', roleArn },
-        workloadsToRestart: facts.workloads.map((w) => w.ref),
-        irsaAnnotation: facts.serviceAccount?.annotations[IRSA_ANNOTATION] ?? null,
-        oidcIssuer: facts.info?.oidcIssuer,
-      };
+      // The role's trust decides whether IRSA works here now (rollback needs it) and what cleanup removes.
+      const role = await readRole(deps, roleArn, []);
+      const plan = buildPlan({
+        serviceAccount: sa,
+        roleArn,
+        keepIrsaTrust: false,
+        trustPolicy: role?.trustPolicy ?? { Statement: [] },
+        clusters: [{ facts, findings: evaluateCluster(facts) }],
+        roleFindings: [],
+        podIdentitySid: POD_IDENTITY_TRUST_SID,
+      });
+      const clusterPlan = plan.clusters[0];
+      if (!clusterPlan) throw new Error(`no plan for cluster ${cluster}`);
       return {
         cluster,
-        findings,
-        plan,
+        // Trust-level findings come once, from preflightRole.
+        findings: [...readFindings, ...plan.findings.filter((f) => f.cluster !== undefined)],
+        plan: clusterPlan,
+        cleanupIssuers: role ? plan.cleanup.removeIrsaTrustForIssuers : [],
         workloads: facts.workloads.map((w) => ({ ref: w.ref, restartedAt: w.restartedAt })),
       };
     },
@@ -93,30 +97,23 @@ export function preflightActivities(deps: ActivityDeps) {
     async preflightRole(input: { roleArn: string; serviceAccount: ServiceAccountRef }): Promise<RolePreflight> {
       const { accountId, roleName } = parseRoleArn(input.roleArn);
       const findings: Finding[] = [];
-      const role = await readOrFinding(findings, undefined, `role ${roleName}`, () => deps.iam.getRole(roleName));
-      const empty = { addPodIdentityStatement: false, sizeBefore: 0, sizeAfter: 0, limit: DEFAULT_TRUST_POLICY_LIMIT };
-      if (!role) return { roleArn: input.roleArn, accountId, trustPolicy: { Statement: [] }, findings, trust: empty };
-      const documents = await readOrFinding(findings, undefined, `policies of role ${roleName}`, () =>
-        deps.iam.listRolePolicyDocuments(roleName),
-      );
-      findings.push(...lintPrincipalTags(documents ?? []));
-      const add = !hasPodIdentityTrust(role.trustPolicy);
-      const sizeBefore = trustPolicySize(role.trustPolicy);
-      const sizeAfter = add ? trustPolicySize(addPodIdentityTrust(role.trustPolicy, POD_IDENTITY_TRUST_SID).document) : sizeBefore;
-      if (sizeAfter > DEFAULT_TRUST_POLICY_LIMIT) {
-        findings.push({
-          severity: 'blocking',
-          code: 'trust-policy-too-large',
-          message: `role ${roleName}: the trust policy would be ${sizeAfter} characters after adding the Pod Identity statement, over the ${DEFAULT_TRUST_POLICY_LIMIT} limit (raise the IAM quota or remove stale IRSA statements first)`,
-        });
-      }
-      return {
+      const role = await readRole(deps, input.roleArn, findings);
+      const documents = role
+        ? await readOrFinding(findings, undefined, `policies of role ${roleName}`, () =>
+            deps.iam.listRolePolicyDocuments(roleName),
+          )
+        : undefined;
+      const trustPolicy = role?.trustPolicy ?? { Statement: [] };
+      const plan = buildPlan({
+        serviceAccount: input.serviceAccount,
         roleArn: input.roleArn,
-        accountId,
-        trustPolicy: role.trustPolicy,
-        findings,
-        trust: { addPodIdentityStatement: add, sizeBefore, sizeAfter, limit: DEFAULT_TRUST_POLICY_LIMIT },
-      };
+        keepIrsaTrust: false,
+        trustPolicy,
+        clusters: [],
+        roleFindings: [...findings, ...lintPrincipalTags(documents ?? [])],
+        podIdentitySid: POD_IDENTITY_TRUST_SID,
+      });
+      return { roleArn: input.roleArn, accountId, trustPolicy, findings: plan.findings, trust: plan.trust };
     },
   };
 }

@@ -13,6 +13,8 @@ export interface ClusterPreflight {
   cluster: string;
   findings: Finding[];
   plan: ClusterPlan;
+  /** OIDC issuers whose trust of this service account cleanup removes (empty: nothing to remove). */
+  cleanupIssuers: string[];
   /** Workloads with their restartedAt before the run, for the rollback note. */
   workloads: { ref: WorkloadRef; restartedAt?: string }[];
 }

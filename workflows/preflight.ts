@@ -19,7 +19,7 @@ export async function runPreflight(input: MigrationInput): Promise<PreflightResu
     ),
   ]);
   const findings: Finding[] = [...role.findings, ...clusters.flatMap((c) => c.findings)];
-  const issuers = clusters.flatMap((c) => (c.plan.oidcIssuer ? [c.plan.oidcIssuer] : []));
+  const issuers = clusters.flatMap((c) => c.cleanupIssuers);
   const plan: MigrationPlan = {
     serviceAccount: `${sa.namespace}/${sa.name}`,
     roleArn: input.roleArn,
