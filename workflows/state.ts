@@ -1,7 +1,6 @@
 import type {
   ClusterProgress,
   FailureInfo,
-  MigrationPhase,
   MigrationState,
   StepName,
   StepRecord,
@@ -100,6 +99,4 @@ export function currentDetails(state: MigrationState): string {
   return lines.join('\n');
 }
 
-export function isTerminal(phase: MigrationPhase): boolean {
-  return ['Planned', 'PreflightFailed', 'Completed', 'MigratedNotCleaned', 'RolledBack', 'RollbackFailed'].includes(phase);
-}
+export { isTerminalPhase as isTerminal } from '../src/domain/migration-state.js';

@@ -15,6 +15,8 @@ const envSchema = z.object({
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
   MIGRATE_IDENTITY_DATA_DIR: z.string().min(1).default('.data'),
   MIGRATE_IDENTITY_FLEET_FILE: z.string().min(1).optional(),
+  /** Temporal SDK log level (worker, bundler): TRACE, DEBUG, INFO, WARN, ERROR. */
+  MIGRATE_IDENTITY_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('WARN'),
   /** `true` when `npm start` should not start the dev server (one is already running). */
   MIGRATE_IDENTITY_EXTERNAL_TEMPORAL: z.enum(['true', 'false']).default('false'),
   SLACK_BOT_TOKEN: z.string().min(1).optional(),
@@ -33,6 +35,7 @@ const envSchema = z.object({
 export interface Config {
   temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string; cliPath?: string; external: boolean };
   dataDir: string;
+  logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   fleet: FleetFile;
   fleetSource: string;
   slack?: {
@@ -89,6 +92,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       external: e.MIGRATE_IDENTITY_EXTERNAL_TEMPORAL === 'true',
     },
     dataDir: resolve(e.MIGRATE_IDENTITY_DATA_DIR),
+    logLevel: e.MIGRATE_IDENTITY_LOG_LEVEL,
     fleet,
     fleetSource: e.MIGRATE_IDENTITY_FLEET_FILE ?? 'embedded sandbox fleet',
     slack,

@@ -28,6 +28,10 @@ export const TERMINAL_PHASES: readonly MigrationPhase[] = [
   'RollbackFailed',
 ];
 
+export function isTerminalPhase(phase: MigrationPhase): boolean {
+  return TERMINAL_PHASES.includes(phase);
+}
+
 export type ClusterStatus =
   | 'pending'
   | 'migrating'

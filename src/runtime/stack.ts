@@ -1,6 +1,6 @@
 import { Connection, Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { existsSync, mkdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { createConsoleNotifier } from '../adapters/console-notifier.js';
@@ -9,6 +9,15 @@ import type { NotifierPort } from '../ports/notifier.js';
 import { createMigrationWorker } from '../temporal/worker.js';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import { openFleetPorts, type FleetPorts } from './fleet-ports.js';
+
+let runtimeInstalled = false;
+
+/** The Temporal SDK logs at the configured level (WARN by default: the notifier reports progress). */
+export function installSdkLogging(config: Config): void {
+  if (runtimeInstalled) return;
+  Runtime.install({ logger: new DefaultLogger(config.logLevel) });
+  runtimeInstalled = true;
+}
 
 export function parseAddress(address: string): { host: string; port: number } {
   const match = /^(.*):(\d+)$/.exec(address);
@@ -45,6 +54,7 @@ export interface DevServer {
  * else `temporal` on PATH, else the SDK downloads it (needs internet).
  */
 export async function startDevServer(config: Config, pathEnv: NodeJS.ProcessEnv): Promise<DevServer> {
+  installSdkLogging(config);
   mkdirSync(config.dataDir, { recursive: true });
   const { host, port } = parseAddress(config.temporal.address);
   const uiPort = Number(new URL(config.temporal.uiUrl).port || 8233);
@@ -76,6 +86,7 @@ export async function startWorker(
   config: Config,
   options: { notifier?: NotifierPort; log?: (line: string) => void } = {},
 ): Promise<RunningWorker> {
+  installSdkLogging(config);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const ports = openFleetPorts(config);
   const notifier = options.notifier ?? createConsoleNotifier(options.log ?? (() => undefined));

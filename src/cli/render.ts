@@ -1,0 +1,62 @@
+import type { MigrationPlan, MigrationState } from '../domain/migration-state.js';
+import type { Finding } from '../domain/types.js';
+import type { MigrationSummary } from '../temporal/migrations.js';
+
+const ICON: Record<string, string> = {
+  succeeded: '✔',
+  failed: '✘',
+  running: '…',
+  skipped: '−',
+};
+
+export function renderFindings(findings: Finding[]): string[] {
+  return findings.map((f) => `  [${f.severity}] ${f.cluster ? `${f.cluster}: ` : ''}${f.code}: ${f.message}`);
+}
+
+/** The human view of one migration: phase, per-cluster steps, findings, decision, failure. */
+export function renderState(state: MigrationState, url?: string): string {
+  const sa = `${state.input.serviceAccount.namespace}/${state.input.serviceAccount.name}`;
+  const lines = [
+    `${sa} → ${state.input.roleArn}`,
+    `phase: ${state.phase}${state.paused ? ' (paused)' : ''}   requested by ${state.input.requestedBy}   started ${state.startedAt}`,
+  ];
+  if (url) lines.push(`run: ${url}`);
+  for (const c of state.clusters) {
+    lines.push(`${c.cluster}: ${c.status}${c.createdAssociationId ? ` (association ${c.createdAssociationId})` : ''}`);
+    for (const s of c.steps) lines.push(`  ${ICON[s.status] ?? '?'} ${s.step}${s.detail ? `: ${s.detail}` : ''}`);
+  }
+  const notable = state.findings.filter((f) => f.severity !== 'info');
+  if (notable.length) lines.push('findings:', ...renderFindings(notable));
+  if (state.approval && !state.decision && state.phase === 'AwaitingApproval') {
+    lines.push(
+      `awaiting approval from ${state.input.options.approvers.join(', ')} until ${state.approval.expiresAt} (reminders sent: ${state.approval.remindersSent})`,
+    );
+  }
+  if (state.decision) lines.push(`decision: ${state.decision.decision} by ${state.decision.by} at ${state.decision.at}`);
+  if (state.failure) lines.push(`failure: ${state.failure.type}: ${state.failure.message}`);
+  if (state.manualSteps?.length) lines.push('MANUAL STEPS REQUIRED:', ...state.manualSteps.map((s) => `  - ${s}`));
+  if (state.warnings.length) lines.push('warnings:', ...state.warnings.map((w) => `  - ${w}`));
+  return lines.join('\n');
+}
+
+export function renderPlan(plan: MigrationPlan): string {
+  const lines = [
+    `plan for ${plan.serviceAccount} → ${plan.roleArn}: ${plan.blocked ? 'BLOCKED' : 'ready'}`,
+    `trust: ${plan.trust.addPodIdentityStatement ? 'add' : 'keep'} the Pod Identity statement (${plan.trust.sizeBefore} → ${plan.trust.sizeAfter} of ${plan.trust.limit} characters)`,
+  ];
+  for (const c of plan.clusters) {
+    lines.push(
+      `${c.cluster}: ${c.association.action} association${c.association.existingId ? ` ${c.association.existingId}` : ''}; restart ${c.workloadsToRestart.map((w) => `${w.kind.toLowerCase()}/${w.name}`).join(', ') || 'nothing'}; IRSA annotation ${c.irsaAnnotation ?? 'none'}`,
+    );
+  }
+  lines.push(
+    `cleanup (after approval): remove the annotation in ${plan.cleanup.removeAnnotations.join(', ') || 'no cluster'}; ${plan.cleanup.keepIrsaTrust ? 'keep IRSA trust' : `remove IRSA trust for ${plan.cleanup.removeIrsaTrustForIssuers.length} issuer(s)`}`,
+  );
+  if (plan.findings.length) lines.push('findings:', ...renderFindings(plan.findings));
+  return lines.join('\n');
+}
+
+export function renderList(list: MigrationSummary[]): string {
+  if (list.length === 0) return 'no migrations';
+  return list.map((m) => `${m.serviceAccount.padEnd(32)} ${m.phase.padEnd(18)} ${m.status.padEnd(10)} ${m.startTime}  ${m.url}`).join('\n');
+}

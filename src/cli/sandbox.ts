@@ -1,0 +1,66 @@
+import { parseFlags } from '../commands/args.js';
+import type { Config } from '../config/index.js';
+import { ValidationError } from '../domain/errors.js';
+import { openSandbox } from '../runtime/fleet-ports.js';
+import { FAULT_KINDS, FAULT_STEPS, isFaultKind, isFaultStep } from '../sandbox/index.js';
+import type { CliIo } from './main.js';
+
+/** `sandbox show|reset|fault|clear-faults`: the embedded fleet, read and changed through its state file. */
+export async function runSandboxCommand(config: Config, args: string[], io: CliIo): Promise<number> {
+  if (config.fleet.mode !== 'sandbox') {
+    throw new ValidationError(`the fleet (${config.fleetSource}) is not a sandbox: sandbox commands would change nothing`);
+  }
+  const [sub, ...rest] = args;
+  const { positionals, flags } = parseFlags(rest, { values: ['count'], booleans: ['json'] });
+  const sandbox = openSandbox(config);
+  switch (sub) {
+    case 'show': {
+      const [essentials, faults] = await Promise.all([sandbox.control.essentials(), sandbox.control.faults()]);
+      if (flags.json) {
+        io.out(JSON.stringify({ ...essentials, faults }));
+        return 0;
+      }
+      for (const [cluster, workloads] of Object.entries(essentials.workloadCredentials)) {
+        io.out(`${cluster}:`);
+        for (const a of essentials.associations.filter((x) => x.cluster === cluster)) {
+          io.out(`  association ${a.namespace}/${a.serviceAccount} → ${a.roleArn}`);
+        }
+        for (const [sa, annotations] of Object.entries(essentials.serviceAccountAnnotations[cluster] ?? {})) {
+          const irsa = annotations['eks.amazonaws.com/role-arn'];
+          if (irsa) io.out(`  serviceaccount ${sa}: IRSA ${irsa}`);
+        }
+        for (const [workload, paths] of Object.entries(workloads)) io.out(`  ${workload}: pods on ${paths.join(', ') || 'nothing'}`);
+      }
+      for (const [role, trust] of Object.entries(essentials.trustPolicies)) {
+        io.out(`role ${role}: ${trust.Statement.length} trust statement(s)${trust.Statement.some((s) => JSON.stringify(s.Principal ?? '').includes('pods.eks.amazonaws.com')) ? ', Pod Identity trusted' : ''}`);
+      }
+      if (faults.length) io.out(`faults: ${faults.map((f) => `${f.cluster} ${f.step} ${f.kind} ×${f.count ?? 1}`).join('; ')}`);
+      return 0;
+    }
+    case 'reset':
+      await sandbox.control.reset();
+      io.out('sandbox reset to its seed fleet');
+      return 0;
+    case 'fault': {
+      const [cluster, step, kind] = positionals;
+      if (!cluster || !step || !kind) throw new ValidationError('usage: sandbox fault <cluster> <step> <kind> [--count N]');
+      if (!isFaultStep(step)) throw new ValidationError(`unknown step "${step}" (steps: ${FAULT_STEPS.join(', ')})`);
+      if (!isFaultKind(kind)) throw new ValidationError(`unknown kind "${kind}" (kinds: ${FAULT_KINDS.join(', ')})`);
+      const clusters = config.fleet.clusters.map((c) => c.name);
+      if (cluster !== '*' && !clusters.includes(cluster)) {
+        throw new ValidationError(`unknown cluster "${cluster}" (clusters: ${clusters.join(', ')}, or * for IAM)`);
+      }
+      const count = typeof flags.count === 'string' ? Number(flags.count) : 1;
+      if (!Number.isInteger(count) || (count < 1 && count !== -1)) throw new ValidationError('--count must be a positive whole number, or -1 for always');
+      await sandbox.control.setFault({ cluster, step, kind, count });
+      io.out(`fault armed: ${cluster} ${step} ${kind} ×${count === -1 ? '∞' : count}`);
+      return 0;
+    }
+    case 'clear-faults':
+      await sandbox.control.clearFaults();
+      io.out('faults cleared');
+      return 0;
+    default:
+      throw new ValidationError('usage: sandbox show [--json] | reset | fault <cluster> <step> <kind> [--count N] | clear-faults');
+  }
+}

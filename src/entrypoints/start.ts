@@ -1,0 +1,45 @@
+import { loadConfig } from '../config/index.js';
+import { startLocalStack } from '../runtime/local-stack.js';
+
+/**
+ * `npm start`: the Temporal dev server (UI included, SQLite in the data directory), the
+ * worker on the fleet (the sandbox unless a fleet file says otherwise), and the Slack bot
+ * when Slack is configured.
+ */
+async function run(): Promise<void> {
+  const config = loadConfig();
+  const log = (line: string) => console.log(line);
+  const stack = await startLocalStack(config, { env: process.env, log });
+  let slack: { stop(): Promise<void> } | undefined;
+  try {
+    if (config.slack) {
+      const { startSlackApp } = await import('../../slack/app.js');
+      slack = await startSlackApp(config, { log });
+    }
+    console.log(`
+migrate-identity is running
+  fleet:       ${config.fleetSource} (${config.fleet.clusters.map((c) => c.name).join(', ')})
+  Temporal:    ${config.temporal.address} (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})
+  Temporal UI: ${config.temporal.uiUrl}
+  Slack:       ${config.slack ? 'on' : 'off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to enable)'}
+
+next, in another terminal:
+  npm run demo                                  # a full migration of payments/reconciler on the sandbox
+  npm run cli -- plan payments/reconciler --role arn:aws:iam::111122223333:role/eks-payments-reconciler --clusters sandbox-a,sandbox-b,sandbox-c
+  npm run cli -- list
+Ctrl-C stops everything.`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    console.log('stopping…');
+  } finally {
+    await slack?.stop();
+    await stack.stop();
+  }
+}
+
+run().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,52 @@
+import type { Client } from '@temporalio/client';
+import type { Config } from '../config/index.js';
+import type { NotifierPort } from '../ports/notifier.js';
+import { startDevServer, startWorker, temporalReachable, type DevServer, type RunningWorker } from './stack.js';
+
+export interface LocalStack {
+  devServer?: DevServer;
+  worker?: RunningWorker;
+  stop(): Promise<void>;
+}
+
+/** True when some worker polls the task queue (e.g. `npm start` in another terminal). */
+export async function workerPolling(client: Client, config: Config): Promise<boolean> {
+  const response = await client.workflowService.describeTaskQueue({
+    namespace: config.temporal.namespace,
+    taskQueue: { name: config.temporal.taskQueue },
+    taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW
+  });
+  return (response.pollers?.length ?? 0) > 0;
+}
+
+/**
+ * The embedded default: the Temporal dev server (unless one already answers or an external
+ * one is configured) and a worker on the fleet from configuration.
+ */
+export async function startLocalStack(
+  config: Config,
+  options: { env: NodeJS.ProcessEnv; log: (line: string) => void; notifier?: NotifierPort; worker?: boolean },
+): Promise<LocalStack> {
+  let devServer: DevServer | undefined;
+  if (!config.temporal.external && !(await temporalReachable(config))) {
+    options.log(`starting the Temporal dev server on ${config.temporal.address} (UI ${config.temporal.uiUrl}, data in ${config.dataDir})`);
+    devServer = await startDevServer(config, options.env);
+  }
+  let worker: RunningWorker | undefined;
+  try {
+    if (options.worker !== false) {
+      worker = await startWorker(config, { notifier: options.notifier, log: options.log });
+    }
+  } catch (err) {
+    await devServer?.stop();
+    throw err;
+  }
+  return {
+    devServer,
+    worker,
+    stop: async () => {
+      await worker?.stop();
+      await devServer?.stop();
+    },
+  };
+}
