@@ -11,7 +11,10 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['eslint.config.js'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['eslint.config.js'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
@@ -30,9 +33,19 @@ export default tseslint.config(
         {
           paths: nodeBuiltins.map((name) => ({ name, message: 'Workflow code must not use Node built-ins.' })),
           patterns: [
-            { group: ['@temporalio/worker', '@temporalio/client', '@temporalio/activity', '@temporalio/testing'], message: 'Workflows import only @temporalio/workflow and @temporalio/common.' },
-            { group: ['@aws-sdk/*', '@kubernetes/*', '@slack/*', 'yaml', 'zod'], message: 'Node-only packages are not allowed in workflow code.' },
-            { group: ['**/activities/*', '**/adapters/*', '**/sandbox/*'], allowTypeImports: true, message: 'Import activities as types only.' },
+            {
+              group: ['@temporalio/worker', '@temporalio/client', '@temporalio/activity', '@temporalio/testing'],
+              message: 'Workflows import only @temporalio/workflow and @temporalio/common.',
+            },
+            {
+              group: ['@aws-sdk/*', '@kubernetes/*', '@slack/*', 'yaml', 'zod'],
+              message: 'Node-only packages are not allowed in workflow code.',
+            },
+            {
+              group: ['**/activities/*', '**/adapters/*', '**/sandbox/*'],
+              allowTypeImports: true,
+              message: 'Import activities as types only.',
+            },
           ],
         },
       ],
@@ -47,7 +60,11 @@ export default tseslint.config(
       // node:test's describe/test return promises the runner itself awaits.
       '@typescript-eslint/no-floating-promises': [
         'error',
-        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['describe', 'suite', 'test', 'it'] }] },
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['describe', 'suite', 'test', 'it'] },
+          ],
+        },
       ],
     },
   },

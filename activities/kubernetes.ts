@@ -35,11 +35,17 @@ export function kubernetesActivities(deps: ActivityDeps) {
       const ctx = Context.current();
       for (;;) {
         const results = await Promise.all(
-          input.workloads.map(async (ref) => ({ ref, result: rolloutStatus(await k8s.getWorkloadStatus(cluster, ref)) })),
+          input.workloads.map(async (ref) => ({
+            ref,
+            result: rolloutStatus(await k8s.getWorkloadStatus(cluster, ref)),
+          })),
         );
         const failed = results.find((r) => r.result.state === 'failed');
         if (failed) {
-          throw failure(FailureType.RolloutFailed, `${cluster}: ${label(failed.ref)} rollout failed: ${failed.result.message}`);
+          throw failure(
+            FailureType.RolloutFailed,
+            `${cluster}: ${label(failed.ref)} rollout failed: ${failed.result.message}`,
+          );
         }
         const pending = results.filter((r) => r.result.state !== 'done');
         if (pending.length === 0) {
@@ -67,7 +73,8 @@ export function kubernetesActivities(deps: ActivityDeps) {
     }): Promise<{ previous: string | null }> {
       const { cluster, serviceAccount: sa } = input;
       const current = await k8s.getServiceAccount(cluster, sa.namespace, sa.name);
-      if (!current) throw failure(FailureType.NotFound, `${cluster}: service account ${sa.namespace}/${sa.name} not found`);
+      if (!current)
+        throw failure(FailureType.NotFound, `${cluster}: service account ${sa.namespace}/${sa.name} not found`);
       await k8s.setServiceAccountAnnotation(cluster, sa.namespace, sa.name, IRSA_ANNOTATION, input.value);
       return { previous: current.annotations[IRSA_ANNOTATION] ?? null };
     },

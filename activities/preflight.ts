@@ -5,7 +5,7 @@ import { parseRoleArn } from '../src/domain/names.js';
 import { buildPlan } from '../src/domain/plan.js';
 import { lintPrincipalTags } from '../src/domain/principal-tags.js';
 import type { RoleInfo } from '../src/ports/iam.js';
-import { PortError } from '../src/ports/errors.js';
+import { isPortError, PortError } from '../src/ports/errors.js';
 import type { ActivityDeps } from './deps.js';
 import type { ClusterPreflight, RolePreflight } from './types.js';
 
@@ -24,7 +24,12 @@ async function readOrFinding<T>(
     return await read();
   } catch (err) {
     if (err instanceof PortError && !err.retryable) {
-      findings.push({ severity: 'blocking', code: `cannot-read-${err.kind}`, message: `cannot read ${what}: ${err.message}`, cluster });
+      findings.push({
+        severity: 'blocking',
+        code: `cannot-read-${err.kind}`,
+        message: `cannot read ${what}: ${err.message}`,
+        cluster,
+      });
       return undefined;
     }
     throw err;
@@ -38,24 +43,45 @@ async function readRole(deps: ActivityDeps, roleArn: string, findings: Finding[]
 
 export function preflightActivities(deps: ActivityDeps) {
   return {
-    async preflightCluster(input: { cluster: string; serviceAccount: ServiceAccountRef; roleArn: string }): Promise<ClusterPreflight> {
+    async preflightCluster(input: {
+      cluster: string;
+      serviceAccount: ServiceAccountRef;
+      roleArn: string;
+    }): Promise<ClusterPreflight> {
       const { cluster, serviceAccount: sa, roleArn } = input;
       const readFindings: Finding[] = [];
-      const facts: ClusterFacts = { cluster, roleArn, workloads: [], pods: [], fargateProfiles: [], existingAssociations: [] };
-      try {
-        facts.info = await deps.eks.describeCluster(cluster);
-      } catch (err) {
-        if (!(err instanceof PortError && err.kind === 'not-found')) {
-          await readOrFinding(readFindings, cluster, `cluster ${cluster}`, () => Promise.reject(err));
+      const facts: ClusterFacts = {
+        cluster,
+        roleArn,
+        workloads: [],
+        pods: [],
+        fargateProfiles: [],
+        existingAssociations: [],
+      };
+      // A missing cluster is the finding evaluateCluster reports; other read errors are their own.
+      facts.info = await readOrFinding(readFindings, cluster, `cluster ${cluster}`, async () => {
+        try {
+          return await deps.eks.describeCluster(cluster);
+        } catch (err) {
+          if (isPortError(err, 'not-found')) return undefined;
+          throw err;
         }
-      }
+      });
       if (facts.info) {
         const k8s = deps.kubernetes;
         const read = <T>(what: string, fn: () => Promise<T>) => readOrFinding(readFindings, cluster, what, fn);
         const [addon, daemonSet, serviceAccount, workloads, pods, fargate, associations] = await Promise.all([
-          facts.info.autoMode ? undefined : read(`add-on ${AGENT_ADDON}`, () => deps.eks.describeAddon(cluster, AGENT_ADDON)),
-          facts.info.autoMode ? undefined : read('the Pod Identity Agent DaemonSet', () => k8s.getDaemonSet(cluster, AGENT_DAEMONSET.namespace, AGENT_DAEMONSET.name)),
-          read(`service account ${sa.namespace}/${sa.name}`, () => k8s.getServiceAccount(cluster, sa.namespace, sa.name)),
+          facts.info.autoMode
+            ? undefined
+            : read(`add-on ${AGENT_ADDON}`, () => deps.eks.describeAddon(cluster, AGENT_ADDON)),
+          facts.info.autoMode
+            ? undefined
+            : read('the Pod Identity Agent DaemonSet', () =>
+                k8s.getDaemonSet(cluster, AGENT_DAEMONSET.namespace, AGENT_DAEMONSET.name),
+              ),
+          read(`service account ${sa.namespace}/${sa.name}`, () =>
+            k8s.getServiceAccount(cluster, sa.namespace, sa.name),
+          ),
           read('workloads', () => k8s.listWorkloads(cluster, sa.namespace, sa.name)),
           read('pods', () => k8s.listPods(cluster, sa.namespace, sa.name)),
           read('Fargate profiles', () => deps.eks.listFargateProfiles(cluster)),

@@ -54,7 +54,8 @@ export function trustActivities(deps: ActivityDeps) {
       const { roleName } = parseRoleArn(input.roleArn);
       const role = await iam.getRole(roleName);
       const document = restoreIrsaTrust(role.trustPolicy, input.removed);
-      if (JSON.stringify(document) !== JSON.stringify(role.trustPolicy)) await iam.updateTrustPolicy(roleName, document);
+      if (JSON.stringify(document) !== JSON.stringify(role.trustPolicy))
+        await iam.updateTrustPolicy(roleName, document);
     },
   };
 }

@@ -53,7 +53,11 @@ export interface Activities {
   ): Promise<{ deleted: boolean; associationId?: string }>;
 
   restartWorkloads(input: ClusterTarget & { restartedAt: string }): Promise<{ restarted: WorkloadRef[] }>;
-  waitForRollouts(input: { cluster: string; workloads: WorkloadRef[]; timeoutSeconds: number }): Promise<{ detail: string }>;
+  waitForRollouts(input: {
+    cluster: string;
+    workloads: WorkloadRef[];
+    timeoutSeconds: number;
+  }): Promise<{ detail: string }>;
   verifyCredentials(
     input: ClusterTarget & { roleArn: string; expect: CredentialExpectation; verifyCommand?: string[] },
   ): Promise<{ detail: string; warnings: string[] }>;

@@ -74,7 +74,10 @@ export function verifyActivities(deps: ActivityDeps) {
         }
         const identity = parseCallerIdentityOutput(result.stdout);
         if (!identity) {
-          throw failure(FailureType.VerificationFailed, `${cluster}: ${owner}: unreadable caller identity: ${result.stdout.slice(0, 200)}`);
+          throw failure(
+            FailureType.VerificationFailed,
+            `${cluster}: ${owner}: unreadable caller identity: ${result.stdout.slice(0, 200)}`,
+          );
         }
         const check = checkCallerIdentity(
           identity.arn,

@@ -15,12 +15,28 @@ import type { MigrationPhase, MigrationState, StepName } from '../src/domain/mig
 import type { MigrationInput } from '../src/domain/types.js';
 import { POD_IDENTITY_TRUST_SID } from '../src/domain/constants.js';
 import { API_CALL, LONG_WAIT, NOTIFY, call } from './activity-options.js';
-import { abortSignal, decisionUpdate, notifyTargetSignal, pauseSignal, resumeSignal, stateQuery } from './messages.js';
+import {
+  abortSignal,
+  decisionUpdate,
+  type DecisionRequest,
+  notifyTargetSignal,
+  pauseSignal,
+  resumeSignal,
+  stateQuery,
+} from './messages.js';
 import { runPreflight } from './preflight.js';
 import { rollback, type Touched } from './rollback.js';
 import { MigrationPhaseKey } from './search-attributes.js';
-import { beginStep, clusterProgress, currentDetails, endStep, failureInfo, initialState, isTerminal, nowIso } from './state.js';
-
+import {
+  beginStep,
+  clusterProgress,
+  currentDetails,
+  endStep,
+  failureInfo,
+  initialState,
+  isTerminal,
+  nowIso,
+} from './state.js';
 
 class MigrationAborted extends Error {}
 class MigrationRejected extends Error {}
@@ -105,7 +121,7 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
     },
     {
       description: 'Approve or reject cleanup (approvers only; never the requester approving their own migration).',
-      validator: (request) => {
+      validator: (request: DecisionRequest) => {
         if (state.phase !== 'AwaitingApproval') {
           throw new Error(`no decision is expected now: the migration is in phase ${state.phase}`);
         }
@@ -114,7 +130,9 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
           throw new Error(`decision must be approve or reject, not ${String(request.decision)}`);
         }
         if (!opts.approvers.includes(request.by)) {
-          throw new Error(`${request.by} is not an approver of this migration (approvers: ${opts.approvers.join(', ')})`);
+          throw new Error(
+            `${request.by} is not an approver of this migration (approvers: ${opts.approvers.join(', ')})`,
+          );
         }
         if (request.decision === 'approve' && request.by === input.requestedBy) {
           throw new Error(`${request.by} requested this migration and cannot approve it`);
@@ -153,8 +171,9 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
       return result.value;
     } catch (err) {
       endStep(state, record, 'failed', err instanceof Error ? err.message : String(err));
-      if (err instanceof MigrationAborted) {
-        state.failure ??= { type: 'Aborted', message: err.message, cluster, step: name, at: nowIso() };
+      if (err instanceof MigrationAborted || isCancellation(err)) {
+        const message = err instanceof MigrationAborted ? err.message : 'cancelled through Temporal';
+        state.failure ??= { type: 'Aborted', message, cluster, step: name, at: nowIso() };
       }
       state.failure ??= failureInfo(err, { cluster, step: name });
       clusterProgress(state, cluster).status = 'failed';
@@ -198,7 +217,12 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
     if (association.action === 'reuse') {
       progress.reusedAssociationId = association.existingId;
       const record = beginStep(state, cluster, 'create-association');
-      endStep(state, record, 'skipped', `association ${association.existingId ?? ''} for this role already exists: reused`);
+      endStep(
+        state,
+        record,
+        'skipped',
+        `association ${association.existingId ?? ''} for this role already exists: reused`,
+      );
     } else {
       await step(cluster, 'create-association', async () => {
         touched.clusters[cluster] = { ...touched.clusters[cluster], associationAttempted: true };
@@ -291,7 +315,10 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
 
   try {
     refresh();
-    await notify('started', `migration of ${sa.namespace}/${sa.name} to Pod Identity requested by ${input.requestedBy}`);
+    await notify(
+      'started',
+      `migration of ${sa.namespace}/${sa.name} to Pod Identity requested by ${input.requestedBy}`,
+    );
     const preflight = await runPreflight(input);
     state.plan = preflight.plan;
     state.findings = preflight.plan.findings;
@@ -319,7 +346,10 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
     });
     touched.trustAdded = added;
     if (added) state.rollbackNote.addedTrustStatementSid = POD_IDENTITY_TRUST_SID;
-    await notify('step', added ? 'trust: Pod Identity statement added' : 'trust: Pod Identity statement already present');
+    await notify(
+      'step',
+      added ? 'trust: Pod Identity statement added' : 'trust: Pod Identity statement already present',
+    );
 
     setPhase('Migrating');
     for (const [index, pf] of preflight.clusters.entries()) {

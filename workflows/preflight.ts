@@ -15,7 +15,11 @@ export async function runPreflight(input: MigrationInput): Promise<PreflightResu
   const [role, ...clusters] = await Promise.all([
     call(API_CALL, `preflight role ${input.roleArn}`, 'preflightRole', { roleArn: input.roleArn, serviceAccount: sa }),
     ...input.clusters.map((cluster) =>
-      call(API_CALL, `preflight ${cluster}`, 'preflightCluster', { cluster, serviceAccount: sa, roleArn: input.roleArn }),
+      call(API_CALL, `preflight ${cluster}`, 'preflightCluster', {
+        cluster,
+        serviceAccount: sa,
+        roleArn: input.roleArn,
+      }),
     ),
   ]);
   const findings: Finding[] = [...role.findings, ...clusters.flatMap((c) => c.findings)];

@@ -6,7 +6,6 @@ import { IRSA_ANNOTATION } from '../src/domain/constants.js';
 import { COMPENSATION, LONG_WAIT, call } from './activity-options.js';
 import { beginStep, clusterProgress, endStep, nowIso } from './state.js';
 
-
 /** What this run changed, recorded before each change so rollback also covers a change whose answer was lost. */
 export interface Touched {
   clusters: Record<string, { associationAttempted?: boolean; restarted?: boolean; annotationRemoved?: boolean }>;
@@ -95,12 +94,17 @@ export async function rollback(ctx: RollbackContext): Promise<void> {
         name: 'rollback-delete-association',
         what: `aws eks delete-pod-identity-association --cluster-name ${cluster} --association-id ${id ?? `<id from: aws eks list-pod-identity-associations --cluster-name ${cluster} --namespace ${sa.namespace} --service-account ${sa.name}>`}`,
         fn: async () => {
-          const result = await call(COMPENSATION, `delete Pod Identity association in ${cluster}`, 'deleteAssociation', {
-            cluster,
-            serviceAccount: sa,
-            roleArn: input.roleArn,
-            associationId: id,
-          });
+          const result = await call(
+            COMPENSATION,
+            `delete Pod Identity association in ${cluster}`,
+            'deleteAssociation',
+            {
+              cluster,
+              serviceAccount: sa,
+              roleArn: input.roleArn,
+              associationId: id,
+            },
+          );
           // Deletion is eventually consistent too: pods created too early would still get Pod Identity.
           if (input.options.consistencyWaitSeconds > 0) await sleep(input.options.consistencyWaitSeconds * 1000);
           return result.deleted

@@ -92,9 +92,12 @@ export function currentDetails(state: MigrationState): string {
   const lines = [`**${state.phase}**${state.paused ? ' (paused)' : ''} · ${sa} → \`${state.input.roleArn}\``, ''];
   for (const c of state.clusters) {
     const last = c.steps.at(-1);
-    lines.push(`- ${STATUS_ICON[c.status]} **${c.cluster}**: ${c.status}${last ? ` (${last.step}: ${last.status})` : ''}`);
+    lines.push(
+      `- ${STATUS_ICON[c.status]} **${c.cluster}**: ${c.status}${last ? ` (${last.step}: ${last.status})` : ''}`,
+    );
   }
-  if (state.decision) lines.push('', `Decision: **${state.decision.decision}** by ${state.decision.by} at ${state.decision.at}`);
+  if (state.decision)
+    lines.push('', `Decision: **${state.decision.decision}** by ${state.decision.by} at ${state.decision.at}`);
   if (state.failure) lines.push('', `Failure: ${state.failure.type}: ${state.failure.message}`);
   return lines.join('\n');
 }

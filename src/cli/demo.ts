@@ -24,7 +24,13 @@ export function demoInput(): MigrationInput {
     clusters: DEMO_CLUSTERS,
     requestedBy: DEMO_REQUESTER,
     // Short waits so the demo ends in about two minutes; they are the same durable timers.
-    options: { ...DEFAULT_OPTIONS, consistencyWaitSeconds: 5, soakSeconds: 5, approvers: [DEMO_APPROVER], rolloutTimeoutSeconds: 120 },
+    options: {
+      ...DEFAULT_OPTIONS,
+      consistencyWaitSeconds: 5,
+      soakSeconds: 5,
+      approvers: [DEMO_APPROVER],
+      rolloutTimeoutSeconds: 120,
+    },
   };
 }
 
@@ -33,7 +39,11 @@ async function checkFleet(config: Config): Promise<string[]> {
   const essentials = await openSandbox(config).control.essentials();
   const problems: string[] = [];
   for (const cluster of DEMO_CLUSTERS) {
-    if (!essentials.associations.some((a) => a.cluster === cluster && a.namespace === SA.namespace && a.serviceAccount === SA.name)) {
+    if (
+      !essentials.associations.some(
+        (a) => a.cluster === cluster && a.namespace === SA.namespace && a.serviceAccount === SA.name,
+      )
+    ) {
       problems.push(`${cluster}: no Pod Identity association`);
     }
     if (essentials.serviceAccountAnnotations[cluster]?.[`${SA.namespace}/${SA.name}`]?.[IRSA_ANNOTATION]) {
@@ -49,7 +59,8 @@ async function checkFleet(config: Config): Promise<string[]> {
 
 export async function runDemo(config: Config, args: string[], io: CliIo, env: NodeJS.ProcessEnv): Promise<number> {
   const { flags } = parseFlags(args, { values: [], booleans: ['yes', 'json'] });
-  if (config.fleet.mode !== 'sandbox') throw new ValidationError('the demo runs on the sandbox fleet only (unset MIGRATE_IDENTITY_FLEET_FILE)');
+  if (config.fleet.mode !== 'sandbox')
+    throw new ValidationError('the demo runs on the sandbox fleet only (unset MIGRATE_IDENTITY_FLEET_FILE)');
   let stack: LocalStack | undefined;
   if (!(await temporalReachable(config))) {
     stack = await startLocalStack(config, { env, log: io.out });
@@ -60,7 +71,12 @@ export async function runDemo(config: Config, args: string[], io: CliIo, env: No
       io.out('Temporal is running but no worker polls the task queue: starting one');
       stack = await startLocalStack(config, { env, log: io.out });
     }
-    const service = new MigrationService(client, config.temporal.taskQueue, config.temporal.uiUrl, config.temporal.namespace);
+    const service = new MigrationService(
+      client,
+      config.temporal.taskQueue,
+      config.temporal.uiUrl,
+      config.temporal.namespace,
+    );
     await openSandbox(config).control.reset();
     io.out('sandbox reset: payments/reconciler is on IRSA in sandbox-a, sandbox-b, sandbox-c');
     const input = demoInput();
@@ -75,13 +91,18 @@ export async function runDemo(config: Config, args: string[], io: CliIo, env: No
         approve = /^y(es)?$/i.test(answer.trim());
       }
       await service.decide(SA, { decision: approve ? 'approve' : 'reject', by: DEMO_APPROVER, reason: 'demo' });
-      state = await watchMigration(service, SA, io.out, { pollMs: 500, until: (s) => s.phase !== 'AwaitingApproval' && !['CleaningUp', 'RollingBack'].includes(s.phase) });
+      state = await watchMigration(service, SA, io.out, {
+        pollMs: 500,
+        until: (s) => s.phase !== 'AwaitingApproval' && !['CleaningUp', 'RollingBack'].includes(s.phase),
+      });
     }
     const problems = state.phase === 'Completed' ? await checkFleet(config) : [];
     io.out('');
     io.out(renderState(state, started.url));
     if (state.phase === 'Completed' && problems.length === 0) {
-      io.out('\ndemo passed: Pod Identity associations in all three clusters, no IRSA annotation, Pod Identity trust in place');
+      io.out(
+        '\ndemo passed: Pod Identity associations in all three clusters, no IRSA annotation, Pod Identity trust in place',
+      );
     } else if (problems.length) {
       io.out(`\ndemo FAILED: the sandbox does not show a completed migration:\n  ${problems.join('\n  ')}`);
     }

@@ -12,10 +12,10 @@ import { runSandboxCommand } from './sandbox.js';
 import { watchMigration } from './watch.js';
 
 export interface CliIo {
-  out(line: string): void;
-  err(line: string): void;
+  out: (line: string) => void;
+  err: (line: string) => void;
   /** Asks a yes/no question on the terminal; undefined when there is none. */
-  ask?(question: string): Promise<string>;
+  ask?: (question: string) => Promise<string>;
 }
 
 export const USAGE = `usage: migrate-identity <command>
@@ -44,7 +44,9 @@ function osUser(): string {
 async function withService<T>(config: Config, fn: (service: MigrationService) => Promise<T>): Promise<T> {
   const { client, close } = await connectClient(config);
   try {
-    return await fn(new MigrationService(client, config.temporal.taskQueue, config.temporal.uiUrl, config.temporal.namespace));
+    return await fn(
+      new MigrationService(client, config.temporal.taskQueue, config.temporal.uiUrl, config.temporal.namespace),
+    );
   } finally {
     await close();
   }
@@ -147,7 +149,8 @@ export async function runCli(argv: string[], io: CliIo, env: Record<string, stri
       case 'reject': {
         const { positionals, flags } = parseFlags(args, { values: ['as', 'reason'], booleans: ['json'] });
         const sa = onlyServiceAccount(positionals, command);
-        if (typeof flags.as !== 'string') throw new UsageError(`${command} needs --as <user> (who decides is recorded)`);
+        if (typeof flags.as !== 'string')
+          throw new UsageError(`${command} needs --as <user> (who decides is recorded)`);
         const by = flags.as;
         const reason = typeof flags.reason === 'string' ? flags.reason : undefined;
         return await withService(config, async (service) => {
@@ -163,7 +166,8 @@ export async function runCli(argv: string[], io: CliIo, env: Record<string, stri
         const sa = onlyServiceAccount(positionals, command);
         const by = typeof flags.as === 'string' ? flags.as : osUser();
         return await withService(config, async (service) => {
-          if (command === 'abort') await service.abort(sa, by, typeof flags.reason === 'string' ? flags.reason : undefined);
+          if (command === 'abort')
+            await service.abort(sa, by, typeof flags.reason === 'string' ? flags.reason : undefined);
           else if (command === 'pause') await service.pause(sa, by);
           else await service.resume(sa, by);
           io.out(`${command} requested for ${positionals[0] ?? ''} (takes effect at the next step boundary)`);

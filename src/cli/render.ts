@@ -32,7 +32,8 @@ export function renderState(state: MigrationState, url?: string): string {
       `awaiting approval from ${state.input.options.approvers.join(', ')} until ${state.approval.expiresAt} (reminders sent: ${state.approval.remindersSent})`,
     );
   }
-  if (state.decision) lines.push(`decision: ${state.decision.decision} by ${state.decision.by} at ${state.decision.at}`);
+  if (state.decision)
+    lines.push(`decision: ${state.decision.decision} by ${state.decision.by} at ${state.decision.at}`);
   if (state.failure) lines.push(`failure: ${state.failure.type}: ${state.failure.message}`);
   if (state.manualSteps?.length) lines.push('MANUAL STEPS REQUIRED:', ...state.manualSteps.map((s) => `  - ${s}`));
   if (state.warnings.length) lines.push('warnings:', ...state.warnings.map((w) => `  - ${w}`));
@@ -58,5 +59,7 @@ export function renderPlan(plan: MigrationPlan): string {
 
 export function renderList(list: MigrationSummary[]): string {
   if (list.length === 0) return 'no migrations';
-  return list.map((m) => `${m.serviceAccount.padEnd(32)} ${m.phase.padEnd(18)} ${m.status.padEnd(10)} ${m.startTime}  ${m.url}`).join('\n');
+  return list
+    .map((m) => `${m.serviceAccount.padEnd(32)} ${m.phase.padEnd(18)} ${m.status.padEnd(10)} ${m.startTime}  ${m.url}`)
+    .join('\n');
 }

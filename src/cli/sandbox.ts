@@ -8,7 +8,9 @@ import type { CliIo } from './main.js';
 /** `sandbox show|reset|fault|clear-faults`: the embedded fleet, read and changed through its state file. */
 export async function runSandboxCommand(config: Config, args: string[], io: CliIo): Promise<number> {
   if (config.fleet.mode !== 'sandbox') {
-    throw new ValidationError(`the fleet (${config.fleetSource}) is not a sandbox: sandbox commands would change nothing`);
+    throw new ValidationError(
+      `the fleet (${config.fleetSource}) is not a sandbox: sandbox commands would change nothing`,
+    );
   }
   const [sub, ...rest] = args;
   const { positionals, flags } = parseFlags(rest, { values: ['count'], booleans: ['json'] });
@@ -29,12 +31,16 @@ export async function runSandboxCommand(config: Config, args: string[], io: CliI
           const irsa = annotations['eks.amazonaws.com/role-arn'];
           if (irsa) io.out(`  serviceaccount ${sa}: IRSA ${irsa}`);
         }
-        for (const [workload, paths] of Object.entries(workloads)) io.out(`  ${workload}: pods on ${paths.join(', ') || 'nothing'}`);
+        for (const [workload, paths] of Object.entries(workloads))
+          io.out(`  ${workload}: pods on ${paths.join(', ') || 'nothing'}`);
       }
       for (const [role, trust] of Object.entries(essentials.trustPolicies)) {
-        io.out(`role ${role}: ${trust.Statement.length} trust statement(s)${trust.Statement.some((s) => JSON.stringify(s.Principal ?? '').includes('pods.eks.amazonaws.com')) ? ', Pod Identity trusted' : ''}`);
+        io.out(
+          `role ${role}: ${trust.Statement.length} trust statement(s)${trust.Statement.some((s) => JSON.stringify(s.Principal ?? '').includes('pods.eks.amazonaws.com')) ? ', Pod Identity trusted' : ''}`,
+        );
       }
-      if (faults.length) io.out(`faults: ${faults.map((f) => `${f.cluster} ${f.step} ${f.kind} ×${f.count ?? 1}`).join('; ')}`);
+      if (faults.length)
+        io.out(`faults: ${faults.map((f) => `${f.cluster} ${f.step} ${f.kind} ×${f.count ?? 1}`).join('; ')}`);
       return 0;
     }
     case 'reset':
@@ -43,7 +49,8 @@ export async function runSandboxCommand(config: Config, args: string[], io: CliI
       return 0;
     case 'fault': {
       const [cluster, step, kind] = positionals;
-      if (!cluster || !step || !kind) throw new ValidationError('usage: sandbox fault <cluster> <step> <kind> [--count N]');
+      if (!cluster || !step || !kind)
+        throw new ValidationError('usage: sandbox fault <cluster> <step> <kind> [--count N]');
       if (!isFaultStep(step)) throw new ValidationError(`unknown step "${step}" (steps: ${FAULT_STEPS.join(', ')})`);
       if (!isFaultKind(kind)) throw new ValidationError(`unknown kind "${kind}" (kinds: ${FAULT_KINDS.join(', ')})`);
       const clusters = config.fleet.clusters.map((c) => c.name);
@@ -51,7 +58,8 @@ export async function runSandboxCommand(config: Config, args: string[], io: CliI
         throw new ValidationError(`unknown cluster "${cluster}" (clusters: ${clusters.join(', ')}, or * for IAM)`);
       }
       const count = typeof flags.count === 'string' ? Number(flags.count) : 1;
-      if (!Number.isInteger(count) || (count < 1 && count !== -1)) throw new ValidationError('--count must be a positive whole number, or -1 for always');
+      if (!Number.isInteger(count) || (count < 1 && count !== -1))
+        throw new ValidationError('--count must be a positive whole number, or -1 for always');
       await sandbox.control.setFault({ cluster, step, kind, count });
       io.out(`fault armed: ${cluster} ${step} ${kind} ×${count === -1 ? '∞' : count}`);
       return 0;
@@ -61,6 +69,8 @@ export async function runSandboxCommand(config: Config, args: string[], io: CliI
       io.out('faults cleared');
       return 0;
     default:
-      throw new ValidationError('usage: sandbox show [--json] | reset | fault <cluster> <step> <kind> [--count N] | clear-faults');
+      throw new ValidationError(
+        'usage: sandbox show [--json] | reset | fault <cluster> <step> <kind> [--count N] | clear-faults',
+      );
   }
 }

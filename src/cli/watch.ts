@@ -26,7 +26,9 @@ export async function watchMigration(
         print(`${c.cluster}: ${s.step} ${s.status}${s.detail ? `: ${s.detail}` : ''}`);
       });
     }
-    const stop = options.until ? options.until(state) : isTerminalPhase(state.phase) || state.phase === 'AwaitingApproval';
+    const stop = options.until
+      ? options.until(state)
+      : isTerminalPhase(state.phase) || state.phase === 'AwaitingApproval';
     if (stop) return state;
     await sleep(options.pollMs ?? 1000);
   }

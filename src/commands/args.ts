@@ -34,7 +34,10 @@ export interface ParsedArgs {
 }
 
 /** `--name value`, `--name=value`, boolean `--name`. Unknown flags are an error naming them. */
-export function parseFlags(tokens: string[], spec: { values: readonly string[]; booleans: readonly string[] }): ParsedArgs {
+export function parseFlags(
+  tokens: string[],
+  spec: { values: readonly string[]; booleans: readonly string[] },
+): ParsedArgs {
   const positionals: string[] = [];
   const flags: Record<string, string | true> = {};
   for (let i = 0; i < tokens.length; i++) {

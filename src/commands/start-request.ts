@@ -29,7 +29,13 @@ export const START_USAGE =
  */
 export function buildMigrationInput(
   tokens: string[],
-  ctx: { fleet: FleetFile; requestedBy: string; extraApprovers?: string[]; notify?: NotifyTarget; requireApprovers?: boolean },
+  ctx: {
+    fleet: FleetFile;
+    requestedBy: string;
+    extraApprovers?: string[];
+    notify?: NotifyTarget;
+    requireApprovers?: boolean;
+  },
 ): MigrationInput {
   const { positionals, flags } = parseFlags(tokens, { values: START_VALUE_FLAGS, booleans: START_BOOLEAN_FLAGS });
   if (positionals.length !== 1) {
@@ -74,11 +80,15 @@ export function buildMigrationInput(
   }
   const onTimeout = str('on-approval-timeout') ?? defaults.onApprovalTimeout ?? DEFAULT_OPTIONS.onApprovalTimeout;
   if (onTimeout !== 'hold' && onTimeout !== 'rollback') {
-    throw new ValidationError(`--on-approval-timeout must be hold or rollback, not "${onTimeout}"`, 'on-approval-timeout');
+    throw new ValidationError(
+      `--on-approval-timeout must be hold or rollback, not "${onTimeout}"`,
+      'on-approval-timeout',
+    );
   }
   const verifyText = str('verify-command');
   const verifyCommand = verifyText !== undefined ? tokenize(verifyText) : undefined;
-  if (verifyCommand && verifyCommand.length === 0) throw new ValidationError('--verify-command is empty', 'verify-command');
+  if (verifyCommand && verifyCommand.length === 0)
+    throw new ValidationError('--verify-command is empty', 'verify-command');
   const reminder = seconds('approval-reminder', defaults.approvalReminder, DEFAULT_OPTIONS.approvalReminderSeconds);
   if (reminder <= 0) throw new ValidationError('--approval-reminder must be more than 0', 'approval-reminder');
   const rolloutTimeout = seconds('rollout-timeout', defaults.rolloutTimeout, DEFAULT_OPTIONS.rolloutTimeoutSeconds);
@@ -90,7 +100,11 @@ export function buildMigrationInput(
     requestedBy: ctx.requestedBy,
     notify: ctx.notify,
     options: {
-      consistencyWaitSeconds: seconds('consistency-wait', defaults.consistencyWait, DEFAULT_OPTIONS.consistencyWaitSeconds),
+      consistencyWaitSeconds: seconds(
+        'consistency-wait',
+        defaults.consistencyWait,
+        DEFAULT_OPTIONS.consistencyWaitSeconds,
+      ),
       soakSeconds: seconds('soak', defaults.soak, DEFAULT_OPTIONS.soakSeconds),
       approvers,
       approvalReminderSeconds: reminder,

@@ -50,14 +50,18 @@ export const fleetSchema = z
     defaults: defaultsSchema.default({}),
     sandbox: sandboxSchema.optional(),
     /** Where the IAM calls for the migrated roles go (the roles' account). */
-    iam: z.object({ region: z.string().min(1).optional(), assumeRoleArn: roleArn.optional() }).strict().optional(),
+    iam: z
+      .object({ region: z.string().min(1).optional(), assumeRoleArn: roleArn.optional() })
+      .strict()
+      .optional(),
     clusters: z.array(clusterSchema).default([]),
   })
   .strict()
   .superRefine((fleet, ctx) => {
     const seen = new Set<string>();
     fleet.clusters.forEach((c, i) => {
-      if (seen.has(c.name)) ctx.addIssue({ code: 'custom', path: ['clusters', i, 'name'], message: `duplicate cluster "${c.name}"` });
+      if (seen.has(c.name))
+        ctx.addIssue({ code: 'custom', path: ['clusters', i, 'name'], message: `duplicate cluster "${c.name}"` });
       seen.add(c.name);
       if (fleet.mode === 'aws' && !c.region && !fleet.defaults.region) {
         ctx.addIssue({ code: 'custom', path: ['clusters', i, 'region'], message: 'required (or set defaults.region)' });

@@ -33,7 +33,14 @@ const envSchema = z.object({
 });
 
 export interface Config {
-  temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string; cliPath?: string; external: boolean };
+  temporal: {
+    address: string;
+    namespace: string;
+    taskQueue: string;
+    uiUrl: string;
+    cliPath?: string;
+    external: boolean;
+  };
   dataDir: string;
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   fleet: FleetFile;
@@ -68,7 +75,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.SLACK_BOT_TOKEN || e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN) {
     if (!e.SLACK_BOT_TOKEN) throw new ConfigError('configuration: SLACK_BOT_TOKEN: required when Slack is configured');
     if (!e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN) {
-      throw new ConfigError('configuration: SLACK_SIGNING_SECRET: required for HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)');
+      throw new ConfigError(
+        'configuration: SLACK_SIGNING_SECRET: required for HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)',
+      );
     }
     slack = {
       botToken: e.SLACK_BOT_TOKEN,

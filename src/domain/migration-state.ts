@@ -33,14 +33,7 @@ export function isTerminalPhase(phase: MigrationPhase): boolean {
 }
 
 export type ClusterStatus =
-  | 'pending'
-  | 'migrating'
-  | 'migrated'
-  | 'cleaning'
-  | 'cleaned'
-  | 'rolling-back'
-  | 'rolled-back'
-  | 'failed';
+  'pending' | 'migrating' | 'migrated' | 'cleaning' | 'cleaned' | 'rolling-back' | 'rolled-back' | 'failed';
 
 export type StepName =
   | 'preflight'

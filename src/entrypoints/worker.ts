@@ -5,7 +5,9 @@ import { startWorker } from '../runtime/stack.js';
 async function run(): Promise<void> {
   const config = loadConfig();
   const running = await startWorker(config, { log: (line) => console.log(line) });
-  console.log(`worker polling ${config.temporal.taskQueue} on ${config.temporal.address}, fleet: ${config.fleetSource}`);
+  console.log(
+    `worker polling ${config.temporal.taskQueue} on ${config.temporal.address}, fleet: ${config.fleetSource}`,
+  );
   const stop = () => void running.stop();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -32,7 +32,9 @@ export class PortError extends Error {
 
   /** Retrying may help: throttling, 5xx, timeouts. */
   get retryable(): boolean {
-    return this.kind === 'throttled' || this.kind === 'unavailable' || this.kind === 'timeout' || this.kind === 'unknown';
+    return (
+      this.kind === 'throttled' || this.kind === 'unavailable' || this.kind === 'timeout' || this.kind === 'unknown'
+    );
   }
 }
 

@@ -39,7 +39,8 @@ function awsPorts(config: Config): FleetPorts {
   };
   const region = (c: FleetCluster) => {
     const r = c.region ?? fleet.defaults.region;
-    if (!r) throw new ConfigError(`${config.fleetSource}: clusters.${c.name}.region: required (or set defaults.region)`);
+    if (!r)
+      throw new ConfigError(`${config.fleetSource}: clusters.${c.name}.region: required (or set defaults.region)`);
     return r;
   };
   const clients = new Map<string, AwsClients>();
@@ -63,7 +64,10 @@ function awsPorts(config: Config): FleetPorts {
     if (c.kubeconfigContext) return kubeConfigFromContext(c.kubeconfigContext, c.kubeconfigPath);
     const info = await eks.describeCluster(name);
     if (!info.endpoint || !info.certificateAuthority) {
-      throw new PortError('validation', `cluster ${name}: DescribeCluster returned no endpoint or certificate authority`);
+      throw new PortError(
+        'validation',
+        `cluster ${name}: DescribeCluster returned no endpoint or certificate authority`,
+      );
     }
     const { credentials } = clientsFor(name);
     return kubeConfigFromEndpoint({

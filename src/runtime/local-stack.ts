@@ -29,7 +29,9 @@ export async function startLocalStack(
 ): Promise<LocalStack> {
   let devServer: DevServer | undefined;
   if (!config.temporal.external && !(await temporalReachable(config))) {
-    options.log(`starting the Temporal dev server on ${config.temporal.address} (UI ${config.temporal.uiUrl}, data in ${config.dataDir})`);
+    options.log(
+      `starting the Temporal dev server on ${config.temporal.address} (UI ${config.temporal.uiUrl}, data in ${config.dataDir})`,
+    );
     devServer = await startDevServer(config, options.env);
   }
   let worker: RunningWorker | undefined;

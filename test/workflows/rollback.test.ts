@@ -14,7 +14,12 @@ const CLUSTERS = ['sandbox-a', 'sandbox-b', 'sandbox-c'];
 async function runToEnd(env: TestWorkflowEnvironment, h: Harness, input = migrationInput({ soakSeconds: 60 })) {
   await h.service.start(input);
   const handle = env.client.workflow.getHandle(workflowIdFor(input.serviceAccount));
-  const s = await advanceUntil(env, handle, (st) => st.phase === 'AwaitingApproval' || ['RolledBack', 'RollbackFailed', 'PreflightFailed'].includes(st.phase), { stepMs: 30_000 });
+  const s = await advanceUntil(
+    env,
+    handle,
+    (st) => st.phase === 'AwaitingApproval' || ['RolledBack', 'RollbackFailed', 'PreflightFailed'].includes(st.phase),
+    { stepMs: 30_000 },
+  );
   if (s.phase === 'AwaitingApproval') {
     await handle.executeUpdate(decisionUpdate, { args: [{ decision: 'approve', by: APPROVER }] });
   }
@@ -45,7 +50,10 @@ describe('migration workflow: rollback', () => {
     const final = await h.service.result(input.serviceAccount);
     assert.equal(final.phase, 'RolledBack');
     assert.equal(final.failure?.type, 'Rejected');
-    assert.deepEqual(final.clusters.map((c) => c.status), ['rolled-back', 'rolled-back', 'rolled-back']);
+    assert.deepEqual(
+      final.clusters.map((c) => c.status),
+      ['rolled-back', 'rolled-back', 'rolled-back'],
+    );
     assert.equal(final.manualSteps, undefined);
     assert.deepEqual(await h.fleet.control.essentials(), before);
     // Compensations ran newest cluster first.

@@ -32,7 +32,9 @@ describe('migration workflow: worker restart', () => {
     await first.service.start(input);
     const handle = env.client.workflow.getHandle(workflowIdFor(input.serviceAccount));
     // Stop while the second cluster is mid-way: association created, restart not yet done.
-    await advanceUntil(env, handle, (s) => s.clusters[1]!.steps.some((st) => st.step === 'consistency-wait'), { stepMs: 5_000 });
+    await advanceUntil(env, handle, (s) => s.clusters[1]!.steps.some((st) => st.step === 'consistency-wait'), {
+      stepMs: 5_000,
+    });
     await first.stop();
 
     const second = await startHarness(env, { fleet: createSandboxFleet(sandbox), taskQueue: first.taskQueue });
