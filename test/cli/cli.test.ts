@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { runCli } from '../../src/cli/main.js';
+import type { MigrationState } from '../../src/domain/migration-state.js';
+import { ROLE_ARN, startHarness, type Harness } from '../support/migration-harness.js';
+import { createTimeSkippingEnv } from '../support/temporal.js';
+
+async function cli(argv: string[], env: Record<string, string>) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) }, env);
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('migrate-identity CLI', () => {
+  let env: TestWorkflowEnvironment;
+  let h: Harness;
+  let dataDir: string;
+  let vars: Record<string, string>;
+  before(async () => {
+    env = await createTimeSkippingEnv();
+    h = await startHarness(env);
+    dataDir = mkdtempSync(join(tmpdir(), 'mi-cli-'));
+    vars = { TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: h.taskQueue, MIGRATE_IDENTITY_DATA_DIR: dataDir };
+  });
+  after(async () => {
+    await h?.stop();
+    await env?.teardown();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('bad input: one line naming the problem, exit 2, nothing started', async () => {
+    const r = await cli(
+      ['start', 'payments/reconciler', '--role', 'not-an-arn', '--clusters', 'sandbox-a', '--approvers', 'bob'],
+      vars,
+    );
+    assert.equal(r.code, 2);
+    assert.match(r.err, /^migrate-identity: role ARN "not-an-arn"/);
+    assert.equal(r.err.split('\n').length, 1);
+    const unknownCluster = await cli(
+      ['start', 'payments/reconciler', '--role', ROLE_ARN, '--clusters', 'prod-x', '--approvers', 'bob'],
+      vars,
+    );
+    assert.equal(unknownCluster.code, 2);
+    assert.match(unknownCluster.err, /prod-x/);
+    // (The time-skipping server has no visibility queries: `list` is tested on the dev server, test/e2e.)
+    const status = await cli(['status', 'payments/reconciler'], vars);
+    assert.match(status.err, /no migration of payments\/reconciler found/);
+    assert.equal((await cli(['frobnicate'], vars)).code, 2);
+    assert.equal((await cli([], vars)).code, 2);
+  });
+
+  test('start, duplicate start, status, refused approval, abort', async () => {
+    const args = [
+      'payments/reconciler',
+      '--role',
+      ROLE_ARN,
+      '--clusters',
+      'sandbox-a,sandbox-b',
+      '--approvers',
+      'bob',
+      '--as',
+      'alice',
+    ];
+    const started = await cli(['start', ...args, '--json'], vars);
+    assert.equal(started.code, 0, started.err);
+    const { workflowId, url } = JSON.parse(started.out) as { workflowId: string; url: string };
+    assert.equal(workflowId, 'migrate-identity/payments/reconciler');
+    assert.match(
+      url,
+      /^http:\/\/127\.0\.0\.1:8233\/namespaces\/default\/workflows\/migrate-identity%2Fpayments%2Freconciler\//,
+    );
+
+    const again = await cli(['start', ...args], vars);
+    assert.equal(again.code, 1);
+    assert.match(again.err, /already running \(workflow migrate-identity\/payments\/reconciler\)/);
+
+    const status = await cli(['status', 'payments/reconciler', '--json'], vars);
+    assert.equal(status.code, 0, status.err);
+    const state = JSON.parse(status.out) as MigrationState;
+    assert.equal(state.input.requestedBy, 'alice');
+    assert.deepEqual(state.input.clusters, ['sandbox-a', 'sandbox-b']);
+    const human = await cli(['status', 'payments/reconciler'], vars);
+    assert.match(human.out, /payments\/reconciler → arn:aws:iam::111122223333:role\/eks-payments-reconciler/);
+
+    const approve = await cli(['approve', 'payments/reconciler', '--as', 'alice'], vars);
+    assert.equal(approve.code, 1);
+    assert.match(approve.err, /approve refused: /);
+    assert.equal((await cli(['approve', 'payments/reconciler'], vars)).code, 2, '--as is required');
+
+    const abort = await cli(['abort', 'payments/reconciler', '--as', 'carol', '--reason', 'test'], vars);
+    assert.equal(abort.code, 0, abort.err);
+    const final = await h.service.result({ namespace: 'payments', name: 'reconciler' });
+    assert.equal(final.abortRequested?.by, 'carol');
+
+    const missing = await cli(['status', 'payments/nobody'], vars);
+    assert.equal(missing.code, 1);
+    assert.match(missing.err, /no migration of payments\/nobody found/);
+  });
+
+  test('plan prints what would change and exits 1 when preflight blocks', async () => {
+    const ok = await cli(
+      ['plan', 'payments/reconciler', '--role', ROLE_ARN, '--clusters', 'sandbox-a', '--json'],
+      vars,
+    );
+    assert.equal(ok.code, 0, ok.err);
+    assert.equal((JSON.parse(ok.out) as { blocked: boolean }).blocked, false);
+    const blocked = await cli(
+      [
+        'plan',
+        'payments/fargate-worker',
+        '--role',
+        'arn:aws:iam::111122223333:role/eks-payments-fargate-worker',
+        '--clusters',
+        'sandbox-a',
+      ],
+      vars,
+    );
+    assert.equal(blocked.code, 1);
+    assert.match(blocked.out, /BLOCKED/);
+    assert.match(blocked.out, /\[blocking\] sandbox-a: fargate-pod/);
+  });
+
+  test('sandbox commands read and change the persisted fleet', async () => {
+    const fault = await cli(['sandbox', 'fault', 'sandbox-b', 'rollout', 'stuck', '--count', '2'], vars);
+    assert.equal(fault.code, 0, fault.err);
+    const shown = JSON.parse((await cli(['sandbox', 'show', '--json'], vars)).out) as {
+      faults: unknown[];
+      associations: unknown[];
+    };
+    assert.deepEqual(shown.faults, [{ cluster: 'sandbox-b', step: 'rollout', kind: 'stuck', count: 2 }]);
+    assert.equal((await cli(['sandbox', 'fault', 'sandbox-b', 'explode', 'error'], vars)).code, 2);
+    assert.match(
+      (await cli(['sandbox', 'fault', 'sandbox-z', 'exec', 'error'], vars)).err,
+      /unknown cluster "sandbox-z"/,
+    );
+    assert.equal((await cli(['sandbox', 'clear-faults'], vars)).code, 0);
+    assert.deepEqual(
+      (JSON.parse((await cli(['sandbox', 'show', '--json'], vars)).out) as { faults: unknown[] }).faults,
+      [],
+    );
+    const human = await cli(['sandbox', 'show'], vars);
+    assert.match(
+      human.out,
+      /serviceaccount payments\/reconciler: IRSA arn:aws:iam::111122223333:role\/eks-payments-reconciler/,
+    );
+  });
+});
