@@ -1,11 +1,14 @@
-import { App, HTTPReceiver, LogLevel, webApi } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, webApi, type Logger } from '@slack/bolt';
+import { Client, Connection } from '@temporalio/client';
 import type { AddressInfo } from 'node:net';
 import { slackClientOptions } from '../src/adapters/slack-client.js';
 import { createSlackDirectory } from '../src/adapters/slack-directory.js';
 import type { Config } from '../src/config/index.js';
-import type { ListenerDeps, SlackAppDeps } from './deps.js';
+import { MigrationService } from '../src/temporal/migrations.js';
+import type { ListenerDeps, MigrationsApi, SlackAppDeps } from './deps.js';
 import { requestGuard } from './guard.js';
 import { registerListeners } from './listeners/index.js';
+import { lineLogger } from './logger.js';
 
 export type { MigrationsApi, SlackAppDeps } from './deps.js';
 
@@ -20,7 +23,11 @@ const DIRECTORY_RETRY = { maxAttempts: 2, backoffMs: 200, maxRetryAfterMs: 1000,
  * The Bolt app: HTTP mode (`POST /slack/events`, signatures verified) unless an app-level
  * token selects Socket Mode. Not started; `startSlackApp` starts it.
  */
-export function createSlackApp(slack: SlackSettings, fleet: Config['fleet'], deps: SlackAppDeps): App {
+export function createSlackApp(
+  slack: SlackSettings,
+  fleet: Config['fleet'],
+  deps: { migrations: MigrationsApi; logger?: Logger },
+): App {
   const logger = deps.logger;
   const clientOptions = slackClientOptions(slack, logger);
   const common = {
@@ -72,18 +79,36 @@ export function createSlackApp(slack: SlackSettings, fleet: Config['fleet'], dep
  */
 export async function startSlackApp(
   config: Config,
-  deps: SlackAppDeps,
+  deps: SlackAppDeps = {},
 ): Promise<{ stop(): Promise<void>; port: number }> {
   const slack = config.slack;
-  if (!slack)
+  if (!slack) {
     throw new Error('Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN)');
-  const app = createSlackApp(slack, config.fleet, deps);
-  await app.init();
-  if (slack.appToken) {
-    await app.start();
-    return { port: 0, stop: () => app.stop() as Promise<void> };
   }
-  const server = await app.start({ port: slack.port, ...(deps.host ? { host: deps.host } : {}) });
-  const port = (server.address() as AddressInfo | null)?.port ?? slack.port;
-  return { port, stop: () => app.stop() as Promise<void> };
+  const logger = deps.logger ?? (deps.log ? lineLogger(deps.log) : undefined);
+  let connection: Connection | undefined;
+  let migrations = deps.migrations;
+  if (!migrations) {
+    const { address, namespace, taskQueue, uiUrl } = config.temporal;
+    connection = await Connection.connect({ address });
+    migrations = new MigrationService(new Client({ connection, namespace }), taskQueue, uiUrl, namespace);
+  }
+  try {
+    const app = createSlackApp(slack, config.fleet, { migrations, ...(logger ? { logger } : {}) });
+    await app.init();
+    const stop = async () => {
+      await (app.stop() as Promise<void>);
+      await connection?.close();
+    };
+    if (slack.appToken) {
+      await app.start();
+      return { port: 0, stop };
+    }
+    const server = await app.start({ port: slack.port, ...(deps.host ? { host: deps.host } : {}) });
+    const port = (server.address() as AddressInfo | null)?.port ?? slack.port;
+    return { port, stop };
+  } catch (err) {
+    await connection?.close();
+    throw err;
+  }
 }

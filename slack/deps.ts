@@ -6,11 +6,14 @@ import type { MigrationService } from '../src/temporal/migrations.js';
 /** What the Slack app does with migrations; `MigrationService` in production, a stub in benchmarks. */
 export type MigrationsApi = Pick<MigrationService, 'start' | 'plan' | 'state' | 'decide' | 'abort' | 'list' | 'url'>;
 
-/** What the caller of `startSlackApp` provides besides the config. */
+/** What the caller of `startSlackApp` provides besides the config; all optional. */
 export interface SlackAppDeps {
-  migrations: MigrationsApi;
-  /** Bolt's logger; default: Bolt's console logger. */
+  /** Default: a `MigrationService` on its own Temporal connection (`config.temporal`), closed by `stop()`. */
+  migrations?: MigrationsApi;
+  /** Bolt's logger; default: one over `log`, else Bolt's console logger. */
   logger?: Logger;
+  /** The entry point's line logger. */
+  log?: (line: string) => void;
   /** Listen address in HTTP mode; default: every interface. */
   host?: string;
 }

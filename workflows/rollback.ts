@@ -88,6 +88,8 @@ export async function rollback(ctx: RollbackContext): Promise<void> {
         },
       });
     }
+    // A restart is needed only if some pod may have been created with Pod Identity.
+    let podsMayHavePodIdentity = did.restarted === true;
     if (did.associationAttempted) {
       const id = progress.createdAssociationId;
       plan.push({
@@ -105,8 +107,11 @@ export async function rollback(ctx: RollbackContext): Promise<void> {
               associationId: id,
             },
           );
+          if (result.deleted) podsMayHavePodIdentity = true;
           // Deletion is eventually consistent too: pods created too early would still get Pod Identity.
-          if (input.options.consistencyWaitSeconds > 0) await sleep(input.options.consistencyWaitSeconds * 1000);
+          if (result.deleted && input.options.consistencyWaitSeconds > 0) {
+            await sleep(input.options.consistencyWaitSeconds * 1000);
+          }
           return result.deleted
             ? `association ${result.associationId ?? id ?? ''} deleted`
             : 'no association of this run left to delete';
@@ -118,6 +123,7 @@ export async function rollback(ctx: RollbackContext): Promise<void> {
         name: 'rollback-restart',
         what: `kubectl -n ${sa.namespace} rollout restart <each deployment/statefulset/daemonset using ${sa.name}>`,
         fn: async () => {
+          if (!podsMayHavePodIdentity) return 'no restart needed: no association took effect and nothing was restarted';
           const { restarted: refs } = await call(COMPENSATION, `restart workloads in ${cluster}`, 'restartWorkloads', {
             cluster,
             serviceAccount: sa,

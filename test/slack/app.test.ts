@@ -24,20 +24,26 @@ describe('startSlackApp / createSlackApp', () => {
     assert.ok(receiverOf(createSlackApp(http.slack!, http.fleet, deps)) instanceof HTTPReceiver);
   });
 
-  test('HTTP mode listens on the configured port (0: a free one) with a health route', async () => {
+  test('HTTP mode listens on the configured port (0: a free one), has a health route, logs through `log`', async () => {
     const config = loadConfig({
       SLACK_BOT_TOKEN: 'xoxb-t',
       SLACK_SIGNING_SECRET: 's',
       SLACK_PORT: '0',
       SLACK_API_URL: api.apiUrl,
     });
-    const app = await startSlackApp(config, { migrations: new StubMigrations(), host: '127.0.0.1' });
+    const lines: string[] = [];
+    const log = (line: string) => lines.push(line);
+    const app = await startSlackApp(config, { migrations: new StubMigrations(), host: '127.0.0.1', log });
     try {
       assert.ok(app.port > 0);
       const res = await fetch(`http://127.0.0.1:${app.port}/healthz`);
       assert.equal(await res.text(), 'ok');
       const unsigned = await fetch(`http://127.0.0.1:${app.port}/slack/events`, { method: 'POST', body: 'command=x' });
       assert.equal(unsigned.status, 401);
+      assert.ok(
+        lines.some((l) => /^\[slack\] warn: .*Failed to verify authenticity/.test(l)),
+        lines.join('\n'),
+      );
     } finally {
       await app.stop();
     }

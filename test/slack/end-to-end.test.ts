@@ -50,7 +50,8 @@ describe('Slack end to end', () => {
     await env?.teardown();
   });
 
-  async function stack(): Promise<Stack> {
+  /** `ownConnection`: the Slack app connects to Temporal from its config, as `npm start` runs it. */
+  async function stack(options: { ownConnection?: boolean } = {}): Promise<Stack> {
     api.calls.length = 0;
     api.messages.length = 0;
     api.responses.length = 0;
@@ -70,7 +71,11 @@ describe('Slack end to end', () => {
       workflowBundle: await workflowBundle(),
     });
     const running = worker.run();
-    const h = await startSlackHarness({ migrations: service, api, env: { SLACK_APPROVERS: 'S0PLATFORM' } });
+    const h = await startSlackHarness({
+      api,
+      ...(options.ownConnection ? {} : { migrations: service }),
+      env: { SLACK_APPROVERS: 'S0PLATFORM', TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: taskQueue },
+    });
     return {
       h,
       service,
@@ -192,7 +197,7 @@ describe('Slack end to end', () => {
   });
 
   test('Reject → every rollback step is posted and the run ends rolled back', async () => {
-    const s = await stack();
+    const s = await stack({ ownConnection: true });
     try {
       await s.h.command(START, { userId: REQUESTER, channelId: CHANNEL });
       const request = await approvalRequest();

@@ -3,6 +3,8 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { createCompositeNotifier } from '../../src/adapters/composite-notifier.js';
 import { createSlackWebClient } from '../../src/adapters/slack-client.js';
 import { createSlackNotifier } from '../../src/adapters/slack-notifier.js';
+import { createWorkerNotifier } from '../../src/adapters/slack-worker-notifier.js';
+import { loadConfig } from '../../src/config/index.js';
 import type { MigrationState } from '../../src/domain/migration-state.js';
 import type { MigrationEvent, NotifierPort } from '../../src/ports/notifier.js';
 import { APPROVAL_BLOCK_ID } from '../../slack/views/approval-message.js';
@@ -11,6 +13,8 @@ import * as fixtures from '../support/slack-fixtures.js';
 
 const CHANNEL = 'C0CHANNEL';
 const FAST_RETRY = { maxAttempts: 3, backoffMs: 5, maxRetryAfterMs: 2000, budgetMs: 5000 };
+
+const blocksOf = (m: { blocks?: unknown } | undefined) => JSON.stringify(m?.blocks ?? []);
 
 function fresh(state: MigrationState): MigrationState {
   state.input.notify = { slack: { channel: CHANNEL } };
@@ -62,13 +66,20 @@ describe('Slack notifier', () => {
     assert.match(JSON.stringify(parent?.blocks), /sandbox-a/);
   });
 
-  test('approval request is broadcast with buttons; the decision updates that same message', async () => {
+  test('approval request is broadcast with buttons, reminders are not; the decision updates the request', async () => {
     const state = fresh(fixtures.awaitingApproval());
     const { threadTs } = await send(notifier, 'approval-requested', 'waiting for approval', state);
     assert.ok(threadTs);
     const request = api.thread(CHANNEL, threadTs).find((m) => m.reply_broadcast);
     assert.ok(request, 'broadcast reply');
     assert.match(JSON.stringify(request.blocks), /migration_approve/);
+
+    state.approval!.remindersSent = 1;
+    await send(notifier, 'approval-reminder', 'reminder: cleanup is still waiting for approval', state);
+    const reminder = api.thread(CHANNEL, threadTs).at(-1);
+    assert.equal(reminder?.reply_broadcast, false);
+    assert.match(reminder?.text ?? '', /Reminder/);
+    assert.match(JSON.stringify(reminder?.blocks), /<@U0APPROVER>/);
 
     const decided = fixtures.approved();
     decided.input.notify = state.input.notify;
@@ -190,5 +201,22 @@ describe('Slack notifier', () => {
     assert.deepEqual(lines, ['hello']);
     assert.ok(result.threadTs);
     assert.equal(result.warning, 'notifier: boom');
+  });
+
+  test('the worker notifier is console-only without Slack settings, console and Slack with them', async () => {
+    const lines: string[] = [];
+    const state = fresh(fixtures.migrating());
+    const plain = createWorkerNotifier(loadConfig({}), { log: (l) => lines.push(l) });
+    assert.deepEqual(await plain.notify({ kind: 'started', text: 'hello', state }), {});
+    assert.equal(api.calls.length, 0);
+    const config = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-t', SLACK_SIGNING_SECRET: 's', SLACK_API_URL: api.apiUrl });
+    const both = createWorkerNotifier(config, { log: (l) => lines.push(l) });
+    const result = await both.notify({ kind: 'started', text: 'hello', state });
+    assert.ok(result.threadTs);
+    assert.equal(lines.length, 2);
+    assert.match(
+      blocksOf(api.message(CHANNEL, result.threadTs)),
+      /127\.0\.0\.1:8233\/namespaces\/default\/workflows\/migrate-identity%2Fpayments%2Freconciler/,
+    );
   });
 });

@@ -146,7 +146,7 @@ export class SlackApiStandIn {
     }
     const method = path.replace(/^\/api\//, '');
     const args = parseArgs(body, req.headers['content-type']);
-    const fault = method === 'auth.test' ? undefined : (this.faults.get(method)?.shift() ?? this.outage);
+    const fault = this.faults.get(method)?.shift() ?? (method === 'auth.test' ? undefined : this.outage);
     const call: ApiCall = { method, args, status: 200, at: Date.now() };
     this.calls.push(call);
     if (fault && 'status' in fault) {

@@ -61,7 +61,8 @@ export interface SlackHarness {
  * stand-in, configured through `loadConfig` like production.
  */
 export async function startSlackHarness(options: {
-  migrations: MigrationsApi;
+  /** Omitted: the app connects to Temporal itself, from the config (`TEMPORAL_*` in `env`). */
+  migrations?: MigrationsApi;
   env?: Record<string, string>;
   api?: SlackApiStandIn;
 }): Promise<SlackHarness> {
@@ -74,7 +75,11 @@ export async function startSlackHarness(options: {
     ...options.env,
   });
   const logger = recordingLogger();
-  const app = await startSlackApp(config, { migrations: options.migrations, logger, host: '127.0.0.1' });
+  const app = await startSlackApp(config, {
+    ...(options.migrations ? { migrations: options.migrations } : {}),
+    logger,
+    host: '127.0.0.1',
+  });
   const eventsUrl = `http://127.0.0.1:${app.port}/slack/events`;
   const sign = (extra?: Partial<SignOptions>): SignOptions => ({ secret: SIGNING_SECRET, ...extra });
   return {

@@ -1,0 +1,28 @@
+import type { Config } from '../config/index.js';
+import type { NotifierPort } from '../ports/notifier.js';
+import { createCompositeNotifier } from './composite-notifier.js';
+import { createConsoleNotifier } from './console-notifier.js';
+import { createSlackWebClient } from './slack-client.js';
+import { createSlackNotifier } from './slack-notifier.js';
+
+/**
+ * The worker's notifier from configuration: console lines always, and Slack too when it is
+ * configured (events without a Slack target, e.g. CLI runs, stay console-only).
+ */
+export function createWorkerNotifier(
+  config: Config,
+  options: { log: (line: string) => void; runUrl?: (workflowId: string) => string },
+): NotifierPort {
+  const consoleNotifier = createConsoleNotifier(options.log);
+  if (!config.slack) return consoleNotifier;
+  const { uiUrl, namespace } = config.temporal;
+  // The same link as MigrationService.url, for workers that have no client.
+  const runUrl =
+    options.runUrl ??
+    ((id: string) => `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(id)}`);
+  const slack = createSlackNotifier(createSlackWebClient(config.slack), {
+    runUrl,
+    logger: { warn: (message) => options.log(`slack notifier: ${message}`) },
+  });
+  return createCompositeNotifier([consoleNotifier, slack]);
+}

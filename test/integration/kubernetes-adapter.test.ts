@@ -1,0 +1,337 @@
+// The real Kubernetes adapter against a real kube-apiserver (kwok for kubelets): what the
+// migration relies on, checked by reading the API server's own record with a separate client.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { evaluateCluster } from '../../src/domain/cluster-checks.js';
+import type { ClusterFacts } from '../../src/domain/cluster-checks.js';
+import { AGENT_DAEMONSET, IRSA_ANNOTATION } from '../../src/domain/constants.js';
+import { rolloutStatus } from '../../src/domain/rollout.js';
+import type { RolloutResult } from '../../src/domain/rollout.js';
+import type { WorkloadRef } from '../../src/domain/types.js';
+import { isPortError } from '../../src/ports/errors.js';
+import type { KubernetesPort } from '../../src/ports/kubernetes.js';
+import { uniqueName } from '../contract/subject.js';
+import type { KubeCluster } from '../support/kube-cluster.js';
+import { startKubeCluster } from '../support/kube-cluster.js';
+import type { KubeClients, WorkloadSpec } from '../support/kube-fixtures.js';
+import {
+  createFakeNode,
+  createServiceAccount,
+  createWorkload,
+  installPodIdentityAgent,
+  kubeClients,
+  livePods,
+  nodeLabels,
+  PAUSE_IMAGE,
+  realKubernetesAdapter,
+  waitFor,
+} from '../support/kube-fixtures.js';
+
+const CLUSTER = 'real';
+const ROLE_ARN = 'arn:aws:iam::111122223333:role/eks-payments-reconciler';
+const FARGATE_TAINT = { key: 'eks.amazonaws.com/compute-type', value: 'fargate', effect: 'NoSchedule' };
+const WINDOWS_TAINT = { key: 'os', value: 'windows', effect: 'NoSchedule' };
+
+describe('Kubernetes adapter on a real kube-apiserver', () => {
+  let cluster: KubeCluster | undefined;
+  let k: KubeClients;
+  let port: KubernetesPort;
+
+  before(async () => {
+    cluster = await startKubeCluster({ nodes: 2 });
+    k = kubeClients(cluster.kubeconfigPath);
+    port = realKubernetesAdapter({ [CLUSTER]: cluster.kubeconfigPath });
+    // Tainted like the real thing, so only pods that ask for them land there.
+    await createFakeNode(k, {
+      name: 'fargate-ip-10-0-9-10',
+      labels: { 'eks.amazonaws.com/compute-type': 'fargate' },
+      taints: [FARGATE_TAINT],
+    });
+    await createFakeNode(k, {
+      name: 'windows-node-0',
+      labels: { 'kubernetes.io/os': 'windows' },
+      taints: [WINDOWS_TAINT],
+    });
+    await installPodIdentityAgent(k);
+  });
+  after(() => cluster?.stop());
+
+  async function workload(spec: Omit<WorkloadSpec, 'name'> & { name?: string }): Promise<WorkloadRef> {
+    return createWorkload(k, { name: uniqueName(spec.kind.toLowerCase()), ...spec });
+  }
+
+  /** Polls by `kubectl rollout status` rules until the rollout is no longer progressing. */
+  async function settled(ref: WorkloadRef): Promise<RolloutResult> {
+    return waitFor(
+      `${ref.kind} ${ref.name} to settle`,
+      async () => {
+        const result = rolloutStatus(await port.getWorkloadStatus(CLUSTER, ref));
+        return result.state === 'progressing' ? undefined : result;
+      },
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
+  }
+
+  async function rolledOut(ref: WorkloadRef): Promise<void> {
+    const result = await settled(ref);
+    assert.equal(result.state, 'done', result.message);
+  }
+
+  test("getServiceAccount reads a service account's annotations; a missing one is undefined", async () => {
+    const namespace = uniqueName('ns');
+    await createServiceAccount(k, namespace, 'app', { [IRSA_ANNOTATION]: ROLE_ARN, 'example.com/team': 'payments' });
+    const sa = await port.getServiceAccount(CLUSTER, namespace, 'app');
+    assert.deepEqual(sa, {
+      namespace,
+      name: 'app',
+      annotations: { [IRSA_ANNOTATION]: ROLE_ARN, 'example.com/team': 'payments' },
+    });
+    await createServiceAccount(k, namespace, 'bare');
+    assert.deepEqual((await port.getServiceAccount(CLUSTER, namespace, 'bare'))?.annotations, {});
+    assert.equal(await port.getServiceAccount(CLUSTER, namespace, 'missing'), undefined);
+  });
+
+  test('setServiceAccountAnnotation really patches the object, and writes nothing when already so', async () => {
+    const namespace = uniqueName('ns');
+    await createServiceAccount(k, namespace, 'bare');
+    await createServiceAccount(k, namespace, 'app', { 'example.com/team': 'payments' });
+    const raw = async (name: string) => k.core.readNamespacedServiceAccount({ namespace, name });
+
+    // A service account with no annotations map at all.
+    await port.setServiceAccountAnnotation(CLUSTER, namespace, 'bare', IRSA_ANNOTATION, ROLE_ARN);
+    assert.deepEqual((await raw('bare')).metadata?.annotations, { [IRSA_ANNOTATION]: ROLE_ARN });
+
+    await port.setServiceAccountAnnotation(CLUSTER, namespace, 'app', IRSA_ANNOTATION, ROLE_ARN);
+    const added = await raw('app');
+    assert.deepEqual(added.metadata?.annotations, { 'example.com/team': 'payments', [IRSA_ANNOTATION]: ROLE_ARN });
+    await port.setServiceAccountAnnotation(CLUSTER, namespace, 'app', IRSA_ANNOTATION, ROLE_ARN);
+    assert.equal((await raw('app')).metadata?.resourceVersion, added.metadata?.resourceVersion, 'no write');
+
+    await port.setServiceAccountAnnotation(CLUSTER, namespace, 'app', IRSA_ANNOTATION, null);
+    const removed = await raw('app');
+    assert.deepEqual(removed.metadata?.annotations, { 'example.com/team': 'payments' });
+    await port.setServiceAccountAnnotation(CLUSTER, namespace, 'app', IRSA_ANNOTATION, null);
+    assert.equal((await raw('app')).metadata?.resourceVersion, removed.metadata?.resourceVersion, 'no write');
+
+    await assert.rejects(
+      port.setServiceAccountAnnotation(CLUSTER, namespace, 'missing', IRSA_ANNOTATION, ROLE_ARN),
+      (e) => isPortError(e, 'not-found'),
+    );
+  });
+
+  test('listWorkloads finds the Deployments, StatefulSets and DaemonSets running as the service account, nothing else', async () => {
+    const namespace = uniqueName('ns');
+    await createServiceAccount(k, namespace, 'app');
+    await createServiceAccount(k, namespace, 'other');
+    const mine = [
+      await workload({ kind: 'Deployment', namespace, serviceAccount: 'app' }),
+      await workload({ kind: 'StatefulSet', namespace, serviceAccount: 'app' }),
+      await workload({ kind: 'DaemonSet', namespace, serviceAccount: 'app' }),
+    ];
+    await workload({ kind: 'Deployment', namespace, serviceAccount: 'other' });
+    await workload({ kind: 'DaemonSet', namespace, serviceAccount: 'other' });
+    // Runs as `app` but is no workload a rollout restart could reach.
+    await k.core.createNamespacedPod({
+      namespace,
+      body: {
+        metadata: { name: 'bare-pod' },
+        spec: { serviceAccountName: 'app', containers: [{ name: 'app', image: PAUSE_IMAGE }] },
+      },
+    });
+    await k.apps.createNamespacedReplicaSet({
+      namespace,
+      body: {
+        metadata: { name: 'bare-replicaset' },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'bare-replicaset' } },
+          template: {
+            metadata: { labels: { app: 'bare-replicaset' } },
+            spec: { serviceAccountName: 'app', containers: [{ name: 'app', image: PAUSE_IMAGE }] },
+          },
+        },
+      },
+    });
+    const found = await port.listWorkloads(CLUSTER, namespace, 'app');
+    const key = (r: WorkloadRef) => `${r.kind}/${r.namespace}/${r.name}`;
+    assert.deepEqual(found.map((w) => key(w.ref)).sort(), mine.map(key).sort());
+    for (const w of found) {
+      assert.equal(w.serviceAccount, 'app');
+      assert.equal(w.generation, 1);
+      assert.equal(w.restartedAt, undefined);
+    }
+  });
+
+  for (const kind of ['Deployment', 'StatefulSet'] as const) {
+    test(`restartWorkload of a ${kind} rolls it like \`kubectl rollout restart\` and rolloutStatus sees it done`, async () => {
+      const namespace = uniqueName('ns');
+      await createServiceAccount(k, namespace, 'app');
+      const ref = await workload({ kind, namespace, serviceAccount: 'app', replicas: 2 });
+      await rolledOut(ref);
+      const oldUids = new Set((await livePods(k, namespace, 'app')).map((p) => p.metadata?.uid));
+      assert.equal(oldUids.size, 2);
+
+      const restartedAt = new Date().toISOString();
+      await port.restartWorkload(CLUSTER, ref, restartedAt);
+      const raw =
+        kind === 'Deployment'
+          ? await k.apps.readNamespacedDeployment({ namespace, name: ref.name })
+          : await k.apps.readNamespacedStatefulSet({ namespace, name: ref.name });
+      assert.equal(raw.spec?.template.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt'], restartedAt);
+      assert.equal(raw.metadata?.generation, 2);
+      // The same restartedAt again (an activity retry) changes nothing and starts no second rollout.
+      await port.restartWorkload(CLUSTER, ref, restartedAt);
+      assert.equal((await port.getWorkloadStatus(CLUSTER, ref)).generation, 2);
+
+      await rolledOut(ref);
+      const status = await port.getWorkloadStatus(CLUSTER, ref);
+      assert.equal(status.restartedAt, restartedAt);
+      assert.equal(status.observedGeneration, 2);
+      const live = await livePods(k, namespace, 'app');
+      assert.equal(live.length, 2);
+      for (const pod of live) {
+        assert.ok(!oldUids.has(pod.metadata?.uid), `${pod.metadata?.name} was created by the rollout`);
+        assert.equal(pod.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt'], restartedAt);
+      }
+    });
+  }
+
+  test('a Deployment whose new pods can never run ends failed with ProgressDeadlineExceeded', async () => {
+    const namespace = uniqueName('ns');
+    await createServiceAccount(k, namespace, 'app');
+    const ref = await workload({ kind: 'Deployment', namespace, serviceAccount: 'app', progressDeadlineSeconds: 2 });
+    await rolledOut(ref);
+    // A template change whose pods stay Pending: no node matches.
+    const deployment = await k.apps.readNamespacedDeployment({ namespace, name: ref.name });
+    deployment.spec!.template.spec!.nodeSelector = { 'example.com/pool': 'does-not-exist' };
+    await k.apps.replaceNamespacedDeployment({ namespace, name: ref.name, body: deployment });
+
+    const result = await settled(ref);
+    assert.equal(result.state, 'failed', result.message);
+    assert.match(result.message, /exceeded its progress deadline/);
+    const status = await port.getWorkloadStatus(CLUSTER, ref);
+    const progressing = status.conditions.find((c) => c.type === 'Progressing');
+    assert.equal(progressing?.status, 'False');
+    assert.equal(progressing?.reason, 'ProgressDeadlineExceeded');
+    // The old pod keeps serving: the stuck rollout never took it down.
+    const pods = await port.listPods(CLUSTER, namespace, 'app');
+    assert.equal(pods.filter((p) => p.ready).length, 1);
+    assert.equal(pods.filter((p) => p.phase === 'Pending' && p.nodeName === undefined).length, 1);
+  });
+
+  test('listPods carries env and node labels, and preflight flags Fargate, Windows and proxy pods', async () => {
+    const namespace = uniqueName('ns');
+    await createServiceAccount(k, namespace, 'edge', { [IRSA_ANNOTATION]: ROLE_ARN });
+    const onFargate = await workload({
+      kind: 'Deployment',
+      namespace,
+      name: 'on-fargate',
+      serviceAccount: 'edge',
+      nodeSelector: { 'eks.amazonaws.com/compute-type': 'fargate' },
+      tolerations: [{ ...FARGATE_TAINT, operator: 'Equal' }],
+    });
+    const onWindows = await workload({
+      kind: 'Deployment',
+      namespace,
+      name: 'on-windows',
+      serviceAccount: 'edge',
+      nodeSelector: { 'kubernetes.io/os': 'windows' },
+      tolerations: [{ ...WINDOWS_TAINT, operator: 'Equal' }],
+    });
+    const onLinux = await workload({
+      kind: 'Deployment',
+      namespace,
+      name: 'on-linux',
+      serviceAccount: 'edge',
+      env: [
+        { name: 'HTTPS_PROXY', value: 'http://squid.egress.svc:3128' },
+        { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } },
+      ],
+    });
+    for (const ref of [onFargate, onWindows, onLinux]) await rolledOut(ref);
+
+    const pods = await port.listPods(CLUSTER, namespace, 'edge');
+    assert.equal(pods.length, 3);
+    const byOwner = new Map(pods.map((p) => [p.owner?.name, p]));
+    for (const pod of pods) {
+      assert.ok(pod.nodeName);
+      assert.deepEqual(pod.nodeLabels, await nodeLabels(k, pod.nodeName));
+      assert.equal(pod.phase, 'Running');
+      assert.ok(pod.ready);
+    }
+    assert.equal(byOwner.get('on-fargate')?.nodeName, 'fargate-ip-10-0-9-10');
+    assert.equal(byOwner.get('on-windows')?.nodeLabels['kubernetes.io/os'], 'windows');
+    assert.deepEqual(byOwner.get('on-linux')?.containers, [
+      { name: 'app', image: PAUSE_IMAGE, env: { HTTPS_PROXY: 'http://squid.egress.svc:3128', DB_PASSWORD: '' } },
+    ]);
+
+    const facts: ClusterFacts = {
+      cluster: CLUSTER,
+      info: {
+        name: CLUSTER,
+        arn: `arn:aws:eks:us-east-1:111122223333:cluster/${CLUSTER}`,
+        status: 'ACTIVE',
+        version: '1.34',
+        platformVersion: 'eks.1',
+        autoMode: false,
+      },
+      agentAddon: { name: 'eks-pod-identity-agent', status: 'ACTIVE', healthIssues: [] },
+      agentDaemonSet: await port.getDaemonSet(CLUSTER, AGENT_DAEMONSET.namespace, AGENT_DAEMONSET.name),
+      serviceAccount: await port.getServiceAccount(CLUSTER, namespace, 'edge'),
+      workloads: await port.listWorkloads(CLUSTER, namespace, 'edge'),
+      pods,
+      fargateProfiles: [],
+      existingAssociations: [],
+      roleArn: ROLE_ARN,
+    };
+    const findings = evaluateCluster(facts);
+    const blocking = findings.filter((f) => f.severity === 'blocking');
+    const podOf = (owner: string) => `${namespace}/${byOwner.get(owner)?.name ?? '?'}`;
+    assert.deepEqual(blocking.map((f) => f.code).sort(), ['fargate-pod', 'proxy-no-proxy', 'windows-pod']);
+    assert.ok(blocking.find((f) => f.code === 'fargate-pod')?.message.includes(podOf('on-fargate')));
+    assert.ok(blocking.find((f) => f.code === 'windows-pod')?.message.includes(podOf('on-windows')));
+    assert.ok(blocking.find((f) => f.code === 'proxy-no-proxy')?.message.includes(podOf('on-linux')));
+  });
+
+  test('getDaemonSet reads the Pod Identity Agent; a missing DaemonSet is undefined', async () => {
+    const ds = await port.getDaemonSet(CLUSTER, AGENT_DAEMONSET.namespace, AGENT_DAEMONSET.name);
+    const nodes = (await k.core.listNode()).items.length;
+    assert.deepEqual(ds, {
+      namespace: 'kube-system',
+      name: 'eks-pod-identity-agent',
+      desiredNumberScheduled: nodes,
+      numberReady: nodes,
+    });
+    assert.equal(await port.getDaemonSet(CLUSTER, 'kube-system', 'missing'), undefined);
+  });
+
+  test('exec runs a command in a pod and returns its exit code and output', async () => {
+    const namespace = uniqueName('ns');
+    await createServiceAccount(k, namespace, 'app');
+    const ref = await workload({ kind: 'Deployment', namespace, serviceAccount: 'app' });
+    await rolledOut(ref);
+    const pod = (await port.listPods(CLUSTER, namespace, 'app')).find((p) => !p.terminating);
+    assert.ok(pod);
+    assert.deepEqual(await port.exec(CLUSTER, namespace, pod.name, 'app', ['echo', 'hello']), {
+      exitCode: 0,
+      stdout: 'hello\n',
+      stderr: '',
+    });
+    assert.deepEqual(await port.exec(CLUSTER, namespace, pod.name, 'app', ['sh', '-c', 'echo out; echo err >&2']), {
+      exitCode: 0,
+      stdout: 'out\n',
+      stderr: 'err\n',
+    });
+    // A real kubelet reports a non-zero exit as NonZeroExitCode with the code (the adapter's
+    // unit tests cover that); kwok's exec server reports it as an InternalError carrying
+    // "exit status N", so against kwok the adapter can only refuse to call it a success.
+    await assert.rejects(port.exec(CLUSTER, namespace, pod.name, 'app', ['sh', '-c', 'exit 3']), (e) => {
+      assert.ok(isPortError(e), String(e));
+      assert.match(e.message, /exit status 3/);
+      return true;
+    });
+    await assert.rejects(port.exec(CLUSTER, namespace, 'no-such-pod', 'app', ['true']), (e) =>
+      isPortError(e, 'not-found'),
+    );
+  });
+});
