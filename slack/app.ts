@@ -1,4 +1,4 @@
-import { App, HTTPReceiver, LogLevel, webApi, type Logger } from '@slack/bolt';
+import { App, HTTPReceiver, type Logger } from '@slack/bolt';
 import { Client, Connection } from '@temporalio/client';
 import type { AddressInfo } from 'node:net';
 import { slackClientOptions } from '../src/adapters/slack-client.js';
@@ -35,7 +35,7 @@ export function createSlackApp(
     clientOptions,
     // auth.test runs in init(), so a bad token fails the start instead of every request.
     deferInitialization: true,
-    ...(logger ? { logger } : { logLevel: LogLevel.INFO }),
+    ...(logger ? { logger } : {}),
   };
   const app = slack.appToken
     ? new App({ ...common, appToken: slack.appToken, socketMode: true })
@@ -60,13 +60,13 @@ export function createSlackApp(
   const listenerDeps: ListenerDeps = {
     migrations: deps.migrations,
     fleet,
-    directory: createSlackDirectory(new webApi.WebClient(slack.botToken, clientOptions), { retry: DIRECTORY_RETRY }),
+    directory: createSlackDirectory(app.client, { retry: DIRECTORY_RETRY }),
     approvers: slack.approvers,
     allowedStarters: slack.allowedStarters,
   };
   app.use(requestGuard(slack));
   registerListeners(app, listenerDeps);
-  app.error(async (error) => {
+  app.error((error) => {
     app.logger.error('unhandled error in a Slack listener', error);
     return Promise.resolve();
   });

@@ -4,6 +4,7 @@ import { createCompositeNotifier } from './composite-notifier.js';
 import { createConsoleNotifier } from './console-notifier.js';
 import { createSlackWebClient } from './slack-client.js';
 import { createSlackNotifier } from './slack-notifier.js';
+import { runUrl } from '../domain/run-url.js';
 
 /**
  * The worker's notifier from configuration: console lines always, and Slack too when it is
@@ -16,12 +17,8 @@ export function createWorkerNotifier(
   const consoleNotifier = createConsoleNotifier(options.log);
   if (!config.slack) return consoleNotifier;
   const { uiUrl, namespace } = config.temporal;
-  // The same link as MigrationService.url, for workers that have no client.
-  const runUrl =
-    options.runUrl ??
-    ((id: string) => `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(id)}`);
   const slack = createSlackNotifier(createSlackWebClient(config.slack), {
-    runUrl,
+    runUrl: options.runUrl ?? ((id: string) => runUrl(uiUrl, namespace, id)),
     logger: { warn: (message) => options.log(`slack notifier: ${message}`) },
   });
   return createCompositeNotifier([consoleNotifier, slack]);

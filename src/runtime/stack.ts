@@ -3,7 +3,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { existsSync, mkdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { createConsoleNotifier } from '../adapters/console-notifier.js';
+import { createWorkerNotifier } from '../adapters/slack-worker-notifier.js';
 import type { Config } from '../config/index.js';
 import type { NotifierPort } from '../ports/notifier.js';
 import { createMigrationWorker } from '../temporal/worker.js';
@@ -89,7 +89,7 @@ export async function startWorker(
   installSdkLogging(config);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const ports = openFleetPorts(config);
-  const notifier = options.notifier ?? createConsoleNotifier(options.log ?? (() => undefined));
+  const notifier = options.notifier ?? createWorkerNotifier(config, { log: options.log ?? (() => undefined) });
   const worker = await createMigrationWorker({
     connection,
     namespace: config.temporal.namespace,

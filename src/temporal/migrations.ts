@@ -7,6 +7,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import type { MigrationPlan, MigrationState } from '../domain/migration-state.js';
 import { formatServiceAccountRef } from '../domain/names.js';
+import { runUrl } from '../domain/run-url.js';
 import type { MigrationInput, ServiceAccountRef } from '../domain/types.js';
 import { planWorkflowIdFor, workflowIdFor } from '../domain/workflow-id.js';
 import {
@@ -59,8 +60,7 @@ export class MigrationService {
   ) {}
 
   url(workflowId: string, runId?: string): string {
-    const base = `${this.uiUrl}/namespaces/${encodeURIComponent(this.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
-    return runId ? `${base}/${runId}/history` : base;
+    return runUrl(this.uiUrl, this.namespace, workflowId, runId);
   }
 
   async start(input: MigrationInput): Promise<{ workflowId: string; runId: string; url: string }> {

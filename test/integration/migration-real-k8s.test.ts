@@ -30,6 +30,7 @@ import {
   installPodIdentityAgent,
   kubeClients,
   livePods,
+  PAUSE_IMAGE,
   realKubernetesAdapter,
   refusePodsWithVariable,
   setServiceAccountAnnotation,
@@ -52,12 +53,13 @@ const POD_IDENTITY_URI_VAR = 'AWS_CONTAINER_CREDENTIALS_FULL_URI';
 /** Awaits every start; if any failed, stops the ones that started and rethrows. */
 async function startAll<T extends { stop(): Promise<void> }>(starts: Promise<T>[]): Promise<T[]> {
   const results = await Promise.allSettled(starts);
+  const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const failed = results.find((r) => r.status === 'rejected');
   if (failed) {
-    await Promise.allSettled(results.map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
+    await Promise.allSettled(started.map((s) => s.stop()));
     throw failed.reason;
   }
-  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
+  return started;
 }
 
 describe('migration workflow with the real Kubernetes adapter on two kube-apiservers', () => {
@@ -177,6 +179,12 @@ describe('migration workflow with the real Kubernetes adapter on two kube-apiser
     );
   }
 
+  async function setProgressDeadline(k: KubeClients, seconds: number): Promise<void> {
+    const d = await k.apps.readNamespacedDeployment({ namespace: NAMESPACE, name: DEPLOYMENT.name });
+    d.spec!.progressDeadlineSeconds = seconds;
+    await k.apps.replaceNamespacedDeployment({ namespace: NAMESPACE, name: DEPLOYMENT.name, body: d });
+  }
+
   async function annotation(cluster: ClusterName): Promise<string | undefined> {
     const sa = await kube[cluster].core.readNamespacedServiceAccount({ namespace: NAMESPACE, name: SERVICE_ACCOUNT });
     return sa.metadata?.annotations?.[IRSA_ANNOTATION];
@@ -236,11 +244,14 @@ describe('migration workflow with the real Kubernetes adapter on two kube-apiser
       assert.equal(await probeRuns(cluster, 'probe-happy.log'), 2, `${cluster}: probe runs`);
       assert.match(
         stepDetail(final, cluster, 'cleanup-verify'),
-        new RegExp(`^${REPLICAS} pod\\(s\\) on pod-identity; caller identity Deployment/reconciler: verify command succeeded`),
+        new RegExp(
+          `^${REPLICAS} pod\\(s\\) on pod-identity; caller identity Deployment/reconciler: verify command succeeded`,
+        ),
       );
     }
     assert.equal((await fleet.control.essentials()).associations.length, 2);
-    for (const w of webhooks) assert.ok(w.admitted.some((a) => a.pod.startsWith(`${NAMESPACE}/`) && a.injected === 'pod-identity'));
+    for (const w of webhooks)
+      assert.ok(w.admitted.some((a) => a.pod.startsWith(`${NAMESPACE}/`) && a.injected === 'pod-identity'));
   });
 
   test('a rollout that fails in the second cluster during cleanup rolls both clusters back to IRSA', async () => {
@@ -260,12 +271,21 @@ describe('migration workflow with the real Kubernetes adapter on two kube-apiser
       // Only now, so the migration's restart passed and only the cleanup restart fails: cluster B
       // starts refusing Pod Identity pods, and its Deployment gives up on a stuck rollout fast.
       allowPodIdentity = await refusePodsWithVariable(b, NAMESPACE, POD_IDENTITY_URI_VAR);
-      const d = await b.apps.readNamespacedDeployment({ namespace: NAMESPACE, name: DEPLOYMENT.name });
-      d.spec!.progressDeadlineSeconds = 3;
-      await b.apps.replaceNamespacedDeployment({ namespace: NAMESPACE, name: DEPLOYMENT.name, body: d });
+      await setProgressDeadline(b, 2);
 
       await handle.executeUpdate(decisionUpdate, { args: [{ decision: 'approve', by: APPROVER }] });
-      const final = await advanceUntil(env!, handle, (s) => ['RolledBack', 'RollbackFailed', 'Completed'].includes(s.phase));
+      const failed = await advanceUntil(
+        env!,
+        handle,
+        (s) => s.phase !== 'CleaningUp' && s.phase !== 'AwaitingApproval',
+      );
+      assert.equal(failed.phase, 'RollingBack', JSON.stringify(failed.failure));
+      // Rollback restarts only after a durable timer (the association's consistency wait),
+      // which cannot pass until the next advance: its rollout gets the usual deadline back.
+      await setProgressDeadline(b, 600);
+      const final = await advanceUntil(env!, handle, (s) =>
+        ['RolledBack', 'RollbackFailed', 'Completed'].includes(s.phase),
+      );
       assert.equal(final.phase, 'RolledBack', JSON.stringify(final.failure));
       assert.equal(final.failure?.type, 'RolloutFailed');
       assert.equal(final.failure?.cluster, 'sandbox-b');
@@ -279,7 +299,10 @@ describe('migration workflow with the real Kubernetes adapter on two kube-apiser
 
       for (const cluster of CLUSTERS) {
         const steps = final.clusters.find((c) => c.cluster === cluster)!.steps;
-        assert.ok(steps.some((s) => s.step === 'remove-annotation' && s.status === 'succeeded'), cluster);
+        assert.ok(
+          steps.some((s) => s.step === 'remove-annotation' && s.status === 'succeeded'),
+          cluster,
+        );
         assert.match(stepDetail(final, cluster, 'rollback-restore-annotation'), /IRSA annotation restored/);
         assert.match(stepDetail(final, cluster, 'rollback-verify'), new RegExp(`^${REPLICAS} pod\\(s\\) on irsa;`));
         assert.equal(await annotation(cluster), ROLE_ARN, `${cluster}: IRSA annotation restored`);
@@ -290,6 +313,54 @@ describe('migration workflow with the real Kubernetes adapter on two kube-apiser
       assert.deepEqual((await fleet.control.essentials()).associations, []);
     } finally {
       await allowPodIdentity?.();
+      await setProgressDeadline(b, 600);
+    }
+  });
+  test('the test webhook injects like EKS: the association wins, hand-set variables are kept', async () => {
+    const k = kube['sandbox-a'];
+    const other = 'webhook-check';
+    const pinned = 'arn:aws:iam::111122223333:role/pinned-by-hand';
+    await createServiceAccount(k, NAMESPACE, other, { [IRSA_ANNOTATION]: ROLE_ARN });
+    // A dry run returns the pod as admission left it, mutations included, and creates nothing.
+    const admit = async () => {
+      const pod = await k.core.createNamespacedPod({
+        namespace: NAMESPACE,
+        dryRun: 'All',
+        body: {
+          metadata: { generateName: `${other}-` },
+          spec: {
+            serviceAccountName: other,
+            containers: [
+              { name: 'pinned', image: PAUSE_IMAGE, env: [{ name: 'AWS_ROLE_ARN', value: pinned }] },
+              { name: 'plain', image: PAUSE_IMAGE },
+            ],
+          },
+        },
+      });
+      return containerEnvs(pod);
+    };
+    try {
+      const [pinnedIrsa, plainIrsa] = await admit();
+      assert.equal(pinnedIrsa?.AWS_ROLE_ARN, pinned);
+      assert.equal(pinnedIrsa?.AWS_WEB_IDENTITY_TOKEN_FILE, IRSA_TOKEN_FILE);
+      assert.ok(plainIrsa && onIrsa(plainIrsa), JSON.stringify(plainIrsa));
+      assert.equal(plainIrsa.AWS_REGION, 'us-east-1');
+
+      await fleet.eks.createPodIdentityAssociation({
+        cluster: 'sandbox-a',
+        namespace: NAMESPACE,
+        serviceAccount: other,
+        roleArn: ROLE_ARN,
+        clientRequestToken: randomUUID(),
+      });
+      const [pinnedPi, plainPi] = await admit();
+      assert.ok(plainPi && onPodIdentity(plainPi), JSON.stringify(plainPi));
+      // Only the Pod Identity set is injected; the hand-set variable stays (preflight warns about it).
+      assert.equal(pinnedPi?.AWS_ROLE_ARN, pinned);
+      assert.equal(pinnedPi?.AWS_WEB_IDENTITY_TOKEN_FILE, undefined);
+      assert.equal(pinnedPi?.[POD_IDENTITY_URI_VAR], POD_IDENTITY_ENV[POD_IDENTITY_URI_VAR]);
+    } finally {
+      await fleet.control.reset();
     }
   });
 });

@@ -21,7 +21,8 @@ import { PAUSE_IMAGE, waitFor } from './kube-fixtures.js';
 
 export const POD_IDENTITY_ENV: Readonly<Record<string, string>> = {
   AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://169.254.170.23/v1/credentials',
-  AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: '/var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token',
+  AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE:
+    '/var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token',
 };
 export const IRSA_TOKEN_FILE = '/var/run/secrets/eks.amazonaws.com/serviceaccount/token';
 const CONFIGURATION_NAME = 'pod-identity-webhook';
@@ -65,14 +66,43 @@ async function makeCertificates(dir: string): Promise<{ ca: string; cert: string
   const openssl = (...args: string[]) => execFileAsync('openssl', args, { cwd: dir });
   await writeFile(join(dir, 'tls.ext'), 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
   await openssl('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key');
-  await openssl('req', '-x509', '-new', '-key', 'ca.key', '-sha256', '-days', '2', '-subj', '/CN=webhook-ca', '-out', 'ca.crt');
+  await openssl(
+    'req',
+    '-x509',
+    '-new',
+    '-key',
+    'ca.key',
+    '-sha256',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=webhook-ca',
+    '-out',
+    'ca.crt',
+  );
   await openssl('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'tls.key');
   await openssl('req', '-new', '-key', 'tls.key', '-subj', '/CN=127.0.0.1', '-out', 'tls.csr');
   await openssl(
-    'x509', '-req', '-in', 'tls.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
-    '-days', '2', '-sha256', '-extfile', 'tls.ext', '-out', 'tls.crt',
+    'x509',
+    '-req',
+    '-in',
+    'tls.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-sha256',
+    '-extfile',
+    'tls.ext',
+    '-out',
+    'tls.crt',
   );
-  const [ca, cert, key] = await Promise.all(['ca.crt', 'tls.crt', 'tls.key'].map((f) => readFile(join(dir, f), 'utf8')));
+  const [ca, cert, key] = await Promise.all(
+    ['ca.crt', 'tls.crt', 'tls.key'].map((f) => readFile(join(dir, f), 'utf8')),
+  );
   return { ca: ca ?? '', cert: cert ?? '', key: key ?? '' };
 }
 
@@ -145,7 +175,8 @@ export async function startPodIdentityWebhook(options: PodIdentityWebhookOptions
     let uid = '';
     let response: object;
     try {
-      if (req.method !== 'POST' || !req.url?.startsWith('/mutate')) throw new Error(`no route ${req.method} ${req.url}`);
+      if (req.method !== 'POST' || !req.url?.startsWith('/mutate'))
+        throw new Error(`no route ${req.method} ${req.url}`);
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { request?: AdmissionRequest };
       if (!body.request) throw new Error('not an AdmissionReview');
       uid = body.request.uid;
@@ -196,7 +227,13 @@ export async function startPodIdentityWebhook(options: PodIdentityWebhookOptions
             timeoutSeconds: 10,
             clientConfig: { url, caBundle: Buffer.from(ca).toString('base64') },
             rules: [
-              { operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], scope: 'Namespaced' },
+              {
+                operations: ['CREATE'],
+                apiGroups: [''],
+                apiVersions: ['v1'],
+                resources: ['pods'],
+                scope: 'Namespaced',
+              },
             ],
           },
         ],
