@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import { parseFlags } from '../commands/args.js';
-import { buildMigrationInput, START_USAGE } from '../commands/start-request.js';
+import { buildMigrationInput, START_BOOLEAN_FLAGS, START_USAGE, START_VALUE_FLAGS } from '../commands/start-request.js';
 import { ConfigError, loadConfig, type Config } from '../config/index.js';
 import { ValidationError } from '../domain/errors.js';
 import { parseServiceAccountRef } from '../domain/names.js';
@@ -53,21 +53,9 @@ async function withService<T>(config: Config, fn: (service: MigrationService) =>
 }
 
 const START_FLAGS = {
-  values: [
-    'role',
-    'clusters',
-    'consistency-wait',
-    'soak',
-    'approvers',
-    'verify-command',
-    'approval-window',
-    'approval-reminder',
-    'on-approval-timeout',
-    'rollout-timeout',
-    'as',
-  ],
-  booleans: ['keep-irsa-trust', 'json'],
-} as const;
+  values: [...START_VALUE_FLAGS, 'as'],
+  booleans: [...START_BOOLEAN_FLAGS, 'json'],
+};
 
 /** Splits off the CLI's own flags (`--as`, `--json`) from the start options. */
 function splitStartArgs(args: string[]): { tokens: string[]; as?: string; json: boolean } {

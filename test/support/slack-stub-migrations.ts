@@ -5,6 +5,7 @@ import type { MigrationInput, ServiceAccountRef } from '../../src/domain/types.j
 import { workflowIdFor } from '../../src/domain/workflow-id.js';
 import { MigrationRequestError, type MigrationSummary } from '../../src/temporal/migrations.js';
 import type { DecisionRequest } from '../../workflows/messages.js';
+import { initialState } from '../../workflows/state.js';
 
 /**
  * `MigrationService` without Temporal, for listener tests and the ack benchmark: it records
@@ -42,19 +43,7 @@ export class StubMigrations implements MigrationsApi {
       );
     }
     this.starts.push(input);
-    const at = new Date().toISOString();
-    this.states.set(workflowId, {
-      workflowId,
-      input,
-      phase: 'Preflight',
-      paused: false,
-      startedAt: at,
-      updatedAt: at,
-      clusters: input.clusters.map((cluster) => ({ cluster, status: 'pending', steps: [] })),
-      findings: [],
-      warnings: [],
-      rollbackNote: { previousAnnotations: {}, workloads: {} },
-    });
+    this.states.set(workflowId, initialState(workflowId, input));
     return { workflowId, runId: 'run-1', url: this.url(workflowId) };
   }
 
