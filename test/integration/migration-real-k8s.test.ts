@@ -2,12 +2,12 @@
 // worker and its workflow bundle, the Kubernetes adapter against two kube-apiservers (kwok
 // for kubelets) whose pods are mutated by a Pod Identity webhook reading the sandbox EKS.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { randomUUID } from 'node:crypto';
 import { createConsoleNotifier } from '../../src/adapters/console-notifier.js';
 import { IRSA_ANNOTATION } from '../../src/domain/constants.js';
 import type { MigrationState } from '../../src/domain/migration-state.js';
@@ -73,12 +73,18 @@ describe('migration workflow with the real Kubernetes adapter on two kube-apiser
   let fleet: SandboxFleet;
   let port: KubernetesPort;
   let service: MigrationService;
-  const events: string[] = [];
 
   before(async () => {
-    const envStart = createTimeSkippingEnv();
-    clusters = await startAll(CLUSTERS.map(() => startKubeCluster({ nodes: 2 })));
-    env = await envStart;
+    const [startedEnv, startedClusters] = await Promise.allSettled([
+      createTimeSkippingEnv(),
+      startAll(CLUSTERS.map(() => startKubeCluster({ nodes: 2 }))),
+    ]);
+    // Keep whatever started, so `after` stops it even when the other failed.
+    if (startedEnv.status === 'fulfilled') env = startedEnv.value;
+    if (startedClusters.status === 'fulfilled') clusters = startedClusters.value;
+    if (startedEnv.status === 'rejected') throw startedEnv.reason;
+    if (startedClusters.status === 'rejected') throw startedClusters.reason;
+    if (env === undefined) throw new Error('unreachable: the Temporal test server did not start');
     fleet = createSandboxFleet({ consistencyDelayMs: 0 });
     for (const [i, name] of CLUSTERS.entries()) {
       kube[name] = kubeClients(clusters[i]!.kubeconfigPath);
@@ -108,7 +114,8 @@ describe('migration workflow with the real Kubernetes adapter on two kube-apiser
         eks: fleet.eks,
         iam: fleet.iam,
         kubernetes: port,
-        notifier: createConsoleNotifier((line) => events.push(line)),
+        // The workflow's own state is what the tests read; notifications go nowhere.
+        notifier: createConsoleNotifier(() => undefined),
         rolloutPollMs: 200,
       },
       workflowBundle: await workflowBundle(),
@@ -260,7 +267,13 @@ describe('migration workflow with the real Kubernetes adapter on two kube-apiser
     let allowPodIdentity: (() => Promise<void>) | undefined;
     try {
       const input = migrationInput(
-        { soakSeconds: 0, rolloutTimeoutSeconds: 120, verifyCommand: ['sh', '-c', 'echo probe >> probe-rollback.log'] },
+        {
+          soakSeconds: 0,
+          // The rollback waits this long (a durable timer) after deleting an association, before it restarts.
+          consistencyWaitSeconds: 30,
+          rolloutTimeoutSeconds: 120,
+          verifyCommand: ['sh', '-c', 'echo probe >> probe-rollback.log'],
+        },
         { clusters: [...CLUSTERS] },
       );
       await service.start(input);
@@ -310,6 +323,9 @@ describe('migration workflow with the real Kubernetes adapter on two kube-apiser
         const status = rolloutStatus(await port.getWorkloadStatus(cluster, DEPLOYMENT));
         assert.equal(status.state, 'done', `${cluster}: ${status.message}`);
       }
+      // A: verify, cleanup-verify, rollback-verify; B: verify, rollback-verify (its cleanup never got there).
+      assert.equal(await probeRuns('sandbox-a', 'probe-rollback.log'), 3);
+      assert.equal(await probeRuns('sandbox-b', 'probe-rollback.log'), 2);
       assert.deepEqual((await fleet.control.essentials()).associations, []);
     } finally {
       await allowPodIdentity?.();

@@ -63,42 +63,15 @@ interface JsonPatchOp {
 
 /** A CA, and a serving certificate for 127.0.0.1 that it signed. */
 async function makeCertificates(dir: string): Promise<{ ca: string; cert: string; key: string }> {
-  const openssl = (...args: string[]) => execFileAsync('openssl', args, { cwd: dir });
+  // No argument has a space in it, so each command reads as one line.
+  const openssl = (args: string) => execFileAsync('openssl', args.split(' '), { cwd: dir });
   await writeFile(join(dir, 'tls.ext'), 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
-  await openssl('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key');
+  await openssl('ecparam -name prime256v1 -genkey -noout -out ca.key');
+  await openssl('req -x509 -new -key ca.key -sha256 -days 2 -subj /CN=webhook-ca -out ca.crt');
+  await openssl('ecparam -name prime256v1 -genkey -noout -out tls.key');
+  await openssl('req -new -key tls.key -subj /CN=127.0.0.1 -out tls.csr');
   await openssl(
-    'req',
-    '-x509',
-    '-new',
-    '-key',
-    'ca.key',
-    '-sha256',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=webhook-ca',
-    '-out',
-    'ca.crt',
-  );
-  await openssl('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'tls.key');
-  await openssl('req', '-new', '-key', 'tls.key', '-subj', '/CN=127.0.0.1', '-out', 'tls.csr');
-  await openssl(
-    'x509',
-    '-req',
-    '-in',
-    'tls.csr',
-    '-CA',
-    'ca.crt',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-days',
-    '2',
-    '-sha256',
-    '-extfile',
-    'tls.ext',
-    '-out',
-    'tls.crt',
+    'x509 -req -in tls.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -sha256 -extfile tls.ext -out tls.crt',
   );
   const [ca, cert, key] = await Promise.all(
     ['ca.crt', 'tls.crt', 'tls.key'].map((f) => readFile(join(dir, f), 'utf8')),
