@@ -5,6 +5,7 @@
 #   - the moto AWS emulator, from PyPI (scripts/provision-moto.sh)
 #   - a Kubernetes control plane (etcd, kube-apiserver, controller manager, scheduler,
 #     kwok), built from the Go module proxy (scripts/provision-k8s.sh; ~8 min cold)
+#   - Chromium for the Temporal UI browser test, from Debian (scripts/provision-browser.sh)
 # Runs as npm's `pretest`. Set MIGRATE_IDENTITY_SKIP_PROVISION=1 to skip it.
 set -euo pipefail
 
@@ -33,3 +34,4 @@ fi
 
 bash scripts/provision-moto.sh >/dev/null
 bash scripts/provision-k8s.sh
+bash scripts/provision-browser.sh >/dev/null

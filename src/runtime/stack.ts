@@ -1,5 +1,4 @@
 import { Connection, Client } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { existsSync, mkdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
@@ -59,6 +58,8 @@ export async function startDevServer(config: Config, pathEnv: NodeJS.ProcessEnv)
   const { host, port } = parseAddress(config.temporal.address);
   const uiPort = Number(new URL(config.temporal.uiUrl).port || 8233);
   const path = config.temporal.cliPath ?? temporalCliOnPath(pathEnv);
+  // Loaded only here: workers against an existing server (docker-compose, production) never need it.
+  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: path ? { type: 'existing-path', path } : undefined,

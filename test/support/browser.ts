@@ -36,7 +36,7 @@ export async function launchChromium(): Promise<Browser> {
 /** A page the same size, time zone and theme every run, so screenshots differ only when the UI does. */
 export async function newOnCallPage(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({
-    viewport: { width: 1600, height: 900 },
+    viewport: { width: 1600, height: 800 },
     deviceScaleFactor: 1,
     locale: 'en-US',
     timezoneId: 'UTC',
