@@ -1,5 +1,5 @@
 import type { NativeConnection } from '@temporalio/worker';
-import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker, type Logger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import type { Configuration } from 'webpack';
 import { createActivities, type ActivityDeps } from '../../activities/index.js';
@@ -13,8 +13,8 @@ function webpackConfigHook(config: Configuration): Configuration {
 }
 
 /** Bundling takes seconds: tests bundle once and share it. */
-export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, webpackConfigHook });
+export function bundleWorkflows(options: { logger?: Logger } = {}): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, webpackConfigHook, logger: options.logger });
 }
 
 export interface WorkerOptions {

@@ -1,5 +1,5 @@
 // The EKS Pod Identity admission webhook, for a real kube-apiserver in tests. At pod
-// creation it injects one set of credential variables (/work/shared/reference/pod-identity.md):
+// creation it injects one set of credential variables (the EKS Pod Identity reference facts):
 // the Pod Identity set when an association for (namespace, service account) is visible in
 // the given EksPort, else the IRSA set when the service account carries
 // `eks.amazonaws.com/role-arn`. Variables a container already sets are left alone.

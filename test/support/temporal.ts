@@ -60,7 +60,7 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
 /** Bundling the workflows takes seconds; one bundle serves every worker in a test file. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflows();
+  bundle ??= bundleWorkflows({ logger: new DefaultLogger('WARN') });
   return bundle;
 }
 
