@@ -10,7 +10,8 @@ import { createSandboxFleet, type SandboxFleet, type SandboxOptions } from '../.
 import { MigrationService } from '../../src/temporal/migrations.js';
 import { createMigrationWorker } from '../../src/temporal/worker.js';
 import { stateQuery } from '../../workflows/messages.js';
-import { quietTemporalLogs, workflowBundle } from './temporal.js';
+import { after, before } from 'node:test';
+import { createTimeSkippingEnv, quietTemporalLogs, workflowBundle } from './temporal.js';
 
 quietTemporalLogs();
 
@@ -101,4 +102,22 @@ export async function advanceUntil(
   }
   const state = await handle.query(stateQuery);
   throw new Error(`workflow did not reach the expected state; phase ${state.phase}: ${JSON.stringify(state.failure)}`);
+}
+
+/**
+ * One time-skipping server and one harness for a whole test file: started before its
+ * tests, always torn down after. `ready` hands them to the file's variables.
+ */
+export function useWorkflowHarness(ready: (env: TestWorkflowEnvironment, harness: Harness) => void): void {
+  let env: TestWorkflowEnvironment | undefined;
+  let harness: Harness | undefined;
+  before(async () => {
+    env = await createTimeSkippingEnv();
+    harness = await startHarness(env);
+    ready(env, harness);
+  });
+  after(async () => {
+    await harness?.stop();
+    await env?.teardown();
+  });
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { MigrationRequestError } from '../../src/temporal/migrations.js';
 import { workflowIdFor } from '../../src/domain/workflow-id.js';
@@ -8,23 +8,18 @@ import {
   APPROVER,
   migrationInput,
   REQUESTER,
-  startHarness,
   type Harness,
+  useWorkflowHarness,
 } from '../support/migration-harness.js';
-import { createTimeSkippingEnv } from '../support/temporal.js';
 
 const SA = { namespace: 'payments', name: 'reconciler' };
 
 describe('migration workflow: approval gate', () => {
   let env: TestWorkflowEnvironment;
   let h: Harness;
-  before(async () => {
-    env = await createTimeSkippingEnv();
-    h = await startHarness(env);
-  });
-  after(async () => {
-    await h?.stop();
-    await env?.teardown();
+  useWorkflowHarness((e, harness) => {
+    env = e;
+    h = harness;
   });
 
   const toGate = async (options: Parameters<typeof migrationInput>[0] = {}) => {

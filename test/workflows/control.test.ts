@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { MigrationRequestError } from '../../src/temporal/migrations.js';
 import { workflowIdFor } from '../../src/domain/workflow-id.js';
-import { advanceUntil, migrationInput, startHarness, type Harness } from '../support/migration-harness.js';
-import { createTimeSkippingEnv } from '../support/temporal.js';
+import { advanceUntil, migrationInput, type Harness, useWorkflowHarness } from '../support/migration-harness.js';
 
 const SA = { namespace: 'payments', name: 'reconciler' };
 const MUTATING = [
@@ -18,13 +17,9 @@ const MUTATING = [
 describe('migration workflow: abort, pause, duplicates, plan, preflight', () => {
   let env: TestWorkflowEnvironment;
   let h: Harness;
-  before(async () => {
-    env = await createTimeSkippingEnv();
-    h = await startHarness(env);
-  });
-  after(async () => {
-    await h?.stop();
-    await env?.teardown();
+  useWorkflowHarness((e, harness) => {
+    env = e;
+    h = harness;
   });
 
   test('abort interrupts a durable wait and rolls back', async () => {

@@ -1,12 +1,18 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { MigrationState } from '../../src/domain/migration-state.js';
 import { workflowIdFor } from '../../src/domain/workflow-id.js';
 import type { Fault } from '../../src/sandbox/index.js';
 import { decisionUpdate, stateQuery } from '../../workflows/messages.js';
-import { advanceUntil, APPROVER, migrationInput, startHarness, type Harness } from '../support/migration-harness.js';
-import { createTimeSkippingEnv } from '../support/temporal.js';
+import {
+  advanceUntil,
+  APPROVER,
+  migrationInput,
+  startHarness,
+  type Harness,
+  useWorkflowHarness,
+} from '../support/migration-harness.js';
 
 const CLUSTERS = ['sandbox-a', 'sandbox-b', 'sandbox-c'];
 
@@ -29,13 +35,9 @@ async function runToEnd(env: TestWorkflowEnvironment, h: Harness, input = migrat
 describe('migration workflow: rollback', () => {
   let env: TestWorkflowEnvironment;
   let h: Harness;
-  before(async () => {
-    env = await createTimeSkippingEnv();
-    h = await startHarness(env);
-  });
-  after(async () => {
-    await h?.stop();
-    await env?.teardown();
+  useWorkflowHarness((e, harness) => {
+    env = e;
+    h = harness;
   });
 
   test('Reject at the approval gate rolls every cluster back to IRSA exactly as it was', async () => {
