@@ -107,6 +107,7 @@ export function preflightActivities(deps: ActivityDeps) {
         clusters: [{ facts, findings: evaluateCluster(facts) }],
         roleFindings: [],
         podIdentitySid: POD_IDENTITY_TRUST_SID,
+        trustLimit: deps.trustPolicyLimit,
       });
       const clusterPlan = plan.clusters[0];
       if (!clusterPlan) throw new Error(`no plan for cluster ${cluster}`);
@@ -138,6 +139,7 @@ export function preflightActivities(deps: ActivityDeps) {
         clusters: [],
         roleFindings: [...findings, ...lintPrincipalTags(documents ?? [])],
         podIdentitySid: POD_IDENTITY_TRUST_SID,
+        trustLimit: deps.trustPolicyLimit,
       });
       return { roleArn: input.roleArn, accountId, trustPolicy, findings: plan.findings, trust: plan.trust };
     },

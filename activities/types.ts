@@ -4,6 +4,9 @@ import type { MigrationEvent, NotifyResult } from '../src/ports/notifier.js';
 
 export type CredentialExpectation = 'pod-identity' | 'irsa';
 
+/** A notification as the workflow records it: no state, so history grows with events, not events × clusters. */
+export type NotifyRequest = Omit<MigrationEvent, 'state'>;
+
 export interface ClusterTarget {
   cluster: string;
   serviceAccount: ServiceAccountRef;
@@ -63,5 +66,6 @@ export interface Activities {
   ): Promise<{ detail: string; warnings: string[] }>;
   setIrsaAnnotation(input: ClusterTarget & { value: string | null }): Promise<{ previous: string | null }>;
 
-  notify(event: MigrationEvent): Promise<NotifyResult>;
+  /** The notifier renders the migration's current state, which the activity reads with the `state` query. */
+  notify(request: NotifyRequest): Promise<NotifyResult>;
 }

@@ -65,7 +65,7 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
   };
   const notify = async (kind: MigrationEvent['kind'], text: string, cluster?: string) => {
     try {
-      const result = await call(NOTIFY, `notify ${kind}`, 'notify', { kind, text, cluster, state });
+      const result = await call(NOTIFY, `notify ${kind}`, 'notify', { kind, text, cluster });
       if (result.warning) state.warnings.push(result.warning);
       if (result.threadTs && input.notify?.slack) input.notify.slack.threadTs = result.threadTs;
     } catch (err) {

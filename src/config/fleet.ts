@@ -51,7 +51,12 @@ export const fleetSchema = z
     sandbox: sandboxSchema.optional(),
     /** Where the IAM calls for the migrated roles go (the roles' account). */
     iam: z
-      .object({ region: z.string().min(1).optional(), assumeRoleArn: roleArn.optional() })
+      .object({
+        region: z.string().min(1).optional(),
+        assumeRoleArn: roleArn.optional(),
+        /** The account's role trust-policy length quota, when raised above IAM's default 2,048. */
+        trustPolicySizeLimit: z.number().int().min(2048).max(100_000).optional(),
+      })
       .strict()
       .optional(),
     clusters: z.array(clusterSchema).default([]),

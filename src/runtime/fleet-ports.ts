@@ -11,7 +11,7 @@ import { ConfigError } from '../config/index.js';
 import { PortError } from '../ports/errors.js';
 import { createSandboxFleet, type SandboxFleet } from '../sandbox/index.js';
 
-export type FleetPorts = Pick<ActivityDeps, 'eks' | 'iam' | 'kubernetes' | 'eksClusterName'> & {
+export type FleetPorts = Pick<ActivityDeps, 'eks' | 'iam' | 'kubernetes' | 'eksClusterName' | 'trustPolicyLimit'> & {
   sandbox?: SandboxFleet;
 };
 
@@ -81,7 +81,8 @@ function awsPorts(config: Config): FleetPorts {
 }
 
 export function openFleetPorts(config: Config): FleetPorts {
-  if (config.fleet.mode === 'aws') return awsPorts(config);
+  const trustPolicyLimit = config.fleet.iam?.trustPolicySizeLimit;
+  if (config.fleet.mode === 'aws') return { ...awsPorts(config), trustPolicyLimit };
   const sandbox = openSandbox(config);
-  return { eks: sandbox.eks, iam: sandbox.iam, kubernetes: sandbox.kubernetes, sandbox };
+  return { eks: sandbox.eks, iam: sandbox.iam, kubernetes: sandbox.kubernetes, sandbox, trustPolicyLimit };
 }

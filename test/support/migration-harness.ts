@@ -52,6 +52,7 @@ export async function startHarness(
     notifier?: NotifierPort;
     fleet?: SandboxFleet;
     maxCachedWorkflows?: number;
+    trustPolicyLimit?: number;
   } = {},
 ): Promise<Harness> {
   const taskQueue = options.taskQueue ?? `test-${randomUUID()}`;
@@ -67,6 +68,7 @@ export async function startHarness(
       kubernetes: fleet.kubernetes,
       notifier: options.notifier ?? createConsoleNotifier((line) => events.push(line)),
       rolloutPollMs: 5,
+      trustPolicyLimit: options.trustPolicyLimit,
     },
     workflowBundle: await workflowBundle(),
     maxCachedWorkflows: options.maxCachedWorkflows,
