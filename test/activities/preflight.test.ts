@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { createActivities } from '../../activities/index.js';
+import { createConsoleNotifier } from '../../src/adapters/console-notifier.js';
+import { parseFleet } from '../../src/config/fleet.js';
+import { createSandboxFleet } from '../../src/sandbox/index.js';
+
+const SA = { namespace: 'payments', name: 'reconciler' };
+const ROLE = 'arn:aws:iam::111122223333:role/eks-payments-reconciler';
+
+/** The seeded role's trust policy padded with unrelated statements to about `size` characters. */
+async function bigTrust(size: number, trustPolicyLimit?: number) {
+  const fleet = createSandboxFleet({ consistencyDelayMs: 0 });
+  const role = await fleet.iam.getRole('eks-payments-reconciler');
+  await fleet.control.setTrustPolicySizeLimit(100_000);
+  const filler = [];
+  for (let i = 0; JSON.stringify([...role.trustPolicy.Statement, ...filler]).length < size; i++) {
+    filler.push({
+      Sid: `Filler${i}`,
+      Effect: 'Allow' as const,
+      Principal: { AWS: `arn:aws:iam::111122223333:role/ci-${i}` },
+      Action: 'sts:AssumeRole',
+    });
+  }
+  await fleet.iam.updateTrustPolicy('eks-payments-reconciler', {
+    ...role.trustPolicy,
+    Statement: [...role.trustPolicy.Statement, ...filler],
+  });
+  return createActivities({ ...fleet, notifier: createConsoleNotifier(() => undefined), trustPolicyLimit });
+}
+
+describe('preflightRole: trust-policy size quota', () => {
+  test('over the default 2,048 characters after adding Pod Identity: blocking', async () => {
+    const activities = await bigTrust(2_500);
+    const result = await activities.preflightRole({ roleArn: ROLE, serviceAccount: SA });
+    assert.ok(result.findings.some((f) => f.code === 'trust-policy-too-large' && f.severity === 'blocking'));
+    assert.equal(result.trust.limit, 2048);
+  });
+
+  test('the same role passes when the account quota was raised (iam.trustPolicySizeLimit)', async () => {
+    const activities = await bigTrust(2_500, 4096);
+    const result = await activities.preflightRole({ roleArn: ROLE, serviceAccount: SA });
+    assert.deepEqual(
+      result.findings.filter((f) => f.code === 'trust-policy-too-large'),
+      [],
+    );
+    assert.equal(result.trust.limit, 4096);
+    assert.ok(result.trust.sizeAfter > 2048);
+  });
+
+  test('the fleet file takes the raised quota, within IAM bounds', () => {
+    assert.equal(parseFleet('mode: sandbox\niam: { trustPolicySizeLimit: 4096 }', 'f').iam?.trustPolicySizeLimit, 4096);
+    assert.throws(
+      () => parseFleet('mode: sandbox\niam: { trustPolicySizeLimit: 1000 }', 'f'),
+      /iam\.trustPolicySizeLimit/,
+    );
+  });
+});
