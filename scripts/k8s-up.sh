@@ -60,11 +60,15 @@ fail() {
 trap 'fail "error on line $LINENO"' ERR
 
 # ---- free ports on 127.0.0.1 -------------------------------------------------
+# Ports are chosen first and bound later, so pick them below the kernel's ephemeral range:
+# there, no outgoing connection (the components talk to each other) can take one meanwhile.
 used_ports=" "
+ephemeral_low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+(( ephemeral_low > 12000 )) || ephemeral_low=32768
 free_port() {
   local p
   for _ in $(seq 1 200); do
-    p=$((20000 + RANDOM % 40000))
+    p=$((10000 + RANDOM % (ephemeral_low - 10000)))
     [[ "$used_ports" == *" $p "* ]] && continue
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
       used_ports+="$p "
