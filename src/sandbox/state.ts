@@ -3,7 +3,7 @@
  * here is plain data: times are epoch milliseconds, `null` means "never".
  */
 import type { PolicyDocument, WorkloadKind, WorkloadRef } from '../domain/types.js';
-import type { ClusterStatus, FargateProfileInfo } from '../ports/eks.js';
+import type { ClusterInfo, FargateProfileInfo } from '../ports/eks.js';
 import type { DaemonSetInfo } from '../ports/kubernetes.js';
 import type { Fault } from './faults.js';
 
@@ -25,14 +25,8 @@ export interface FleetState {
   calls: Record<string, number>;
 }
 
-export interface ClusterState {
-  name: string;
-  arn: string;
-  status: ClusterStatus;
-  version: string;
-  platformVersion: string;
-  oidcIssuer?: string;
-  autoMode: boolean;
+/** What DescribeCluster answers (endpoint and CA always set here), plus what the cluster holds. */
+export interface ClusterState extends Omit<ClusterInfo, 'endpoint' | 'certificateAuthority'> {
   endpoint: string;
   certificateAuthority: string;
   addons: Record<string, { status: string; healthIssues: string[] }>;
