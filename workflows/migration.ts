@@ -11,7 +11,12 @@ import {
 } from '@temporalio/workflow';
 import type { ClusterPreflight } from '../activities/types.js';
 import type { MigrationEvent } from '../src/ports/notifier.js';
-import type { MigrationPhase, MigrationState, StepName } from '../src/domain/migration-state.js';
+import {
+  isTerminalPhase,
+  type MigrationPhase,
+  type MigrationState,
+  type StepName,
+} from '../src/domain/migration-state.js';
 import type { MigrationInput } from '../src/domain/types.js';
 import { POD_IDENTITY_TRUST_SID } from '../src/domain/constants.js';
 import { API_CALL, LONG_WAIT, NOTIFY, call } from './activity-options.js';
@@ -27,16 +32,7 @@ import {
 import { runPreflight } from './preflight.js';
 import { rollback, type Touched } from './rollback.js';
 import { MigrationPhaseKey } from './search-attributes.js';
-import {
-  beginStep,
-  clusterProgress,
-  currentDetails,
-  endStep,
-  failureInfo,
-  initialState,
-  isTerminal,
-  nowIso,
-} from './state.js';
+import { beginStep, clusterProgress, currentDetails, endStep, failureInfo, initialState, nowIso } from './state.js';
 
 class MigrationAborted extends Error {}
 class MigrationRejected extends Error {}
@@ -80,7 +76,7 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
   setHandler(
     pauseSignal,
     ({ by }) => {
-      if (isTerminal(state.phase)) return;
+      if (isTerminalPhase(state.phase)) return;
       state.paused = true;
       log.info('paused', { by });
       refresh();
@@ -99,7 +95,7 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
   setHandler(
     abortSignal,
     (request) => {
-      if (isTerminal(state.phase) || state.abortRequested || state.phase === 'RollingBack') return;
+      if (isTerminalPhase(state.phase) || state.abortRequested || state.phase === 'RollingBack') return;
       state.abortRequested = { by: request.by, reason: request.reason, at: nowIso() };
       refresh();
     },

@@ -101,5 +101,3 @@ export function currentDetails(state: MigrationState): string {
   if (state.failure) lines.push('', `Failure: ${state.failure.type}: ${state.failure.message}`);
   return lines.join('\n');
 }
-
-export { isTerminalPhase as isTerminal } from '../src/domain/migration-state.js';

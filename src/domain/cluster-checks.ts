@@ -1,11 +1,10 @@
 import type { AddonInfo, ClusterInfo, FargateProfileInfo } from '../ports/eks.js';
 import type { ContainerInfo, DaemonSetInfo, PodInfo, ServiceAccountInfo, WorkloadInfo } from '../ports/kubernetes.js';
 import type { PodIdentityAssociation } from '../ports/types.js';
-import { AGENT_ADDON, AGENT_DAEMONSET, IRSA_ANNOTATION } from './constants.js';
+import { AGENT_ADDON, AGENT_DAEMONSET, IRSA_ANNOTATION, IRSA_TOKEN_FILE } from './constants.js';
 import { iamWildcardMatch } from './trust-policy.js';
 import type { Finding, FindingSeverity } from './types.js';
 
-export const IRSA_TOKEN_FILE = '/var/run/secrets/eks.amazonaws.com/serviceaccount/token';
 export const POD_IDENTITY_ENDPOINTS = ['169.254.170.23', 'fd00:ec2::23'] as const;
 
 /** What preflight gathered about one cluster; `evaluateCluster` turns it into findings. */

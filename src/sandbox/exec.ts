@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import type { ExecResult } from '../ports/kubernetes.js';
 import { isFargateNode } from './pods.js';
 import type { ClusterState, ContainerSpec, FleetState, PodState, RoleState } from './state.js';
-import { issuerHostPath, oidcProviderArn, trustAllows } from './trust.js';
+import { issuerHostPath, oidcProviderArn } from '../domain/trust-policy.js';
+import { trustAllows } from './trust.js';
 import { credentialPath, POD_IDENTITY_URI, visibleAssociation } from './webhook.js';
 
 const AGENT_HOST = '169.254.170.23';
@@ -71,6 +72,12 @@ function callerIdentity(ctx: ExecContext): ExecResult {
       return webIdentity(ctx, env);
     case 'pod-identity':
       return podIdentity(ctx, env);
+    case 'static-keys':
+      // The CLI prefers keys set in the environment; the sandbox issues none, so they are invalid.
+      return fail(
+        254,
+        '\nAn error occurred (InvalidClientTokenId) when calling the GetCallerIdentity operation: The security token included in the request is invalid.\n',
+      );
   }
 }
 

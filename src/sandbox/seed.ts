@@ -39,7 +39,7 @@ import {
   putWorkload,
 } from './fixtures.js';
 import type { FleetState } from './state.js';
-import { issuerHostPath, oidcProviderArn } from './trust.js';
+import { issuerHostPath, oidcProviderArn } from '../domain/trust-policy.js';
 import { IRSA_ANNOTATION } from './webhook.js';
 
 export const SEED_ACCOUNT = '111122223333';

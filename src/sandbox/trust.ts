@@ -63,12 +63,3 @@ export function trustAllows(policy: PolicyDocument, request: AssumeRequest): boo
     return hits.some((s) => s.Effect === 'Allow') && !hits.some((s) => s.Effect === 'Deny');
   });
 }
-
-/** `https://oidc.eks.<region>.amazonaws.com/id/<ID>` → `oidc.eks.<region>.amazonaws.com/id/<ID>`. */
-export function issuerHostPath(issuer: string): string {
-  return issuer.replace(/^https:\/\//, '');
-}
-
-export function oidcProviderArn(accountId: string, issuer: string): string {
-  return `arn:aws:iam::${accountId}:oidc-provider/${issuerHostPath(issuer)}`;
-}

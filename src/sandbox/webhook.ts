@@ -4,12 +4,11 @@
  */
 import type { AssociationState, ClusterState, ContainerSpec } from './state.js';
 
-export const IRSA_ANNOTATION = 'eks.amazonaws.com/role-arn';
-export const POD_IDENTITY_URI = 'http://169.254.170.23/v1/credentials';
-export const POD_IDENTITY_TOKEN_FILE = '/var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token';
-export const IRSA_TOKEN_FILE = '/var/run/secrets/eks.amazonaws.com/serviceaccount/token';
+import { IRSA_ANNOTATION, IRSA_TOKEN_FILE, POD_IDENTITY_TOKEN_FILE, POD_IDENTITY_URI } from '../domain/constants.js';
+import { credentialPath, type CredentialPath } from '../domain/credentials.js';
 
-export type CredentialPath = 'pod-identity' | 'irsa' | 'none';
+export { IRSA_ANNOTATION, IRSA_TOKEN_FILE, POD_IDENTITY_TOKEN_FILE, POD_IDENTITY_URI };
+export { credentialPath, type CredentialPath };
 
 /** The association the webhook sees at time `at`: created and settled, not yet forgotten after a delete. */
 export function visibleAssociation(
@@ -72,12 +71,6 @@ export function admitPod(
  * Which path the AWS SDKs take with these variables. Web identity comes before
  * container credentials in the SDK provider chains, so hand-set IRSA variables win.
  */
-export function credentialPath(env: Record<string, string>): CredentialPath {
-  if (env.AWS_ROLE_ARN && env.AWS_WEB_IDENTITY_TOKEN_FILE) return 'irsa';
-  if (env.AWS_CONTAINER_CREDENTIALS_FULL_URI) return 'pod-identity';
-  return 'none';
-}
-
 export function podCredentialPath(containers: ContainerSpec[]): CredentialPath {
   const paths = containers.map((c) => credentialPath(c.env));
   if (paths.includes('pod-identity')) return 'pod-identity';

@@ -14,17 +14,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import { IRSA_ANNOTATION } from '../../src/domain/constants.js';
+import {
+  IRSA_ANNOTATION,
+  IRSA_TOKEN_FILE,
+  POD_IDENTITY_TOKEN_FILE,
+  POD_IDENTITY_URI,
+} from '../../src/domain/constants.js';
+
+export { IRSA_TOKEN_FILE };
 import type { EksPort } from '../../src/ports/eks.js';
 import type { KubeClients } from './kube-fixtures.js';
 import { PAUSE_IMAGE, waitFor } from './kube-fixtures.js';
 
 export const POD_IDENTITY_ENV: Readonly<Record<string, string>> = {
-  AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://169.254.170.23/v1/credentials',
-  AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE:
-    '/var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token',
+  AWS_CONTAINER_CREDENTIALS_FULL_URI: POD_IDENTITY_URI,
+  AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: POD_IDENTITY_TOKEN_FILE,
 };
-export const IRSA_TOKEN_FILE = '/var/run/secrets/eks.amazonaws.com/serviceaccount/token';
 const CONFIGURATION_NAME = 'pod-identity-webhook';
 
 const execFileAsync = promisify(execFile);

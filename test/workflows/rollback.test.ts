@@ -98,12 +98,16 @@ describe('migration workflow: rollback', () => {
     assert.deepEqual(await h.fleet.control.essentials(), before);
   });
 
-  test('throttling and timeouts are retried: the migration completes and creates each association once', async () => {
+  test('throttling and timeouts are retried with backoff: the migration completes with one association per cluster', async () => {
     await h.fleet.control.reset();
     await h.fleet.control.setFault({ cluster: 'sandbox-b', step: 'create-association', kind: 'throttle', count: 2 });
     await h.fleet.control.setFault({ cluster: 'sandbox-c', step: 'restart', kind: 'timeout', count: 1 });
     const final = await runToEnd(env, h);
     assert.equal(final.phase, 'Completed', JSON.stringify(final.failure));
+    const calls = await h.fleet.control.calls();
+    // Two throttled attempts and the one that succeeded; the timed-out restart was tried again.
+    assert.equal(calls['sandbox-b:createPodIdentityAssociation'], 3);
+    assert.ok((calls['sandbox-c:restartWorkload'] ?? 0) >= 2);
     const essentials = await h.fleet.control.essentials();
     assert.equal(essentials.associations.length, 3);
   });
