@@ -52,6 +52,43 @@ export default tseslint.config(
     },
   },
   {
+    // The domain is the bottom layer: pure rules and plain data that the workflow, the
+    // activities, the adapters and the Slack app all share. It does no I/O and imports
+    // nothing above it, so every layer can depend on it and it on none of them.
+    files: ['src/domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins.map((name) => ({ name, message: 'Domain code does no I/O: no Node built-ins.' })),
+          patterns: [
+            {
+              group: ['@aws-sdk/*', '@aws-crypto/*', '@smithy/*', '@kubernetes/*', '@slack/*', '@temporalio/*'],
+              message: 'Domain code does no I/O: no SDKs or clients.',
+            },
+            {
+              group: [
+                '**/ports/*',
+                '**/adapters/*',
+                '**/sandbox/*',
+                '**/runtime/*',
+                '**/config/*',
+                '**/temporal/*',
+                '**/cli/*',
+                '**/start-request/*',
+                '**/entrypoints/*',
+                '**/activities/*',
+                '**/workflows/*',
+                '**/slack/*',
+              ],
+              message: 'The domain imports nothing above it: move the shared type into src/domain instead.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',

@@ -4,7 +4,7 @@ import { AGENT_ADDON, AGENT_DAEMONSET, POD_IDENTITY_TRUST_SID } from '../src/dom
 import { parseRoleArn } from '../src/domain/names.js';
 import { buildPlan } from '../src/domain/plan.js';
 import { lintPrincipalTags } from '../src/domain/principal-tags.js';
-import type { RoleInfo } from '../src/ports/iam.js';
+import type { RoleInfo } from '../src/domain/iam.js';
 import { isPortError, PortError } from '../src/ports/errors.js';
 import type { ActivityDeps } from './deps.js';
 import type { ClusterPreflight, RolePreflight } from './types.js';

@@ -2,7 +2,7 @@ import { DEFAULT_VERIFY_COMMAND } from '../src/domain/constants.js';
 import { checkCallerIdentity, credentialPath, parseCallerIdentityOutput } from '../src/domain/credentials.js';
 import { FailureType } from '../src/domain/failure-types.js';
 import type { ServiceAccountRef } from '../src/domain/types.js';
-import type { PodInfo } from '../src/ports/kubernetes.js';
+import type { PodInfo } from '../src/domain/kubernetes.js';
 import type { ActivityDeps } from './deps.js';
 import { failure } from './failures.js';
 import type { CredentialExpectation } from './types.js';

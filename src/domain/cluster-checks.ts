@@ -1,6 +1,5 @@
-import type { AddonInfo, ClusterInfo, FargateProfileInfo } from '../ports/eks.js';
-import type { ContainerInfo, DaemonSetInfo, PodInfo, ServiceAccountInfo, WorkloadInfo } from '../ports/kubernetes.js';
-import type { PodIdentityAssociation } from '../ports/types.js';
+import type { AddonInfo, ClusterInfo, FargateProfileInfo, PodIdentityAssociation } from './eks.js';
+import type { ContainerInfo, DaemonSetInfo, PodInfo, ServiceAccountInfo, WorkloadInfo } from './kubernetes.js';
 import { AGENT_ADDON, AGENT_DAEMONSET, IRSA_ANNOTATION, IRSA_TOKEN_FILE } from './constants.js';
 import { iamWildcardMatch } from './trust-policy.js';
 import type { Finding, FindingSeverity } from './types.js';

@@ -1,4 +1,4 @@
-import type { NamedPolicyDocument } from '../ports/iam.js';
+import type { NamedPolicyDocument } from './iam.js';
 import type { Finding } from './types.js';
 
 /** The session tags Pod Identity sets; no other `aws:PrincipalTag/` key will ever be present. */

@@ -1,4 +1,4 @@
-import type { WorkloadStatus } from '../ports/kubernetes.js';
+import type { WorkloadStatus } from './kubernetes.js';
 
 export type RolloutState = 'done' | 'progressing' | 'failed';
 

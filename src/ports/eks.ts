@@ -1,44 +1,10 @@
-import type { PodIdentityAssociation } from './types.js';
-
-export type ClusterStatus = 'CREATING' | 'ACTIVE' | 'DELETING' | 'FAILED' | 'UPDATING' | 'PENDING';
-
-export interface ClusterInfo {
-  name: string;
-  arn: string;
-  status: ClusterStatus;
-  /** Kubernetes minor version, e.g. `1.30`. */
-  version: string;
-  /** EKS platform version, e.g. `eks.4`. */
-  platformVersion: string;
-  /** OIDC issuer URL, e.g. `https://oidc.eks.us-east-1.amazonaws.com/id/ABC`. */
-  oidcIssuer?: string;
-  /** EKS Auto Mode: the Pod Identity Agent is built in, there is no DaemonSet. */
-  autoMode: boolean;
-  endpoint?: string;
-  /** Base64 PEM bundle, as DescribeCluster returns it. */
-  certificateAuthority?: string;
-}
-
-export interface AddonInfo {
-  name: string;
-  status: string;
-  healthIssues: string[];
-}
-
-export interface FargateProfileInfo {
-  name: string;
-  selectors: { namespace: string; labels?: Record<string, string> }[];
-}
-
-export interface CreateAssociationRequest {
-  cluster: string;
-  namespace: string;
-  serviceAccount: string;
-  roleArn: string;
-  /** Idempotency token; the same token returns the same association. */
-  clientRequestToken: string;
-  tags?: Record<string, string>;
-}
+import type {
+  AddonInfo,
+  ClusterInfo,
+  CreateAssociationRequest,
+  FargateProfileInfo,
+  PodIdentityAssociation,
+} from '../domain/eks.js';
 
 /**
  * EKS, per cluster. `cluster` is the fleet's cluster name; adapters map it to

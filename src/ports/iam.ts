@@ -1,18 +1,5 @@
+import type { NamedPolicyDocument, RoleInfo } from '../domain/iam.js';
 import type { PolicyDocument } from '../domain/types.js';
-
-export interface RoleInfo {
-  arn: string;
-  name: string;
-  /** Account id taken from the ARN. */
-  accountId: string;
-  trustPolicy: PolicyDocument;
-}
-
-export interface NamedPolicyDocument {
-  /** `inline:<name>` or the managed policy ARN. */
-  source: string;
-  document: PolicyDocument;
-}
 
 /** IAM for the role's account. Errors are `PortError`s (see `errors.ts`). */
 export interface IamPort {

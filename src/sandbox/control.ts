@@ -1,6 +1,6 @@
 import type { PolicyDocument } from '../domain/types.js';
-import type { FargateProfileInfo } from '../ports/eks.js';
-import type { DaemonSetInfo } from '../ports/kubernetes.js';
+import type { FargateProfileInfo } from '../domain/eks.js';
+import type { DaemonSetInfo } from '../domain/kubernetes.js';
 import type { EssentialSnapshot } from './essentials.js';
 import { essentialSnapshot } from './essentials.js';
 import type { Fault } from './faults.js';

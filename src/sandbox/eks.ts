@@ -1,5 +1,6 @@
-import type { PodIdentityAssociation } from '../ports/types.js';
-import type { CreateAssociationRequest, EksPort } from '../ports/eks.js';
+import type { PodIdentityAssociation } from '../domain/eks.js';
+import type { CreateAssociationRequest } from '../domain/eks.js';
+import type { EksPort } from '../ports/eks.js';
 import { PortError } from '../ports/errors.js';
 import { newAssociationId } from './ids.js';
 import type { SandboxRuntime } from './runtime.js';

@@ -4,7 +4,7 @@
  * injected and by the role's trust policy) and `env`/`printenv`.
  */
 import { randomUUID } from 'node:crypto';
-import type { ExecResult } from '../ports/kubernetes.js';
+import type { ExecResult } from '../domain/kubernetes.js';
 import { isFargateNode } from './pods.js';
 import type { ClusterState, ContainerSpec, FleetState, PodState, RoleState } from './state.js';
 import { issuerHostPath, oidcProviderArn } from '../domain/trust-policy.js';

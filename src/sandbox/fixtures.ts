@@ -4,8 +4,8 @@
  */
 import type { PolicyDocument, WorkloadKind } from '../domain/types.js';
 import { PortError } from '../ports/errors.js';
-import type { ClusterStatus, FargateProfileInfo } from '../ports/eks.js';
-import type { DaemonSetInfo } from '../ports/kubernetes.js';
+import type { ClusterStatus, FargateProfileInfo } from '../domain/eks.js';
+import type { DaemonSetInfo } from '../domain/kubernetes.js';
 import { validatePolicyDocument } from './iam.js';
 import { stableHex, stableIamId } from './ids.js';
 import { createPod, desiredPods, eligibleNodes } from './pods.js';

@@ -1,6 +1,7 @@
 import type { PolicyDocument } from '../domain/types.js';
 import { PortError } from '../ports/errors.js';
-import type { IamPort, RoleInfo } from '../ports/iam.js';
+import type { RoleInfo } from '../domain/iam.js';
+import type { IamPort } from '../ports/iam.js';
 import type { SandboxRuntime } from './runtime.js';
 import type { FleetState, RoleState } from './state.js';
 

@@ -1,6 +1,7 @@
 import type { WorkloadRef } from '../domain/types.js';
 import { PortError } from '../ports/errors.js';
-import type { KubernetesPort, WorkloadInfo } from '../ports/kubernetes.js';
+import type { WorkloadInfo } from '../domain/kubernetes.js';
+import type { KubernetesPort } from '../ports/kubernetes.js';
 import { takeFault } from './faults.js';
 import { runCommand } from './exec.js';
 import { desiredPods, isLive, isReady, toPodInfo, workloadPods } from './pods.js';

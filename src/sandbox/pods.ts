@@ -1,4 +1,4 @@
-import type { PodInfo } from '../ports/kubernetes.js';
+import type { PodInfo } from '../domain/kubernetes.js';
 import { newUid, podSuffix, templateHash } from './ids.js';
 import type { ClusterState, NodeState, PodState, WorkloadState } from './state.js';
 import { sameRef } from './state.js';

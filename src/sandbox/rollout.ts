@@ -4,7 +4,7 @@
  * since the last call, each admitted by the webhook at its own creation time.
  * No timers, no background loops.
  */
-import type { WorkloadStatus } from '../ports/kubernetes.js';
+import type { WorkloadStatus } from '../domain/kubernetes.js';
 import {
   createPod,
   desiredPods,

@@ -3,8 +3,8 @@
  * here is plain data: times are epoch milliseconds, `null` means "never".
  */
 import type { PolicyDocument, WorkloadKind, WorkloadRef } from '../domain/types.js';
-import type { ClusterInfo, FargateProfileInfo } from '../ports/eks.js';
-import type { DaemonSetInfo } from '../ports/kubernetes.js';
+import type { ClusterInfo, FargateProfileInfo } from '../domain/eks.js';
+import type { DaemonSetInfo } from '../domain/kubernetes.js';
 import type { Fault } from './faults.js';
 
 export const STATE_FORMAT = 1;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { evaluateCluster, supportsPodIdentity } from '../../src/domain/cluster-checks.js';
 import type { ClusterFacts } from '../../src/domain/cluster-checks.js';
 import type { FindingSeverity } from '../../src/domain/types.js';
-import type { ContainerInfo } from '../../src/ports/kubernetes.js';
+import type { ContainerInfo } from '../../src/domain/kubernetes.js';
 import { FIXTURE_IRSA_ENV, FIXTURE_ROLE_ARN, fixturePod, healthyClusterFacts } from '../support/cluster-facts.js';
 
 const ROLE = FIXTURE_ROLE_ARN;

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { POD_IDENTITY_SESSION_TAGS, lintPrincipalTags } from '../../src/domain/principal-tags.js';
-import type { NamedPolicyDocument } from '../../src/ports/iam.js';
+import type { NamedPolicyDocument } from '../../src/domain/iam.js';
 import type { PolicyStatement } from '../../src/domain/types.js';
 
 function policy(source: string, ...statements: PolicyStatement[]): NamedPolicyDocument {

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rolloutStatus } from '../../src/domain/rollout.js';
 import type { RolloutState } from '../../src/domain/rollout.js';
-import type { WorkloadStatus } from '../../src/ports/kubernetes.js';
+import type { WorkloadStatus } from '../../src/domain/kubernetes.js';
 import type { WorkloadKind } from '../../src/domain/types.js';
 
 function status(kind: WorkloadKind, overrides: Partial<WorkloadStatus> = {}): WorkloadStatus {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { PodInfo } from '../../src/ports/kubernetes.js';
+import type { PodInfo } from '../../src/domain/kubernetes.js';
 import {
   createSandboxFleet,
   credentialPath,

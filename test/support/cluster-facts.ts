@@ -1,5 +1,5 @@
 import type { ClusterFacts } from '../../src/domain/cluster-checks.js';
-import type { PodInfo } from '../../src/ports/kubernetes.js';
+import type { PodInfo } from '../../src/domain/kubernetes.js';
 
 /** Facts for one healthy IRSA cluster: `evaluateCluster` finds nothing. Tests mutate a fresh copy. */
 export const FIXTURE_ROLE_ARN = 'arn:aws:iam::123456789012:role/app';

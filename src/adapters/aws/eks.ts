@@ -10,9 +10,10 @@ import {
   type EKSClient,
   type PodIdentityAssociation as EksAssociation,
 } from '@aws-sdk/client-eks';
-import type { ClusterInfo, EksPort, FargateProfileInfo } from '../../ports/eks.js';
+import type { ClusterInfo, FargateProfileInfo } from '../../domain/eks.js';
+import type { EksPort } from '../../ports/eks.js';
 import { isPortError } from '../../ports/errors.js';
-import type { PodIdentityAssociation } from '../../ports/types.js';
+import type { PodIdentityAssociation } from '../../domain/eks.js';
 import { mapAwsError } from './errors.js';
 import { collectPages } from './pages.js';
 

@@ -9,7 +9,8 @@ import {
   type IAMClient,
 } from '@aws-sdk/client-iam';
 import type { PolicyDocument } from '../../domain/types.js';
-import type { IamPort, NamedPolicyDocument, RoleInfo } from '../../ports/iam.js';
+import type { NamedPolicyDocument, RoleInfo } from '../../domain/iam.js';
+import type { IamPort } from '../../ports/iam.js';
 import { PortError } from '../../ports/errors.js';
 import { mapAwsError } from './errors.js';
 import { collectPages } from './pages.js';

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import type { Exec } from '@kubernetes/client-node';
 import { PortError } from '../../ports/errors.js';
-import type { ExecResult } from '../../ports/kubernetes.js';
+import type { ExecResult } from '../../domain/kubernetes.js';
 import { mapKubernetesError, statusFailure } from './errors.js';
 import type { KubeStatus } from './errors.js';
 

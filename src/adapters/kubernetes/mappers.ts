@@ -16,7 +16,7 @@ import type {
   ServiceAccountInfo,
   WorkloadInfo,
   WorkloadStatus,
-} from '../../ports/kubernetes.js';
+} from '../../domain/kubernetes.js';
 import { RESTARTED_AT_ANNOTATION } from './requests.js';
 
 export type AppsWorkload =

@@ -1,7 +1,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { WorkloadRef } from '../../domain/types.js';
 import { isPortError } from '../../ports/errors.js';
-import type { PodInfo } from '../../ports/kubernetes.js';
+import type { PodInfo } from '../../domain/kubernetes.js';
 import { call, callOrUndefined, describeCall, listAllPages } from './calls.js';
 import type { ClusterClients } from './calls.js';
 import { controllerOf, toPodInfo } from './mappers.js';

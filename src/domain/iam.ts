@@ -1,0 +1,16 @@
+import type { PolicyDocument } from './types.js';
+
+/** What IAM answers about a role. */
+export interface RoleInfo {
+  arn: string;
+  name: string;
+  /** Account id taken from the ARN. */
+  accountId: string;
+  trustPolicy: PolicyDocument;
+}
+
+export interface NamedPolicyDocument {
+  /** `inline:<name>` or the managed policy ARN. */
+  source: string;
+  document: PolicyDocument;
+}
