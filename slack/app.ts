@@ -1,8 +1,8 @@
 import { App, HTTPReceiver, type Logger } from '@slack/bolt';
 import { Client, Connection } from '@temporalio/client';
 import type { AddressInfo } from 'node:net';
-import { slackClientOptions } from '../src/adapters/slack-client.js';
-import { createSlackDirectory } from '../src/adapters/slack-directory.js';
+import { slackClientOptions } from './adapters/web-client.js';
+import { createSlackDirectory } from './adapters/directory.js';
 import type { Config } from '../src/config/index.js';
 import { MigrationService } from '../src/temporal/migrations.js';
 import type { ListenerDeps, MigrationsApi, SlackAppDeps } from './deps.js';

@@ -1,5 +1,5 @@
 import type { Logger } from '@slack/bolt';
-import type { SlackDirectory } from '../src/adapters/slack-directory.js';
+import type { SlackDirectory } from './adapters/directory.js';
 import type { FleetFile } from '../src/config/index.js';
 import type { MigrationService } from '../src/temporal/migrations.js';
 

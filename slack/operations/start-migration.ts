@@ -1,5 +1,5 @@
 import { buildMigrationInput } from '../../src/commands/start-request.js';
-import { isUserGroupId } from '../../src/adapters/slack-directory.js';
+import { isUserGroupId } from '../adapters/directory.js';
 import { ValidationError } from '../../src/domain/errors.js';
 import { formatServiceAccountRef } from '../../src/domain/names.js';
 import type { MigrationInput } from '../../src/domain/types.js';

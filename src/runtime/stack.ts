@@ -2,7 +2,7 @@ import { Connection, Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { existsSync, mkdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { createWorkerNotifier } from '../adapters/slack-worker-notifier.js';
+import { createWorkerNotifier } from './worker-notifier.js';
 import type { Config } from '../config/index.js';
 import type { NotifierPort } from '../ports/notifier.js';
 import { createMigrationWorker } from '../temporal/worker.js';

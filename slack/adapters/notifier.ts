@@ -1,17 +1,17 @@
-import type { MigrationState } from '../domain/migration-state.js';
-import type { MigrationEvent, NotifierPort, NotifyResult } from '../ports/notifier.js';
-import { APPROVAL_BLOCK_ID, approvalMessage, approvalReminder } from '../../slack/views/approval-message.js';
-import type { SlackMessage } from '../../slack/views/block-kit.js';
-import { eventReply } from '../../slack/views/event-reply.js';
-import { parentMessage } from '../../slack/views/parent-message.js';
-import type { WebClient } from './slack-client.js';
+import type { MigrationState } from '../../src/domain/migration-state.js';
+import type { MigrationEvent, NotifierPort, NotifyResult } from '../../src/ports/notifier.js';
+import { APPROVAL_BLOCK_ID, approvalMessage, approvalReminder } from '../views/approval-message.js';
+import type { SlackMessage } from '../views/block-kit.js';
+import { eventReply } from '../views/event-reply.js';
+import { parentMessage } from '../views/parent-message.js';
+import type { WebClient } from './web-client.js';
 import {
   DEFAULT_SLACK_RETRY,
   describeSlackError,
   isTransientSlackError,
   withSlackRetry,
   type SlackRetryOptions,
-} from './slack-retry.js';
+} from './retry.js';
 
 export interface SlackNotifierOptions {
   /** The run's page in the Temporal UI (`MigrationService.url`). */

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { createCompositeNotifier } from '../../src/adapters/composite-notifier.js';
-import { createSlackWebClient } from '../../src/adapters/slack-client.js';
-import { createSlackNotifier } from '../../src/adapters/slack-notifier.js';
-import { createWorkerNotifier } from '../../src/adapters/slack-worker-notifier.js';
-import { loadConfig } from '../../src/config/index.js';
-import type { MigrationState } from '../../src/domain/migration-state.js';
-import type { MigrationEvent, NotifierPort } from '../../src/ports/notifier.js';
-import { APPROVAL_BLOCK_ID } from '../../slack/views/approval-message.js';
-import { SlackApiStandIn } from '../support/slack-api.js';
-import * as fixtures from '../support/slack-fixtures.js';
+import { createCompositeNotifier } from '../../../src/adapters/composite-notifier.js';
+import { createSlackWebClient } from '../../../slack/adapters/web-client.js';
+import { createSlackNotifier } from '../../../slack/adapters/notifier.js';
+import { createWorkerNotifier } from '../../../src/runtime/worker-notifier.js';
+import { loadConfig } from '../../../src/config/index.js';
+import type { MigrationState } from '../../../src/domain/migration-state.js';
+import type { MigrationEvent, NotifierPort } from '../../../src/ports/notifier.js';
+import { APPROVAL_BLOCK_ID } from '../../../slack/views/approval-message.js';
+import { SlackApiStandIn } from '../../support/slack-api.js';
+import * as fixtures from '../../support/slack-fixtures.js';
 
 const CHANNEL = 'C0CHANNEL';
 const FAST_RETRY = { maxAttempts: 3, backoffMs: 5, maxRetryAfterMs: 2000, budgetMs: 5000 };

@@ -1,5 +1,5 @@
-import type { WebClient } from './slack-client.js';
-import { describeSlackError, withSlackRetry, type SlackRetryOptions } from './slack-retry.js';
+import type { WebClient } from './web-client.js';
+import { describeSlackError, withSlackRetry, type SlackRetryOptions } from './retry.js';
 
 /** Slack user groups (S…) resolved to their members, cached for a while. */
 export interface SlackDirectory {

@@ -1,9 +1,9 @@
 import type { Config } from '../config/index.js';
 import type { NotifierPort } from '../ports/notifier.js';
-import { createCompositeNotifier } from './composite-notifier.js';
-import { createConsoleNotifier } from './console-notifier.js';
-import { createSlackWebClient } from './slack-client.js';
-import { createSlackNotifier } from './slack-notifier.js';
+import { createCompositeNotifier } from '../adapters/composite-notifier.js';
+import { createConsoleNotifier } from '../adapters/console-notifier.js';
+import { createSlackWebClient } from '../../slack/adapters/web-client.js';
+import { createSlackNotifier } from '../../slack/adapters/notifier.js';
 import { runUrl } from '../domain/run-url.js';
 
 /**
