@@ -1,4 +1,4 @@
-import { buildMigrationInput } from '../../src/commands/start-request.js';
+import { buildMigrationInput } from '../../src/start-request/parse.js';
 import { ValidationError } from '../../src/domain/errors.js';
 import { formatServiceAccountRef, parseServiceAccountRef } from '../../src/domain/names.js';
 import type { ServiceAccountRef } from '../../src/domain/types.js';

@@ -1,4 +1,4 @@
-import { buildMigrationInput } from '../../src/commands/start-request.js';
+import { buildMigrationInput } from '../../src/start-request/parse.js';
 import { isUserGroupId } from '../adapters/directory.js';
 import { ValidationError } from '../../src/domain/errors.js';
 import { formatServiceAccountRef } from '../../src/domain/names.js';

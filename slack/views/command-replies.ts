@@ -1,4 +1,4 @@
-import { START_USAGE } from '../../src/commands/start-request.js';
+import { START_USAGE } from '../../src/start-request/parse.js';
 import type { MigrationPlan, MigrationState } from '../../src/domain/migration-state.js';
 import type { MigrationSummary } from '../../src/temporal/migrations.js';
 import type { KnownBlock, SlackMessage } from './block-kit.js';

@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
-import { parseFlags } from '../commands/args.js';
-import { buildMigrationInput, START_BOOLEAN_FLAGS, START_USAGE, START_VALUE_FLAGS } from '../commands/start-request.js';
+import { parseFlags } from '../start-request/args.js';
+import { buildMigrationInput, START_BOOLEAN_FLAGS, START_USAGE, START_VALUE_FLAGS } from '../start-request/parse.js';
 import { ConfigError, loadConfig, type Config } from '../config/index.js';
 import { ValidationError } from '../domain/errors.js';
 import { parseServiceAccountRef } from '../domain/names.js';

@@ -1,4 +1,4 @@
-import { parseFlags } from '../commands/args.js';
+import { parseFlags } from '../start-request/args.js';
 import type { Config } from '../config/index.js';
 import { ValidationError } from '../domain/errors.js';
 import { openSandbox } from '../runtime/fleet-ports.js';

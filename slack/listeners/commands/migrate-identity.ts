@@ -1,5 +1,5 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import { tokenize } from '../../../src/commands/start-request.js';
+import { tokenize } from '../../../src/start-request/parse.js';
 import { mayStart } from '../../access.js';
 import { unescapeCommandText } from '../../command-text.js';
 import type { ListenerDeps } from '../../deps.js';

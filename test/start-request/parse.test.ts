@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseFlags, tokenize } from '../../src/commands/args.js';
-import { buildMigrationInput } from '../../src/commands/start-request.js';
+import { parseFlags, tokenize } from '../../src/start-request/args.js';
+import { buildMigrationInput } from '../../src/start-request/parse.js';
 import { defaultFleet, parseFleet } from '../../src/config/fleet.js';
 import { ValidationError } from '../../src/domain/errors.js';
 
