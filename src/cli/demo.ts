@@ -8,7 +8,7 @@ import { startLocalStack, workerPolling, type LocalStack } from '../runtime/loca
 import { connectClient, temporalReachable } from '../runtime/stack.js';
 import { MigrationService } from '../temporal/migrations.js';
 import { IRSA_ANNOTATION } from '../domain/constants.js';
-import type { CliIo } from './main.js';
+import type { CliIo } from './io.js';
 import { renderState } from './render.js';
 import { watchMigration } from './watch.js';
 

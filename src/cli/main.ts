@@ -7,16 +7,10 @@ import { parseServiceAccountRef } from '../domain/names.js';
 import { connectClient } from '../runtime/stack.js';
 import { MigrationRequestError, MigrationService } from '../temporal/migrations.js';
 import { runDemo } from './demo.js';
+import type { CliIo } from './io.js';
 import { renderList, renderPlan, renderState } from './render.js';
 import { runSandboxCommand } from './sandbox.js';
 import { watchMigration } from './watch.js';
-
-export interface CliIo {
-  out: (line: string) => void;
-  err: (line: string) => void;
-  /** Asks a yes/no question on the terminal; undefined when there is none. */
-  ask?: (question: string) => Promise<string>;
-}
 
 export const USAGE = `usage: migrate-identity <command>
   start <ns>/<sa> --role <arn> --clusters a,b,c [options] [--as <user>] [--json]

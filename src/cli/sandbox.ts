@@ -3,7 +3,7 @@ import type { Config } from '../config/index.js';
 import { ValidationError } from '../domain/errors.js';
 import { openSandbox } from '../runtime/fleet-ports.js';
 import { FAULT_KINDS, FAULT_STEPS, isFaultKind, isFaultStep } from '../sandbox/index.js';
-import type { CliIo } from './main.js';
+import type { CliIo } from './io.js';
 
 /** `sandbox show|reset|fault|clear-faults`: the embedded fleet, read and changed through its state file. */
 export async function runSandboxCommand(config: Config, args: string[], io: CliIo): Promise<number> {

@@ -1,5 +1,4 @@
 import { PortError } from '../ports/errors.js';
-import type { FleetState } from './state.js';
 
 /**
  * Which port call a fault hits: `annotate` setServiceAccountAnnotation, `restart`
@@ -35,6 +34,14 @@ export interface Fault {
 
 export type ThrowingFaultKind = Exclude<FaultKind, 'stuck'>;
 
+/**
+ * The fleet state as far as faults go. Taking just `faults` keeps the import one way:
+ * `state.ts` holds `Fault`s, this module never needs the whole state.
+ */
+export interface ArmedFaults {
+  faults: Fault[];
+}
+
 export function isFaultStep(value: string): value is FaultStep {
   return (FAULT_STEPS as readonly string[]).includes(value);
 }
@@ -58,7 +65,7 @@ export function normalizeFault(fault: Fault): Required<Fault> {
 }
 
 /** Arms a fault, replacing one already armed for the same cluster, step and kind. */
-export function armFault(state: FleetState, fault: Fault): void {
+export function armFault(state: ArmedFaults, fault: Fault): void {
   const armed = normalizeFault(fault);
   state.faults = state.faults.filter(
     (f) => !(f.cluster === armed.cluster && f.step === armed.step && f.kind === armed.kind),
@@ -68,7 +75,7 @@ export function armFault(state: FleetState, fault: Fault): void {
 
 /** Fires (and uses up one count of) the first armed fault matching the call, if any. */
 export function takeFault(
-  state: FleetState,
+  state: ArmedFaults,
   cluster: string,
   step: FaultStep,
   kinds: readonly FaultKind[],
