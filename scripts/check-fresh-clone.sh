@@ -4,7 +4,8 @@
 #   1. `npm ci`
 #   2. `npm run demo -- --yes --json` exits 0 and its last line says the run Completed
 #   3. `npm start` reaches "migrate-identity is running", then Ctrl-C (SIGINT to its process
-#      group, as a terminal sends it) stops it with exit 0 and frees its ports
+#      group, as a terminal sends it) stops it: its handler runs, nothing is printed after
+#      "stopping…", every process of the job exits, and the ports are free again
 # Node 22 and the Temporal CLI come through the npm scripts' own provisioning, so the caches
 # are reused: npm's, and $MIGRATE_IDENTITY_CACHE. Servers listen on free ports of 127.0.0.1.
 # FRESH_CLONE_PATH sets the PATH to use (.ci/run passes the one it started with).
@@ -92,14 +93,21 @@ echo "npm start: running in $(seconds_since "$t") s"
 
 t=$(date +%s)
 kill -INT -- "-$start_pid"
-while kill -0 "$start_pid" 2>/dev/null; do
+# Every process of the job (npm, node, the dev server) must be gone, not only npm.
+while kill -0 -- "-$start_pid" 2>/dev/null; do
   (($(seconds_since "$t") < STOP_TIMEOUT)) || { cat "$work/start.log" >&2; fail "npm start still running $STOP_TIMEOUT s after Ctrl-C"; }
   sleep 1
 done
 code=0
 wait "$start_pid" || code=$?
 start_pid=""
-((code == 0)) || { cat "$work/start.log" >&2; fail "npm start exited $code after Ctrl-C"; }
+# npm answers its own SIGINT with 130, as in a terminal; the app must have stopped without error.
+((code == 0 || code == 130)) || { cat "$work/start.log" >&2; fail "npm start exited $code after Ctrl-C"; }
+grep -q "^stopping…$" "$work/start.log" || { cat "$work/start.log" >&2; fail "npm start did not stop through its Ctrl-C handler"; }
+if sed '1,/^stopping…$/d' "$work/start.log" | grep -q .; then
+  cat "$work/start.log" >&2
+  fail "npm start printed something after 'stopping…' (an error while stopping?)"
+fi
 port="${TEMPORAL_ADDRESS##*:}"
 ui_port="${TEMPORAL_UI_URL##*:}"
 listening "$port" && fail "port $port still answers after npm start stopped"
