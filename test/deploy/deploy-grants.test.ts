@@ -44,7 +44,11 @@ describe('readPolicy', () => {
 
   for (const [name, text, error] of [
     ['no version', JSON.stringify({ Statement: [statement] }), /Version must be 2012-10-17/],
-    ['resource *', policy({ ...statement, Resource: '*' }), /bad resource \*/],
+    [
+      'resource * on a scoped action',
+      policy({ ...statement, Resource: '*' }),
+      /"Resource": "\*" for actions that support resource-level ARNs/,
+    ],
     ['NotAction', policy({ ...statement, NotAction: 'iam:*' }), /no NotAction/],
     ['wildcard action', policy({ ...statement, Action: 'eks:*' }), /bad action eks:\*/],
     ['repeated Sid', policy(statement, statement), /Sid Read repeats/],

@@ -6,6 +6,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 
+/**
+ * Account-wide listings with no resource type in the Service Authorization Reference for IAM
+ * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html):
+ * a policy can grant them only on "*". The fleet scan needs them to find every role and OIDC provider.
+ */
+export const ACCOUNT_LEVEL_ACTIONS = new Set(['iam:ListRoles', 'iam:ListOpenIDConnectProviders']);
+
 export interface Statement {
   Sid?: unknown;
   Effect?: unknown;
@@ -47,7 +54,13 @@ export function readPolicy(root: string, file: string): { allowed: Set<string>; 
     }
     assert.ok(actions.length > 0 && resources.length > 0, `${at}: no Action or no Resource`);
     for (const resource of resources) {
-      // Every action the adapters need supports resource-level permissions: no "*".
+      if (resource === '*') {
+        // Only actions that the Service Authorization Reference lists with no resource type
+        // may (and must) use "*"; every other action is scoped to ARNs.
+        const scoped = actions.filter((action) => !ACCOUNT_LEVEL_ACTIONS.has(String(action)));
+        assert.deepEqual(scoped, [], `${at}: "Resource": "*" for actions that support resource-level ARNs`);
+        continue;
+      }
       assert.ok(
         typeof resource === 'string' && resource.startsWith('arn:aws:'),
         `${at}: bad resource ${String(resource)}`,
