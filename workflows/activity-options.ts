@@ -1,6 +1,6 @@
 import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities/types.js';
-import { NON_RETRYABLE_FAILURES } from '../src/domain/failure-types.js';
+import { FailureType, NON_RETRYABLE_FAILURES } from '../src/domain/failure-types.js';
 
 /** Short AWS/Kubernetes API calls: throttling and 5xx retried with backoff, the rest straight to rollback. */
 export const API_CALL: ActivityOptions = {
@@ -29,7 +29,7 @@ export const COMPENSATION: ActivityOptions = {
     backoffCoefficient: 2,
     maximumInterval: '30 seconds',
     maximumAttempts: 10,
-    nonRetryableErrorTypes: ['AccessDenied', 'ValidationFailed'],
+    nonRetryableErrorTypes: [FailureType.AccessDenied, FailureType.Validation],
   },
 };
 

@@ -11,6 +11,8 @@ import {
 } from '@temporalio/workflow';
 import type { ClusterPreflight } from '../activities/types.js';
 import type { MigrationEvent } from '../src/ports/notifier.js';
+import { approvalContextOf, decisionRefusal, describeRefusal } from '../src/domain/approval.js';
+import { FailureType } from '../src/domain/failure-types.js';
 import {
   isTerminalPhase,
   type MigrationPhase,
@@ -118,21 +120,10 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
     {
       description: 'Approve or reject cleanup (approvers only; never the requester approving their own migration).',
       validator: (request: DecisionRequest) => {
-        if (state.phase !== 'AwaitingApproval') {
-          throw new Error(`no decision is expected now: the migration is in phase ${state.phase}`);
-        }
-        if (state.decision) throw new Error(`already decided: ${state.decision.decision} by ${state.decision.by}`);
-        if (request.decision !== 'approve' && request.decision !== 'reject') {
-          throw new Error(`decision must be approve or reject, not ${String(request.decision)}`);
-        }
-        if (!opts.approvers.includes(request.by)) {
-          throw new Error(
-            `${request.by} is not an approver of this migration (approvers: ${opts.approvers.join(', ')})`,
-          );
-        }
-        if (request.decision === 'approve' && request.by === input.requestedBy) {
-          throw new Error(`${request.by} requested this migration and cannot approve it`);
-        }
+        const context = approvalContextOf(state);
+        const attempt = { by: request.by, decision: String(request.decision) };
+        const refusal = decisionRefusal(context, attempt);
+        if (refusal) throw new Error(describeRefusal(refusal, attempt, context));
       },
     },
   );
@@ -169,7 +160,7 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
       endStep(state, record, 'failed', err instanceof Error ? err.message : String(err));
       if (err instanceof MigrationAborted || isCancellation(err)) {
         const message = err instanceof MigrationAborted ? err.message : 'cancelled through Temporal';
-        state.failure ??= { type: 'Aborted', message, cluster, step: name, at: nowIso() };
+        state.failure ??= { type: FailureType.Aborted, message, cluster, step: name, at: nowIso() };
       }
       state.failure ??= failureInfo(err, { cluster, step: name });
       clusterProgress(state, cluster).status = 'failed';
@@ -378,9 +369,9 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
     );
   } catch (err) {
     if (err instanceof MigrationAborted || isCancellation(err)) {
-      state.failure ??= { type: 'Aborted', message: (err as Error).message, at: nowIso() };
+      state.failure ??= { type: FailureType.Aborted, message: (err as Error).message, at: nowIso() };
     } else if (err instanceof MigrationRejected) {
-      state.failure ??= { type: 'Rejected', message: err.message, step: 'approval', at: nowIso() };
+      state.failure ??= { type: FailureType.Rejected, message: err.message, step: 'approval', at: nowIso() };
     } else {
       state.failure ??= failureInfo(err, {});
     }
@@ -399,7 +390,7 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
     });
     if (state.phase === 'RollbackFailed') {
       throw ApplicationFailure.create({
-        type: 'RollbackFailed',
+        type: FailureType.RollbackFailed,
         message: `rollback incomplete; manual steps: ${state.manualSteps?.join(' ; ') ?? ''}`,
         nonRetryable: true,
         details: [state.manualSteps],

@@ -1,6 +1,7 @@
 import type { ClusterPreflight, RolePreflight } from '../activities/types.js';
 import type { MigrationPlan } from '../src/domain/migration-state.js';
-import type { Finding, MigrationInput } from '../src/domain/types.js';
+import { mergePlan } from '../src/domain/plan.js';
+import type { MigrationInput } from '../src/domain/types.js';
 import { API_CALL, call } from './activity-options.js';
 
 export interface PreflightResult {
@@ -22,20 +23,14 @@ export async function runPreflight(input: MigrationInput): Promise<PreflightResu
       }),
     ),
   ]);
-  const findings: Finding[] = [...role.findings, ...clusters.flatMap((c) => c.findings)];
-  const issuers = clusters.flatMap((c) => c.cleanupIssuers);
-  const plan: MigrationPlan = {
-    serviceAccount: `${sa.namespace}/${sa.name}`,
+  const plan = mergePlan({
+    serviceAccount: sa,
     roleArn: input.roleArn,
+    keepIrsaTrust: input.options.keepIrsaTrust,
     trust: role.trust,
     clusters: clusters.map((c) => c.plan),
-    cleanup: {
-      removeAnnotations: clusters.filter((c) => c.plan.irsaAnnotation !== null).map((c) => c.cluster),
-      removeIrsaTrustForIssuers: input.options.keepIrsaTrust ? [] : issuers,
-      keepIrsaTrust: input.options.keepIrsaTrust,
-    },
-    findings,
-    blocked: findings.some((f) => f.severity === 'blocking'),
-  };
+    cleanupIssuers: clusters.flatMap((c) => c.cleanupIssuers),
+    findings: [...role.findings, ...clusters.flatMap((c) => c.findings)],
+  });
   return { role, clusters, plan };
 }

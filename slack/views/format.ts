@@ -10,7 +10,6 @@ export const PHASE_LABEL: Record<MigrationPhase, string> = {
   AwaitingApproval: ':hourglass_flowing_sand: Awaiting approval',
   CleaningUp: ':broom: Cleaning up IRSA',
   RollingBack: ':leftwards_arrow_with_hook: Rolling back',
-  Planned: ':memo: Planned',
   PreflightFailed: ':no_entry: Preflight failed (nothing changed)',
   Completed: ':white_check_mark: Completed',
   MigratedNotCleaned: ':pause_button: Migrated, IRSA kept (approval window ended)',

@@ -1,3 +1,4 @@
+import type { FailureType } from './failure-types.js';
 import type { Finding, MigrationInput, PolicyDocument, WorkloadRef } from './types.js';
 
 /**
@@ -12,7 +13,6 @@ export type MigrationPhase =
   | 'CleaningUp'
   | 'RollingBack'
   // terminal phases
-  | 'Planned'
   | 'PreflightFailed'
   | 'Completed'
   | 'MigratedNotCleaned'
@@ -20,7 +20,6 @@ export type MigrationPhase =
   | 'RollbackFailed';
 
 export const TERMINAL_PHASES: readonly MigrationPhase[] = [
-  'Planned',
   'PreflightFailed',
   'Completed',
   'MigratedNotCleaned',
@@ -36,7 +35,6 @@ export type ClusterStatus =
   'pending' | 'migrating' | 'migrated' | 'cleaning' | 'cleaned' | 'rolling-back' | 'rolled-back' | 'failed';
 
 export type StepName =
-  | 'preflight'
   | 'create-association'
   | 'consistency-wait'
   | 'restart'
@@ -94,7 +92,7 @@ export interface RollbackNote {
 
 export interface FailureInfo {
   message: string;
-  type: string;
+  type: FailureType;
   cluster?: string;
   step?: StepName | 'trust' | 'approval' | 'trust-cleanup';
   at: string;
