@@ -7,7 +7,7 @@ import { lintPrincipalTags } from '../src/domain/principal-tags.js';
 import type { RoleInfo } from '../src/domain/iam.js';
 import { isPortError, PortError } from '../src/ports/errors.js';
 import type { ActivityDeps } from './deps.js';
-import type { ClusterPreflight, RolePreflight } from './types.js';
+import type { ClusterPreflight, ClusterTarget, RolePreflight } from './types.js';
 
 /**
  * A read that cannot succeed by retrying (access denied, not found) becomes a blocking
@@ -43,11 +43,7 @@ async function readRole(deps: ActivityDeps, roleArn: string, findings: Finding[]
 
 export function preflightActivities(deps: ActivityDeps) {
   return {
-    async preflightCluster(input: {
-      cluster: string;
-      serviceAccount: ServiceAccountRef;
-      roleArn: string;
-    }): Promise<ClusterPreflight> {
+    async preflightCluster(input: ClusterTarget & { roleArn: string }): Promise<ClusterPreflight> {
       const { cluster, serviceAccount: sa, roleArn } = input;
       const readFindings: Finding[] = [];
       const facts: ClusterFacts = {

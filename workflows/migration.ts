@@ -21,7 +21,7 @@ import {
 } from '../src/domain/migration-state.js';
 import type { MigrationInput } from '../src/domain/types.js';
 import { POD_IDENTITY_TRUST_SID } from '../src/domain/constants.js';
-import { API_CALL, LONG_WAIT, NOTIFY, call } from './activity-options.js';
+import { activities, API_CALL, LONG_WAIT, NOTIFY } from './activity-options.js';
 import {
   abortSignal,
   decisionUpdate,
@@ -63,7 +63,7 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
   };
   const notify = async (kind: MigrationEvent['kind'], text: string, cluster?: string) => {
     try {
-      const result = await call(NOTIFY, `notify ${kind}`, 'notify', { kind, text, cluster });
+      const result = await activities(NOTIFY, `notify ${kind}`).notify({ kind, text, cluster });
       if (result.warning) state.warnings.push(result.warning);
       if (result.threadTs && input.notify?.slack) input.notify.slack.threadTs = result.threadTs;
     } catch (err) {
@@ -172,12 +172,12 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
   const restartAndWait = async (cluster: string, name: StepName) =>
     step(cluster, name, async () => {
       touched.clusters[cluster] = { ...touched.clusters[cluster], restarted: true };
-      const { restarted } = await call(API_CALL, `restart workloads in ${cluster}`, 'restartWorkloads', {
+      const { restarted } = await activities(API_CALL, `restart workloads in ${cluster}`).restartWorkloads({
         cluster,
         serviceAccount: sa,
         restartedAt: nowIso(),
       });
-      const { detail } = await call(LONG_WAIT, `wait for rollouts in ${cluster}`, 'waitForRollouts', {
+      const { detail } = await activities(LONG_WAIT, `wait for rollouts in ${cluster}`).waitForRollouts({
         cluster,
         workloads: restarted,
         timeoutSeconds: opts.rolloutTimeoutSeconds,
@@ -187,7 +187,7 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
 
   const verify = async (cluster: string, name: StepName) =>
     step(cluster, name, async () =>
-      call(API_CALL, `verify Pod Identity credentials in ${cluster}`, 'verifyCredentials', {
+      activities(API_CALL, `verify Pod Identity credentials in ${cluster}`).verifyCredentials({
         cluster,
         serviceAccount: sa,
         roleArn: input.roleArn,
@@ -213,7 +213,7 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
     } else {
       await step(cluster, 'create-association', async () => {
         touched.clusters[cluster] = { ...touched.clusters[cluster], associationAttempted: true };
-        const created = await call(API_CALL, `create Pod Identity association in ${cluster}`, 'createAssociation', {
+        const created = await activities(API_CALL, `create Pod Identity association in ${cluster}`).createAssociation({
           cluster,
           serviceAccount: sa,
           roleArn: input.roleArn,
@@ -249,7 +249,7 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
       if (pf.plan.irsaAnnotation !== null) {
         await step(cluster, 'remove-annotation', async () => {
           touched.clusters[cluster] = { ...touched.clusters[cluster], annotationRemoved: true };
-          const { previous } = await call(API_CALL, `remove IRSA annotation in ${cluster}`, 'setIrsaAnnotation', {
+          const { previous } = await activities(API_CALL, `remove IRSA annotation in ${cluster}`).setIrsaAnnotation({
             cluster,
             serviceAccount: sa,
             value: null,
@@ -265,7 +265,7 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
     const issuers = state.plan?.cleanup.removeIrsaTrustForIssuers ?? [];
     if (!opts.keepIrsaTrust && issuers.length > 0) {
       try {
-        const { removed } = await call(API_CALL, 'remove IRSA trust for migrated clusters', 'removeIrsaTrust', {
+        const { removed } = await activities(API_CALL, 'remove IRSA trust for migrated clusters').removeIrsaTrust({
           roleArn: input.roleArn,
           serviceAccount: sa,
           issuers,
@@ -324,13 +324,15 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
     await checkpoint();
 
     setPhase('Trust');
-    const { added } = await call(API_CALL, 'add Pod Identity trust statement', 'ensurePodIdentityTrust', {
-      roleArn: input.roleArn,
-      sid: POD_IDENTITY_TRUST_SID,
-    }).catch((err: unknown) => {
-      state.failure ??= failureInfo(err, { step: 'trust' });
-      throw err;
-    });
+    const { added } = await activities(API_CALL, 'add Pod Identity trust statement')
+      .ensurePodIdentityTrust({
+        roleArn: input.roleArn,
+        sid: POD_IDENTITY_TRUST_SID,
+      })
+      .catch((err: unknown) => {
+        state.failure ??= failureInfo(err, { step: 'trust' });
+        throw err;
+      });
     touched.trustAdded = added;
     if (added) state.rollbackNote.addedTrustStatementSid = POD_IDENTITY_TRUST_SID;
     await notify(

@@ -2,7 +2,7 @@ import type { ClusterPreflight, RolePreflight } from '../activities/types.js';
 import type { MigrationPlan } from '../src/domain/migration-state.js';
 import { mergePlan } from '../src/domain/plan.js';
 import type { MigrationInput } from '../src/domain/types.js';
-import { API_CALL, call } from './activity-options.js';
+import { activities, API_CALL } from './activity-options.js';
 
 export interface PreflightResult {
   role: RolePreflight;
@@ -14,9 +14,12 @@ export interface PreflightResult {
 export async function runPreflight(input: MigrationInput): Promise<PreflightResult> {
   const sa = input.serviceAccount;
   const [role, ...clusters] = await Promise.all([
-    call(API_CALL, `preflight role ${input.roleArn}`, 'preflightRole', { roleArn: input.roleArn, serviceAccount: sa }),
+    activities(API_CALL, `preflight role ${input.roleArn}`).preflightRole({
+      roleArn: input.roleArn,
+      serviceAccount: sa,
+    }),
     ...input.clusters.map((cluster) =>
-      call(API_CALL, `preflight ${cluster}`, 'preflightCluster', {
+      activities(API_CALL, `preflight ${cluster}`).preflightCluster({
         cluster,
         serviceAccount: sa,
         roleArn: input.roleArn,

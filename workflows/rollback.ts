@@ -3,7 +3,7 @@ import type { MigrationEvent } from '../src/ports/notifier.js';
 import type { MigrationState, StepName } from '../src/domain/migration-state.js';
 import type { MigrationInput } from '../src/domain/types.js';
 import { IRSA_ANNOTATION } from '../src/domain/constants.js';
-import { COMPENSATION, LONG_WAIT, call } from './activity-options.js';
+import { activities, COMPENSATION, LONG_WAIT } from './activity-options.js';
 import { beginStep, clusterProgress, endStep, nowIso } from './state.js';
 
 /** What this run changed, recorded before each change so rollback also covers a change whose answer was lost. */
@@ -35,7 +35,7 @@ export async function rollback(ctx: RollbackContext): Promise<void> {
   const removed = state.rollbackNote.removedIrsaTrust;
   if (removed) {
     try {
-      await call(COMPENSATION, 'restore IRSA trust', 'restoreIrsaTrust', {
+      await activities(COMPENSATION, 'restore IRSA trust').restoreIrsaTrust({
         roleArn: input.roleArn,
         removed: removed.Statement,
       });
@@ -79,7 +79,7 @@ export async function rollback(ctx: RollbackContext): Promise<void> {
         name: 'rollback-restore-annotation',
         what: `kubectl -n ${sa.namespace} annotate serviceaccount ${sa.name} ${IRSA_ANNOTATION}=${previous} --overwrite`,
         fn: async () => {
-          await call(COMPENSATION, `restore IRSA annotation in ${cluster}`, 'setIrsaAnnotation', {
+          await activities(COMPENSATION, `restore IRSA annotation in ${cluster}`).setIrsaAnnotation({
             cluster,
             serviceAccount: sa,
             value: previous,
@@ -96,17 +96,15 @@ export async function rollback(ctx: RollbackContext): Promise<void> {
         name: 'rollback-delete-association',
         what: `aws eks delete-pod-identity-association --cluster-name ${cluster} --association-id ${id ?? `<id from: aws eks list-pod-identity-associations --cluster-name ${cluster} --namespace ${sa.namespace} --service-account ${sa.name}>`}`,
         fn: async () => {
-          const result = await call(
+          const result = await activities(
             COMPENSATION,
             `delete Pod Identity association in ${cluster}`,
-            'deleteAssociation',
-            {
-              cluster,
-              serviceAccount: sa,
-              roleArn: input.roleArn,
-              associationId: id,
-            },
-          );
+          ).deleteAssociation({
+            cluster,
+            serviceAccount: sa,
+            roleArn: input.roleArn,
+            associationId: id,
+          });
           if (result.deleted) podsMayHavePodIdentity = true;
           // Deletion is eventually consistent too: pods created too early would still get Pod Identity.
           if (result.deleted && input.options.consistencyWaitSeconds > 0) {
@@ -124,12 +122,15 @@ export async function rollback(ctx: RollbackContext): Promise<void> {
         what: `kubectl -n ${sa.namespace} rollout restart <each deployment/statefulset/daemonset using ${sa.name}>`,
         fn: async () => {
           if (!podsMayHavePodIdentity) return 'no restart needed: no association took effect and nothing was restarted';
-          const { restarted: refs } = await call(COMPENSATION, `restart workloads in ${cluster}`, 'restartWorkloads', {
+          const { restarted: refs } = await activities(
+            COMPENSATION,
+            `restart workloads in ${cluster}`,
+          ).restartWorkloads({
             cluster,
             serviceAccount: sa,
             restartedAt: nowIso(),
           });
-          const { detail } = await call(LONG_WAIT, `wait for rollouts in ${cluster}`, 'waitForRollouts', {
+          const { detail } = await activities(LONG_WAIT, `wait for rollouts in ${cluster}`).waitForRollouts({
             cluster,
             workloads: refs,
             timeoutSeconds: input.options.rolloutTimeoutSeconds,
@@ -142,7 +143,10 @@ export async function rollback(ctx: RollbackContext): Promise<void> {
           name: 'rollback-verify',
           what: `kubectl -n ${sa.namespace} exec <pod> -- aws sts get-caller-identity  # expect an IRSA session of ${roleName}`,
           fn: async () => {
-            const { detail } = await call(COMPENSATION, `verify IRSA credentials in ${cluster}`, 'verifyCredentials', {
+            const { detail } = await activities(
+              COMPENSATION,
+              `verify IRSA credentials in ${cluster}`,
+            ).verifyCredentials({
               cluster,
               serviceAccount: sa,
               roleArn: input.roleArn,
@@ -170,7 +174,7 @@ export async function rollback(ctx: RollbackContext): Promise<void> {
   if (touched.trustAdded && state.rollbackNote.addedTrustStatementSid) {
     const sid = state.rollbackNote.addedTrustStatementSid;
     try {
-      await call(COMPENSATION, 'remove the Pod Identity trust statement this run added', 'removePodIdentityTrust', {
+      await activities(COMPENSATION, 'remove the Pod Identity trust statement this run added').removePodIdentityTrust({
         roleArn: input.roleArn,
         sid,
       });
