@@ -1,12 +1,8 @@
 /** Types that several activities share; each activity declares its own input next to it. */
 import type { ClusterPlan, MigrationPlan } from '../src/domain/migration-state.js';
 import type { Finding, PolicyDocument, ServiceAccountRef, WorkloadRef } from '../src/domain/types.js';
-import type { MigrationEvent } from '../src/ports/notifier.js';
 
 export type CredentialExpectation = 'pod-identity' | 'irsa';
-
-/** A notification as the workflow records it: no state, so history grows with events, not events × clusters. */
-export type NotifyRequest = Omit<MigrationEvent, 'state'>;
 
 /** One service account in one cluster: what most activities act on. */
 export interface ClusterTarget {

@@ -26,6 +26,7 @@ export function initialState(workflowId: string, input: MigrationInput): Migrati
     findings: [],
     warnings: [],
     rollbackNote: { previousAnnotations: {}, workloads: {} },
+    ...(input.notify?.slack && { slackThread: { ...input.notify.slack } }),
   };
 }
 

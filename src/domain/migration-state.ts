@@ -1,5 +1,5 @@
 import type { FailureType } from './failure-types.js';
-import type { Finding, MigrationInput, PolicyDocument, WorkloadRef } from './types.js';
+import type { Finding, MigrationInput, NotifyTarget, PolicyDocument, WorkloadRef } from './types.js';
 
 /**
  * The state the workflow keeps, answers the `state` query with, and renders into
@@ -98,8 +98,12 @@ export interface FailureInfo {
   at: string;
 }
 
+/** Where a run's Slack messages go: the channel, and the parent message once posted. */
+export type SlackThread = NonNullable<NotifyTarget['slack']>;
+
 export interface MigrationState {
   workflowId: string;
+  /** As the run was started; never changed. */
   input: MigrationInput;
   phase: MigrationPhase;
   paused: boolean;
@@ -119,6 +123,8 @@ export interface MigrationState {
   manualSteps?: string[];
   /** Set in plan mode and after preflight: what the run would change. */
   plan?: MigrationPlan;
+  /** The run's Slack thread: from the input, then told by the Slack app or returned by the notifier. */
+  slackThread?: SlackThread;
 }
 
 export interface ClusterPlan {

@@ -51,7 +51,7 @@ export function registerHandlers(run: MigrationRun): void {
   setHandler(
     notifyTargetSignal,
     ({ channel, threadTs }) => {
-      run.input.notify = { slack: { ...run.input.notify?.slack, channel, threadTs } };
+      state.slackThread = { ...state.slackThread, channel, threadTs };
     },
     { description: 'Where the Slack parent message of this migration is.' },
   );

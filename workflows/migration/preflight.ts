@@ -49,9 +49,11 @@ export async function preflight(run: MigrationRun): Promise<ClusterPreflight[] |
   state.warnings.push(...state.findings.filter((f) => f.severity === 'warning').map((f) => f.message));
   if (plan.blocked) {
     run.setPhase('PreflightFailed');
-    await run.notify('finished', `preflight blocked the migration; nothing was changed`);
+    await run.notify('finished', `preflight blocked the migration; nothing was changed`, { findings: state.findings });
     return undefined;
   }
-  await run.notify('preflight', `preflight passed for ${run.input.clusters.length} cluster(s)`);
+  await run.notify('preflight', `preflight passed for ${run.input.clusters.length} cluster(s)`, {
+    findings: state.findings,
+  });
   return clusters;
 }

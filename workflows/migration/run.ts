@@ -7,9 +7,10 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { FailureType } from '../../src/domain/failure-types.js';
+import { digestOf } from '../../src/domain/migration-digest.js';
 import type { FailureInfo, MigrationPhase, MigrationState, StepName } from '../../src/domain/migration-state.js';
-import type { MigrationInput } from '../../src/domain/types.js';
-import type { MigrationEvent } from '../../src/ports/notifier.js';
+import type { Finding, MigrationInput } from '../../src/domain/types.js';
+import type { NotificationKind } from '../../src/ports/notifier.js';
 import { activities, NOTIFY } from '../activity-options.js';
 import { MigrationPhaseKey } from '../search-attributes.js';
 import { beginStep, clusterProgress, currentDetails, endStep, failureInfo, initialState, nowIso } from '../state.js';
@@ -75,13 +76,19 @@ export class MigrationRun {
     this.refresh();
   }
 
-  /** Reports an event. Never fails the run: an undelivered event is a warning. */
-  async notify(kind: MigrationEvent['kind'], text: string, about: { cluster?: string } = {}) {
-    const slack = this.input.notify?.slack;
+  /** Reports an event with a digest of the run. Never fails the run: an undelivered event is a warning. */
+  async notify(kind: NotificationKind, text: string, about: { cluster?: string; findings?: Finding[] } = {}) {
+    const { slackThread } = this.state;
     try {
-      const result = await activities(NOTIFY, `notify ${kind}`).notify({ kind, text, ...about });
+      const result = await activities(NOTIFY, `notify ${kind}`).notify({
+        kind,
+        text,
+        ...about,
+        ...(slackThread && { slackThread: { ...slackThread } }),
+        migration: digestOf(this.state),
+      });
       if (result.warning) this.state.warnings.push(result.warning);
-      if (result.threadTs && slack) slack.threadTs = result.threadTs;
+      if (result.threadTs && slackThread) slackThread.threadTs = result.threadTs;
     } catch (err) {
       if (isCancellation(err)) throw err;
       this.state.warnings.push(`notification "${text}" not delivered: ${errorMessage(err)}`);
