@@ -7,7 +7,7 @@ import { lintPrincipalTags } from '../src/domain/principal-tags.js';
 import type { RoleInfo } from '../src/domain/iam.js';
 import { readClusterFacts, readOrFinding } from './cluster-facts.js';
 import type { ActivityDeps } from './deps.js';
-import type { ClusterPreflight, RolePreflight } from './types.js';
+import type { ClusterPreflight, ClusterTarget, RolePreflight } from './types.js';
 
 async function readRole(deps: ActivityDeps, roleArn: string, findings: Finding[]): Promise<RoleInfo | undefined> {
   const { roleName } = parseRoleArn(roleArn);
@@ -16,11 +16,7 @@ async function readRole(deps: ActivityDeps, roleArn: string, findings: Finding[]
 
 export function preflightActivities(deps: ActivityDeps) {
   return {
-    async preflightCluster(input: {
-      cluster: string;
-      serviceAccount: ServiceAccountRef;
-      roleArn: string;
-    }): Promise<ClusterPreflight> {
+    async preflightCluster(input: ClusterTarget & { roleArn: string }): Promise<ClusterPreflight> {
       const { cluster, serviceAccount: sa, roleArn } = input;
       const { facts, findings: readFindings } = await readClusterFacts(deps, input);
       // The role's trust decides whether IRSA works here now (rollback needs it) and what cleanup removes.
