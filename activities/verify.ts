@@ -2,6 +2,7 @@ import { DEFAULT_VERIFY_COMMAND } from '../src/domain/constants.js';
 import { checkCallerIdentity, credentialPath, parseCallerIdentityOutput } from '../src/domain/credentials.js';
 import { FailureType } from '../src/domain/failure-types.js';
 import type { PodInfo } from '../src/domain/kubernetes.js';
+import { shownOutput } from '../src/domain/redact.js';
 import type { ActivityDeps } from './deps.js';
 import { failure } from './failures.js';
 import type { ClusterTarget, CredentialExpectation } from './types.js';
@@ -60,7 +61,8 @@ export function verifyActivities(deps: ActivityDeps) {
         if (result.exitCode !== 0) {
           throw failure(
             FailureType.VerificationFailed,
-            `${cluster}: ${owner}: \`${command.join(' ')}\` in ${pod.name} exited ${result.exitCode}: ${result.stderr.trim() || result.stdout.trim()}`,
+            // Probe output reaches Slack and the run's history: redacted and cut short.
+            `${cluster}: ${owner}: \`${command.join(' ')}\` in ${pod.name} exited ${result.exitCode}: ${shownOutput(result.stderr.trim() || result.stdout)}`,
           );
         }
         if (input.verifyCommand) {
@@ -71,7 +73,7 @@ export function verifyActivities(deps: ActivityDeps) {
         if (!identity) {
           throw failure(
             FailureType.VerificationFailed,
-            `${cluster}: ${owner}: unreadable caller identity: ${result.stdout.slice(0, 200)}`,
+            `${cluster}: ${owner}: unreadable caller identity: ${shownOutput(result.stdout, 200)}`,
           );
         }
         const check = checkCallerIdentity(

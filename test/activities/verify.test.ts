@@ -151,4 +151,29 @@ describe('typed failures at the activity edge', () => {
       false,
     );
   });
+
+  test('a failing probe’s output is shown redacted and cut short: it reaches Slack and the run history', async () => {
+    const fleet = createSandboxFleet({ consistencyDelayMs: 0, podStartMs: 0 });
+    const leaky =
+      'AWS_ACCESS_KEY_ID=ASIAY34FZKBOKMUTVV7A AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY ';
+    const kubernetes = Object.assign(Object.create(fleet.kubernetes) as typeof fleet.kubernetes, {
+      exec: () => Promise.resolve({ exitCode: 1, stdout: '', stderr: `${leaky}${'x'.repeat(5000)}` }),
+    });
+    const activities = createActivities({ ...fleet, kubernetes, notifier: createConsoleNotifier(() => undefined) });
+    await assert.rejects(
+      activities.verifyCredentials({
+        cluster: 'sandbox-a',
+        serviceAccount: SA,
+        roleArn: ROLE,
+        expect: 'irsa',
+        verifyCommand: ['printenv'],
+      }),
+      (err: unknown) =>
+        err instanceof ApplicationFailure &&
+        err.type === 'VerificationFailed' &&
+        /exited 1: AWS_ACCESS_KEY_ID=\[redacted\] AWS_SECRET_ACCESS_KEY=\[redacted\]/.test(err.message) &&
+        !/ASIAY34|wJalrXU/.test(err.message) &&
+        err.message.length < 800,
+    );
+  });
 });
