@@ -42,7 +42,6 @@ async function serveApp(apiUrl: string, delayMs: number): Promise<void> {
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_PORT: '0',
     SLACK_API_URL: apiUrl,
-    SLACK_APPROVERS: 'U0APPROVER',
   });
   const app = await startSlackApp(config, { migrations, logger: recordingLogger(), host: '127.0.0.1' });
   console.log(JSON.stringify({ port: app.port }));

@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { AddressInfo } from 'node:net';
 import { slackClientOptions } from './adapters/web-client.js';
 import { createSlackDirectory } from './adapters/directory.js';
-import type { Config } from '../src/config/index.js';
+import { AccessPolicyStore, type Config } from '../src/config/index.js';
 import { MigrationService } from '../src/temporal/migrations.js';
 import type { ListenerDeps, MigrationsApi, SlackAppDeps } from './deps.js';
 import { requestGuard } from './guard.js';
@@ -21,12 +21,13 @@ const DIRECTORY_RETRY = { maxAttempts: 2, backoffMs: 200, maxRetryAfterMs: 1000,
 
 /**
  * The Bolt app: HTTP mode (`POST /slack/events`, signatures verified) unless an app-level
- * token selects Socket Mode. Not started; `startSlackApp` starts it.
+ * token selects Socket Mode. Not started; `startSlackApp` starts it. Without an access policy (`policy`)
+ * it starts nothing.
  */
 export function createSlackApp(
   slack: SlackSettings,
   fleet: Config['fleet'],
-  deps: { migrations: MigrationsApi; logger?: Logger },
+  deps: { migrations: MigrationsApi; logger?: Logger; policy?: AccessPolicyStore },
 ): App {
   const logger = deps.logger;
   const clientOptions = slackClientOptions(slack, logger);
@@ -37,7 +38,7 @@ export function createSlackApp(
     deferInitialization: true,
     ...(logger ? { logger } : {}),
   };
-  const app = slack.appToken
+  const app: App = slack.appToken
     ? new App({ ...common, appToken: slack.appToken, socketMode: true })
     : new App({
         ...common,
@@ -61,8 +62,7 @@ export function createSlackApp(
     migrations: deps.migrations,
     fleet,
     directory: createSlackDirectory(app.client, { retry: DIRECTORY_RETRY }),
-    approvers: slack.approvers,
-    allowedStarters: slack.allowedStarters,
+    policy: deps.policy ?? new AccessPolicyStore(undefined, fleet.mode),
   };
   app.use(requestGuard(slack));
   registerListeners(app, listenerDeps);
@@ -73,14 +73,19 @@ export function createSlackApp(
   return app;
 }
 
+export interface RunningSlackApp {
+  port: number;
+  /** Reads the access policy file again (also on SIGHUP while running); new requests see it, runs keep theirs. */
+  reloadPolicy(): { ok: boolean; message: string };
+  stop(): Promise<void>;
+}
+
 /**
  * Starts the Slack app for `npm start` / `npm run bot`. HTTP mode listens on
  * `config.slack.port` (0: any free port, returned as `port`); Socket Mode returns port 0.
+ * SIGHUP reloads the access policy while it runs.
  */
-export async function startSlackApp(
-  config: Config,
-  deps: SlackAppDeps = {},
-): Promise<{ stop(): Promise<void>; port: number }> {
+export async function startSlackApp(config: Config, deps: SlackAppDeps = {}): Promise<RunningSlackApp> {
   const slack = config.slack;
   if (!slack) {
     throw new Error('Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN)');
@@ -93,21 +98,34 @@ export async function startSlackApp(
     connection = await Connection.connect({ address });
     migrations = new MigrationService(new Client({ connection, namespace }), taskQueue, uiUrl, namespace);
   }
+  const policy = new AccessPolicyStore(config.accessPolicy, config.fleet.mode);
+  let onHangup: (() => void) | undefined;
   try {
-    const app = createSlackApp(slack, config.fleet, { migrations, ...(logger ? { logger } : {}) });
+    const app = createSlackApp(slack, config.fleet, { migrations, policy, ...(logger ? { logger } : {}) });
     await app.init();
+    if (!policy.current()) app.logger.warn(`no access policy: Slack starts nothing until one is configured`);
+    const reloadPolicy = () => {
+      const result = policy.reload();
+      if (result.ok) app.logger.info(result.message);
+      else app.logger.error(result.message);
+      return result;
+    };
+    onHangup = () => void reloadPolicy();
+    process.on('SIGHUP', onHangup);
     const stop = async () => {
+      if (onHangup) process.off('SIGHUP', onHangup);
       await (app.stop() as Promise<void>);
       await connection?.close();
     };
     if (slack.appToken) {
       await app.start();
-      return { port: 0, stop };
+      return { port: 0, reloadPolicy, stop };
     }
     const server = await app.start({ port: slack.port, ...(deps.host ? { host: deps.host } : {}) });
     const port = (server.address() as AddressInfo | null)?.port ?? slack.port;
-    return { port, stop };
+    return { port, reloadPolicy, stop };
   } catch (err) {
+    if (onHangup) process.off('SIGHUP', onHangup);
     await connection?.close();
     throw err;
   }

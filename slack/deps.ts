@@ -1,10 +1,13 @@
 import type { Logger } from '@slack/bolt';
 import type { SlackDirectory } from './adapters/directory.js';
-import type { FleetFile } from '../src/config/index.js';
+import type { AccessPolicyStore, FleetFile } from '../src/config/index.js';
 import type { MigrationService } from '../src/temporal/migrations.js';
 
 /** What the Slack app does with migrations; `MigrationService` in production, a stub in benchmarks. */
-export type MigrationsApi = Pick<MigrationService, 'start' | 'plan' | 'state' | 'decide' | 'abort' | 'list' | 'url'>;
+export type MigrationsApi = Pick<
+  MigrationService,
+  'start' | 'plan' | 'state' | 'decide' | 'abort' | 'pause' | 'resume' | 'recordRefusal' | 'list' | 'url'
+>;
 
 /** What the caller of `startSlackApp` provides besides the config; all optional. */
 export interface SlackAppDeps {
@@ -23,8 +26,6 @@ export interface ListenerDeps {
   migrations: MigrationsApi;
   fleet: FleetFile;
   directory: SlackDirectory;
-  /** Configured approvers: user ids and user group ids. */
-  approvers: readonly string[];
-  /** Users, user groups or channels allowed to start; empty: everyone. */
-  allowedStarters: readonly string[];
+  /** The access policy in force (reloaded on SIGHUP); none: nothing can be started from Slack. */
+  policy: AccessPolicyStore;
 }

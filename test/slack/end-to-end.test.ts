@@ -13,7 +13,7 @@ import { createSandboxFleet, type SandboxFleet } from '../../src/sandbox/index.j
 import { MigrationRequestError, MigrationService } from '../../src/temporal/migrations.js';
 import { createMigrationWorker } from '../../src/temporal/worker.js';
 import { SlackApiStandIn, type StoredMessage } from '../support/slack-api.js';
-import { startSlackHarness, type SlackHarness } from '../support/slack-harness.js';
+import { openPolicy, startSlackHarness, type SlackHarness } from '../support/slack-harness.js';
 import { createTimeSkippingEnv, quietTemporalLogs, workflowBundle } from '../support/temporal.js';
 
 quietTemporalLogs();
@@ -75,7 +75,8 @@ describe('Slack end to end', () => {
     const h = await startSlackHarness({
       api,
       ...(options.ownConnection ? {} : { migrations: service }),
-      env: { SLACK_APPROVERS: 'S0PLATFORM', TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: taskQueue },
+      policy: openPolicy({ userGroups: ['S0PLATFORM'] }),
+      env: { TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: taskQueue },
     });
     return {
       h,
