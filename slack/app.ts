@@ -1,4 +1,4 @@
-import { App, HTTPReceiver, type Logger } from '@slack/bolt';
+import { App, LogLevel, type Logger } from '@slack/bolt';
 import { Client, Connection } from '@temporalio/client';
 import type { AddressInfo } from 'node:net';
 import { slackClientOptions } from './adapters/web-client.js';
@@ -6,6 +6,7 @@ import { createSlackDirectory } from './adapters/directory.js';
 import { AccessPolicyStore, type Config } from '../src/config/index.js';
 import { MigrationService } from '../src/temporal/migrations.js';
 import type { ListenerDeps, MigrationsApi, SlackAppDeps } from './deps.js';
+import { FreshRequestReceiver } from './fresh-request-receiver.js';
 import { requestGuard } from './guard.js';
 import { registerListeners } from './listeners/index.js';
 import { lineLogger } from './logger.js';
@@ -19,9 +20,23 @@ export const EVENTS_PATH = '/slack/events';
 // User group lookups happen while Slack waits for an ack: fail fast rather than retry long.
 const DIRECTORY_RETRY = { maxAttempts: 2, backoffMs: 200, maxRetryAfterMs: 1000, budgetMs: 1500 };
 
+/** Bolt's logger for the receiver, which exists before the app does. */
+function appLogger(app: () => App): Logger {
+  return {
+    debug: (...msg: unknown[]) => app().logger.debug(...msg),
+    info: (...msg: unknown[]) => app().logger.info(...msg),
+    warn: (...msg: unknown[]) => app().logger.warn(...msg),
+    error: (...msg: unknown[]) => app().logger.error(...msg),
+    setLevel: () => undefined,
+    getLevel: () => LogLevel.INFO,
+    setName: () => undefined,
+  };
+}
+
 /**
- * The Bolt app: HTTP mode (`POST /slack/events`, signatures verified) unless an app-level
- * token selects Socket Mode. Not started; `startSlackApp` starts it. Without an access policy (`policy`)
+ * The Bolt app: HTTP mode (`POST /slack/events`, signatures verified, stale, future-dated
+ * and repeated requests refused before Bolt sees them) unless an app-level token selects
+ * Socket Mode. Not started; `startSlackApp` starts it. Without an access policy (`policy`)
  * it starts nothing.
  */
 export function createSlackApp(
@@ -42,21 +57,24 @@ export function createSlackApp(
     ? new App({ ...common, appToken: slack.appToken, socketMode: true })
     : new App({
         ...common,
-        receiver: new HTTPReceiver({
-          signingSecret: slack.signingSecret,
-          endpoints: EVENTS_PATH,
-          ...(logger ? { logger } : {}),
-          customRoutes: [
-            {
-              path: '/healthz',
-              method: 'GET',
-              handler: (_req, res) => {
-                res.writeHead(200, { 'content-type': 'text/plain' });
-                res.end('ok');
+        receiver: new FreshRequestReceiver(
+          {
+            signingSecret: slack.signingSecret,
+            endpoints: EVENTS_PATH,
+            ...(logger ? { logger } : {}),
+            customRoutes: [
+              {
+                path: '/healthz',
+                method: 'GET',
+                handler: (_req, res) => {
+                  res.writeHead(200, { 'content-type': 'text/plain' });
+                  res.end('ok');
+                },
               },
-            },
-          ],
-        }),
+            ],
+          },
+          logger ?? appLogger(() => app),
+        ),
       });
   const listenerDeps: ListenerDeps = {
     migrations: deps.migrations,
