@@ -7,6 +7,7 @@ import { AccessPolicyStore, type Config } from '../src/config/index.js';
 import { MigrationService } from '../src/temporal/migrations.js';
 import type { ListenerDeps, MigrationsApi, SlackAppDeps } from './deps.js';
 import { FreshRequestReceiver } from './fresh-request-receiver.js';
+import { AckFirst } from './ack-first.js';
 import { requestGuard } from './guard.js';
 import { registerListeners } from './listeners/index.js';
 import { lineLogger } from './logger.js';
@@ -46,9 +47,12 @@ export function createSlackApp(
 ): App {
   const logger = deps.logger;
   const clientOptions = slackClientOptions(slack, logger);
+  const acks = new AckFirst();
   const common = {
     token: slack.botToken,
     clientOptions,
+    // No listener keeps conversation state: spare every request the store's work.
+    convoStore: false as const,
     // auth.test runs in init(), so a bad token fails the start instead of every request.
     deferInitialization: true,
     ...(logger ? { logger } : {}),
@@ -74,6 +78,7 @@ export function createSlackApp(
             ],
           },
           logger ?? appLogger(() => app),
+          { acks },
         ),
       });
   const listenerDeps: ListenerDeps = {
@@ -81,6 +86,7 @@ export function createSlackApp(
     fleet,
     directory: createSlackDirectory(app.client, { retry: DIRECTORY_RETRY }),
     policy: deps.policy ?? new AccessPolicyStore(undefined, fleet.mode),
+    acks,
   };
   app.use(requestGuard(slack));
   registerListeners(app, listenerDeps);

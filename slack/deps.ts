@@ -1,4 +1,5 @@
 import type { Logger } from '@slack/bolt';
+import type { AckFirst } from './ack-first.js';
 import type { SlackDirectory } from './adapters/directory.js';
 import type { AccessPolicyStore, FleetFile } from '../src/config/index.js';
 import type { MigrationService } from '../src/temporal/migrations.js';
@@ -28,4 +29,6 @@ export interface ListenerDeps {
   directory: SlackDirectory;
   /** The access policy in force (reloaded on SIGHUP); none: nothing can be started from Slack. */
   policy: AccessPolicyStore;
+  /** Work after an ack waits its turn here, behind requests still waiting for theirs. */
+  acks: AckFirst;
 }

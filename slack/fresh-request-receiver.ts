@@ -7,6 +7,7 @@ import {
 } from '@slack/bolt';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
+import type { AckFirst } from './ack-first.js';
 
 /** Slack's window for a request's timestamp, applied both ways (Bolt 5.1 only refuses old ones). */
 export const MAX_CLOCK_SKEW_SECONDS = 5 * 60;
@@ -67,6 +68,8 @@ export interface FreshRequestOptions {
   /** Default: Date.now. */
   now?: () => number;
   recent?: RecentRequests;
+  /** Told of every request, so work after other acks waits for this one's. */
+  acks?: AckFirst;
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
@@ -104,6 +107,7 @@ export class FreshRequestReceiver extends HTTPReceiver {
         bolt(req, res);
         return;
       }
+      options.acks?.received(res);
       this.screen(req, res, now(), recent).then(
         (pass) => {
           if (pass) bolt(req, res);

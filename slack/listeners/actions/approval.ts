@@ -20,6 +20,7 @@ type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareAr
 export function approvalAction(deps: ListenerDeps) {
   return async ({ ack, action, body, respond, client, logger }: ButtonArgs): Promise<void> => {
     await ack();
+    await deps.acks.turn();
     const decision = action.action_id === APPROVE_ACTION_ID ? 'approve' : 'reject';
     const userId = body.user.id;
     const who = { userId, channelId: body.channel?.id, requestId: body.trigger_id };

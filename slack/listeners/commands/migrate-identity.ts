@@ -1,6 +1,7 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { tokenize } from '../../../src/start-request/parse.js';
 import { mayOpenForm } from '../../access.js';
+import { postToResponseUrl } from '../../adapters/response-url.js';
 import { entryFor, logDone, markAudited, recordRefusal } from '../../audit.js';
 import { MAX_COMMAND_TEXT, unescapeCommandText } from '../../command-text.js';
 import type { ListenerDeps } from '../../deps.js';
@@ -19,8 +20,9 @@ type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
  * follows through `respond` as an ephemeral message that fits Slack's limits.
  */
 export function migrateIdentityCommand(deps: ListenerDeps) {
-  return async ({ ack, command, respond, client, logger }: CommandArgs): Promise<void> => {
+  return async ({ ack, command, client, logger }: CommandArgs): Promise<void> => {
     await ack();
+    await deps.acks.turn();
     const who: Requester = {
       userId: command.user_id,
       channelId: command.channel_id,
@@ -41,7 +43,8 @@ export function migrateIdentityCommand(deps: ListenerDeps) {
     }
     if (!reply) return;
     try {
-      await respond({ response_type: 'ephemeral', ...fitMessage(reply) });
+      await deps.acks.turn();
+      await postToResponseUrl(command.response_url, { response_type: 'ephemeral', ...fitMessage(reply) });
     } catch (err) {
       logger.error(`could not answer ${command.command} through response_url`, err);
     }

@@ -57,6 +57,7 @@ export function startMigrationSubmission(deps: ListenerDeps) {
       return;
     }
     await ack();
+    await deps.acks.turn();
     let reply: SlackMessage;
     try {
       const launched = await launchMigration(deps, input);
