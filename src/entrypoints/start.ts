@@ -22,6 +22,7 @@ migrate-identity is running
   Temporal:    ${config.temporal.address} (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})
   Temporal UI: ${config.temporal.uiUrl}
   Slack:       ${config.slack ? 'on' : 'off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to enable)'}
+  access:      ${config.accessPolicy ? `policy ${config.accessPolicy.path} (SIGHUP reloads it)` : 'no policy: Slack starts nothing; the CLI is open on the sandbox'}
 
 next, in another terminal:
   npm run demo                                  # a full migration of payments/reconciler on the sandbox
