@@ -67,6 +67,7 @@ describe('issue 10 through the HTTP receiver', () => {
     migrations.states.clear();
     migrations.starts.length = 0;
     migrations.aborts.length = 0;
+    migrations.controls.length = 0;
     migrations.decisions.length = 0;
   });
 
@@ -140,6 +141,17 @@ describe('issue 10 through the HTTP receiver', () => {
     await reply(h, (await h.command('abort payments/reconciler', { userId: 'U0STRANGER' })).responseId);
     assert.equal(migrations.refusals.filter((r) => r.by === 'U0STRANGER').length, 1);
 
+    const paused = await reply(h, (await h.command('pause payments/reconciler', { userId: 'U0ONCALL' })).responseId);
+    assert.match(paused.all, /Pause requested/);
+    const strangerPause = await reply(
+      h,
+      (await h.command('resume payments/reconciler', { userId: 'U0STRANGER' })).responseId,
+    );
+    assert.match(strangerPause.text ?? '', /you may not resume this migration/);
+    assert.deepEqual(
+      migrations.controls.map((c) => [c.action, c.by, c.via]),
+      [['pause', 'U0ONCALL', 'slack']],
+    );
     const oncall = await reply(h, (await h.command('abort payments/reconciler', { userId: 'U0ONCALL' })).responseId);
     assert.match(oncall.all, /Abort requested/);
     assert.deepEqual(migrations.aborts, [{ serviceAccount: 'payments/reconciler', by: 'U0ONCALL' }]);
