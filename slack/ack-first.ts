@@ -66,7 +66,6 @@ export class AckFirst {
           this.timer = undefined;
           this.schedule();
         }, this.maxDeferralMs - waited);
-        this.timer.unref();
       }
       return;
     }

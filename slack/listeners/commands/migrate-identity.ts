@@ -17,7 +17,8 @@ type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
 /**
  * `/migrate-identity …`: acknowledged at once, whatever Temporal is doing; the answer
- * follows through `respond` as an ephemeral message that fits Slack's limits.
+ * follows on the command's response_url as an ephemeral message that fits Slack's limits.
+ * Work after the ack waits its turn behind other requests still waiting for theirs.
  */
 export function migrateIdentityCommand(deps: ListenerDeps) {
   return async ({ ack, command, client, logger }: CommandArgs): Promise<void> => {
