@@ -8,7 +8,7 @@
  * ack latency (p50, p99) for each and their ratio. The Web API and response_url stand-in
  * runs here too, so the apps' processes do nothing but the apps.
  *
- *   npx tsx scripts/bench-slack-ack.ts [--requests 1200] [--concurrency 20] [--rounds 8]
+ *   npx tsx scripts/bench-slack-ack.ts [--requests 1200] [--concurrency 20] [--rounds 12]
  *     [--temporal-delay-ms 200] [--warmup 60] [--profile-dir <dir>]
  *
  * `--profile-dir` writes a CPU profile of our app's process (`--cpu-prof`) there. Slack gives up on an ack after 3 seconds; the answer follows through response_url.
@@ -33,7 +33,7 @@ const { values } = parseArgs({
   options: {
     requests: { type: 'string', default: '1200' },
     concurrency: { type: 'string', default: '20' },
-    rounds: { type: 'string', default: '8' },
+    rounds: { type: 'string', default: '12' },
     'temporal-delay-ms': { type: 'string', default: '200' },
     warmup: { type: 'string', default: '60' },
     'profile-dir': { type: 'string' },
@@ -67,11 +67,19 @@ async function serveApp(apiUrl: string, delayMs: number): Promise<void> {
     MIGRATE_IDENTITY_ACCESS_POLICY: policyFile,
   });
   const app = await startSlackApp(config, { migrations, logger: recordingLogger(), host: '127.0.0.1' });
-  console.log(JSON.stringify({ port: app.port }));
-  process.stdin.resume();
-  await new Promise((resolve) => process.stdin.once('end', resolve));
+  await serveUntilStdinEnds(app.port);
   await app.stop();
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** Prints the port, waits for the parent to close stdin, then prints the CPU time used since the port. */
+async function serveUntilStdinEnds(port: number): Promise<void> {
+  const cpu = process.cpuUsage();
+  console.log(JSON.stringify({ port }));
+  process.stdin.resume();
+  await new Promise((resolve) => process.stdin.once('end', resolve));
+  const used = process.cpuUsage(cpu);
+  console.log(JSON.stringify({ cpuMs: (used.user + used.system) / 1000 }));
 }
 
 /** The child: the smallest Bolt app that answers the command, on the same receiver settings. */
@@ -88,9 +96,7 @@ async function serveBareApp(apiUrl: string): Promise<void> {
   });
   await app.init();
   const server = (await app.start({ port: 0, host: '127.0.0.1' })) as { address(): { port: number } };
-  console.log(JSON.stringify({ port: server.address().port }));
-  process.stdin.resume();
-  await new Promise((resolve) => process.stdin.once('end', resolve));
+  await serveUntilStdinEnds(server.address().port);
   await app.stop();
 }
 
@@ -115,6 +121,7 @@ function mixText(i: number): string {
 interface Target {
   name: string;
   child: ChildProcess;
+  lines: AsyncIterator<string>;
   url: string;
   latencies: number[];
   failures: number;
@@ -125,9 +132,9 @@ async function launch(name: string, args: string[], extraNodeArgs: string[] = []
   const child = spawn(process.execPath, [...extraNodeArgs, '--import', 'tsx', script, ...args], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
-  const firstLine = await createInterface({ input: child.stdout })[Symbol.asyncIterator]().next();
-  const { port } = JSON.parse(String(firstLine.value)) as { port: number };
-  return { name, child, url: `http://127.0.0.1:${port}/slack/events`, latencies: [], failures: 0 };
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const { port } = JSON.parse(String((await lines.next()).value)) as { port: number };
+  return { name, child, lines, url: `http://127.0.0.1:${port}/slack/events`, latencies: [], failures: 0 };
 }
 
 async function bench(): Promise<void> {
@@ -190,13 +197,22 @@ async function bench(): Promise<void> {
       const p50 = percentile(sorted, 50);
       const p99 = percentile(sorted, 99);
       console.log(
-        `${t.name.padEnd(17)} ack p50 ${fmt(p50)}, p99 ${fmt(p99)}, max ${fmt(sorted.at(-1) ?? Number.NaN)}, non-200: ${t.failures}`,
+        `${t.name.padEnd(17)} ack p50 ${fmt(p50)}, p90 ${fmt(percentile(sorted, 90))}, p99 ${fmt(p99)}, max ${fmt(sorted.at(-1) ?? Number.NaN)}, non-200: ${t.failures}`,
       );
       return { p50, p99 };
     };
     const a = summary(ours);
     const b = summary(bare);
     console.log(`ratio (ours / bare): p50 ${(a.p50 / b.p50).toFixed(2)}×, p99 ${(a.p99 / b.p99).toFixed(2)}×`);
+    // CPU time does not depend on what else the machine runs: the cost of a command itself.
+    const commands = warmup + perRound * rounds;
+    const cpu: string[] = [];
+    for (const t of [ours, bare]) {
+      t.child.stdin?.end();
+      const { cpuMs } = JSON.parse(String((await t.lines.next()).value)) as { cpuMs: number };
+      cpu.push(`${t.name} ${((cpuMs * 1000) / commands).toFixed(0)} µs`);
+    }
+    console.log(`CPU per command, everything after it included: ${cpu.join(', ')}`);
   } finally {
     for (const t of [ours, bare]) t.child.stdin?.end();
     await Promise.all([ours, bare].map((t) => new Promise((resolve) => t.child.once('exit', resolve))));
