@@ -12,9 +12,15 @@ function webpackConfigHook(config: Configuration): Configuration {
   return config;
 }
 
-/** Bundling takes seconds: tests bundle once and share it. */
-export function bundleWorkflows(options: { logger?: Logger } = {}): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, webpackConfigHook, logger: options.logger });
+/** Bundling takes seconds: tests bundle once and share it. Tests of replay bundle other workflow code. */
+export function bundleWorkflows(
+  options: { logger?: Logger; workflowsPath?: string } = {},
+): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({
+    workflowsPath: options.workflowsPath ?? WORKFLOWS_PATH,
+    webpackConfigHook,
+    logger: options.logger,
+  });
 }
 
 export interface WorkerOptions {
