@@ -4,6 +4,7 @@ import { ValidationError } from '../domain/errors.js';
 import { openSandbox } from '../runtime/fleet-ports.js';
 import { FAULT_KINDS, FAULT_STEPS, isFaultKind, isFaultStep } from '../sandbox/index.js';
 import type { CliIo } from './io.js';
+import { jsonOutput } from './render.js';
 
 /** `sandbox show|reset|fault|clear-faults`: the embedded fleet, read and changed through its state file. */
 export async function runSandboxCommand(config: Config, args: string[], io: CliIo): Promise<number> {
@@ -19,7 +20,7 @@ export async function runSandboxCommand(config: Config, args: string[], io: CliI
     case 'show': {
       const [essentials, faults] = await Promise.all([sandbox.control.essentials(), sandbox.control.faults()]);
       if (flags.json) {
-        io.out(JSON.stringify({ ...essentials, faults }));
+        io.out(jsonOutput({ ...essentials, faults }));
         return 0;
       }
       for (const [cluster, workloads] of Object.entries(essentials.workloadCredentials)) {
