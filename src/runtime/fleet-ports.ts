@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { ActivityDeps } from '../../activities/index.js';
 import { createAwsClients, type AwsClients } from '../adapters/aws/clients.js';
 import { createEksAdapter } from '../adapters/aws/eks.js';
+import { mapAwsError } from '../adapters/aws/errors.js';
 import { createEksToken } from '../adapters/aws/eks-token.js';
 import { createIamAdapter } from '../adapters/aws/iam.js';
 import { createKubernetesAdapter } from '../adapters/kubernetes/adapter.js';
@@ -74,7 +75,11 @@ function awsPorts(config: Config): FleetPorts {
       clusterName: eksName(name),
       endpoint: info.endpoint,
       certificateAuthorityBase64: info.certificateAuthority,
-      token: async () => (await createEksToken({ clusterName: eksName(name), region: region(c), credentials })).token,
+      // The token carries its expiry, so the cache never outlives the credentials that signed it.
+      token: () =>
+        createEksToken({ clusterName: eksName(name), region: region(c), credentials }).catch((err: unknown) => {
+          throw mapAwsError(err, `EKS token for cluster ${name}`);
+        }),
     });
   });
   return { eks, iam: createIamAdapter(iamClients.iam), kubernetes, eksClusterName: eksName };

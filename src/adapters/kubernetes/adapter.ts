@@ -5,6 +5,7 @@ import { call, callOrUndefined, describeCall } from './calls.js';
 import type { ClusterClients } from './calls.js';
 import { mapKubernetesError } from './errors.js';
 import { DEFAULT_EXEC_TIMEOUT_MS, runExec } from './exec.js';
+import { retryOnceWithRenewedCredentials } from './kubeconfig.js';
 import {
   templateServiceAccount,
   toDaemonSetInfo,
@@ -48,6 +49,7 @@ export function createKubernetesAdapter(
           core: kc.makeApiClient(CoreV1Api),
           apps: kc.makeApiClient(AppsV1Api),
           exec: new Exec(kc),
+          kubeConfig: kc,
           requestTimeoutMs,
         };
       })().catch((err: unknown) => {
@@ -116,7 +118,9 @@ export function createKubernetesAdapter(
     async exec(cluster, namespace, pod, container, command) {
       const c = await clientsFor(cluster);
       const context = describeCall(cluster, 'exec', 'pod', namespace, `${pod}/${container}`);
-      return runExec(c.exec, { namespace, pod, container, command }, execTimeoutMs, context);
+      return retryOnceWithRenewedCredentials(c.kubeConfig, () =>
+        runExec(c.exec, { namespace, pod, container, command }, execTimeoutMs, context),
+      );
     },
   };
 }
