@@ -8,6 +8,7 @@ import {
 } from '@kubernetes/client-node';
 import type { ApiConstructor, ApiType, HttpLibrary, RequestContext, ResponseContext } from '@kubernetes/client-node';
 import type https from 'node:https';
+import { parseEksClusterArn } from '../../domain/eks-cluster-arn.js';
 import { PortError, isPortError } from '../../ports/errors.js';
 import { RefreshingBearerToken } from './bearer-token.js';
 import type { BearerToken, BearerTokenOptions } from './bearer-token.js';
@@ -131,6 +132,46 @@ export function kubeConfigFromContext(context: string, kubeconfigPath?: string):
     kc.setCurrentContext(context);
     return kc;
   });
+}
+
+/** The EKS cluster a kubeconfig context says it reaches, and what says so. */
+export interface ContextEksCluster {
+  name: string;
+  region?: string;
+  /** e.g. `the exec plugin's --cluster-name`, for the error message. */
+  source: string;
+}
+
+/**
+ * Which EKS cluster the current context authenticates to, when the kubeconfig says so: the
+ * exec plugin's arguments (`aws eks get-token --cluster-name X [--region R]`,
+ * `aws-iam-authenticator token -i X`), else an ARN as context or cluster entry name (what
+ * `aws eks update-kubeconfig` writes). Undefined for anything else (tokens, certificates,
+ * other plugins): then there is nothing to compare.
+ */
+export function eksClusterOfContext(kc: KubeConfig): ContextEksCluster | undefined {
+  // client-node types `exec` as any: read only string arguments.
+  const exec = kc.getCurrentUser()?.exec as { args?: unknown } | undefined;
+  const args = Array.isArray(exec?.args) ? exec.args.filter((arg): arg is string => typeof arg === 'string') : [];
+  const option = (...names: string[]): string | undefined => {
+    for (const [i, arg] of args.entries()) {
+      for (const name of names) {
+        if (arg === name) return args[i + 1];
+        if (arg.startsWith(`${name}=`)) return arg.slice(name.length + 1);
+      }
+    }
+    return undefined;
+  };
+  const region = option('--region');
+  const fromExec = args.includes('get-token') ? option('--cluster-name') : option('-i', '--cluster-id');
+  if (fromExec !== undefined) {
+    return { name: fromExec, ...(region !== undefined && { region }), source: "the exec plugin's arguments" };
+  }
+  for (const name of [kc.getCurrentContext(), kc.getCurrentCluster()?.name]) {
+    const arn = name === undefined ? undefined : parseEksClusterArn(name);
+    if (arn !== undefined) return { name: arn.name, region: arn.region, source: `its name ${name}` };
+  }
+  return undefined;
 }
 
 export interface EndpointOptions extends BearerTokenOptions {

@@ -5,7 +5,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKubernetesAdapter } from '../../../src/adapters/kubernetes/adapter.js';
-import { kubeConfigFromContext, kubeConfigFromEndpoint } from '../../../src/adapters/kubernetes/kubeconfig.js';
+import { KubeConfig } from '@kubernetes/client-node';
+import {
+  eksClusterOfContext,
+  kubeConfigFromContext,
+  kubeConfigFromEndpoint,
+} from '../../../src/adapters/kubernetes/kubeconfig.js';
 import { PortError, isPortError } from '../../../src/ports/errors.js';
 import { kubeStatus, startFakeKubeApi } from '../../support/fake-kube-api.js';
 import type { FakeKubeApi, RecordedRequest } from '../../support/fake-kube-api.js';
@@ -350,5 +355,53 @@ process.stdout.write(JSON.stringify({
       api.requests.map((r) => r.authorization),
       ['Bearer exec-token-1', 'Bearer exec-token-2'],
     );
+  });
+});
+
+describe('eksClusterOfContext', () => {
+  function kc(context: string, cluster: string, user: object): KubeConfig {
+    const config = new KubeConfig();
+    config.loadFromOptions({
+      clusters: [{ name: cluster, server: 'https://example.invalid' }],
+      users: [{ name: 'u', ...user }],
+      contexts: [{ name: context, cluster, user: 'u' }],
+      currentContext: context,
+    });
+    return config;
+  }
+  const exec = (command: string, args: string[]) => ({
+    exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command, args },
+  });
+
+  test('aws eks get-token names the cluster and region it signs for', () => {
+    const found = eksClusterOfContext(
+      kc(
+        'staging-admin',
+        'staging',
+        exec('aws', ['--region', 'eu-west-1', 'eks', 'get-token', '--cluster-name', 'stg']),
+      ),
+    );
+    assert.deepEqual(found, { name: 'stg', region: 'eu-west-1', source: "the exec plugin's arguments" });
+  });
+
+  test('--cluster-name=value and aws-iam-authenticator -i are read too', () => {
+    assert.equal(
+      eksClusterOfContext(kc('c', 'c', exec('aws', ['eks', 'get-token', '--cluster-name=stg'])))?.name,
+      'stg',
+    );
+    assert.equal(eksClusterOfContext(kc('c', 'c', exec('aws-iam-authenticator', ['token', '-i', 'stg'])))?.name, 'stg');
+  });
+
+  test('an update-kubeconfig ARN names the cluster when the plugin does not', () => {
+    const arn = 'arn:aws-cn:eks:cn-north-1:123456789012:cluster/prod-cn';
+    assert.deepEqual(eksClusterOfContext(kc('prod', arn, { token: 't' })), {
+      name: 'prod-cn',
+      region: 'cn-north-1',
+      source: `its name ${arn}`,
+    });
+  });
+
+  test('a context that does not say is not guessed at', () => {
+    assert.equal(eksClusterOfContext(kc('teleport-prod', 'teleport', { token: 't' })), undefined);
   });
 });
