@@ -45,6 +45,9 @@ export function createEksAdapter(resolve: (cluster: string) => EksClusterTarget)
           version: found.version ?? '',
           platformVersion: found.platformVersion ?? '',
           autoMode: found.computeConfig?.enabled === true,
+          ...(found.kubernetesNetworkConfig?.ipFamily !== undefined && {
+            ipFamily: found.kubernetesNetworkConfig.ipFamily,
+          }),
           ...(found.identity?.oidc?.issuer !== undefined && { oidcIssuer: found.identity.oidc.issuer }),
           ...(found.endpoint !== undefined && { endpoint: found.endpoint }),
           ...(found.certificateAuthority?.data !== undefined && {
