@@ -1,5 +1,4 @@
 import {
-  IsomorphicFetchHttpLibrary,
   KubeConfig,
   Observable,
   ServerConfiguration,
@@ -52,14 +51,14 @@ class RenewableKubeConfig extends KubeConfig {
   override makeApiClient<T extends ApiType>(apiClientType: ApiConstructor<T>): T {
     const cluster = this.getCurrentCluster();
     if (!cluster) throw new Error('No active cluster!');
-    return new apiClientType(
-      createConfiguration({
-        baseServer: new ServerConfiguration(cluster.server, {}),
-        authMethods: { default: this },
-        httpApi: new RenewOnUnauthorized(this),
-        middleware: [setHeaderMiddleware('User-Agent', 'migrate-identity (kubernetes-client-javascript)')],
-      }),
-    );
+    const base = {
+      baseServer: new ServerConfiguration(cluster.server, {}),
+      authMethods: { default: this },
+      middleware: [setHeaderMiddleware('User-Agent', 'migrate-identity (kubernetes-client-javascript)')],
+    };
+    // client-node's default HTTP library, wrapped.
+    const { httpApi } = createConfiguration(base);
+    return new apiClientType(createConfiguration({ ...base, httpApi: new RenewOnUnauthorized(httpApi, this) }));
   }
 
   /** The credentials in use; pass them back to `renewCredentials` after they were refused. */
@@ -75,9 +74,10 @@ class RenewableKubeConfig extends KubeConfig {
 }
 
 class RenewOnUnauthorized implements HttpLibrary {
-  private readonly http = new IsomorphicFetchHttpLibrary();
-
-  constructor(private readonly kc: RenewableKubeConfig) {}
+  constructor(
+    private readonly http: HttpLibrary,
+    private readonly kc: RenewableKubeConfig,
+  ) {}
 
   send(request: RequestContext): Observable<ResponseContext> {
     return new Observable(this.sendRenewingOnce(request));
