@@ -34,4 +34,5 @@ fi
 
 bash scripts/provision-moto.sh >/dev/null
 bash scripts/provision-k8s.sh
+bash scripts/provision-helm.sh
 bash scripts/provision-browser.sh >/dev/null
