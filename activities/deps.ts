@@ -2,7 +2,6 @@ import type { EksPort } from '../src/ports/eks.js';
 import type { IamPort } from '../src/ports/iam.js';
 import type { KubernetesPort } from '../src/ports/kubernetes.js';
 import type { NotifierPort } from '../src/ports/notifier.js';
-import type { MigrationState } from '../src/domain/migration-state.js';
 
 /** What the activities need; the worker builds it from the fleet (sandbox or AWS). */
 export interface ActivityDeps {
@@ -14,8 +13,6 @@ export interface ActivityDeps {
   eksClusterName?: (cluster: string) => string;
   /** The roles' account trust-policy length quota; default IAM's 2,048. */
   trustPolicyLimit?: number;
-  /** How `notify` reads the migration state; default: the calling workflow's `state` query. */
-  readState?: () => Promise<MigrationState>;
   /** How often rollout waits poll; default 2 s. */
   rolloutPollMs?: number;
 }

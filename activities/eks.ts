@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { ServiceAccountRef } from '../src/domain/types.js';
 import { PortError } from '../src/ports/errors.js';
 import type { ActivityDeps } from './deps.js';
+import type { ClusterTarget } from './types.js';
 import { failure } from './failures.js';
 import { FailureType } from '../src/domain/failure-types.js';
 
@@ -14,12 +14,9 @@ export function eksActivities(deps: ActivityDeps) {
   const { eks } = deps;
   return {
     /** Idempotent: the token makes a retried create return the same association; a 409 for the same role is success. */
-    async createAssociation(input: {
-      cluster: string;
-      serviceAccount: ServiceAccountRef;
-      roleArn: string;
-      idempotencyKey: string;
-    }): Promise<{ associationId: string; created: boolean }> {
+    async createAssociation(
+      input: ClusterTarget & { roleArn: string; idempotencyKey: string },
+    ): Promise<{ associationId: string; created: boolean }> {
       const { cluster, serviceAccount: sa, roleArn } = input;
       try {
         const association = await eks.createPodIdentityAssociation({
@@ -45,12 +42,10 @@ export function eksActivities(deps: ActivityDeps) {
       }
     },
 
-    async deleteAssociation(input: {
-      cluster: string;
-      serviceAccount: ServiceAccountRef;
-      roleArn: string;
-      associationId?: string;
-    }): Promise<{ deleted: boolean; associationId?: string }> {
+    /** Deletes `associationId`, or when it is unknown (a create whose answer was lost) the association for (sa, role). */
+    async deleteAssociation(
+      input: ClusterTarget & { roleArn: string; associationId?: string },
+    ): Promise<{ deleted: boolean; associationId?: string }> {
       const { cluster, serviceAccount: sa } = input;
       const ids = input.associationId
         ? [input.associationId]

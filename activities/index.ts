@@ -5,14 +5,12 @@ import { kubernetesActivities } from './kubernetes.js';
 import { notifyActivities } from './notify.js';
 import { preflightActivities } from './preflight.js';
 import { trustActivities } from './trust.js';
-import type { Activities } from './types.js';
 import { verifyActivities } from './verify.js';
 
 export type { ActivityDeps } from './deps.js';
-export type { Activities } from './types.js';
 
 /** Plain async functions over the ports; errors leave as typed Temporal failures. */
-export function createActivities(deps: ActivityDeps): Activities {
+export function createActivities(deps: ActivityDeps) {
   return withTypedFailures({
     ...preflightActivities(deps),
     ...trustActivities(deps),
@@ -20,5 +18,11 @@ export function createActivities(deps: ActivityDeps): Activities {
     ...kubernetesActivities(deps),
     ...verifyActivities(deps),
     ...notifyActivities(deps),
-  } satisfies Activities);
+  });
 }
+
+/**
+ * Every activity the workflows call, typed from the implementation. Workflows import this
+ * type only; the worker registers `createActivities(deps)`.
+ */
+export type Activities = ReturnType<typeof createActivities>;

@@ -2,9 +2,10 @@ import { Context } from '@temporalio/activity';
 import { IRSA_ANNOTATION } from '../src/domain/constants.js';
 import { FailureType } from '../src/domain/failure-types.js';
 import { rolloutStatus } from '../src/domain/rollout.js';
-import type { ServiceAccountRef, WorkloadRef } from '../src/domain/types.js';
+import type { WorkloadRef } from '../src/domain/types.js';
 import type { ActivityDeps } from './deps.js';
 import { failure } from './failures.js';
+import type { ClusterTarget } from './types.js';
 
 const label = (ref: WorkloadRef) => `${ref.kind.toLowerCase()}/${ref.name}`;
 
@@ -13,11 +14,7 @@ export function kubernetesActivities(deps: ActivityDeps) {
   const pollMs = deps.rolloutPollMs ?? 2000;
   return {
     /** Same restartedAt on a retry: the patch is then a no-op and no second rollout starts. */
-    async restartWorkloads(input: {
-      cluster: string;
-      serviceAccount: ServiceAccountRef;
-      restartedAt: string;
-    }): Promise<{ restarted: WorkloadRef[] }> {
+    async restartWorkloads(input: ClusterTarget & { restartedAt: string }): Promise<{ restarted: WorkloadRef[] }> {
       const { cluster, serviceAccount: sa } = input;
       const workloads = await k8s.listWorkloads(cluster, sa.namespace, sa.name);
       for (const w of workloads) await k8s.restartWorkload(cluster, w.ref, input.restartedAt);
@@ -66,11 +63,7 @@ export function kubernetesActivities(deps: ActivityDeps) {
       }
     },
 
-    async setIrsaAnnotation(input: {
-      cluster: string;
-      serviceAccount: ServiceAccountRef;
-      value: string | null;
-    }): Promise<{ previous: string | null }> {
+    async setIrsaAnnotation(input: ClusterTarget & { value: string | null }): Promise<{ previous: string | null }> {
       const { cluster, serviceAccount: sa } = input;
       const current = await k8s.getServiceAccount(cluster, sa.namespace, sa.name);
       if (!current)

@@ -1,40 +1,13 @@
 import type { Finding, ServiceAccountRef } from '../src/domain/types.js';
-import { evaluateCluster, type ClusterFacts } from '../src/domain/cluster-checks.js';
-import { AGENT_ADDON, AGENT_DAEMONSET, POD_IDENTITY_TRUST_SID } from '../src/domain/constants.js';
+import { evaluateCluster } from '../src/domain/cluster-checks.js';
+import { POD_IDENTITY_TRUST_SID } from '../src/domain/constants.js';
 import { parseRoleArn } from '../src/domain/names.js';
 import { buildPlan } from '../src/domain/plan.js';
 import { lintPrincipalTags } from '../src/domain/principal-tags.js';
 import type { RoleInfo } from '../src/domain/iam.js';
-import { isPortError, PortError } from '../src/ports/errors.js';
+import { readClusterFacts, readOrFinding } from './cluster-facts.js';
 import type { ActivityDeps } from './deps.js';
-import type { ClusterPreflight, RolePreflight } from './types.js';
-
-/**
- * A read that cannot succeed by retrying (access denied, not found) becomes a blocking
- * finding, so the engineer sees every problem at once; throttling and 5xx are rethrown
- * for the activity retry policy.
- */
-async function readOrFinding<T>(
-  findings: Finding[],
-  cluster: string | undefined,
-  what: string,
-  read: () => Promise<T>,
-): Promise<T | undefined> {
-  try {
-    return await read();
-  } catch (err) {
-    if (err instanceof PortError && !err.retryable) {
-      findings.push({
-        severity: 'blocking',
-        code: `cannot-read-${err.kind}`,
-        message: `cannot read ${what}: ${err.message}`,
-        cluster,
-      });
-      return undefined;
-    }
-    throw err;
-  }
-}
+import type { ClusterPreflight, ClusterTarget, RolePreflight } from './types.js';
 
 async function readRole(deps: ActivityDeps, roleArn: string, findings: Finding[]): Promise<RoleInfo | undefined> {
   const { roleName } = parseRoleArn(roleArn);
@@ -43,60 +16,9 @@ async function readRole(deps: ActivityDeps, roleArn: string, findings: Finding[]
 
 export function preflightActivities(deps: ActivityDeps) {
   return {
-    async preflightCluster(input: {
-      cluster: string;
-      serviceAccount: ServiceAccountRef;
-      roleArn: string;
-    }): Promise<ClusterPreflight> {
+    async preflightCluster(input: ClusterTarget & { roleArn: string }): Promise<ClusterPreflight> {
       const { cluster, serviceAccount: sa, roleArn } = input;
-      const readFindings: Finding[] = [];
-      const facts: ClusterFacts = {
-        cluster,
-        roleArn,
-        workloads: [],
-        pods: [],
-        fargateProfiles: [],
-        existingAssociations: [],
-      };
-      // A missing cluster is the finding evaluateCluster reports; other read errors are their own.
-      facts.info = await readOrFinding(readFindings, cluster, `cluster ${cluster}`, async () => {
-        try {
-          return await deps.eks.describeCluster(cluster);
-        } catch (err) {
-          if (isPortError(err, 'not-found')) return undefined;
-          throw err;
-        }
-      });
-      if (facts.info) {
-        const k8s = deps.kubernetes;
-        const read = <T>(what: string, fn: () => Promise<T>) => readOrFinding(readFindings, cluster, what, fn);
-        const [addon, daemonSet, serviceAccount, workloads, pods, fargate, associations] = await Promise.all([
-          facts.info.autoMode
-            ? undefined
-            : read(`add-on ${AGENT_ADDON}`, () => deps.eks.describeAddon(cluster, AGENT_ADDON)),
-          facts.info.autoMode
-            ? undefined
-            : read('the Pod Identity Agent DaemonSet', () =>
-                k8s.getDaemonSet(cluster, AGENT_DAEMONSET.namespace, AGENT_DAEMONSET.name),
-              ),
-          read(`service account ${sa.namespace}/${sa.name}`, () =>
-            k8s.getServiceAccount(cluster, sa.namespace, sa.name),
-          ),
-          read('workloads', () => k8s.listWorkloads(cluster, sa.namespace, sa.name)),
-          read('pods', () => k8s.listPods(cluster, sa.namespace, sa.name)),
-          read('Fargate profiles', () => deps.eks.listFargateProfiles(cluster)),
-          read('Pod Identity associations', () => deps.eks.findPodIdentityAssociations(cluster, sa.namespace, sa.name)),
-        ]);
-        Object.assign(facts, {
-          agentAddon: addon,
-          agentDaemonSet: daemonSet,
-          serviceAccount,
-          workloads: workloads ?? [],
-          pods: pods ?? [],
-          fargateProfiles: fargate ?? [],
-          existingAssociations: associations ?? [],
-        });
-      }
+      const { facts, findings: readFindings } = await readClusterFacts(deps, input);
       // The role's trust decides whether IRSA works here now (rollback needs it) and what cleanup removes.
       const role = await readRole(deps, roleArn, []);
       const plan = buildPlan({

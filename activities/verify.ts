@@ -1,11 +1,10 @@
 import { DEFAULT_VERIFY_COMMAND } from '../src/domain/constants.js';
 import { checkCallerIdentity, credentialPath, parseCallerIdentityOutput } from '../src/domain/credentials.js';
 import { FailureType } from '../src/domain/failure-types.js';
-import type { ServiceAccountRef } from '../src/domain/types.js';
 import type { PodInfo } from '../src/domain/kubernetes.js';
 import type { ActivityDeps } from './deps.js';
 import { failure } from './failures.js';
-import type { CredentialExpectation } from './types.js';
+import type { ClusterTarget, CredentialExpectation } from './types.js';
 
 /** Exit codes a shell gives when the probe binary is missing or not executable. */
 const PROBE_UNAVAILABLE = new Set([126, 127]);
@@ -22,13 +21,9 @@ export function verifyActivities(deps: ActivityDeps) {
      * and one pod per workload must answer the probe with the expected role and session.
      * An unavailable probe is a recorded warning, never a silent pass.
      */
-    async verifyCredentials(input: {
-      cluster: string;
-      serviceAccount: ServiceAccountRef;
-      roleArn: string;
-      expect: CredentialExpectation;
-      verifyCommand?: string[];
-    }): Promise<{ detail: string; warnings: string[] }> {
+    async verifyCredentials(
+      input: ClusterTarget & { roleArn: string; expect: CredentialExpectation; verifyCommand?: string[] },
+    ): Promise<{ detail: string; warnings: string[] }> {
       const { cluster, serviceAccount: sa, expect } = input;
       const pods = (await k8s.listPods(cluster, sa.namespace, sa.name)).filter((p) => !p.terminating);
       const warnings: string[] = [];

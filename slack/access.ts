@@ -1,3 +1,4 @@
+import { approvalContextOf, decisionRefusal as approvalRefusal, describeRefusal } from '../src/domain/approval.js';
 import type { MigrationState } from '../src/domain/migration-state.js';
 import type { ListenerDeps } from './deps.js';
 
@@ -21,20 +22,21 @@ export async function mayAbort(
 }
 
 /**
- * Why `userId` may not decide this run, or undefined when they may. The same rules as the
- * workflow's Update validator, checked here first so a refusal costs no workflow call.
+ * Why `userId` may not decide this run, or undefined when they may: the workflow's Update
+ * validator applies the same rules (src/domain/approval.ts), checked here first so a
+ * refusal costs no workflow call, and worded for the person who clicked.
  */
 export function decisionRefusal(
   state: MigrationState,
   userId: string,
   decision: 'approve' | 'reject',
 ): string | undefined {
-  if (state.decision) return `already decided: ${state.decision.decision} by ${state.decision.by}`;
-  if (state.phase !== 'AwaitingApproval')
-    return `no decision is expected now: the migration is in phase ${state.phase}`;
-  if (!state.input.options.approvers.includes(userId)) return 'you are not an approver of this migration';
-  if (decision === 'approve' && userId === state.input.requestedBy) {
+  const context = approvalContextOf(state);
+  const attempt = { by: userId, decision };
+  const refusal = approvalRefusal(context, attempt);
+  if (refusal?.reason === 'not-an-approver') return 'you are not an approver of this migration';
+  if (refusal?.reason === 'own-migration') {
     return 'you requested this migration, so you cannot approve it: another approver has to';
   }
-  return undefined;
+  return refusal && describeRefusal(refusal, attempt, context);
 }

@@ -1,6 +1,6 @@
 import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
-import type { Activities } from '../activities/types.js';
-import { NON_RETRYABLE_FAILURES } from '../src/domain/failure-types.js';
+import type { Activities } from '../activities/index.js';
+import { FailureType, NON_RETRYABLE_FAILURES } from '../src/domain/failure-types.js';
 
 /** Short AWS/Kubernetes API calls: throttling and 5xx retried with backoff, the rest straight to rollback. */
 export const API_CALL: ActivityOptions = {
@@ -29,7 +29,7 @@ export const COMPENSATION: ActivityOptions = {
     backoffCoefficient: 2,
     maximumInterval: '30 seconds',
     maximumAttempts: 10,
-    nonRetryableErrorTypes: ['AccessDenied', 'ValidationFailed'],
+    nonRetryableErrorTypes: [FailureType.AccessDenied, FailureType.Validation],
   },
 };
 
@@ -39,14 +39,11 @@ export const NOTIFY: ActivityOptions = {
   retry: { initialInterval: '2 seconds', maximumAttempts: 4 },
 };
 
-/** Calls one activity with a summary that the Temporal UI shows on the event. */
-export function call<K extends keyof Activities>(
-  options: ActivityOptions,
-  summary: string,
-  name: K,
-  ...args: Parameters<Activities[K]>
-): ReturnType<Activities[K]> {
-  const proxy = proxyActivities<Activities>({ ...options, summary });
-  const fn = proxy[name] as unknown as (...a: Parameters<Activities[K]>) => ReturnType<Activities[K]>;
-  return fn(...args);
+/**
+ * The activities with one option set and the summary the Temporal UI shows on the event:
+ * `activities(API_CALL, 'create the association').createAssociation({ … })`. Typed from
+ * their implementation, so go-to-definition lands on it.
+ */
+export function activities(options: ActivityOptions, summary: string) {
+  return proxyActivities<Activities>({ ...options, summary });
 }

@@ -1,2 +1,2 @@
-export { migrationWorkflow } from './migration.js';
+export { migrationWorkflow } from './migration/workflow.js';
 export { planWorkflow } from './plan.js';

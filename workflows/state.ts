@@ -6,6 +6,7 @@ import type {
   StepRecord,
 } from '../src/domain/migration-state.js';
 import type { MigrationInput } from '../src/domain/types.js';
+import { FailureType, isFailureType } from '../src/domain/failure-types.js';
 
 export function nowIso(): string {
   // Date in workflow code is the deterministic workflow clock.
@@ -25,6 +26,7 @@ export function initialState(workflowId: string, input: MigrationInput): Migrati
     findings: [],
     warnings: [],
     rollbackNote: { previousAnnotations: {}, workloads: {} },
+    ...(input.notify?.slack && { slackThread: { ...input.notify.slack } }),
   };
 }
 
@@ -60,13 +62,14 @@ export function endStep(
 
 export function failureInfo(err: unknown, where: Pick<FailureInfo, 'cluster' | 'step'>): FailureInfo {
   let message = err instanceof Error ? err.message : String(err);
-  let type = 'Unknown';
+  let type: FailureType = FailureType.Unknown;
   // Activity failures wrap the ApplicationFailure raised by the activity in `cause`.
   let cause: unknown = err;
   while (cause instanceof Error) {
     const typed = cause as Error & { type?: string };
     if (typed.type) {
-      type = typed.type;
+      // An error no adapter mapped arrives typed by its class name (`Error`, `TypeError`).
+      type = isFailureType(typed.type) ? typed.type : FailureType.Unknown;
       message = typed.message;
       break;
     }

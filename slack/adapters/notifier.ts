@@ -1,5 +1,5 @@
-import type { MigrationState } from '../../src/domain/migration-state.js';
-import type { MigrationEvent, NotifierPort, NotifyResult } from '../../src/ports/notifier.js';
+import type { MigrationDigest } from '../../src/domain/migration-digest.js';
+import type { Notification, NotifierPort, NotifyResult } from '../../src/ports/notifier.js';
 import { APPROVAL_BLOCK_ID, approvalMessage, approvalReminder } from '../views/approval-message.js';
 import type { SlackMessage } from '../views/block-kit.js';
 import { eventReply } from '../views/event-reply.js';
@@ -32,7 +32,7 @@ interface MessageRef {
 }
 
 /** A run is one workflow id plus its start time (ids are reused by later runs). */
-const runKey = (state: MigrationState) => `${state.workflowId}@${state.startedAt}`;
+const runKey = (state: MigrationDigest) => `${state.workflowId}@${state.startedAt}`;
 
 /**
  * Posts a migration's progress to Slack: one parent message per run in the requesting
@@ -51,7 +51,7 @@ export function createSlackNotifier(client: WebClient, options: SlackNotifierOpt
   let degraded = false;
 
   /** Calls for one event: a shared deadline and the warnings to return. */
-  function session(state: MigrationState) {
+  function session(state: MigrationDigest) {
     const deadline = now() + eventBudgetMs;
     const warnings: string[] = [];
     const warn = (warning: string) => {
@@ -81,10 +81,10 @@ export function createSlackNotifier(client: WebClient, options: SlackNotifierOpt
   }
 
   return {
-    async notify(event: MigrationEvent): Promise<NotifyResult> {
-      const target = event.state.input.notify?.slack;
+    async notify(event: Notification): Promise<NotifyResult> {
+      const target = event.slackThread;
       if (!target?.channel) return {};
-      const { state } = event;
+      const state = event.migration;
       const slack = session(state);
       const done = (extra: NotifyResult = {}): NotifyResult => ({
         ...extra,

@@ -1,4 +1,4 @@
-import type { MigrationState } from '../../src/domain/migration-state.js';
+import { clustersOf, type MigrationDigest } from '../../src/domain/migration-digest.js';
 import type { Button, KnownBlock, SlackMessage } from './block-kit.js';
 import {
   code,
@@ -29,7 +29,7 @@ export interface ApprovalButtonValue {
   startedAt: string;
 }
 
-export function encodeApprovalValue(state: MigrationState): string {
+export function encodeApprovalValue(state: Pick<MigrationDigest, 'serviceAccount' | 'startedAt'>): string {
   const value: ApprovalButtonValue = { serviceAccount: serviceAccountOf(state), startedAt: state.startedAt };
   return JSON.stringify(value);
 }
@@ -47,9 +47,8 @@ export function decodeApprovalValue(text: string | undefined): ApprovalButtonVal
 }
 
 /** What cleanup will do, in the words an approver needs. */
-export function cleanupSummary(state: MigrationState): string[] {
-  const plan = state.plan;
-  const annotated = plan?.cleanup.removeAnnotations ?? state.input.clusters;
+export function cleanupSummary(state: MigrationDigest): string[] {
+  const annotated = state.cleanup?.removeAnnotations ?? clustersOf(state).map((c) => c.cluster);
   const lines: string[] = [];
   if (annotated.length) {
     lines.push(
@@ -59,13 +58,13 @@ export function cleanupSummary(state: MigrationState): string[] {
   } else {
     lines.push('• no IRSA annotation to remove');
   }
-  const issuers = plan?.cleanup.removeIrsaTrustForIssuers ?? [];
-  if (state.input.options.keepIrsaTrust) lines.push('• keep the role’s IRSA trust statements (`--keep-irsa-trust`)');
-  else if (issuers.length) lines.push(`• remove the role’s IRSA trust for ${issuers.length} cluster OIDC issuer(s)`);
+  const issuers = state.cleanup?.irsaTrustIssuers ?? 0;
+  if (state.keepIrsaTrust) lines.push('• keep the role’s IRSA trust statements (`--keep-irsa-trust`)');
+  else if (issuers) lines.push(`• remove the role’s IRSA trust for ${issuers} cluster OIDC issuer(s)`);
   return lines;
 }
 
-function buttons(state: MigrationState): KnownBlock {
+function buttons(state: MigrationDigest): KnownBlock {
   const value = encodeApprovalValue(state);
   const sa = serviceAccountOf(state);
   const approve: Button = {
@@ -101,7 +100,7 @@ function buttons(state: MigrationState): KnownBlock {
   return { type: 'actions', block_id: APPROVAL_ACTIONS_BLOCK_ID, elements: [approve, reject] };
 }
 
-function outcome(state: MigrationState): string {
+function outcome(state: MigrationDigest): string {
   const d = state.decision;
   if (d) {
     const verb = d.decision === 'approve' ? ':white_check_mark: *Approved*' : ':no_entry_sign: *Rejected*';
@@ -117,21 +116,22 @@ function outcome(state: MigrationState): string {
  * The approval gate message. While the gate is open it mentions the approvers and has
  * the buttons; once decided (or closed another way) it says who and when, without buttons.
  */
-export function approvalMessage(state: MigrationState): SlackMessage {
+export function approvalMessage(state: MigrationDigest): SlackMessage {
   const sa = serviceAccountOf(state);
   const open = state.phase === 'AwaitingApproval' && !state.decision && !state.abortRequested;
-  const approvers = state.input.options.approvers.filter((a) => a !== state.input.requestedBy);
+  const approvers = state.approvers.filter((a) => a !== state.requestedBy);
+  const clusters = clustersOf(state).map((c) => escape(c.cluster));
   const intro = open
-    ? `:lock: *Approval needed* ${mentions(approvers)}\n${code(sa)} runs on Pod Identity in ${state.input.clusters.map(escape).join(', ')}, verified. Approve to clean up IRSA, or reject to roll every cluster back.`
+    ? `:lock: *Approval needed* ${mentions(approvers)}\n${code(sa)} runs on Pod Identity in ${clusters.join(', ')}, verified. Approve to clean up IRSA, or reject to roll every cluster back.`
     : `:lock: *Approval for* ${code(sa)}`;
   const blocks: KnownBlock[] = [section(intro, APPROVAL_BLOCK_ID)];
   if (open) {
     blocks.push(section(`*Cleanup will:*\n${cleanupSummary(state).join('\n')}`));
     const expires = state.approval ? ` The window closes ${slackDate(state.approval.expiresAt)}` : '';
-    const onTimeout = state.input.options.onApprovalTimeout === 'hold' ? 'keep IRSA as is' : 'roll back';
+    const onTimeout = state.onApprovalTimeout === 'hold' ? 'keep IRSA as is' : 'roll back';
     blocks.push(
       context(
-        `Requested by ${mention(state.input.requestedBy)}, who cannot approve it.${expires}; without a decision the run will ${onTimeout}.`,
+        `Requested by ${mention(state.requestedBy)}, who cannot approve it.${expires}; without a decision the run will ${onTimeout}.`,
       ),
       buttons(state),
     );
@@ -143,8 +143,8 @@ export function approvalMessage(state: MigrationState): SlackMessage {
 }
 
 /** A reminder in the thread on the workflow's timer; the buttons stay on the request itself. */
-export function approvalReminder(state: MigrationState): SlackMessage {
-  const approvers = state.input.options.approvers.filter((a) => a !== state.input.requestedBy);
+export function approvalReminder(state: MigrationDigest): SlackMessage {
+  const approvers = state.approvers.filter((a) => a !== state.requestedBy);
   const n = state.approval?.remindersSent ?? 0;
   const closes = state.approval ? ` The window closes ${slackDate(state.approval.expiresAt)}.` : '';
   return {

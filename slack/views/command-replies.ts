@@ -1,4 +1,5 @@
 import { START_USAGE } from '../../src/start-request/parse.js';
+import { digestOf } from '../../src/domain/migration-digest.js';
 import type { MigrationPlan, MigrationState } from '../../src/domain/migration-state.js';
 import type { MigrationSummary } from '../../src/temporal/migrations.js';
 import type { KnownBlock, SlackMessage } from './block-kit.js';
@@ -49,7 +50,7 @@ export function statusReply(state: MigrationState, runUrl: string, note?: string
     .map((s) => `• *${escape(s.cluster)}* ${s.step}: ${s.status}${s.detail ? ` (${escape(s.detail)})` : ''}`);
   const blocks: KnownBlock[] = [
     ...(note ? [section(`:information_source: ${escape(note)}`)] : []),
-    ...summaryBlocks(state, runUrl),
+    ...summaryBlocks(digestOf(state), runUrl),
     ...(steps.length ? sectionsOf(['*Latest steps*', ...steps], 3) : []),
   ];
   return { text: `${state.workflowId}: ${state.phase}`, blocks };

@@ -1,10 +1,10 @@
-import type { MigrationState } from '../../src/domain/migration-state.js';
+import type { MigrationDigest } from '../../src/domain/migration-digest.js';
 import type { Finding } from '../../src/domain/types.js';
-import type { MigrationEvent } from '../../src/ports/notifier.js';
+import type { Notification, NotificationKind } from '../../src/ports/notifier.js';
 import type { KnownBlock, SlackMessage } from './block-kit.js';
 import { context, escape, mention, PHASE_LABEL, section, sectionsOf, SEVERITY_ICON } from './format.js';
 
-const KIND_ICON: Record<MigrationEvent['kind'], string> = {
+const KIND_ICON: Record<NotificationKind, string> = {
   started: ':rocket:',
   preflight: ':mag:',
   step: ':white_check_mark:',
@@ -22,7 +22,7 @@ export function findingLines(findings: readonly Finding[]): string[] {
   );
 }
 
-function decisionText(state: MigrationState, fallback: string): string {
+function decisionText(state: MigrationDigest, fallback: string): string {
   if (state.decision) {
     const d = state.decision;
     return d.decision === 'approve'
@@ -33,27 +33,27 @@ function decisionText(state: MigrationState, fallback: string): string {
   return `${KIND_ICON.decision} ${escape(fallback)}`;
 }
 
-function finishedBlocks(event: MigrationEvent): KnownBlock[] {
-  const { state } = event;
+function finishedBlocks(event: Notification): KnownBlock[] {
+  const state = event.migration;
   const blocks = [section(`${PHASE_LABEL[state.phase]}: ${escape(event.text.split('\n')[0] ?? '')}`)];
   if (state.phase === 'PreflightFailed') {
-    blocks.push(...sectionsOf(findingLines(state.findings.filter((f) => f.severity === 'blocking')), 10));
+    blocks.push(...sectionsOf(findingLines((event.findings ?? []).filter((f) => f.severity === 'blocking')), 10));
   }
   if (state.manualSteps?.length) {
     blocks.push(section(`*Manual steps*\n\`\`\`${state.manualSteps.join('\n')}\`\`\``));
   }
-  if (state.warnings.length) blocks.push(context(`:warning: ${state.warnings.length} warning(s) recorded in the run`));
+  if (state.warningCount) blocks.push(context(`:warning: ${state.warningCount} warning(s) recorded in the run`));
   return blocks;
 }
 
 /** The thread reply for one workflow event (every step, failure and rollback step). */
-export function eventReply(event: MigrationEvent): SlackMessage {
-  const { state } = event;
+export function eventReply(event: Notification): SlackMessage {
+  const state = event.migration;
   const firstLine = event.text.split('\n')[0] ?? event.text;
   let blocks: KnownBlock[];
   switch (event.kind) {
     case 'preflight': {
-      const findings = findingLines(state.findings);
+      const findings = findingLines(event.findings ?? []);
       blocks = [
         section(`${KIND_ICON.preflight} ${escape(event.text)}`),
         ...(findings.length ? sectionsOf(['*Findings*', ...findings], 20) : [context('No findings.')]),

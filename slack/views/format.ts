@@ -1,4 +1,5 @@
-import type { ClusterStatus, MigrationPhase, MigrationState } from '../../src/domain/migration-state.js';
+import type { MigrationDigest } from '../../src/domain/migration-digest.js';
+import type { ClusterStatus, MigrationPhase } from '../../src/domain/migration-state.js';
 import type { FindingSeverity } from '../../src/domain/types.js';
 import type { KnownBlock } from './block-kit.js';
 import { LIMITS } from './limits.js';
@@ -10,7 +11,6 @@ export const PHASE_LABEL: Record<MigrationPhase, string> = {
   AwaitingApproval: ':hourglass_flowing_sand: Awaiting approval',
   CleaningUp: ':broom: Cleaning up IRSA',
   RollingBack: ':leftwards_arrow_with_hook: Rolling back',
-  Planned: ':memo: Planned',
   PreflightFailed: ':no_entry: Preflight failed (nothing changed)',
   Completed: ':white_check_mark: Completed',
   MigratedNotCleaned: ':pause_button: Migrated, IRSA kept (approval window ended)',
@@ -69,8 +69,8 @@ export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-export function serviceAccountOf(state: Pick<MigrationState, 'input'>): string {
-  return `${state.input.serviceAccount.namespace}/${state.input.serviceAccount.name}`;
+export function serviceAccountOf(run: Pick<MigrationDigest, 'serviceAccount'>): string {
+  return `${run.serviceAccount.namespace}/${run.serviceAccount.name}`;
 }
 
 export function section(text: string, blockId?: string): KnownBlock {

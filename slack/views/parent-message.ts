@@ -1,4 +1,4 @@
-import type { ClusterProgress, MigrationState } from '../../src/domain/migration-state.js';
+import { clustersOf, type ClusterDigest, type MigrationDigest } from '../../src/domain/migration-digest.js';
 import type { KnownBlock, SlackMessage } from './block-kit.js';
 import {
   CLUSTER_ICON,
@@ -15,14 +15,14 @@ import {
   truncate,
 } from './format.js';
 
-function clusterLine(c: ClusterProgress): string {
-  const last = c.steps.at(-1);
+function clusterLine(c: ClusterDigest): string {
+  const last = c.lastStep;
   const step = last ? ` · ${last.step} ${last.status}` : '';
   return `${CLUSTER_ICON[c.status]} *${escape(c.cluster)}*: ${c.status}${step}`;
 }
 
 /** The top of a migration: what, who, where it stands. Shared by the parent message and `status`. */
-export function summaryBlocks(state: MigrationState, runUrl: string): KnownBlock[] {
+export function summaryBlocks(state: MigrationDigest, runUrl: string): KnownBlock[] {
   const sa = serviceAccountOf(state);
   const phase = `${PHASE_LABEL[state.phase]}${state.paused ? ' (paused)' : ''}`;
   const blocks: KnownBlock[] = [
@@ -32,11 +32,11 @@ export function summaryBlocks(state: MigrationState, runUrl: string): KnownBlock
       fields: [
         { type: 'mrkdwn', text: `*Service account*\n${code(sa)}` },
         { type: 'mrkdwn', text: `*Phase*\n${phase}` },
-        { type: 'mrkdwn', text: truncate(`*Role*\n${code(state.input.roleArn)}`, 2000) },
-        { type: 'mrkdwn', text: `*Requested by*\n${mention(state.input.requestedBy)}` },
+        { type: 'mrkdwn', text: truncate(`*Role*\n${code(state.roleArn)}`, 2000) },
+        { type: 'mrkdwn', text: `*Requested by*\n${mention(state.requestedBy)}` },
       ],
     },
-    ...sectionsOf(['*Clusters*', ...state.clusters.map(clusterLine)], 5),
+    ...sectionsOf(['*Clusters*', ...clustersOf(state).map(clusterLine)], 5),
   ];
   if (state.decision) {
     const verb =
@@ -62,7 +62,7 @@ export function summaryBlocks(state: MigrationState, runUrl: string): KnownBlock
   if (state.manualSteps?.length) {
     blocks.push(section(`*Manual steps to finish recovery*\n\`\`\`${state.manualSteps.join('\n')}\`\`\``));
   }
-  const warnings = state.warnings.length ? ` · :warning: ${state.warnings.length} warning(s)` : '';
+  const warnings = state.warningCount ? ` · :warning: ${state.warningCount} warning(s)` : '';
   blocks.push(
     context(
       `<${runUrl}|Open in Temporal UI> · ${code(state.workflowId)} · updated ${slackDate(state.updatedAt)}${warnings}`,
@@ -72,7 +72,7 @@ export function summaryBlocks(state: MigrationState, runUrl: string): KnownBlock
 }
 
 /** The one message per migration in the requesting channel, kept current with `chat.update`. */
-export function parentMessage(state: MigrationState, runUrl: string): SlackMessage {
+export function parentMessage(state: MigrationDigest, runUrl: string): SlackMessage {
   return {
     text: `IRSA → Pod Identity for ${serviceAccountOf(state)}: ${state.phase}`,
     blocks: summaryBlocks(state, runUrl),

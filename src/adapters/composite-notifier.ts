@@ -1,4 +1,4 @@
-import type { MigrationEvent, NotifierPort, NotifyResult } from '../ports/notifier.js';
+import type { Notification, NotifierPort, NotifyResult } from '../ports/notifier.js';
 
 /**
  * Sends every event to each notifier (e.g. console and Slack). Warnings are joined; the
@@ -6,7 +6,7 @@ import type { MigrationEvent, NotifierPort, NotifyResult } from '../ports/notifi
  */
 export function createCompositeNotifier(notifiers: readonly NotifierPort[]): NotifierPort {
   return {
-    async notify(event: MigrationEvent): Promise<NotifyResult> {
+    async notify(event: Notification): Promise<NotifyResult> {
       const results = await Promise.all(
         notifiers.map((n) =>
           n.notify(event).catch((err: unknown): NotifyResult => ({ warning: `notifier: ${(err as Error).message}` })),

@@ -1,6 +1,7 @@
 /**
- * The one list of failure types activities raise. Workflows use the names in retry
- * policies (`nonRetryableErrorTypes`) and in the failure recorded in state.
+ * The one list of failure types: those activities raise, which workflows name in retry
+ * policies (`nonRetryableErrorTypes`), and the workflow's own outcomes (abort, reject, a
+ * rollback that needs a human). The failure recorded in state has one of these types.
  */
 export const FailureType = {
   AccessDenied: 'AccessDenied',
@@ -14,9 +15,19 @@ export const FailureType = {
   RolloutFailed: 'RolloutFailed',
   VerificationFailed: 'VerificationFailed',
   Unknown: 'Unknown',
+  /** The workflow's outcomes, not raised by activities. */
+  Aborted: 'Aborted',
+  Rejected: 'Rejected',
+  RollbackFailed: 'RollbackFailed',
 } as const;
 
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
+
+const FAILURE_TYPES: readonly string[] = Object.values(FailureType);
+
+export function isFailureType(value: string): value is FailureType {
+  return FAILURE_TYPES.includes(value);
+}
 
 /** Failures that retrying cannot fix: they go straight to rollback. */
 export const NON_RETRYABLE_FAILURES: FailureType[] = [

@@ -1,4 +1,5 @@
-import type { Finding, MigrationInput, PolicyDocument, WorkloadRef } from './types.js';
+import type { FailureType } from './failure-types.js';
+import type { Finding, MigrationInput, NotifyTarget, PolicyDocument, WorkloadRef } from './types.js';
 
 /**
  * The state the workflow keeps, answers the `state` query with, and renders into
@@ -12,7 +13,6 @@ export type MigrationPhase =
   | 'CleaningUp'
   | 'RollingBack'
   // terminal phases
-  | 'Planned'
   | 'PreflightFailed'
   | 'Completed'
   | 'MigratedNotCleaned'
@@ -20,7 +20,6 @@ export type MigrationPhase =
   | 'RollbackFailed';
 
 export const TERMINAL_PHASES: readonly MigrationPhase[] = [
-  'Planned',
   'PreflightFailed',
   'Completed',
   'MigratedNotCleaned',
@@ -36,7 +35,6 @@ export type ClusterStatus =
   'pending' | 'migrating' | 'migrated' | 'cleaning' | 'cleaned' | 'rolling-back' | 'rolled-back' | 'failed';
 
 export type StepName =
-  | 'preflight'
   | 'create-association'
   | 'consistency-wait'
   | 'restart'
@@ -94,14 +92,18 @@ export interface RollbackNote {
 
 export interface FailureInfo {
   message: string;
-  type: string;
+  type: FailureType;
   cluster?: string;
   step?: StepName | 'trust' | 'approval' | 'trust-cleanup';
   at: string;
 }
 
+/** Where a run's Slack messages go: the channel, and the parent message once posted. */
+export type SlackThread = NonNullable<NotifyTarget['slack']>;
+
 export interface MigrationState {
   workflowId: string;
+  /** As the run was started; never changed. */
   input: MigrationInput;
   phase: MigrationPhase;
   paused: boolean;
@@ -121,6 +123,8 @@ export interface MigrationState {
   manualSteps?: string[];
   /** Set in plan mode and after preflight: what the run would change. */
   plan?: MigrationPlan;
+  /** The run's Slack thread: from the input, then told by the Slack app or returned by the notifier. */
+  slackThread?: SlackThread;
 }
 
 export interface ClusterPlan {

@@ -1,10 +1,9 @@
 import type { ClusterFacts } from './cluster-checks.js';
-import { IRSA_ANNOTATION } from './constants.js';
+import { IRSA_ANNOTATION, POD_IDENTITY_TRUST_SID } from './constants.js';
 import { ValidationError } from './errors.js';
 import type { ClusterPlan, MigrationPlan } from './migration-state.js';
 import { formatServiceAccountRef } from './names.js';
 import {
-  DEFAULT_POD_IDENTITY_SID,
   DEFAULT_TRUST_POLICY_LIMIT,
   addPodIdentityTrust,
   federatedIssuers,
@@ -39,7 +38,7 @@ export function buildPlan(input: PlanInput): MigrationPlan {
   let afterAdding = trustPolicy;
   let addPodIdentityStatement = false;
   try {
-    const result = addPodIdentityTrust(trustPolicy, input.podIdentitySid ?? DEFAULT_POD_IDENTITY_SID);
+    const result = addPodIdentityTrust(trustPolicy, input.podIdentitySid ?? POD_IDENTITY_TRUST_SID);
     afterAdding = result.document;
     addPodIdentityStatement = result.added;
   } catch (err) {
@@ -86,20 +85,45 @@ export function buildPlan(input: PlanInput): MigrationPlan {
     serviceAccount: serviceAccount.name,
   });
   const changedIssuers = new Set(removed.flatMap(federatedIssuers));
-  const findings = [...input.roleFindings, ...trustFindings, ...clusterFindings];
-
-  return {
-    serviceAccount: formatServiceAccountRef(serviceAccount),
+  return mergePlan({
+    serviceAccount,
     roleArn,
+    keepIrsaTrust: input.keepIrsaTrust,
     trust: { addPodIdentityStatement, sizeBefore, sizeAfter, limit },
+    clusters,
+    // Only the issuers of the clusters in this run: other clusters may still rely on IRSA.
+    cleanupIssuers: issuers.filter((issuer) => changedIssuers.has(issuerHostPath(issuer))),
+    findings: [...input.roleFindings, ...trustFindings, ...clusterFindings],
+  });
+}
+
+export interface PlanParts {
+  serviceAccount: ServiceAccountRef;
+  roleArn: string;
+  keepIrsaTrust: boolean;
+  trust: MigrationPlan['trust'];
+  /** In migration order. */
+  clusters: ClusterPlan[];
+  /** OIDC issuers whose IRSA trust of the service account cleanup would remove. */
+  cleanupIssuers: string[];
+  findings: Finding[];
+}
+
+/**
+ * A plan from its parts: what `buildPlan` computes at once, and what the workflow puts
+ * together from the role's and each cluster's preflight, which run apart.
+ */
+export function mergePlan(parts: PlanParts): MigrationPlan {
+  const { clusters, findings } = parts;
+  return {
+    serviceAccount: formatServiceAccountRef(parts.serviceAccount),
+    roleArn: parts.roleArn,
+    trust: parts.trust,
     clusters,
     cleanup: {
       removeAnnotations: clusters.filter((c) => c.irsaAnnotation !== null).map((c) => c.cluster),
-      // Only the issuers of the clusters in this run: other clusters may still rely on IRSA.
-      removeIrsaTrustForIssuers: input.keepIrsaTrust
-        ? []
-        : issuers.filter((issuer) => changedIssuers.has(issuerHostPath(issuer))),
-      keepIrsaTrust: input.keepIrsaTrust,
+      removeIrsaTrustForIssuers: parts.keepIrsaTrust ? [] : parts.cleanupIssuers,
+      keepIrsaTrust: parts.keepIrsaTrust,
     },
     findings,
     blocked: findings.some((finding) => finding.severity === 'blocking'),

@@ -6,8 +6,6 @@ import type { PolicyDocument, PolicyStatement } from './types.js';
 // `pods.eks.amazonaws.com` too (docs.amazonaws.cn/en_us/eks/latest/userguide/pod-id-role.html).
 export const POD_IDENTITY_PRINCIPAL = 'pods.eks.amazonaws.com';
 export const POD_IDENTITY_ACTIONS = ['sts:AssumeRole', 'sts:TagSession'] as const;
-/** Sid of the statement this tool adds; rollback removes it by this Sid. */
-export const DEFAULT_POD_IDENTITY_SID = POD_IDENTITY_TRUST_SID;
 /** IAM's default quota for a role trust policy, in characters, whitespace excluded. */
 export const DEFAULT_TRUST_POLICY_LIMIT = 2048;
 
@@ -69,7 +67,7 @@ export function hasPodIdentityTrust(doc: PolicyDocument): boolean {
 /** Adds the Pod Identity statement unless an equivalent one exists; the input is not mutated. */
 export function addPodIdentityTrust(
   doc: PolicyDocument,
-  sid: string = DEFAULT_POD_IDENTITY_SID,
+  sid: string = POD_IDENTITY_TRUST_SID,
 ): { document: PolicyDocument; added: boolean } {
   const document = cloneDocument(doc);
   if (hasPodIdentityTrust(doc)) return { document, added: false };

@@ -29,6 +29,6 @@ async function run(): Promise<void> {
 }
 
 run().catch((err: unknown) => {
-  console.error(err);
+  console.error(err instanceof Error ? err.message : err);
   process.exit(1);
 });

@@ -27,4 +27,10 @@ export interface EksPort {
   createPodIdentityAssociation(request: CreateAssociationRequest): Promise<PodIdentityAssociation>;
   /** Throws `not-found` when the association does not exist. */
   deletePodIdentityAssociation(cluster: string, associationId: string): Promise<void>;
+  /**
+   * Every association of the cluster, over all pages, each described for its role (List
+   * has no roleArn). Add-on owned ones are included with `ownerArn` set, as in
+   * `findPodIdentityAssociations`; one deleted between List and Describe is left out.
+   */
+  listPodIdentityAssociations(cluster: string): Promise<PodIdentityAssociation[]>;
 }

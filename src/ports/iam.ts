@@ -1,3 +1,4 @@
+import type { OidcProviderInfo } from '../domain/fleet.js';
 import type { NamedPolicyDocument, RoleInfo } from '../domain/iam.js';
 import type { PolicyDocument } from '../domain/types.js';
 
@@ -9,4 +10,10 @@ export interface IamPort {
   updateTrustPolicy(roleName: string, document: PolicyDocument): Promise<void>;
   /** Inline policies and the default version of every attached managed policy. */
   listRolePolicyDocuments(roleName: string): Promise<NamedPolicyDocument[]>;
+  /** Every role of the account with its trust policy, over all pages (ListRoles carries no tags). */
+  listRoles(): Promise<RoleInfo[]>;
+  /** The role's tags, over all pages. Throws `not-found`. */
+  listRoleTags(roleName: string): Promise<Record<string, string>>;
+  /** The account's OIDC identity providers: what a trust statement's `Federated` principal must name. */
+  listOpenIdConnectProviders(): Promise<OidcProviderInfo[]>;
 }

@@ -33,4 +33,14 @@ export interface KubernetesPort {
   /** Undefined when it does not exist. */
   getDaemonSet(cluster: string, namespace: string, name: string): Promise<DaemonSetInfo | undefined>;
   exec(cluster: string, namespace: string, pod: string, container: string, command: string[]): Promise<ExecResult>;
+
+  // Fleet-wide reads: every object of the cluster, or of one namespace when `namespace` is
+  // given. Adapters page through the API (limit/continue); the result is the whole list.
+
+  /** Service accounts with their annotations. */
+  listServiceAccounts(cluster: string, namespace?: string): Promise<ServiceAccountInfo[]>;
+  /** Deployments, StatefulSets and DaemonSets, whatever service account their pod template runs as. */
+  listAllWorkloads(cluster: string, namespace?: string): Promise<WorkloadInfo[]>;
+  /** Pods, as `listPods` describes them (node labels, owner), whatever service account they run as. */
+  listAllPods(cluster: string, namespace?: string): Promise<PodInfo[]>;
 }

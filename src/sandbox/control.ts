@@ -36,6 +36,8 @@ export interface SandboxControl {
   putManagedPolicy(spec: { name: string; document: PolicyDocument }): Promise<string>;
   /** Raises or lowers IAM's trust-policy size quota. */
   setTrustPolicySizeLimit(limit: number): Promise<void>;
+  /** Registers an IAM OIDC provider for an issuer URL (clusters' own issuers count already); returns its ARN. */
+  putOidcProvider(issuer: string): Promise<string>;
 }
 
 export function createSandboxControl(runtime: SandboxRuntime, defaultSeed: () => FleetState): SandboxControl {
@@ -64,5 +66,6 @@ export function createSandboxControl(runtime: SandboxRuntime, defaultSeed: () =>
       mutate((s) => {
         s.trustPolicySizeLimit = limit;
       }),
+    putOidcProvider: (issuer) => runtime.control((s) => fixtures.putOidcProvider(s, issuer)),
   };
 }

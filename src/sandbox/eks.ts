@@ -133,5 +133,11 @@ export function createSandboxEks(runtime: SandboxRuntime): EksPort {
         association.hiddenFrom = now + runtime.consistencyDelayMs;
       });
     },
+    listPodIdentityAssociations(name) {
+      return runtime.call(name, 'listPodIdentityAssociations', undefined, (s) => {
+        const c = requireCluster(s, name);
+        return liveAssociations(c).map((a) => toAssociation(c, a));
+      });
+    },
   };
 }

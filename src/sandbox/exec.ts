@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { ExecResult } from '../domain/kubernetes.js';
 import { isFargateNode } from './pods.js';
 import type { ClusterState, ContainerSpec, FleetState, PodState, RoleState } from './state.js';
+import { AGENT_ADDON } from '../domain/constants.js';
 import { issuerHostPath, oidcProviderArn } from '../domain/trust-policy.js';
 import { trustAllows } from './trust.js';
 import { credentialPath, POD_IDENTITY_URI, visibleAssociation } from './webhook.js';
@@ -111,7 +112,7 @@ function agentUnreachable({ cluster, pod }: ExecContext, env: Record<string, str
   const proxy = env.HTTP_PROXY ?? env.http_proxy ?? env.HTTPS_PROXY ?? env.https_proxy;
   const noProxy = (env.NO_PROXY ?? env.no_proxy ?? '').split(',').map((h) => h.trim());
   if (proxy !== undefined && !noProxy.includes(AGENT_HOST)) return `Failed to connect to proxy URL: "${proxy}"`;
-  const agentInstalled = cluster.autoMode || cluster.addons['eks-pod-identity-agent'] !== undefined;
+  const agentInstalled = cluster.autoMode || cluster.addons[AGENT_ADDON] !== undefined;
   if (
     !agentInstalled ||
     (node !== undefined && (isFargateNode(node) || node.labels['kubernetes.io/os'] === 'windows'))

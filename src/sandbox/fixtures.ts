@@ -2,6 +2,7 @@
  * Builders that put things into a fleet state. The seed and the control surface's
  * fixture hooks share them, so a fixture is built exactly like the seeded fleet.
  */
+import { issuerHostPath, oidcProviderArn } from '../domain/trust-policy.js';
 import type { PolicyDocument, WorkloadKind } from '../domain/types.js';
 import { PortError } from '../ports/errors.js';
 import type { ClusterStatus, FargateProfileInfo } from '../domain/eks.js';
@@ -176,6 +177,7 @@ export interface RoleSpec {
   trustPolicy: PolicyDocument;
   inlinePolicies?: Record<string, PolicyDocument>;
   managedPolicyArns?: string[];
+  tags?: Record<string, string>;
 }
 
 export function putRole(state: FleetState, spec: RoleSpec): string {
@@ -192,8 +194,19 @@ export function putRole(state: FleetState, spec: RoleSpec): string {
     trustPolicy: structuredClone(spec.trustPolicy),
     inlinePolicies: structuredClone(spec.inlinePolicies ?? {}),
     managedPolicyArns: [...(spec.managedPolicyArns ?? [])],
+    ...(spec.tags === undefined ? {} : { tags: { ...spec.tags } }),
   };
   return arn;
+}
+
+/** Registers an IAM OIDC provider for `issuer` (an https URL); returns its ARN. */
+export function putOidcProvider(state: FleetState, issuer: string): string {
+  if (!/^https:\/\/[^/\s]+/.test(issuer))
+    throw new PortError('validation', `OIDC provider URL must be https: ${issuer}`);
+  const known = state.oidcProviders ?? [];
+  const hostPath = issuerHostPath(issuer);
+  if (!known.some((i) => issuerHostPath(i) === hostPath)) state.oidcProviders = [...known, issuer];
+  return oidcProviderArn(state.accountId, issuer);
 }
 
 export function putManagedPolicy(state: FleetState, spec: { name: string; document: PolicyDocument }): string {

@@ -1,3 +1,5 @@
+import type { OidcProviderInfo } from '../domain/fleet.js';
+import { issuerHostPath, oidcProviderArn } from '../domain/trust-policy.js';
 import type { PolicyDocument } from '../domain/types.js';
 import { PortError } from '../ports/errors.js';
 import type { RoleInfo } from '../domain/iam.js';
@@ -40,13 +42,29 @@ export function requireRole(state: FleetState, roleName: string): RoleState {
   return role;
 }
 
+function toRoleInfo(state: FleetState, role: RoleState): RoleInfo {
+  return { arn: role.arn, name: role.name, accountId: state.accountId, trustPolicy: role.trustPolicy };
+}
+
+/** The clusters' issuers and the ones registered on their own, once each. */
+function oidcProviders(state: FleetState): OidcProviderInfo[] {
+  const issuers = [
+    ...Object.values(state.clusters).flatMap((c) => (c.oidcIssuer === undefined ? [] : [c.oidcIssuer])),
+    ...(state.oidcProviders ?? []),
+  ];
+  const byArn = new Map(
+    issuers.map((issuer) => [
+      oidcProviderArn(state.accountId, issuer),
+      { arn: oidcProviderArn(state.accountId, issuer), issuerHostPath: issuerHostPath(issuer) },
+    ]),
+  );
+  return [...byArn.values()].sort((a, b) => a.arn.localeCompare(b.arn));
+}
+
 export function createSandboxIam(runtime: SandboxRuntime): IamPort {
   return {
     getRole(roleName) {
-      return runtime.call(IAM_SCOPE, 'getRole', 'get-role', (s): RoleInfo => {
-        const role = requireRole(s, roleName);
-        return { arn: role.arn, name: role.name, accountId: s.accountId, trustPolicy: role.trustPolicy };
-      });
+      return runtime.call(IAM_SCOPE, 'getRole', 'get-role', (s) => toRoleInfo(s, requireRole(s, roleName)));
     },
     updateTrustPolicy(roleName, document) {
       return runtime.call(IAM_SCOPE, 'updateTrustPolicy', 'update-trust', (s) => {
@@ -75,6 +93,19 @@ export function createSandboxIam(runtime: SandboxRuntime): IamPort {
         });
         return [...inline, ...managed];
       });
+    },
+    listRoles() {
+      return runtime.call(IAM_SCOPE, 'listRoles', undefined, (s) =>
+        Object.values(s.roles)
+          .sort((a, b) => a.name.localeCompare(b.name))
+          .map((role) => toRoleInfo(s, role)),
+      );
+    },
+    listRoleTags(roleName) {
+      return runtime.call(IAM_SCOPE, 'listRoleTags', undefined, (s) => ({ ...requireRole(s, roleName).tags }));
+    },
+    listOpenIdConnectProviders() {
+      return runtime.call(IAM_SCOPE, 'listOpenIdConnectProviders', undefined, oidcProviders);
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { WorkloadRef } from '../domain/types.js';
 import { PortError } from '../ports/errors.js';
-import type { WorkloadInfo } from '../domain/kubernetes.js';
+import type { PodInfo, WorkloadInfo } from '../domain/kubernetes.js';
 import type { KubernetesPort } from '../ports/kubernetes.js';
 import { takeFault } from './faults.js';
 import { runCommand } from './exec.js';
@@ -8,7 +8,7 @@ import { desiredPods, isLive, isReady, toPodInfo, workloadPods } from './pods.js
 import { startRollout, workloadStatus } from './rollout.js';
 import type { SandboxRuntime } from './runtime.js';
 import { requireCluster } from './runtime.js';
-import type { ClusterState, WorkloadState } from './state.js';
+import type { ClusterState, PodState, WorkloadState } from './state.js';
 import { sameRef } from './state.js';
 
 function notFound(what: string): PortError {
@@ -32,6 +32,28 @@ function toWorkloadInfo(w: WorkloadState): WorkloadInfo {
 
 const KIND_ORDER = ['Deployment', 'StatefulSet', 'DaemonSet'];
 
+/** As the API lists them: by namespace, then name (workloads: kind first, as the adapter lists kinds in turn). */
+function byNamespaceAndName(a: { namespace: string; name: string }, b: { namespace: string; name: string }) {
+  return a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name);
+}
+
+function workloadInfos(cluster: ClusterState, keep: (w: WorkloadState) => boolean): WorkloadInfo[] {
+  return cluster.workloads
+    .filter(keep)
+    .sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || byNamespaceAndName(a, b))
+    .map(toWorkloadInfo);
+}
+
+function podInfos(cluster: ClusterState, keep: (p: PodState) => boolean, now: number): PodInfo[] {
+  return cluster.pods
+    .filter(keep)
+    .sort((a, b) => byNamespaceAndName(a, b) || a.createdAt - b.createdAt)
+    .map((p) => toPodInfo(cluster, p, now));
+}
+
+const inScope = (namespace: string | undefined) => (o: { namespace: string }) =>
+  namespace === undefined || o.namespace === namespace;
+
 export function createSandboxKubernetes(runtime: SandboxRuntime): KubernetesPort {
   return {
     getServiceAccount(name, namespace, saName) {
@@ -49,10 +71,7 @@ export function createSandboxKubernetes(runtime: SandboxRuntime): KubernetesPort
     },
     listWorkloads(name, namespace, serviceAccount) {
       return runtime.call(name, 'listWorkloads', undefined, (s) =>
-        requireCluster(s, name)
-          .workloads.filter((w) => w.namespace === namespace && w.serviceAccount === serviceAccount)
-          .sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.name.localeCompare(b.name))
-          .map(toWorkloadInfo),
+        workloadInfos(requireCluster(s, name), (w) => w.namespace === namespace && w.serviceAccount === serviceAccount),
       );
     },
     restartWorkload(name, ref, restartedAt) {
@@ -72,13 +91,9 @@ export function createSandboxKubernetes(runtime: SandboxRuntime): KubernetesPort
       });
     },
     listPods(name, namespace, serviceAccount) {
-      return runtime.call(name, 'listPods', 'list-pods', (s, now) => {
-        const cluster = requireCluster(s, name);
-        return cluster.pods
-          .filter((p) => p.namespace === namespace && p.serviceAccount === serviceAccount)
-          .sort((a, b) => a.name.localeCompare(b.name) || a.createdAt - b.createdAt)
-          .map((p) => toPodInfo(cluster, p, now));
-      });
+      return runtime.call(name, 'listPods', 'list-pods', (s, now) =>
+        podInfos(requireCluster(s, name), (p) => p.namespace === namespace && p.serviceAccount === serviceAccount, now),
+      );
     },
     getDaemonSet(name, namespace, dsName) {
       return runtime.call(name, 'getDaemonSet', undefined, (s, now) => {
@@ -110,6 +125,22 @@ export function createSandboxKubernetes(runtime: SandboxRuntime): KubernetesPort
         }
         return runCommand({ state: s, cluster, pod, container, now }, command);
       });
+    },
+    // Fleet-wide reads have no fault step: a fault armed for a migration's step is not theirs to use up.
+    listServiceAccounts(name, namespace) {
+      return runtime.call(name, 'listServiceAccounts', undefined, (s) =>
+        requireCluster(s, name).serviceAccounts.filter(inScope(namespace)).sort(byNamespaceAndName),
+      );
+    },
+    listAllWorkloads(name, namespace) {
+      return runtime.call(name, 'listAllWorkloads', undefined, (s) =>
+        workloadInfos(requireCluster(s, name), inScope(namespace)),
+      );
+    },
+    listAllPods(name, namespace) {
+      return runtime.call(name, 'listAllPods', undefined, (s, now) =>
+        podInfos(requireCluster(s, name), inScope(namespace), now),
+      );
     },
   };
 }

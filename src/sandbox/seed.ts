@@ -41,12 +41,14 @@ import {
 import type { FleetState } from './state.js';
 import { issuerHostPath, oidcProviderArn } from '../domain/trust-policy.js';
 import { IRSA_ANNOTATION } from './webhook.js';
+import { AGENT_ADDON } from '../domain/constants.js';
+
+export { AGENT_ADDON };
 
 export const SEED_ACCOUNT = '111122223333';
 export const SEED_REGION = 'us-east-1';
 /** When the seeded pods started. Clocks given to a sandbox must not run before it. */
 export const SEED_TIME = Date.parse('2025-01-06T09:00:00.000Z');
-export const AGENT_ADDON = 'eks-pod-identity-agent';
 export const RECONCILER_IMAGE = `${SEED_ACCOUNT}.dkr.ecr.${SEED_REGION}.amazonaws.com/payments/reconciler:1.8.2`;
 
 const roleArn = (name: string) => `arn:aws:iam::${SEED_ACCOUNT}:role/${name}`;

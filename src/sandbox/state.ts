@@ -19,6 +19,11 @@ export interface FleetState {
   roles: Record<string, RoleState>;
   /** Customer managed policies by ARN (their default version). */
   managedPolicies: Record<string, { name: string; document: PolicyDocument }>;
+  /**
+   * IAM OIDC providers (issuer URLs) beyond the clusters' own: every cluster's issuer counts
+   * as registered, as the sandbox's STS assumes. Absent in states saved before it existed.
+   */
+  oidcProviders?: string[];
   /** Armed faults; `count` is what is left (-1: forever). */
   faults: Fault[];
   /** Port calls per `<cluster>:<operation>` (`*` for IAM). */
@@ -139,6 +144,8 @@ export interface RoleState {
   trustPolicy: PolicyDocument;
   inlinePolicies: Record<string, PolicyDocument>;
   managedPolicyArns: string[];
+  /** Absent in states saved before roles had tags: none. */
+  tags?: Record<string, string>;
 }
 
 export function workloadKey(ref: WorkloadRef): string {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { EksPort } from '../../src/ports/eks.js';
 import { isPortError, PortError } from '../../src/ports/errors.js';
+import type { PodIdentityAssociation } from '../../src/domain/eks.js';
 import type { ContractSubject, MakeSubject } from './subject.js';
 import { uniqueName } from './subject.js';
 
@@ -89,6 +90,46 @@ export function runEksContract(name: string, makeSubject: MakeSubject<EksPort, E
       assert.deepEqual(await subject.port.findPodIdentityAssociations(cluster, namespace, 'app'), []);
       await assert.rejects(subject.port.deletePodIdentityAssociation(cluster, created.associationId), (e) =>
         isPortError(e, 'not-found'),
+      );
+    });
+
+    test('listPodIdentityAssociations lists every association of the cluster, each with its role', async () => {
+      const [first, second] = [uniqueName('ns'), uniqueName('ns')];
+      const created = [
+        await subject.port.createPodIdentityAssociation(request(first, 'app', uniqueName('t'))),
+        await subject.port.createPodIdentityAssociation(request(first, 'worker', uniqueName('t'))),
+        await subject.port.createPodIdentityAssociation(request(second, 'app', uniqueName('t'))),
+      ];
+      const ours = (list: PodIdentityAssociation[]) =>
+        list
+          .filter((a) => a.namespace === first || a.namespace === second)
+          .sort((a, b) => a.associationId.localeCompare(b.associationId));
+
+      const listed = ours(await subject.port.listPodIdentityAssociations(cluster));
+      assert.deepEqual(
+        listed.map((a) => [a.associationId, a.cluster, a.namespace, a.serviceAccount, a.roleArn]),
+        created
+          .sort((a, b) => a.associationId.localeCompare(b.associationId))
+          .map((a) => [a.associationId, cluster, a.namespace, a.serviceAccount, roleArn]),
+      );
+      // The same associations the per-service-account lookup finds.
+      for (const association of listed) {
+        assert.deepEqual(
+          await subject.port.findPodIdentityAssociations(cluster, association.namespace, association.serviceAccount),
+          [association],
+        );
+      }
+
+      const [gone, ...kept] = listed;
+      await subject.port.deletePodIdentityAssociation(cluster, gone!.associationId);
+      assert.deepEqual(ours(await subject.port.listPodIdentityAssociations(cluster)), kept);
+    });
+
+    test('listPodIdentityAssociations of a cluster without any is empty; of an unknown cluster, not-found', async () => {
+      const empty = await subject.driver.createCluster(uniqueName('contract-empty'));
+      assert.deepEqual(await subject.port.listPodIdentityAssociations(empty), []);
+      await assert.rejects(subject.port.listPodIdentityAssociations(uniqueName('missing')), (err) =>
+        isPortError(err, 'not-found'),
       );
     });
 

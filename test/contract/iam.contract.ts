@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { oidcProviderArn } from '../../src/domain/trust-policy.js';
 import type { PolicyDocument } from '../../src/domain/types.js';
 import { isPortError } from '../../src/ports/errors.js';
 import type { IamPort } from '../../src/ports/iam.js';
@@ -13,6 +14,9 @@ export interface IamFixtureDriver {
   putInlinePolicy(roleName: string, policyName: string, document: PolicyDocument): Promise<void>;
   /** Creates a customer managed policy, attaches it to the role, returns the policy ARN. */
   attachManagedPolicy(roleName: string, policyName: string, document: PolicyDocument): Promise<string>;
+  tagRole(roleName: string, tags: Record<string, string>): Promise<void>;
+  /** Registers an OIDC identity provider for an `https://` issuer URL; returns its ARN. */
+  createOidcProvider(issuerUrl: string): Promise<string>;
 }
 
 const ISSUER = 'oidc.eks.us-east-1.amazonaws.com/id/C0NTRACT5E5D4633E53DE1B71EXAMPLE';
@@ -133,6 +137,42 @@ export function runIamContract(name: string, makeSubject: MakeSubject<IamPort, I
     test('listRolePolicyDocuments of a role without policies is empty', async () => {
       const { roleName } = await role();
       assert.deepEqual(await subject.port.listRolePolicyDocuments(roleName), []);
+    });
+
+    test('listRoles lists every role with its trust policy, as getRole reads it', async () => {
+      const created = [await role(), await role(['system:serviceaccount:shop:a', 'system:serviceaccount:shop:b'])];
+      const listed = await subject.port.listRoles();
+      for (const { roleName, arn, trust } of created) {
+        const found = listed.find((r) => r.name === roleName);
+        assert.deepEqual(found, { arn, name: roleName, accountId, trustPolicy: trust });
+        assert.deepEqual(found, await subject.port.getRole(roleName));
+      }
+      assert.equal(new Set(listed.map((r) => r.arn)).size, listed.length, 'each role once');
+    });
+
+    test('listRoleTags returns the tags; an untagged role has none; a missing role is not-found', async () => {
+      const tagged = await role();
+      const tags = { team: 'payments', 'cost-center': '42', 'migrate-identity/owner': 'platform' };
+      await subject.driver.tagRole(tagged.roleName, tags);
+      assert.deepEqual(await subject.port.listRoleTags(tagged.roleName), tags);
+      assert.deepEqual(await subject.port.listRoleTags((await role()).roleName), {});
+      await assert.rejects(subject.port.listRoleTags(uniqueName('contract-missing')), (err) =>
+        isPortError(err, 'not-found'),
+      );
+    });
+
+    test('listOpenIdConnectProviders names each provider by ARN and by the issuer trust conditions use', async () => {
+      const id = uniqueName('ID').replaceAll('-', '').toUpperCase();
+      const hostPath = `oidc.eks.us-east-1.amazonaws.com/id/${id}`;
+      const arn = await subject.driver.createOidcProvider(`https://${hostPath}`);
+      assert.equal(arn, `arn:aws:iam::${accountId}:oidc-provider/${hostPath}`);
+      const providers = await subject.port.listOpenIdConnectProviders();
+      assert.deepEqual(
+        providers.filter((p) => p.arn === arn),
+        [{ arn, issuerHostPath: hostPath }],
+      );
+      // A trust statement for this issuer names exactly this ARN as its Federated principal.
+      assert.equal(oidcProviderArn(accountId, `https://${hostPath}`), arn);
     });
   });
 }

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { rolloutStatus } from '../../src/domain/rollout.js';
 import type { WorkloadKind, WorkloadRef } from '../../src/domain/types.js';
 import { isPortError } from '../../src/ports/errors.js';
+import type { PodInfo } from '../../src/domain/kubernetes.js';
 import type { KubernetesPort } from '../../src/ports/kubernetes.js';
 import type { ContractSubject, MakeSubject } from './subject.js';
 import { pollUntil, uniqueName } from './subject.js';
@@ -177,6 +178,91 @@ export function runKubernetesContract(
       assert.ok((ds?.desiredNumberScheduled ?? 0) > 0);
       assert.equal(ds?.numberReady, ds?.desiredNumberScheduled);
       assert.equal(await port.getDaemonSet(driver.cluster, namespace, 'missing'), undefined);
+    });
+
+    const refKey = (r: WorkloadRef) => `${r.kind}/${r.namespace}/${r.name}`;
+    // A real API server gives every namespace a `default` service account; the sandbox models none.
+    const named = (accounts: { namespace: string; name: string }[]) =>
+      accounts
+        .filter((sa) => sa.name !== 'default')
+        .map((sa) => `${sa.namespace}/${sa.name}`)
+        .sort();
+
+    test('listServiceAccounts lists every service account with its annotations, in a namespace or the whole cluster', async () => {
+      const [first, second] = [uniqueName('ns'), uniqueName('ns')];
+      await driver.createServiceAccount(first, 'app', { 'example.com/team': 'payments' });
+      await driver.createServiceAccount(first, 'other');
+      await driver.createServiceAccount(second, 'app', {
+        'eks.amazonaws.com/role-arn': 'arn:aws:iam::111122223333:role/x',
+      });
+
+      const inFirst = await port.listServiceAccounts(driver.cluster, first);
+      assert.deepEqual(named(inFirst), [`${first}/app`, `${first}/other`]);
+      assert.equal(inFirst.find((sa) => sa.name === 'app')?.annotations['example.com/team'], 'payments');
+      assert.deepEqual(inFirst.find((sa) => sa.name === 'other')?.annotations, {});
+
+      const everywhere = await port.listServiceAccounts(driver.cluster);
+      const ours = everywhere.filter((sa) => sa.namespace === first || sa.namespace === second);
+      assert.deepEqual(named(ours), [`${first}/app`, `${first}/other`, `${second}/app`].sort());
+      for (const sa of ours) {
+        assert.deepEqual(sa, await port.getServiceAccount(driver.cluster, sa.namespace, sa.name));
+      }
+      assert.deepEqual(await port.listServiceAccounts(driver.cluster, uniqueName('empty')), []);
+    });
+
+    test('listAllWorkloads lists every workload with the service account it runs as', async () => {
+      const [first, second] = [uniqueName('ns'), uniqueName('ns')];
+      for (const namespace of [first, second]) {
+        await driver.createServiceAccount(namespace, 'app');
+        await driver.createServiceAccount(namespace, 'other');
+      }
+      const refs = [
+        await workload('Deployment', first, 'app'),
+        await workload('StatefulSet', first, 'other'),
+        await workload('DaemonSet', first, 'app'),
+        await workload('Deployment', second, 'other'),
+      ];
+      const serviceAccountOf = new Map(refs.map((r, i) => [refKey(r), i % 2 === 0 ? 'app' : 'other']));
+
+      const inFirst = await port.listAllWorkloads(driver.cluster, first);
+      assert.deepEqual(inFirst.map((w) => refKey(w.ref)).sort(), refs.slice(0, 3).map(refKey).sort());
+      const everywhere = await port.listAllWorkloads(driver.cluster);
+      const ours = everywhere.filter((w) => serviceAccountOf.has(refKey(w.ref)));
+      assert.equal(ours.length, refs.length);
+      for (const w of ours) {
+        assert.equal(w.serviceAccount, serviceAccountOf.get(refKey(w.ref)));
+        assert.ok(w.generation >= 1);
+      }
+      // The same workloads the per-service-account listing finds.
+      const perServiceAccount = await port.listWorkloads(driver.cluster, first, 'app');
+      assert.deepEqual(
+        inFirst.filter((w) => w.serviceAccount === 'app').sort((a, b) => refKey(a.ref).localeCompare(refKey(b.ref))),
+        perServiceAccount.sort((a, b) => refKey(a.ref).localeCompare(refKey(b.ref))),
+      );
+    });
+
+    test('listAllPods lists the pods of every service account, as listPods describes them', async () => {
+      const namespace = uniqueName('ns');
+      await driver.createServiceAccount(namespace, 'app');
+      await driver.createServiceAccount(namespace, 'other');
+      const refs = [await workload('Deployment', namespace, 'app'), await workload('StatefulSet', namespace, 'other')];
+      for (const ref of refs) await rolledOut(ref);
+
+      const live = (pods: PodInfo[]) => pods.filter((p) => !p.terminating).sort((a, b) => a.uid.localeCompare(b.uid));
+      const inNamespace = live(await port.listAllPods(driver.cluster, namespace));
+      assert.equal(inNamespace.length, 4);
+      assert.deepEqual([...new Set(inNamespace.map((p) => refKey(p.owner!)))].sort(), refs.map(refKey).sort());
+      for (const sa of ['app', 'other']) {
+        assert.deepEqual(
+          inNamespace.filter((p) => p.serviceAccount === sa),
+          live(await port.listPods(driver.cluster, namespace, sa)),
+        );
+      }
+      const everywhere = live(await port.listAllPods(driver.cluster));
+      assert.deepEqual(
+        everywhere.filter((p) => p.namespace === namespace),
+        inNamespace,
+      );
     });
 
     if (options.exec !== false) {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { evaluateCluster } from '../../src/domain/cluster-checks.js';
 import type { ClusterFacts } from '../../src/domain/cluster-checks.js';
 import { POD_IDENTITY_TRUST_SID } from '../../src/domain/constants.js';
-import { buildPlan } from '../../src/domain/plan.js';
+import { buildPlan, mergePlan } from '../../src/domain/plan.js';
 import type { PlanInput } from '../../src/domain/plan.js';
 import { irsaStatement, podIdentityStatement, trustPolicySize } from '../../src/domain/trust-policy.js';
 import type { Finding, PolicyDocument } from '../../src/domain/types.js';
@@ -199,5 +199,31 @@ describe('buildPlan', () => {
       input([healthyClusterFacts()], { roleFindings: [{ ...roleFinding, severity: 'warning' }] }),
     );
     assert.equal(warningsOnly.blocked, false);
+  });
+
+  test('mergePlan puts a role plan and per-cluster plans together as one plan of all clusters', () => {
+    const roleFinding: Finding = { severity: 'warning', code: 'principal-tag-typo', message: 'typo' };
+    const clusters = [
+      healthyClusterFacts('prod-a', 'AAAA'),
+      healthyClusterFacts('prod-c', 'CCCC'),
+      { ...healthyClusterFacts('gone'), info: undefined },
+    ];
+    for (const keepIrsaTrust of [false, true]) {
+      const whole = buildPlan(input(clusters, { keepIrsaTrust, roleFindings: [roleFinding] }));
+      // As the workflow gets them: the role checked once, each cluster on its own.
+      const role = buildPlan(input([], { keepIrsaTrust, roleFindings: [roleFinding] }));
+      const each = clusters.map((facts) => buildPlan(input([facts])));
+      const merged = mergePlan({
+        serviceAccount: SA,
+        roleArn: FIXTURE_ROLE_ARN,
+        keepIrsaTrust,
+        trust: role.trust,
+        clusters: each.map((plan) => plan.clusters[0]!),
+        cleanupIssuers: each.flatMap((plan) => plan.cleanup.removeIrsaTrustForIssuers),
+        findings: [...role.findings, ...each.flatMap((plan) => plan.findings.filter((f) => f.cluster))],
+      });
+      assert.deepEqual(merged, whole);
+      assert.equal(merged.blocked, true, 'the missing cluster blocks');
+    }
   });
 });

@@ -1,8 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ValidationError } from '../../src/domain/errors.js';
+import { POD_IDENTITY_TRUST_SID } from '../../src/domain/constants.js';
 import {
-  DEFAULT_POD_IDENTITY_SID,
   DEFAULT_TRUST_POLICY_LIMIT,
   POD_IDENTITY_PRINCIPAL,
   addPodIdentityTrust,
@@ -130,7 +130,7 @@ describe('addPodIdentityTrust', () => {
 
   test('uses the default Sid when none is given', () => {
     const { document } = addPodIdentityTrust(doc());
-    assert.equal(document.Statement[0]!.Sid, DEFAULT_POD_IDENTITY_SID);
+    assert.equal(document.Statement[0]!.Sid, POD_IDENTITY_TRUST_SID);
   });
 
   test('refuses to reuse a Sid another statement holds', () => {

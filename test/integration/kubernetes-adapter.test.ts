@@ -9,6 +9,7 @@ import { rolloutStatus } from '../../src/domain/rollout.js';
 import type { RolloutResult } from '../../src/domain/rollout.js';
 import type { WorkloadRef } from '../../src/domain/types.js';
 import { isPortError } from '../../src/ports/errors.js';
+import type { ServiceAccountInfo } from '../../src/domain/kubernetes.js';
 import type { KubernetesPort } from '../../src/ports/kubernetes.js';
 import { uniqueName } from '../contract/subject.js';
 import type { KubeCluster } from '../support/kube-cluster.js';
@@ -291,6 +292,63 @@ describe('Kubernetes adapter on a real kube-apiserver', () => {
     assert.ok(blocking.find((f) => f.code === 'fargate-pod')?.message.includes(podOf('on-fargate')));
     assert.ok(blocking.find((f) => f.code === 'windows-pod')?.message.includes(podOf('on-windows')));
     assert.ok(blocking.find((f) => f.code === 'proxy-no-proxy')?.message.includes(podOf('on-linux')));
+  });
+
+  test('cluster-wide listings follow continue tokens past a page size smaller than the data', async () => {
+    const PAGE = 2;
+    const paged = realKubernetesAdapter({ [CLUSTER]: cluster!.kubeconfigPath }, { listPageSize: PAGE });
+    const namespace = uniqueName('ns');
+    const accounts = ['a', 'b', 'c', 'd', 'e'];
+    for (const name of accounts) await createServiceAccount(k, namespace, name, { 'example.com/sa': name });
+    const refs = [
+      await workload({ kind: 'Deployment', namespace, serviceAccount: 'a' }),
+      await workload({ kind: 'Deployment', namespace, serviceAccount: 'b' }),
+      await workload({ kind: 'Deployment', namespace, serviceAccount: 'c' }),
+      await workload({ kind: 'StatefulSet', namespace, serviceAccount: 'd', replicas: 2 }),
+    ];
+    for (const ref of refs) await rolledOut(ref);
+    // The server honours `limit`, so an adapter that stopped after one page would come up short.
+    const firstPage = await k.core.listNamespacedServiceAccount({ namespace, limit: PAGE });
+    assert.equal(firstPage.items.length, PAGE);
+    assert.ok(firstPage.metadata?._continue, 'the API server hands out a continue token');
+
+    // The controller adds `default` to the namespace on its own time: leave it out of the comparison.
+    const ours = (list: ServiceAccountInfo[]) =>
+      list.filter((sa) => sa.namespace === namespace && sa.name !== 'default');
+    const listedAccounts = ours(await paged.listServiceAccounts(CLUSTER, namespace));
+    assert.deepEqual(listedAccounts.map((sa) => sa.name).sort(), accounts);
+    assert.equal(listedAccounts.find((sa) => sa.name === 'c')?.annotations['example.com/sa'], 'c');
+    const everywhere = await paged.listServiceAccounts(CLUSTER);
+    assert.deepEqual(ours(everywhere), listedAccounts);
+    assert.ok(everywhere.some((sa) => sa.namespace === 'kube-system'));
+
+    const key = (r: WorkloadRef) => `${r.kind}/${r.namespace}/${r.name}`;
+    const workloads = await paged.listAllWorkloads(CLUSTER, namespace);
+    assert.deepEqual(workloads.map((w) => key(w.ref)).sort(), refs.map(key).sort());
+    assert.deepEqual(
+      workloads.map((w) => w.serviceAccount),
+      ['a', 'b', 'c', 'd'],
+    );
+    const agent = (await paged.listAllWorkloads(CLUSTER)).find((w) => w.ref.name === AGENT_DAEMONSET.name);
+    assert.equal(agent?.ref.kind, 'DaemonSet');
+
+    const pods = (await paged.listAllPods(CLUSTER, namespace)).filter((p) => !p.terminating);
+    assert.equal(pods.length, 5);
+    for (const pod of pods) {
+      const owner = refs.find((r) => key(r) === key(pod.owner!));
+      assert.ok(owner, `pod ${pod.name} is owned by one of the workloads`);
+      assert.deepEqual(pod.nodeLabels, await nodeLabels(k, pod.nodeName!));
+    }
+    for (const serviceAccount of accounts) {
+      assert.deepEqual(
+        pods.filter((p) => p.serviceAccount === serviceAccount).sort((a, b) => a.name.localeCompare(b.name)),
+        (await port.listPods(CLUSTER, namespace, serviceAccount))
+          .filter((p) => !p.terminating)
+          .sort((a, b) => a.name.localeCompare(b.name)),
+      );
+    }
+    const allPods = await paged.listAllPods(CLUSTER);
+    assert.ok(allPods.some((p) => p.namespace === 'kube-system' && p.owner?.kind === 'DaemonSet'));
   });
 
   test('getDaemonSet reads the Pod Identity Agent; a missing DaemonSet is undefined', async () => {

@@ -35,7 +35,8 @@ runKubernetesContract(
         nodeLabels: (name) => nodeLabels(clients, name),
       };
       return {
-        port: realKubernetesAdapter({ [CLUSTER]: cluster.kubeconfigPath }),
+        // Pages of two, so every listing in the suite follows continue tokens on a real server.
+        port: realKubernetesAdapter({ [CLUSTER]: cluster.kubeconfigPath }, { listPageSize: 2 }),
         driver,
         cleanup: () => cluster.stop(),
       };

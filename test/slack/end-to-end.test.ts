@@ -6,6 +6,7 @@ import type { Worker } from '@temporalio/worker';
 import { APPROVE_ACTION_ID, encodeApprovalValue, REJECT_ACTION_ID } from '../../slack/views/approval-message.js';
 import { createSlackWebClient } from '../../slack/adapters/web-client.js';
 import { createSlackNotifier } from '../../slack/adapters/notifier.js';
+import { digestOf } from '../../src/domain/migration-digest.js';
 import type { MigrationState } from '../../src/domain/migration-state.js';
 import { workflowIdFor } from '../../src/domain/workflow-id.js';
 import { createSandboxFleet, type SandboxFleet } from '../../src/sandbox/index.js';
@@ -166,7 +167,7 @@ describe('Slack end to end', () => {
       const dupBody = (await s.h.response(dup.responseId)).body as { blocks: unknown[] };
       assert.match(JSON.stringify(dupBody.blocks), /already running[\s\S]*Awaiting approval[\s\S]*127\.0\.0\.1:8233/);
 
-      const value = encodeApprovalValue(await s.service.state(SA));
+      const value = encodeApprovalValue(digestOf(await s.service.state(SA)));
       const click = (userId: string, actionId = APPROVE_ACTION_ID) =>
         s.h.click({ actionId, value, userId, channelId: CHANNEL, messageTs: request.ts });
       for (const [user, why] of [
@@ -201,7 +202,7 @@ describe('Slack end to end', () => {
     try {
       await s.h.command(START, { userId: REQUESTER, channelId: CHANNEL });
       const request = await approvalRequest();
-      const value = encodeApprovalValue(await s.service.state(SA));
+      const value = encodeApprovalValue(digestOf(await s.service.state(SA)));
       await s.h.click({
         actionId: REJECT_ACTION_ID,
         value,
@@ -243,7 +244,7 @@ describe('Slack end to end', () => {
       // The approval request was lost in the outage; a click carries the same value as its button would.
       await s.h.click({
         actionId: APPROVE_ACTION_ID,
-        value: encodeApprovalValue(gate),
+        value: encodeApprovalValue(digestOf(gate)),
         userId: APPROVER,
         channelId: CHANNEL,
         messageTs: '1.000000',

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { APPROVE_ACTION_ID, encodeApprovalValue, REJECT_ACTION_ID } from '../../slack/views/approval-message.js';
 import { FIELD, START_MODAL_CALLBACK_ID } from '../../slack/views/start-modal.js';
+import { digestOf } from '../../src/domain/migration-digest.js';
 import type { MigrationState } from '../../src/domain/migration-state.js';
 import * as fixtures from '../support/slack-fixtures.js';
 import { startSlackHarness, type SlackHarness } from '../support/slack-harness.js';
@@ -115,7 +116,7 @@ describe('Approve / Reject buttons', () => {
     migrations.decisions.length = 0;
   });
 
-  const click = (userId: string, actionId: string, value = encodeApprovalValue(state)) =>
+  const click = (userId: string, actionId: string, value = encodeApprovalValue(digestOf(state))) =>
     h.click({ actionId, value, userId, channelId: 'C0CHANNEL', messageTs: '1700000000.000009' });
 
   async function refusal(responseId: string): Promise<string> {
@@ -144,7 +145,7 @@ describe('Approve / Reject buttons', () => {
   });
 
   test('a button from an earlier run of the same service account decides nothing', async () => {
-    const stale = encodeApprovalValue({ ...state, startedAt: '2020-01-01T00:00:00.000Z' });
+    const stale = encodeApprovalValue({ ...digestOf(state), startedAt: '2020-01-01T00:00:00.000Z' });
     const res = await click(fixtures.APPROVER, APPROVE_ACTION_ID, stale);
     assert.match(await refusal(res.responseId), /earlier run/);
     assert.equal(migrations.decisions.length, 0);

@@ -6,6 +6,7 @@ import type { V1Container, V1PodSpec, V1PodTemplateSpec, V1Taint } from '@kubern
 import { setTimeout as sleep } from 'node:timers/promises';
 import { kubeConfigFromContext } from '../../src/adapters/kubernetes/kubeconfig.js';
 import { createKubernetesAdapter } from '../../src/adapters/kubernetes/adapter.js';
+import type { KubernetesAdapterOptions } from '../../src/adapters/kubernetes/adapter.js';
 import type { WorkloadKind, WorkloadRef } from '../../src/domain/types.js';
 import type { KubernetesPort } from '../../src/ports/kubernetes.js';
 
@@ -33,14 +34,17 @@ export function kubeClients(kubeconfigPath: string): KubeClients {
 }
 
 /** The adapter under test, addressing each fleet cluster name through its kubeconfig. */
-export function realKubernetesAdapter(kubeconfigs: Record<string, string>): KubernetesPort {
+export function realKubernetesAdapter(
+  kubeconfigs: Record<string, string>,
+  options: KubernetesAdapterOptions = {},
+): KubernetesPort {
   return createKubernetesAdapter(
     (cluster) => {
       const path = kubeconfigs[cluster];
       if (path === undefined) throw new Error(`no kubeconfig for cluster ${cluster}`);
       return kubeConfigFromContext(KUBE_CONTEXT, path);
     },
-    { requestTimeoutMs: 10_000, execTimeoutMs: 10_000 },
+    { requestTimeoutMs: 10_000, execTimeoutMs: 10_000, ...options },
   );
 }
 

@@ -1,5 +1,7 @@
+import { digestOf } from '../../src/domain/migration-digest.js';
 import type { ClusterProgress, MigrationPlan, MigrationState, StepRecord } from '../../src/domain/migration-state.js';
 import { DEFAULT_OPTIONS } from '../../src/domain/types.js';
+import type { Notification, NotificationKind } from '../../src/ports/notifier.js';
 
 /** Migration states at each point the Slack views render, with fixed times for snapshots. */
 
@@ -94,6 +96,18 @@ export function migrating(): MigrationState {
     warnings: ['boto3 1.9.0 predates Pod Identity support'],
     rollbackNote: { previousAnnotations: {}, workloads: {} },
     plan: plan(),
+    slackThread: { channel: 'C0CHANNEL', threadTs: '1700000000.000001' },
+  };
+}
+
+/** A notification about `state`, as the workflow sends it (with the state's findings, for the kinds that list them). */
+export function notification(kind: NotificationKind, text: string, state: MigrationState): Notification {
+  return {
+    kind,
+    text,
+    ...(state.slackThread && { slackThread: { ...state.slackThread } }),
+    migration: digestOf(state),
+    findings: state.findings,
   };
 }
 

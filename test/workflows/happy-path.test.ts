@@ -100,7 +100,7 @@ describe('migration workflow: happy path on the time-skipping server', () => {
       for (const c of ['sandbox-a', 'sandbox-b', 'sandbox-c'])
         assert.equal(calls[`${c}:createPodIdentityAssociation`], 1);
       assert.ok(h.events.some((e) => e.includes('association')));
-      // Each notification rendered the state it read with the query, and none was lost.
+      // Each notification was delivered with the digest it carries, and none was lost.
       assert.deepEqual(
         final.warnings.filter((w) => w.includes('notif')),
         [],

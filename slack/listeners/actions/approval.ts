@@ -1,4 +1,5 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { digestOf } from '../../../src/domain/migration-digest.js';
 import { parseServiceAccountRef } from '../../../src/domain/names.js';
 import { MigrationRequestError } from '../../../src/temporal/migrations.js';
 import { decisionRefusal } from '../../access.js';
@@ -37,7 +38,7 @@ export function approvalAction(deps: ListenerDeps) {
       if (channel && ts) {
         // Shown at once; the workflow's notifier updates the same message again.
         await client.chat
-          .update({ channel, ts, ...approvalMessage(decided) })
+          .update({ channel, ts, ...approvalMessage(digestOf(decided)) })
           .catch((err: unknown) => logger.warn(`could not update the approval request: ${(err as Error).message}`));
       }
     } catch (err) {

@@ -15,7 +15,7 @@ import type { EksPort } from '../../ports/eks.js';
 import { isPortError } from '../../ports/errors.js';
 import type { PodIdentityAssociation } from '../../domain/eks.js';
 import { mapAwsError } from './errors.js';
-import { collectPages } from './pages.js';
+import { collectPages, mapConcurrently } from './pages.js';
 
 export interface EksClusterTarget {
   client: EKSClient;
@@ -23,8 +23,20 @@ export interface EksClusterTarget {
   eksClusterName: string;
 }
 
+export interface EksAdapterOptions {
+  /** `maxResults` of each ListPodIdentityAssociations page. Default: the service's (100). */
+  pageSize?: number;
+  /** DescribePodIdentityAssociation calls in flight at once when listing a whole cluster. Default 4. */
+  describeConcurrency?: number;
+}
+
+const DEFAULT_DESCRIBE_CONCURRENCY = 4;
+
 /** `resolve` maps the fleet's cluster name to the client (region, account) and EKS name to use. */
-export function createEksAdapter(resolve: (cluster: string) => EksClusterTarget): EksPort {
+export function createEksAdapter(
+  resolve: (cluster: string) => EksClusterTarget,
+  options: EksAdapterOptions = {},
+): EksPort {
   async function call<T>(cluster: string, operation: string, run: (target: EksClusterTarget) => Promise<T>) {
     try {
       return await run(resolve(cluster));
@@ -97,28 +109,9 @@ export function createEksAdapter(resolve: (cluster: string) => EksClusterTarget)
       }),
 
     findPodIdentityAssociations: (cluster, namespace, serviceAccount) =>
-      call(cluster, 'ListPodIdentityAssociations', async (eks) => {
-        const { client, eksClusterName } = eks;
-        const summaries = await collectPages(async (nextToken) => {
-          const page = await client.send(
-            new ListPodIdentityAssociationsCommand({
-              clusterName: eksClusterName,
-              namespace,
-              serviceAccount,
-              nextToken,
-            }),
-          );
-          return { items: page.associations ?? [], next: page.nextToken };
-        });
-        const found: PodIdentityAssociation[] = [];
-        for (const summary of summaries) {
-          if (summary.associationId === undefined) continue;
-          const described = await describeAssociation(cluster, eks, summary.associationId);
-          // Deleted between List and Describe: it no longer exists, so it is not a match.
-          if (described !== undefined) found.push(toAssociation(cluster, described));
-        }
-        return found;
-      }),
+      call(cluster, 'ListPodIdentityAssociations', (eks) =>
+        listAndDescribe(cluster, eks, { namespace, serviceAccount }, 1),
+      ),
 
     createPodIdentityAssociation: (request) =>
       call(request.cluster, 'CreatePodIdentityAssociation', async ({ client, eksClusterName }) => {
@@ -140,7 +133,39 @@ export function createEksAdapter(resolve: (cluster: string) => EksClusterTarget)
       call(cluster, `DeletePodIdentityAssociation ${associationId}`, async ({ client, eksClusterName }) => {
         await client.send(new DeletePodIdentityAssociationCommand({ clusterName: eksClusterName, associationId }));
       }),
+
+    listPodIdentityAssociations: (cluster) =>
+      call(cluster, 'ListPodIdentityAssociations', (eks) =>
+        listAndDescribe(cluster, eks, {}, options.describeConcurrency ?? DEFAULT_DESCRIBE_CONCURRENCY),
+      ),
   };
+
+  /**
+   * Lists the associations matching `filter` over every page, then describes each: List
+   * has no roleArn. One deleted between List and Describe no longer exists, so it is left out.
+   */
+  async function listAndDescribe(
+    cluster: string,
+    eks: EksClusterTarget,
+    filter: { namespace?: string; serviceAccount?: string },
+    concurrency: number,
+  ): Promise<PodIdentityAssociation[]> {
+    const { client, eksClusterName } = eks;
+    const summaries = await collectPages(async (nextToken) => {
+      const page = await client.send(
+        new ListPodIdentityAssociationsCommand({
+          clusterName: eksClusterName,
+          ...filter,
+          nextToken,
+          ...(options.pageSize !== undefined && { maxResults: options.pageSize }),
+        }),
+      );
+      return { items: page.associations ?? [], next: page.nextToken };
+    });
+    const ids = summaries.flatMap((summary) => (summary.associationId === undefined ? [] : [summary.associationId]));
+    const described = await mapConcurrently(ids, concurrency, (id) => describeAssociation(cluster, eks, id));
+    return described.flatMap((association) => (association === undefined ? [] : [toAssociation(cluster, association)]));
+  }
 }
 
 async function describeAssociation(

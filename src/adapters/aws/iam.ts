@@ -4,9 +4,13 @@ import {
   GetRoleCommand,
   GetRolePolicyCommand,
   ListAttachedRolePoliciesCommand,
+  ListOpenIDConnectProvidersCommand,
   ListRolePoliciesCommand,
+  ListRolesCommand,
+  ListRoleTagsCommand,
   UpdateAssumeRolePolicyCommand,
   type IAMClient,
+  type Role,
 } from '@aws-sdk/client-iam';
 import type { PolicyDocument } from '../../domain/types.js';
 import type { NamedPolicyDocument, RoleInfo } from '../../domain/iam.js';
@@ -16,7 +20,14 @@ import { mapAwsError } from './errors.js';
 import { collectPages } from './pages.js';
 import { decodePolicyDocument } from './policy-document.js';
 
-export function createIamAdapter(client: IAMClient): IamPort {
+export interface IamAdapterOptions {
+  /** `MaxItems` of each list page. Default: the service's (100). */
+  pageSize?: number;
+}
+
+export function createIamAdapter(client: IAMClient, options: IamAdapterOptions = {}): IamPort {
+  const maxItems = options.pageSize === undefined ? {} : { MaxItems: options.pageSize };
+
   async function call<T>(context: string, run: () => Promise<T>): Promise<T> {
     try {
       return await run();
@@ -39,13 +50,8 @@ export function createIamAdapter(client: IAMClient): IamPort {
     getRole: (roleName) =>
       call(`GetRole ${roleName}`, async () => {
         const { Role: role } = await client.send(new GetRoleCommand({ RoleName: roleName }));
-        if (role?.Arn === undefined) throw new Error('the response has no role');
-        return {
-          arn: role.Arn,
-          name: role.RoleName ?? roleName,
-          accountId: role.Arn.split(':')[4] ?? '',
-          trustPolicy: decode(role.AssumeRolePolicyDocument, `trust policy of role ${roleName}`),
-        } satisfies RoleInfo;
+        if (role === undefined) throw new Error('the response has no role');
+        return toRoleInfo(role, roleName);
       }),
 
     updateTrustPolicy: (roleName, document) =>
@@ -58,11 +64,15 @@ export function createIamAdapter(client: IAMClient): IamPort {
     listRolePolicyDocuments: (roleName) =>
       call(`policies of role ${roleName}`, async () => {
         const inlineNames = await collectPages(async (marker) => {
-          const page = await client.send(new ListRolePoliciesCommand({ RoleName: roleName, Marker: marker }));
+          const page = await client.send(
+            new ListRolePoliciesCommand({ RoleName: roleName, Marker: marker, ...maxItems }),
+          );
           return { items: page.PolicyNames ?? [], next: page.IsTruncated === true ? page.Marker : undefined };
         });
         const attached = await collectPages(async (marker) => {
-          const page = await client.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName, Marker: marker }));
+          const page = await client.send(
+            new ListAttachedRolePoliciesCommand({ RoleName: roleName, Marker: marker, ...maxItems }),
+          );
           return { items: page.AttachedPolicies ?? [], next: page.IsTruncated === true ? page.Marker : undefined };
         });
         const documents: NamedPolicyDocument[] = [];
@@ -78,6 +88,45 @@ export function createIamAdapter(client: IAMClient): IamPort {
         }
         return documents;
       }),
+
+    listRoles: () =>
+      call('ListRoles', async () => {
+        const roles = await collectPages(async (marker) => {
+          const page = await client.send(new ListRolesCommand({ Marker: marker, ...maxItems }));
+          return { items: page.Roles ?? [], next: page.IsTruncated === true ? page.Marker : undefined };
+        });
+        return roles.map((role) => toRoleInfo(role, role.RoleName ?? ''));
+      }),
+
+    listRoleTags: (roleName) =>
+      call(`ListRoleTags ${roleName}`, async () => {
+        const tags = await collectPages(async (marker) => {
+          const page = await client.send(new ListRoleTagsCommand({ RoleName: roleName, Marker: marker, ...maxItems }));
+          return { items: page.Tags ?? [], next: page.IsTruncated === true ? page.Marker : undefined };
+        });
+        return Object.fromEntries(tags.map((tag) => [tag.Key ?? '', tag.Value ?? '']));
+      }),
+
+    // The provider ARN ends in the issuer's host and path, which is all a trust statement
+    // names, so there is no GetOpenIDConnectProvider per provider. IAM does not page this list.
+    listOpenIdConnectProviders: () =>
+      call('ListOpenIDConnectProviders', async () => {
+        const { OpenIDConnectProviderList: providers } = await client.send(new ListOpenIDConnectProvidersCommand({}));
+        return (providers ?? []).flatMap(({ Arn: arn }) => {
+          const issuer = arn === undefined ? undefined : /:oidc-provider\/(.+)$/.exec(arn)?.[1];
+          return arn === undefined || issuer === undefined ? [] : [{ arn, issuerHostPath: issuer }];
+        });
+      }),
+  };
+}
+
+function toRoleInfo(role: Role, roleName: string): RoleInfo {
+  if (role.Arn === undefined) throw new Error(`role ${roleName}: the response has no ARN`);
+  return {
+    arn: role.Arn,
+    name: role.RoleName ?? roleName,
+    accountId: role.Arn.split(':')[4] ?? '',
+    trustPolicy: decode(role.AssumeRolePolicyDocument, `trust policy of role ${roleName}`),
   };
 }
 

@@ -1,7 +1,7 @@
 import { AppsV1Api, CoreV1Api, Exec } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { KubernetesPort } from '../../ports/kubernetes.js';
-import { call, callOrUndefined, describeCall } from './calls.js';
+import { call, callOrUndefined, describeCall, listAllPages } from './calls.js';
 import type { ClusterClients } from './calls.js';
 import { mapKubernetesError } from './errors.js';
 import { DEFAULT_EXEC_TIMEOUT_MS, runExec } from './exec.js';
@@ -13,8 +13,8 @@ import {
   toWorkloadInfo,
   toWorkloadStatus,
 } from './mappers.js';
-import { listPodsOfServiceAccount } from './pods.js';
-import { annotationPatch, callOptions, restartPatch } from './requests.js';
+import { listPodsInScope, listPodsOfServiceAccount } from './pods.js';
+import { annotationPatch, callOptions, LIST_PAGE_SIZE, restartPatch } from './requests.js';
 import { WORKLOAD_KINDS, listWorkloadsOfKind, patchWorkload, readWorkload } from './workloads.js';
 
 export interface KubernetesAdapterOptions {
@@ -22,6 +22,8 @@ export interface KubernetesAdapterOptions {
   execTimeoutMs?: number;
   /** Deadline for each plain API request. Default 30 s. */
   requestTimeoutMs?: number;
+  /** Items per list page (the `limit` parameter). Default 500. */
+  listPageSize?: number;
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -37,6 +39,7 @@ export function createKubernetesAdapter(
 ): KubernetesPort {
   const execTimeoutMs = options.execTimeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const listPageSize = options.listPageSize ?? LIST_PAGE_SIZE;
   const clients = new Map<string, Promise<ClusterClients>>();
 
   function clientsFor(cluster: string): Promise<ClusterClients> {
@@ -51,6 +54,7 @@ export function createKubernetesAdapter(
           exec: new Exec(kc),
           kubeConfig: kc,
           requestTimeoutMs,
+          listPageSize,
         };
       })().catch((err: unknown) => {
         // Runs after the `set` below, even when `resolve` throws synchronously.
@@ -121,6 +125,30 @@ export function createKubernetesAdapter(
       return retryOnceWithRenewedCredentials(c.kubeConfig, () =>
         runExec(c.exec, { namespace, pod, container, command }, execTimeoutMs, context),
       );
+    },
+
+    async listServiceAccounts(cluster, namespace) {
+      const c = await clientsFor(cluster);
+      const options = callOptions(requestTimeoutMs);
+      const items = await listAllPages(
+        describeCall(cluster, 'list', 'serviceaccounts', namespace),
+        (p) =>
+          namespace === undefined
+            ? c.core.listServiceAccountForAllNamespaces(p, options)
+            : c.core.listNamespacedServiceAccount({ namespace, ...p }, options),
+        listPageSize,
+      );
+      return items.map((sa) => toServiceAccountInfo(sa, namespace ?? '', ''));
+    },
+
+    async listAllWorkloads(cluster, namespace) {
+      const c = await clientsFor(cluster);
+      const perKind = await Promise.all(WORKLOAD_KINDS.map((kind) => listWorkloadsOfKind(c, kind, namespace)));
+      return perKind.flat().map((w) => toWorkloadInfo(w, namespace ?? ''));
+    },
+
+    async listAllPods(cluster, namespace) {
+      return listPodsInScope(await clientsFor(cluster), namespace);
     },
   };
 }

@@ -13,6 +13,8 @@ export interface ClusterClients {
   kubeConfig: KubeConfig;
   /** Deadline for each plain API request. */
   requestTimeoutMs: number;
+  /** Items per list page. */
+  listPageSize: number;
 }
 
 /** `kubernetes sandbox-a: patch serviceaccount payments/reconciler`: the prefix of every error message. */
@@ -46,15 +48,18 @@ export async function callOrUndefined<T>(context: string, fn: () => Promise<T>):
   }
 }
 
+/** One list request: client-node's list methods take these paging parameters. */
+export type ListPage<T> = (params: {
+  limit: number;
+  _continue?: string;
+}) => Promise<{ items: T[]; metadata?: V1ListMeta }>;
+
 /** Follows continue tokens so large namespaces are read in bounded pages. */
-export async function listAllPages<T>(
-  context: string,
-  page: (params: { limit: number; _continue?: string }) => Promise<{ items: T[]; metadata?: V1ListMeta }>,
-): Promise<T[]> {
+export async function listAllPages<T>(context: string, page: ListPage<T>, pageSize = LIST_PAGE_SIZE): Promise<T[]> {
   const items: T[] = [];
   let token: string | undefined;
   do {
-    const params = token === undefined ? { limit: LIST_PAGE_SIZE } : { limit: LIST_PAGE_SIZE, _continue: token };
+    const params = token === undefined ? { limit: pageSize } : { limit: pageSize, _continue: token };
     const list = await call(context, () => page(params));
     items.push(...list.items);
     token = list.metadata?._continue || undefined;

@@ -1,4 +1,4 @@
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
 import type { WorkloadRef } from '../../domain/types.js';
 import { isPortError } from '../../ports/errors.js';
 import type { PodInfo } from '../../domain/kubernetes.js';
@@ -17,39 +17,114 @@ export async function listPodsOfServiceAccount(
   serviceAccount: string,
 ): Promise<PodInfo[]> {
   const options = callOptions(c.requestTimeoutMs);
-  const listed = await listAllPages(describeCall(c.cluster, 'list', 'pods', namespace), (p) =>
-    c.core.listNamespacedPod({ namespace, fieldSelector: podsOfServiceAccountSelector(serviceAccount), ...p }, options),
+  const listed = await listAllPages(
+    describeCall(c.cluster, 'list', 'pods', namespace),
+    (p) =>
+      c.core.listNamespacedPod(
+        { namespace, fieldSelector: podsOfServiceAccountSelector(serviceAccount), ...p },
+        options,
+      ),
+    c.listPageSize,
   );
   // The selector already filters server-side; this keeps the contract if a server ignores it.
   const pods = listed.filter((pod) => (pod.spec?.serviceAccountName || 'default') === serviceAccount);
+  return describePods(pods, namespace, new PodLookups(c));
+}
 
-  const nodeLabels = new Memo((node: string) => readNodeLabels(c, node));
-  const replicaSets = new Memo((name: string) => readReplicaSetOwner(c, namespace, name));
+/**
+ * Every pod in `namespace` (all namespaces when undefined), described as above. Many
+ * pods share few nodes and ReplicaSets, so those are listed once up front rather than
+ * read one by one; one created since (a rollout under way) is still read on its own.
+ */
+export async function listPodsInScope(c: ClusterClients, namespace: string | undefined): Promise<PodInfo[]> {
+  const options = callOptions(c.requestTimeoutMs);
+  const pods = await listAllPages(
+    describeCall(c.cluster, 'list', 'pods', namespace),
+    (p) =>
+      namespace === undefined
+        ? c.core.listPodForAllNamespaces(p, options)
+        : c.core.listNamespacedPod({ namespace, ...p }, options),
+    c.listPageSize,
+  );
+  const lookups = new PodLookups(c);
+  await Promise.all([
+    pods.some((pod) => pod.spec?.nodeName) ? lookups.prefetchNodes() : undefined,
+    pods.some((pod) => controllerOf(pod.metadata?.ownerReferences)?.kind === 'ReplicaSet')
+      ? lookups.prefetchReplicaSets(namespace)
+      : undefined,
+  ]);
+  return describePods(pods, namespace ?? '', lookups);
+}
 
+function describePods(pods: V1Pod[], namespace: string, lookups: PodLookups): Promise<PodInfo[]> {
   return Promise.all(
     pods.map(async (pod) => {
       const node = pod.spec?.nodeName;
       const [labels, owner] = await Promise.all([
-        node ? nodeLabels.get(node) : Promise.resolve({}),
-        ownerOf(pod, namespace, replicaSets),
+        node ? lookups.nodeLabels.get(node) : Promise.resolve({}),
+        ownerOf(pod, pod.metadata?.namespace ?? namespace, lookups),
       ]);
       return toPodInfo(pod, namespace, labels, owner);
     }),
   );
 }
 
-async function ownerOf(
-  pod: V1Pod,
-  namespace: string,
-  replicaSets: Memo<WorkloadRef | undefined>,
-): Promise<WorkloadRef | undefined> {
+/** Node labels and ReplicaSet owners, each looked up once per listing. */
+class PodLookups {
+  readonly nodeLabels: Memo<Record<string, string>>;
+  /** Keyed `namespace/name`. */
+  readonly replicaSetOwners: Memo<WorkloadRef | undefined>;
+
+  constructor(private readonly c: ClusterClients) {
+    this.nodeLabels = new Memo((node) => readNodeLabels(c, node));
+    this.replicaSetOwners = new Memo((key) => {
+      const [namespace = '', name = ''] = key.split('/');
+      return readReplicaSetOwner(c, namespace, name);
+    });
+  }
+
+  /** Listing nodes is a separate RBAC grant: without it, nodes are read one by one as before. */
+  async prefetchNodes(): Promise<void> {
+    const options = callOptions(this.c.requestTimeoutMs);
+    try {
+      const nodes = await listAllPages(
+        describeCall(this.c.cluster, 'list', 'nodes', undefined),
+        (p) => this.c.core.listNode(p, options),
+        this.c.listPageSize,
+      );
+      for (const node of nodes) {
+        if (node.metadata?.name) this.nodeLabels.seed(node.metadata.name, { ...node.metadata.labels });
+      }
+    } catch (err) {
+      if (!isPortError(err, 'access-denied')) throw err;
+    }
+  }
+
+  async prefetchReplicaSets(namespace: string | undefined): Promise<void> {
+    const options = callOptions(this.c.requestTimeoutMs);
+    const replicaSets = await listAllPages(
+      describeCall(this.c.cluster, 'list', 'replicasets', namespace),
+      (p) =>
+        namespace === undefined
+          ? this.c.apps.listReplicaSetForAllNamespaces(p, options)
+          : this.c.apps.listNamespacedReplicaSet({ namespace, ...p }, options),
+      this.c.listPageSize,
+    );
+    for (const rs of replicaSets) {
+      const rsNamespace = rs.metadata?.namespace ?? namespace ?? '';
+      this.replicaSetOwners.seed(`${rsNamespace}/${rs.metadata?.name ?? ''}`, deploymentOf(rs, rsNamespace));
+    }
+  }
+}
+
+async function ownerOf(pod: V1Pod, namespace: string, lookups: PodLookups): Promise<WorkloadRef | undefined> {
   const owner = controllerOf(pod.metadata?.ownerReferences);
   switch (owner?.kind) {
     case 'StatefulSet':
     case 'DaemonSet':
       return { kind: owner.kind, namespace, name: owner.name };
     case 'ReplicaSet':
-      return replicaSets.get(owner.name);
+      return lookups.replicaSetOwners.get(`${namespace}/${owner.name}`);
     default:
       return undefined;
   }
@@ -81,7 +156,11 @@ async function readReplicaSetOwner(
   const rs = await callOrUndefined(describeCall(c.cluster, 'read', 'replicaset', namespace, name), () =>
     c.apps.readNamespacedReplicaSet({ namespace, name }, callOptions(c.requestTimeoutMs)),
   );
-  const owner = controllerOf(rs?.metadata?.ownerReferences);
+  return rs && deploymentOf(rs, namespace);
+}
+
+function deploymentOf(rs: V1ReplicaSet, namespace: string): WorkloadRef | undefined {
+  const owner = controllerOf(rs.metadata?.ownerReferences);
   return owner?.kind === 'Deployment' ? { kind: 'Deployment', namespace, name: owner.name } : undefined;
 }
 
@@ -96,5 +175,9 @@ class Memo<T> {
       this.results.set(key, result);
     }
     return result;
+  }
+  /** A value already known (from a list), so `get` does not load it. */
+  seed(key: string, value: T): void {
+    if (!this.results.has(key)) this.results.set(key, Promise.resolve(value));
   }
 }

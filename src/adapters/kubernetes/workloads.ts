@@ -1,6 +1,6 @@
 import type { WorkloadKind, WorkloadRef } from '../../domain/types.js';
 import { call, describeCall, listAllPages } from './calls.js';
-import type { ClusterClients } from './calls.js';
+import type { ClusterClients, ListPage } from './calls.js';
 import type { AppsWorkload } from './mappers.js';
 import { callOptions } from './requests.js';
 
@@ -26,24 +26,38 @@ export async function readWorkload(c: ClusterClients, ref: WorkloadRef): Promise
   }
 }
 
+/** Every workload of `kind` in `namespace`, or in all namespaces when it is undefined. */
 export async function listWorkloadsOfKind(
   c: ClusterClients,
   kind: WorkloadKind,
-  namespace: string,
+  namespace: string | undefined,
 ): Promise<AppsWorkload[]> {
   const context = describeCall(c.cluster, 'list', `${RESOURCE[kind]}s`, namespace);
   const options = callOptions(c.requestTimeoutMs);
+  const list = <T>(page: ListPage<T>) => listAllPages(context, page, c.listPageSize);
   switch (kind) {
     case 'Deployment': {
-      const items = await listAllPages(context, (p) => c.apps.listNamespacedDeployment({ namespace, ...p }, options));
+      const items = await list((p) =>
+        namespace === undefined
+          ? c.apps.listDeploymentForAllNamespaces(p, options)
+          : c.apps.listNamespacedDeployment({ namespace, ...p }, options),
+      );
       return items.map((object) => ({ kind, object }));
     }
     case 'StatefulSet': {
-      const items = await listAllPages(context, (p) => c.apps.listNamespacedStatefulSet({ namespace, ...p }, options));
+      const items = await list((p) =>
+        namespace === undefined
+          ? c.apps.listStatefulSetForAllNamespaces(p, options)
+          : c.apps.listNamespacedStatefulSet({ namespace, ...p }, options),
+      );
       return items.map((object) => ({ kind, object }));
     }
     case 'DaemonSet': {
-      const items = await listAllPages(context, (p) => c.apps.listNamespacedDaemonSet({ namespace, ...p }, options));
+      const items = await list((p) =>
+        namespace === undefined
+          ? c.apps.listDaemonSetForAllNamespaces(p, options)
+          : c.apps.listNamespacedDaemonSet({ namespace, ...p }, options),
+      );
       return items.map((object) => ({ kind, object }));
     }
   }

@@ -16,7 +16,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createEksAdapter } from '../../../src/adapters/aws/eks.js';
+import { createEksAdapter, type EksAdapterOptions } from '../../../src/adapters/aws/eks.js';
 import { isPortError } from '../../../src/ports/errors.js';
 
 const ROLE = 'arn:aws:iam::111122223333:role/orders';
@@ -382,5 +382,127 @@ describe('EKS adapter: deletePodIdentityAssociation', () => {
         new ResourceNotFoundException({ message: 'Association a-9 not found', $metadata: { httpStatusCode: 404 } }),
       );
     await assert.rejects(eks.deletePodIdentityAssociation('prod-a', 'a-9'), (err) => isPortError(err, 'not-found'));
+  });
+});
+
+describe('EKS adapter: listPodIdentityAssociations', () => {
+  const summary = (id: string, namespace: string, extra: object = {}) => ({
+    associationId: id,
+    namespace,
+    serviceAccount: `sa-${id}`,
+    ...extra,
+  });
+  const ADDON_OWNER = 'arn:aws:eks:eu-west-1:111122223333:addon/prod-a-eks/some-addon/x';
+
+  /** Pages of `pageSize` over `summaries`, as EKS hands them out for `maxResults`. */
+  function serve(mock: ReturnType<typeof adapter>['mock'], summaries: ReturnType<typeof summary>[]) {
+    mock.on(ListPodIdentityAssociationsCommand).callsFake((input: { nextToken?: string; maxResults?: number }) => {
+      const start = input.nextToken === undefined ? 0 : Number(input.nextToken.replace('page-', ''));
+      const end = start + (input.maxResults ?? 100);
+      return {
+        associations: summaries.slice(start, end),
+        ...(end < summaries.length && { nextToken: `page-${end}` }),
+      };
+    });
+  }
+
+  function adapter(options: EksAdapterOptions) {
+    const client = new EKSClient({ region: 'eu-west-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+    const mock = mockClient(client);
+    return { eks: createEksAdapter((cluster) => ({ client, eksClusterName: `${cluster}-eks` }), options), mock };
+  }
+
+  test('pages through the whole cluster with no filter, then describes each for its role', async () => {
+    const { eks, mock } = adapter({ pageSize: 2 });
+    const summaries = [
+      summary('a-1', 'shop'),
+      summary('a-2', 'shop'),
+      summary('a-3', 'billing'),
+      summary('a-4', 'kube-system', { ownerArn: ADDON_OWNER }),
+      summary('a-5', 'billing'),
+    ];
+    serve(mock, summaries);
+    mock.on(DescribePodIdentityAssociationCommand).callsFake((input: { associationId: string }) => {
+      const found = summaries.find((s) => s.associationId === input.associationId)!;
+      return { association: { ...found, clusterName: 'prod-a-eks', roleArn: `${ROLE}-${input.associationId}` } };
+    });
+
+    const listed = await eks.listPodIdentityAssociations('prod-a');
+
+    assert.deepEqual(inputs(mock.commandCalls(ListPodIdentityAssociationsCommand)), [
+      { clusterName: 'prod-a-eks', nextToken: undefined, maxResults: 2 },
+      { clusterName: 'prod-a-eks', nextToken: 'page-2', maxResults: 2 },
+      { clusterName: 'prod-a-eks', nextToken: 'page-4', maxResults: 2 },
+    ]);
+    assert.deepEqual(
+      inputs(mock.commandCalls(DescribePodIdentityAssociationCommand)).map((i) => i.associationId),
+      ['a-1', 'a-2', 'a-3', 'a-4', 'a-5'],
+    );
+    assert.deepEqual(
+      listed.map((a) => [a.associationId, a.cluster, a.namespace, a.serviceAccount, a.roleArn, a.ownerArn]),
+      [
+        ['a-1', 'prod-a', 'shop', 'sa-a-1', `${ROLE}-a-1`, undefined],
+        ['a-2', 'prod-a', 'shop', 'sa-a-2', `${ROLE}-a-2`, undefined],
+        ['a-3', 'prod-a', 'billing', 'sa-a-3', `${ROLE}-a-3`, undefined],
+        ['a-4', 'prod-a', 'kube-system', 'sa-a-4', `${ROLE}-a-4`, ADDON_OWNER],
+        ['a-5', 'prod-a', 'billing', 'sa-a-5', `${ROLE}-a-5`, undefined],
+      ],
+    );
+  });
+
+  test('describes a few at a time, never more than describeConcurrency', async () => {
+    const { eks, mock } = adapter({ describeConcurrency: 3 });
+    const summaries = Array.from({ length: 10 }, (_, i) => summary(`a-${i}`, 'shop'));
+    serve(mock, summaries);
+    let inFlight = 0;
+    let peak = 0;
+    mock.on(DescribePodIdentityAssociationCommand).callsFake(async (input: { associationId: string }) => {
+      inFlight += 1;
+      peak = Math.max(peak, inFlight);
+      await new Promise((resolve) => setImmediate(resolve));
+      inFlight -= 1;
+      return { association: { associationId: input.associationId, namespace: 'shop', roleArn: ROLE } };
+    });
+
+    const listed = await eks.listPodIdentityAssociations('prod-a');
+
+    assert.equal(peak, 3);
+    assert.deepEqual(
+      listed.map((a) => a.associationId),
+      summaries.map((s) => s.associationId),
+    );
+  });
+
+  test('an association deleted between List and Describe is left out', async () => {
+    const { eks, mock } = adapter({});
+    serve(mock, [summary('a-1', 'shop'), summary('a-gone', 'shop')]);
+    mock
+      .on(DescribePodIdentityAssociationCommand, { associationId: 'a-1' })
+      .resolves({ association: { associationId: 'a-1', namespace: 'shop', serviceAccount: 'x', roleArn: ROLE } });
+    mock
+      .on(DescribePodIdentityAssociationCommand, { associationId: 'a-gone' })
+      .rejects(new ResourceNotFoundException({ message: 'not found', $metadata: { httpStatusCode: 404 } }));
+
+    const listed = await eks.listPodIdentityAssociations('prod-a');
+
+    assert.deepEqual(
+      listed.map((a) => a.associationId),
+      ['a-1'],
+    );
+  });
+
+  test('an unknown cluster is not-found; throttling is throttled', async () => {
+    const { eks, mock } = adapter({});
+    mock
+      .on(ListPodIdentityAssociationsCommand)
+      .rejectsOnce(new ResourceNotFoundException({ message: 'No cluster found', $metadata: { httpStatusCode: 404 } }))
+      .rejectsOnce(new ThrottlingException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 429 } }));
+
+    await assert.rejects(eks.listPodIdentityAssociations('prod-a'), (err) => {
+      assert.ok(isPortError(err, 'not-found'));
+      assert.match(err.message, /^EKS ListPodIdentityAssociations on cluster prod-a: /);
+      return true;
+    });
+    await assert.rejects(eks.listPodIdentityAssociations('prod-a'), (err) => isPortError(err, 'throttled'));
   });
 });

@@ -1,9 +1,11 @@
 import {
   AttachRolePolicyCommand,
+  CreateOpenIDConnectProviderCommand,
   CreatePolicyCommand,
   CreateRoleCommand,
   IAMClient,
   PutRolePolicyCommand,
+  TagRoleCommand,
 } from '@aws-sdk/client-iam';
 import { createIamAdapter } from '../../../src/adapters/aws/iam.js';
 import type { IamFixtureDriver } from '../../contract/iam.contract.js';
@@ -39,6 +41,18 @@ function sdkDriver(client: IAMClient): IamFixtureDriver {
       if (policy?.Arn === undefined) throw new Error(`CreatePolicy ${policyName}: no ARN in the response`);
       await client.send(new AttachRolePolicyCommand({ RoleName: roleName, PolicyArn: policy.Arn }));
       return policy.Arn;
+    },
+    async tagRole(roleName, tags) {
+      await client.send(
+        new TagRoleCommand({ RoleName: roleName, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }),
+      );
+    },
+    async createOidcProvider(issuerUrl) {
+      const { OpenIDConnectProviderArn: arn } = await client.send(
+        new CreateOpenIDConnectProviderCommand({ Url: issuerUrl, ClientIDList: ['sts.amazonaws.com'] }),
+      );
+      if (arn === undefined) throw new Error(`CreateOpenIDConnectProvider ${issuerUrl}: no ARN in the response`);
+      return arn;
     },
   };
 }

@@ -1,5 +1,6 @@
 import {
   AttachRolePolicyCommand,
+  CreateOpenIDConnectProviderCommand,
   CreatePolicyCommand,
   CreatePolicyVersionCommand,
   CreateRoleCommand,
@@ -127,6 +128,89 @@ describe('IAM adapter against moto', () => {
     await assert.rejects(iam.getRole('nobody'), (err) => isPortError(err, 'not-found'));
     await assert.rejects(iam.updateTrustPolicy('nobody', irsaTrust), (err) => isPortError(err, 'not-found'));
     await assert.rejects(iam.listRolePolicyDocuments('nobody'), (err) => isPortError(err, 'not-found'));
+    await assert.rejects(iam.listRoleTags('nobody'), (err) => isPortError(err, 'not-found'));
+  });
+
+  test('listing follows Marker past a page size smaller than the data', async () => {
+    const pagedClient = new IAMClient({
+      endpoint: moto.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    });
+    const requests: [string, string | undefined][] = [];
+    pagedClient.middlewareStack.add(
+      (next, context) => (args) => {
+        requests.push([context.commandName ?? '', (args.input as { Marker?: string }).Marker]);
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    const paged = createIamAdapter(pagedClient, { pageSize: 2 });
+    const tags = Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`tag-${i}`, `value-${i}`]));
+    const names = ['paged-a', 'paged-b', 'paged-c', 'paged-d'];
+    for (const name of names) {
+      await client.send(
+        new CreateRoleCommand({
+          RoleName: name,
+          AssumeRolePolicyDocument: JSON.stringify(irsaTrust),
+          Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+        }),
+      );
+    }
+    // moto pages attached policies but not inline ones, so the policy paging is checked on those.
+    const attached: string[] = [];
+    for (const policyName of ['paged-p-1', 'paged-p-2', 'paged-p-3']) {
+      const { Policy: policy } = await client.send(
+        new CreatePolicyCommand({ PolicyName: policyName, PolicyDocument: JSON.stringify(managedV1) }),
+      );
+      attached.push(policy!.Arn!);
+      await client.send(new AttachRolePolicyCommand({ RoleName: 'paged-a', PolicyArn: policy!.Arn! }));
+    }
+    try {
+      const roles = await paged.listRoles();
+      assert.deepEqual(roles.map((r) => r.name).sort(), ['orders', ...names].sort());
+      assert.deepEqual(roles.find((r) => r.name === 'paged-c')?.trustPolicy, irsaTrust);
+      assert.deepEqual(await paged.listRoleTags('paged-b'), tags);
+      assert.deepEqual((await paged.listRolePolicyDocuments('paged-a')).map((d) => d.source).sort(), attached.sort());
+      const pagesOf = (command: string) => requests.filter(([name]) => name === command);
+      assert.equal(pagesOf('ListRolesCommand').length, 3);
+      assert.equal(pagesOf('ListRoleTagsCommand').length, 3);
+      assert.equal(pagesOf('ListAttachedRolePoliciesCommand').length, 2);
+      for (const command of ['ListRolesCommand', 'ListRoleTagsCommand', 'ListAttachedRolePoliciesCommand']) {
+        const markers = pagesOf(command).map(([, marker]) => marker);
+        assert.equal(markers[0], undefined);
+        assert.ok(
+          markers.slice(1).every((m) => typeof m === 'string' && m !== ''),
+          `${command} sends the Marker`,
+        );
+      }
+    } finally {
+      pagedClient.destroy();
+    }
+  });
+
+  test('listOpenIdConnectProviders reads each provider from its ARN', async () => {
+    const urls = [
+      'https://oidc.eks.us-east-1.amazonaws.com/id/AAAA',
+      'https://oidc.eks.eu-west-1.amazonaws.com/id/BBBB',
+    ];
+    for (const url of urls) {
+      await client.send(new CreateOpenIDConnectProviderCommand({ Url: url, ClientIDList: ['sts.amazonaws.com'] }));
+    }
+    const providers = await iam.listOpenIdConnectProviders();
+    assert.deepEqual(
+      providers.sort((a, b) => a.arn.localeCompare(b.arn)),
+      [
+        {
+          arn: `arn:aws:iam::${ACCOUNT}:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/BBBB`,
+          issuerHostPath: 'oidc.eks.eu-west-1.amazonaws.com/id/BBBB',
+        },
+        {
+          arn: `arn:aws:iam::${ACCOUNT}:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/AAAA`,
+          issuerHostPath: 'oidc.eks.us-east-1.amazonaws.com/id/AAAA',
+        },
+      ],
+    );
   });
 
   test('a malformed trust policy is a validation error, and the role keeps its policy', async () => {

@@ -6,7 +6,10 @@ import {
   IAMClient,
   IAMServiceException,
   ListAttachedRolePoliciesCommand,
+  ListOpenIDConnectProvidersCommand,
   ListRolePoliciesCommand,
+  ListRolesCommand,
+  ListRoleTagsCommand,
   MalformedPolicyDocumentException,
   NoSuchEntityException,
   UpdateAssumeRolePolicyCommand,
@@ -247,5 +250,113 @@ describe('IAM adapter: listRolePolicyDocuments', () => {
       assert.match(err.message, /^IAM policies of role orders: /);
       return true;
     });
+  });
+});
+
+describe('IAM adapter: fleet-wide reads', () => {
+  const role = (name: string, trust: unknown = irsaTrust) => ({
+    Arn: `arn:aws:iam::111122223333:role/${name}`,
+    RoleName: name,
+    Path: '/',
+    RoleId: `AROA${name}`,
+    CreateDate: new Date(0),
+    AssumeRolePolicyDocument: encode(trust),
+  });
+
+  test('listRoles follows Marker over every page and decodes each trust policy', async () => {
+    const client = new IAMClient({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+    const mock = mockClient(client);
+    const iam = createIamAdapter(client, { pageSize: 2 });
+    mock
+      .on(ListRolesCommand)
+      .resolvesOnce({ Roles: [role('a'), role('b')], IsTruncated: true, Marker: 'm1' })
+      .resolvesOnce({ Roles: [role('c', { Version: '2012-10-17', Statement: irsaTrust.Statement[0] })] });
+
+    const roles = await iam.listRoles();
+
+    assert.deepEqual(inputs(mock.commandCalls(ListRolesCommand)), [
+      { Marker: undefined, MaxItems: 2 },
+      { Marker: 'm1', MaxItems: 2 },
+    ]);
+    assert.deepEqual(
+      roles,
+      ['a', 'b', 'c'].map((name) => ({
+        arn: `arn:aws:iam::111122223333:role/${name}`,
+        name,
+        accountId: '111122223333',
+        trustPolicy: irsaTrust,
+      })),
+    );
+  });
+
+  test('listRoles with an unreadable trust policy is a validation error naming the role', async () => {
+    const { iam, mock } = setup();
+    mock.on(ListRolesCommand).resolves({ Roles: [{ ...role('broken'), AssumeRolePolicyDocument: '%7Bnot' }] });
+    await assert.rejects(iam.listRoles(), (err) => {
+      assert.ok(isPortError(err, 'validation'));
+      assert.match(err.message, /trust policy of role broken/);
+      return true;
+    });
+  });
+
+  test('listRoleTags follows Marker and returns a key-value map', async () => {
+    const { iam, mock } = setup();
+    mock
+      .on(ListRoleTagsCommand)
+      .resolvesOnce({ Tags: [{ Key: 'team', Value: 'payments' }], IsTruncated: true, Marker: 'm1' })
+      .resolvesOnce({ Tags: [{ Key: 'env', Value: 'prod' }], IsTruncated: false });
+
+    assert.deepEqual(await iam.listRoleTags('orders'), { team: 'payments', env: 'prod' });
+    assert.deepEqual(inputs(mock.commandCalls(ListRoleTagsCommand)), [
+      { RoleName: 'orders', Marker: undefined },
+      { RoleName: 'orders', Marker: 'm1' },
+    ]);
+  });
+
+  test('listRoleTags of a missing role is not-found', async () => {
+    const { iam, mock } = setup();
+    mock
+      .on(ListRoleTagsCommand)
+      .rejects(new NoSuchEntityException({ message: 'no role', $metadata: { httpStatusCode: 404 } }));
+    await assert.rejects(iam.listRoleTags('orders'), (err) => {
+      assert.ok(isPortError(err, 'not-found'));
+      assert.match(err.message, /^IAM ListRoleTags orders: /);
+      return true;
+    });
+  });
+
+  test('listOpenIdConnectProviders takes the issuer from each ARN, in any partition', async () => {
+    const { iam, mock } = setup();
+    mock.on(ListOpenIDConnectProvidersCommand).resolves({
+      OpenIDConnectProviderList: [
+        { Arn: 'arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC' },
+        { Arn: 'arn:aws-cn:iam::111122223333:oidc-provider/oidc.eks.cn-north-1.amazonaws.com.cn/id/DEF' },
+        { Arn: 'arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com' },
+      ],
+    });
+
+    assert.deepEqual(await iam.listOpenIdConnectProviders(), [
+      {
+        arn: 'arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC',
+        issuerHostPath: 'oidc.eks.eu-west-1.amazonaws.com/id/ABC',
+      },
+      {
+        arn: 'arn:aws-cn:iam::111122223333:oidc-provider/oidc.eks.cn-north-1.amazonaws.com.cn/id/DEF',
+        issuerHostPath: 'oidc.eks.cn-north-1.amazonaws.com.cn/id/DEF',
+      },
+      {
+        arn: 'arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com',
+        issuerHostPath: 'token.actions.githubusercontent.com',
+      },
+    ]);
+    assert.equal(mock.commandCalls(ListOpenIDConnectProvidersCommand).length, 1);
+  });
+
+  test('listOpenIdConnectProviders denied is access-denied', async () => {
+    const { iam, mock } = setup();
+    mock
+      .on(ListOpenIDConnectProvidersCommand)
+      .rejects(new IAMServiceException({ name: 'AccessDenied', $fault: 'client', message: 'no', $metadata: {} }));
+    await assert.rejects(iam.listOpenIdConnectProviders(), (err) => isPortError(err, 'access-denied'));
   });
 });

@@ -6,7 +6,7 @@ import { createSlackNotifier } from '../../../slack/adapters/notifier.js';
 import { createWorkerNotifier } from '../../../src/runtime/worker-notifier.js';
 import { loadConfig } from '../../../src/config/index.js';
 import type { MigrationState } from '../../../src/domain/migration-state.js';
-import type { MigrationEvent, NotifierPort } from '../../../src/ports/notifier.js';
+import type { NotificationKind, NotifierPort } from '../../../src/ports/notifier.js';
 import { APPROVAL_BLOCK_ID } from '../../../slack/views/approval-message.js';
 import { SlackApiStandIn } from '../../support/slack-api.js';
 import * as fixtures from '../../support/slack-fixtures.js';
@@ -17,14 +17,14 @@ const FAST_RETRY = { maxAttempts: 3, backoffMs: 5, maxRetryAfterMs: 2000, budget
 const blocksOf = (m: { blocks?: unknown } | undefined) => JSON.stringify(m?.blocks ?? []);
 
 function fresh(state: MigrationState): MigrationState {
-  state.input.notify = { slack: { channel: CHANNEL } };
+  state.slackThread = { channel: CHANNEL };
   return state;
 }
 
-/** Plays the workflow's part: keeps the thread ts the notifier returns, like migration.ts does. */
-async function send(notifier: NotifierPort, kind: MigrationEvent['kind'], text: string, state: MigrationState) {
-  const result = await notifier.notify({ kind, text, state });
-  if (result.threadTs && state.input.notify?.slack) state.input.notify.slack.threadTs = result.threadTs;
+/** Plays the workflow's part: keeps the thread ts the notifier returns, like MigrationRun.notify does. */
+async function send(notifier: NotifierPort, kind: NotificationKind, text: string, state: MigrationState) {
+  const result = await notifier.notify(fixtures.notification(kind, text, state));
+  if (result.threadTs && state.slackThread) state.slackThread.threadTs = result.threadTs;
   return result;
 }
 
@@ -82,7 +82,7 @@ describe('Slack notifier', () => {
     assert.match(JSON.stringify(reminder?.blocks), /<@U0APPROVER>/);
 
     const decided = fixtures.approved();
-    decided.input.notify = state.input.notify;
+    decided.slackThread = state.slackThread;
     await send(notifier, 'decision', 'approval gate: approved by U0APPROVER', decided);
     const updated = api.message(CHANNEL, request.ts);
     assert.equal(updated?.updates, 1);
@@ -98,7 +98,7 @@ describe('Slack notifier', () => {
       retry: FAST_RETRY,
     });
     const decided = fixtures.rejected();
-    decided.input.notify = state.input.notify;
+    decided.slackThread = state.slackThread;
     await send(restarted, 'decision', 'approval gate: rejected', decided);
     assert.equal(api.callsTo('conversations.replies').length, 1);
     const request = api.thread(CHANNEL, threadTs!).find((m) => m.blocks?.[0]?.block_id === APPROVAL_BLOCK_ID);
@@ -184,8 +184,8 @@ describe('Slack notifier', () => {
 
   test('events without a Slack target are left to the console notifier', async () => {
     const state = fixtures.migrating();
-    delete state.input.notify;
-    assert.deepEqual(await notifier.notify({ kind: 'started', text: 'x', state }), {});
+    delete state.slackThread;
+    assert.deepEqual(await notifier.notify(fixtures.notification('started', 'x', state)), {});
     assert.equal(api.calls.length, 0);
   });
 
@@ -197,7 +197,7 @@ describe('Slack notifier', () => {
       { notify: () => Promise.reject(new Error('boom')) },
     ]);
     const state = fresh(fixtures.migrating());
-    const result = await composite.notify({ kind: 'started', text: 'hello', state });
+    const result = await composite.notify(fixtures.notification('started', 'hello', state));
     assert.deepEqual(lines, ['hello']);
     assert.ok(result.threadTs);
     assert.equal(result.warning, 'notifier: boom');
@@ -207,11 +207,11 @@ describe('Slack notifier', () => {
     const lines: string[] = [];
     const state = fresh(fixtures.migrating());
     const plain = createWorkerNotifier(loadConfig({}), { log: (l) => lines.push(l) });
-    assert.deepEqual(await plain.notify({ kind: 'started', text: 'hello', state }), {});
+    assert.deepEqual(await plain.notify(fixtures.notification('started', 'hello', state)), {});
     assert.equal(api.calls.length, 0);
     const config = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-t', SLACK_SIGNING_SECRET: 's', SLACK_API_URL: api.apiUrl });
     const both = createWorkerNotifier(config, { log: (l) => lines.push(l) });
-    const result = await both.notify({ kind: 'started', text: 'hello', state });
+    const result = await both.notify(fixtures.notification('started', 'hello', state));
     assert.ok(result.threadTs);
     assert.equal(lines.length, 2);
     assert.match(

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { digestOf } from '../../../src/domain/migration-digest.js';
 import type { MigrationState } from '../../../src/domain/migration-state.js';
-import type { MigrationEvent } from '../../../src/ports/notifier.js';
+import type { Notification, NotificationKind } from '../../../src/ports/notifier.js';
 import {
   APPROVAL_BLOCK_ID,
   APPROVE_ACTION_ID,
@@ -39,9 +40,7 @@ const STATES: Record<string, () => MigrationState> = {
   'preflight-failed': fixtures.preflightFailed,
 };
 
-function event(kind: MigrationEvent['kind'], text: string, state: MigrationState): MigrationEvent {
-  return { kind, text, state };
-}
+const event = (kind: NotificationKind, text: string, state: MigrationState) => fixtures.notification(kind, text, state);
 
 function withinLimits(message: SlackMessage): void {
   assert.deepEqual(blockLimitViolations(message.blocks), []);
@@ -55,14 +54,14 @@ function buttons(blocks: KnownBlock[]) {
 describe('parent message', () => {
   for (const [name, state] of Object.entries(STATES)) {
     test(name, () => {
-      const message = parentMessage(state(), URL);
+      const message = parentMessage(digestOf(state()), URL);
       matchSnapshot(`parent-${name}`, message);
       withinLimits(message);
     });
   }
 
   test('shows requester, role, every cluster, phase and the Temporal UI link', () => {
-    const text = JSON.stringify(parentMessage(fixtures.migrating(), URL));
+    const text = JSON.stringify(parentMessage(digestOf(fixtures.migrating()), URL));
     for (const part of ['<@U0REQUESTER>', 'eks-payments-reconciler', 'sandbox-a', 'sandbox-b', 'Migrating', URL]) {
       assert.ok(text.includes(part), `missing ${part}`);
     }
@@ -70,7 +69,7 @@ describe('parent message', () => {
 });
 
 describe('thread replies', () => {
-  const cases: [string, MigrationEvent][] = [
+  const cases: [string, Notification][] = [
     ['preflight', event('preflight', 'preflight passed for 2 cluster(s)', fixtures.migrating())],
     ['step', event('step', 'sandbox-a: association a-1 created', fixtures.migrating())],
     [
@@ -112,7 +111,7 @@ describe('thread replies', () => {
 describe('approval message', () => {
   test('open: mentions approvers (not the requester), summarises cleanup, has confirmed buttons', () => {
     const state = fixtures.awaitingApproval();
-    const message = approvalMessage(state);
+    const message = approvalMessage(digestOf(state));
     matchSnapshot('approval-open', message);
     withinLimits(message);
     const text = JSON.stringify(message.blocks);
@@ -137,7 +136,7 @@ describe('approval message', () => {
     ['expired', () => ({ ...fixtures.awaitingApproval(), phase: 'MigratedNotCleaned' as const })],
   ] as const) {
     test(`${name}: says who and when, keeps its block id, no buttons`, () => {
-      const message = approvalMessage(state());
+      const message = approvalMessage(digestOf(state()));
       matchSnapshot(`approval-${name}`, message);
       withinLimits(message);
       assert.equal(buttons(message.blocks).length, 0);
@@ -148,7 +147,7 @@ describe('approval message', () => {
   test('reminder mentions the approvers', () => {
     const state = fixtures.awaitingApproval();
     state.approval!.remindersSent = 2;
-    const message = approvalReminder(state);
+    const message = approvalReminder(digestOf(state));
     matchSnapshot('approval-reminder', message);
     assert.ok(JSON.stringify(message).includes('<@U0APPROVER>'));
   });
@@ -157,7 +156,7 @@ describe('approval message', () => {
     assert.equal(decodeApprovalValue('not json'), undefined);
     assert.equal(decodeApprovalValue('{"serviceAccount":1}'), undefined);
     assert.equal(decodeApprovalValue(undefined), undefined);
-    assert.ok(encodeApprovalValue(fixtures.huge()).length <= LIMITS.buttonValue);
+    assert.ok(encodeApprovalValue(digestOf(fixtures.huge())).length <= LIMITS.buttonValue);
   });
 });
 
@@ -199,10 +198,10 @@ describe('Slack limits hold for the largest states', () => {
   for (let i = 0; i < 80; i++)
     bigPlan.clusters.push({ ...fixtures.plan().clusters[0]!, cluster: `c${i}-${'y'.repeat(80)}` });
   const messages: [string, SlackMessage][] = [
-    ['parent', parentMessage(big, URL)],
+    ['parent', parentMessage(digestOf(big), URL)],
     ['status', statusReply(big, URL, 'n'.repeat(4000))],
-    ['approval', approvalMessage(big)],
-    ['reminder', approvalReminder(big)],
+    ['approval', approvalMessage(digestOf(big))],
+    ['reminder', approvalReminder(digestOf(big))],
     ['preflight reply', eventReply(event('preflight', 'p'.repeat(5000), big))],
     ['finished reply', eventReply(event('finished', 'f'.repeat(5000), { ...big, phase: 'PreflightFailed' }))],
     ['plan', planReply(bigPlan)],

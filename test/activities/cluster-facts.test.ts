@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { readClusterFacts, readClusterInventory, readClusterWideFacts } from '../../activities/cluster-facts.js';
+import { evaluateCluster } from '../../src/domain/cluster-checks.js';
+import type { ClusterFacts } from '../../src/domain/cluster-checks.js';
+import { clusterFacts, serviceAccountFactsIn } from '../../src/domain/inventory.js';
+import { isPortError } from '../../src/ports/errors.js';
+import { createSandboxFleet } from '../../src/sandbox/index.js';
+import { reconcilerAssociation, ROLE_ARN } from '../support/sandbox-fixtures.js';
+
+const RECONCILER = { namespace: 'payments', name: 'reconciler' };
+
+/** Facts compared as data: list order is the listing's business, not the checks'. */
+function normalized(facts: ClusterFacts) {
+  const byJson = <T>(list: T[]) => [...list].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+  return {
+    ...facts,
+    workloads: byJson(facts.workloads),
+    pods: byJson(facts.pods),
+    existingAssociations: byJson(facts.existingAssociations),
+  };
+}
+
+describe('readClusterFacts', () => {
+  test("reads what preflight checks: the cluster, the agent, Fargate, and the service account's objects", async () => {
+    const fleet = createSandboxFleet({ consistencyDelayMs: 0 });
+    const { facts, findings } = await readClusterFacts(fleet, {
+      cluster: 'sandbox-a',
+      serviceAccount: RECONCILER,
+      roleArn: ROLE_ARN,
+    });
+    assert.deepEqual(findings, []);
+    assert.equal(facts.info?.name, 'sandbox-a');
+    assert.equal(facts.agentAddon?.status, 'ACTIVE');
+    assert.equal(facts.agentDaemonSet?.numberReady, 3);
+    assert.deepEqual(
+      facts.fargateProfiles.map((p) => p.name),
+      ['fp-payments-workers'],
+    );
+    assert.equal(facts.serviceAccount?.name, 'reconciler');
+    assert.deepEqual(
+      facts.workloads.map((w) => w.ref.name),
+      ['reconciler'],
+    );
+    assert.equal(facts.pods.length, 2);
+    assert.deepEqual(facts.existingAssociations, []);
+    assert.equal(facts.roleArn, ROLE_ARN);
+  });
+
+  test('a missing cluster reads nothing further, and evaluateCluster reports it', async () => {
+    const fleet = createSandboxFleet();
+    const { facts, findings } = await readClusterFacts(fleet, {
+      cluster: 'nope',
+      serviceAccount: RECONCILER,
+      roleArn: ROLE_ARN,
+    });
+    assert.deepEqual(findings, []);
+    assert.deepEqual(
+      evaluateCluster(facts).map((f) => f.code),
+      ['cluster-not-found'],
+    );
+    assert.deepEqual(Object.keys(await fleet.control.calls()), ['nope:describeCluster']);
+  });
+
+  test('a read refused for good is a blocking finding; throttling is thrown for the retry policy', async () => {
+    const fleet = createSandboxFleet();
+    const target = { cluster: 'sandbox-b', serviceAccount: RECONCILER, roleArn: ROLE_ARN };
+    await fleet.control.setFault({ cluster: 'sandbox-b', step: 'list-pods', kind: 'error' });
+    const { facts, findings } = await readClusterFacts(fleet, target);
+    assert.deepEqual(
+      findings.map((f) => [f.severity, f.code, f.cluster]),
+      [['blocking', 'cannot-read-access-denied', 'sandbox-b']],
+    );
+    assert.match(findings[0]!.message, /^cannot read pods: /);
+    assert.deepEqual(facts.pods, []);
+    assert.equal(facts.workloads.length, 2, 'the other reads still happened');
+
+    await fleet.control.setFault({ cluster: 'sandbox-b', step: 'describe-cluster', kind: 'throttle' });
+    await assert.rejects(readClusterFacts(fleet, target), (err) => isPortError(err, 'throttled'));
+  });
+
+  test('in Auto Mode the agent, built in, is not read', async () => {
+    const fleet = createSandboxFleet();
+    await fleet.control.putCluster({ name: 'sandbox-c', autoMode: true });
+    const { facts } = await readClusterFacts(fleet, {
+      cluster: 'sandbox-c',
+      serviceAccount: RECONCILER,
+      roleArn: ROLE_ARN,
+    });
+    assert.equal(facts.agentAddon, undefined);
+    assert.equal(facts.agentDaemonSet, undefined);
+    const calls = await fleet.control.calls();
+    assert.equal(calls['sandbox-c:describeAddon'], undefined);
+    assert.equal(calls['sandbox-c:getDaemonSet'], undefined);
+    assert.ok(evaluateCluster(facts).some((f) => f.code === 'auto-mode-agent'));
+  });
+});
+
+describe('a scan reuses preflight reads', () => {
+  test("cluster-wide reads cut per service account give preflight's facts and findings, for every service account of the fleet", async () => {
+    const fleet = createSandboxFleet({ consistencyDelayMs: 0 });
+    await fleet.eks.createPodIdentityAssociation(reconcilerAssociation('sandbox-b'));
+    await fleet.control.putServiceAccount('sandbox-c', { namespace: 'shop', name: 'orders', annotations: {} });
+    await fleet.control.putWorkload('sandbox-c', { namespace: 'shop', name: 'orders', serviceAccount: 'orders' });
+    const clusters = Object.keys((await fleet.control.state()).clusters);
+    let compared = 0;
+    for (const cluster of clusters) {
+      const wide = await readClusterWideFacts(fleet, cluster);
+      assert.deepEqual(wide.findings, []);
+      const inventory = await readClusterInventory(fleet, cluster);
+      for (const sa of inventory.serviceAccounts) {
+        const roleArn = sa.annotations['eks.amazonaws.com/role-arn'] ?? ROLE_ARN;
+        const fromScan = clusterFacts(wide.facts, serviceAccountFactsIn(inventory, sa), roleArn);
+        const fromPreflight = await readClusterFacts(fleet, { cluster, serviceAccount: sa, roleArn });
+        assert.deepEqual(
+          normalized(fromScan),
+          normalized(fromPreflight.facts),
+          `${cluster} ${sa.namespace}/${sa.name}`,
+        );
+        assert.deepEqual(evaluateCluster(fromScan), evaluateCluster(fromPreflight.facts));
+        compared += 1;
+      }
+    }
+    assert.equal(compared, 8, 'four reconcilers, three single-app service accounts and shop/orders');
+  });
+
+  test('an inventory of one namespace keeps only that namespace, associations included', async () => {
+    const fleet = createSandboxFleet({ consistencyDelayMs: 0 });
+    await fleet.eks.createPodIdentityAssociation(reconcilerAssociation('sandbox-a'));
+    await fleet.eks.createPodIdentityAssociation({ ...reconcilerAssociation('sandbox-a', 'other'), namespace: 'shop' });
+    const inventory = await readClusterInventory(fleet, 'sandbox-a', 'payments');
+    assert.equal(inventory.namespace, 'payments');
+    assert.deepEqual(
+      inventory.associations.map((a) => a.namespace),
+      ['payments'],
+    );
+    for (const list of [inventory.serviceAccounts, inventory.pods, inventory.workloads.map((w) => w.ref)]) {
+      assert.ok(list.length > 0);
+      assert.ok(list.every((o) => o.namespace === 'payments'));
+    }
+  });
+
+  test('a listing that fails is thrown: a partial inventory would report what it missed as gone', async () => {
+    const fleet = createSandboxFleet();
+    await assert.rejects(readClusterInventory(fleet, 'nope'), (err) => isPortError(err, 'not-found'));
+  });
+});

@@ -1,0 +1,45 @@
+import { condition } from '@temporalio/workflow';
+import { nowIso } from '../state.js';
+import { MigrationAborted, MigrationRejected, type MigrationRun } from './run.js';
+
+type GateOutcome = 'approved' | 'rejected' | 'expired' | 'aborted';
+
+/**
+ * Every cluster runs on Pod Identity with IRSA kept as the fallback: an approver decides
+ * whether to clean up IRSA. Reminders follow a durable timer until the window closes.
+ * Returns `approved`, or `held` when the window ended with `--on-approval-timeout hold`;
+ * a Reject, an abort, or a window ending in rollback throws.
+ */
+export async function approvalGate(run: MigrationRun): Promise<'approved' | 'held'> {
+  const outcome = await awaitDecision(run);
+  const { state } = run;
+  await run.notify('decision', `approval gate: ${outcome}${state.decision ? ` by ${state.decision.by}` : ''}`);
+  if (outcome === 'approved') return 'approved';
+  if (outcome === 'expired' && run.options.onApprovalTimeout === 'hold') return 'held';
+  if (outcome === 'aborted') throw new MigrationAborted(`aborted by ${state.abortRequested?.by ?? 'unknown'}`);
+  throw new MigrationRejected(
+    outcome === 'rejected' ? `rejected by ${state.decision?.by ?? 'unknown'}` : 'approval window ended (rollback)',
+  );
+}
+
+async function awaitDecision(run: MigrationRun): Promise<GateOutcome> {
+  const { state, options } = run;
+  const deadline = Date.now() + options.approvalWindowSeconds * 1000;
+  state.approval = { requestedAt: nowIso(), expiresAt: new Date(deadline).toISOString(), remindersSent: 0 };
+  run.setPhase('AwaitingApproval');
+  await run.notify('approval-requested', `all clusters migrated: waiting for approval to clean up`);
+  for (;;) {
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) return 'expired';
+    await condition(
+      () => state.decision !== undefined || state.abortRequested !== undefined,
+      Math.min(remaining, options.approvalReminderSeconds * 1000),
+    );
+    if (state.abortRequested) return 'aborted';
+    if (state.decision) return state.decision.decision === 'approve' ? 'approved' : 'rejected';
+    if (deadline - Date.now() > 0) {
+      state.approval.remindersSent += 1;
+      await run.notify('approval-reminder', `reminder: cleanup is still waiting for approval`);
+    }
+  }
+}

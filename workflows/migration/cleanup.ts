@@ -1,0 +1,49 @@
+import type { ClusterPreflight } from '../../activities/types.js';
+import { activities, API_CALL } from '../activity-options.js';
+import { clusterProgress } from '../state.js';
+import { restartAndWait, verifyPodIdentity } from './migrate-cluster.js';
+import type { MigrationRun } from './run.js';
+
+/**
+ * After approval: IRSA off each cluster (annotation removed, workloads restarted, Pod
+ * Identity verified again), then the role's IRSA trust for these clusters' issuers.
+ */
+export async function cleanup(run: MigrationRun, preflight: ClusterPreflight[]): Promise<void> {
+  const { state, serviceAccount: sa } = run;
+  run.setPhase('CleaningUp');
+  for (const pf of preflight) {
+    await run.checkpoint();
+    const { cluster } = pf;
+    const progress = clusterProgress(state, cluster);
+    progress.status = 'cleaning';
+    if (pf.plan.irsaAnnotation !== null) {
+      await run.step(cluster, 'remove-annotation', async () => {
+        run.touch(cluster, 'annotationRemoved');
+        const { previous } = await activities(API_CALL, `remove IRSA annotation in ${cluster}`).setIrsaAnnotation({
+          cluster,
+          serviceAccount: sa,
+          value: null,
+        });
+        return { detail: `IRSA annotation removed (was ${previous ?? 'absent'})` };
+      });
+      await restartAndWait(run, cluster, 'cleanup-restart');
+      await verifyPodIdentity(run, cluster, 'cleanup-verify');
+    }
+    progress.status = 'cleaned';
+    run.refresh();
+  }
+  const issuers = state.plan?.cleanup.removeIrsaTrustForIssuers ?? [];
+  if (run.options.keepIrsaTrust || issuers.length === 0) return;
+  try {
+    const { removed } = await activities(API_CALL, 'remove IRSA trust for migrated clusters').removeIrsaTrust({
+      roleArn: run.input.roleArn,
+      serviceAccount: sa,
+      issuers,
+    });
+    if (removed.length > 0) state.rollbackNote.removedIrsaTrust = { Version: '2012-10-17', Statement: removed };
+    await run.notify('step', `trust: removed ${sa.namespace}/${sa.name} IRSA trust for ${issuers.length} issuer(s)`);
+  } catch (err) {
+    run.recordFailure(err, { step: 'trust-cleanup' });
+    throw err;
+  }
+}

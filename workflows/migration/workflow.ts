@@ -1,0 +1,45 @@
+import type { MigrationState } from '../../src/domain/migration-state.js';
+import type { MigrationInput } from '../../src/domain/types.js';
+import { approvalGate } from './approval-gate.js';
+import { cleanup } from './cleanup.js';
+import { registerHandlers } from './handlers.js';
+import { migrateClusters } from './migrate-cluster.js';
+import { preflight } from './preflight.js';
+import { rollBack } from './rollback.js';
+import { MigrationRun } from './run.js';
+import { addPodIdentityTrust } from './trust.js';
+
+/**
+ * Migrates one service account from IRSA to EKS Pod Identity across an ordered list of
+ * clusters: preflight → trust → per cluster (associate, wait, restart, verify, soak) →
+ * approval → cleanup. Any failure, a Reject, or an abort rolls every cluster back to IRSA.
+ */
+export async function migrationWorkflow(input: MigrationInput): Promise<MigrationState> {
+  const run = new MigrationRun(input);
+  registerHandlers(run);
+  const sa = input.serviceAccount;
+  try {
+    run.refresh();
+    await run.notify(
+      'started',
+      `migration of ${sa.namespace}/${sa.name} to Pod Identity requested by ${input.requestedBy}`,
+    );
+    const clusters = await preflight(run);
+    if (!clusters) return run.state;
+    await run.checkpoint();
+    await addPodIdentityTrust(run);
+    await migrateClusters(run, clusters);
+    if ((await approvalGate(run)) === 'held') {
+      run.setPhase('MigratedNotCleaned');
+      await run.notify('finished', 'approval window ended: migrated, IRSA left in place (hold)');
+      return run.state;
+    }
+    await cleanup(run, clusters);
+    run.setPhase('Completed');
+    await run.notify('finished', `migration completed: ${input.clusters.join(', ')} on Pod Identity, IRSA cleaned up`);
+    return run.state;
+  } catch (err) {
+    await rollBack(run, err);
+    return run.state;
+  }
+}
