@@ -113,7 +113,8 @@ export async function startSlackApp(
       await app.start();
       return { port: 0, stop };
     }
-    const server = await app.start({ port: slack.port, ...(deps.host ? { host: deps.host } : {}) });
+    const host = deps.host ?? slack.host;
+    const server = await app.start({ port: slack.port, ...(host ? { host } : {}) });
     const port = (server.address() as AddressInfo | null)?.port ?? slack.port;
     return { port, stop };
   } catch (err) {

@@ -23,6 +23,8 @@ const envSchema = z.object({
   SLACK_SIGNING_SECRET: z.string().min(1).optional(),
   SLACK_APP_TOKEN: z.string().min(1).optional(),
   SLACK_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** HTTP mode listen address; unset: every interface. */
+  SLACK_HOST: z.string().min(1).optional(),
   SLACK_API_URL: z.url().optional(),
   SLACK_ALLOWED_TEAM_ID: z.string().min(1).optional(),
   SLACK_ALLOWED_APP_ID: z.string().min(1).optional(),
@@ -72,6 +74,7 @@ export interface Config {
     signingSecret: string;
     appToken?: string;
     port: number;
+    host?: string;
     apiUrl?: string;
     allowedTeamId?: string;
     allowedAppId?: string;
@@ -121,6 +124,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       signingSecret: e.SLACK_SIGNING_SECRET ?? '',
       appToken: e.SLACK_APP_TOKEN,
       port: e.SLACK_PORT,
+      host: e.SLACK_HOST,
       apiUrl: e.SLACK_API_URL,
       allowedTeamId: e.SLACK_ALLOWED_TEAM_ID,
       allowedAppId: e.SLACK_ALLOWED_APP_ID,

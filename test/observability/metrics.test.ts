@@ -9,7 +9,15 @@ import { startMetricsServer, type MetricsServer } from '../../src/observability/
 import { temporalLogger } from '../../src/observability/temporal-logger.js';
 import { startVisibilityCollector, type VisibilityCollector } from '../../src/observability/visibility-collector.js';
 import { createDevServerEnv } from '../support/temporal.js';
-import { freePort, lineSink, migrationInput, sample, startObservedWorker, waitFor, type ObservedHarness } from './support.js';
+import {
+  freePort,
+  lineSink,
+  migrationInput,
+  sample,
+  startObservedWorker,
+  waitFor,
+  type ObservedHarness,
+} from './support.js';
 
 /**
  * `/metrics` during a real run: the dev server (visibility counts need its SQL store), the
@@ -33,7 +41,13 @@ let server: MetricsServer;
 before(async () => {
   env = await createDevServerEnv();
   h = await startObservedWorker(env, { activityInterceptors: [observedActivities({ metrics, logger })] });
-  collector = startVisibilityCollector({ client: env.client, taskQueue: h.taskQueue, metrics, intervalMs: 60_000, logger });
+  collector = startVisibilityCollector({
+    client: env.client,
+    taskQueue: h.taskQueue,
+    metrics,
+    intervalMs: 60_000,
+    logger,
+  });
   server = await startMetricsServer({
     host: '127.0.0.1',
     port: 0,
@@ -100,7 +114,10 @@ test('/metrics moves with a run: phases, approvals, step durations, API errors, 
     1,
   );
   assert.equal(
-    sample(waiting, 'migrate_identity_activity_duration_seconds_count', { activity: 'createAssociation', outcome: 'failed' }),
+    sample(waiting, 'migrate_identity_activity_duration_seconds_count', {
+      activity: 'createAssociation',
+      outcome: 'failed',
+    }),
     1,
   );
 
@@ -120,7 +137,10 @@ test('/metrics moves with a run: phases, approvals, step durations, API errors, 
   assert.equal(sample(done, 'migrate_identity_approval_oldest_wait_seconds'), 0);
   assert.equal(sample(done, 'migrate_identity_migrations', { phase: 'RollbackFailed' }), 0);
   assert.equal(
-    sample(done, 'migrate_identity_activity_duration_seconds_count', { activity: 'deleteAssociation', outcome: 'completed' }),
+    sample(done, 'migrate_identity_activity_duration_seconds_count', {
+      activity: 'deleteAssociation',
+      outcome: 'completed',
+    }),
     2,
     'the rollback deleted both associations',
   );

@@ -20,11 +20,14 @@ import { workflowBundle } from '../support/temporal.js';
 
 export const ROLE_ARN = 'arn:aws:iam::111122223333:role/eks-payments-reconciler';
 
-export function migrationInput(options: Partial<MigrationOptions> = {}): MigrationInput {
+export function migrationInput(
+  options: Partial<MigrationOptions> = {},
+  clusters = ['sandbox-a', 'sandbox-b'],
+): MigrationInput {
   return {
     serviceAccount: { namespace: 'payments', name: 'reconciler' },
     roleArn: ROLE_ARN,
-    clusters: ['sandbox-a', 'sandbox-b'],
+    clusters,
     requestedBy: 'alice',
     options: {
       ...DEFAULT_OPTIONS,
@@ -63,7 +66,11 @@ export function lineSink(): Writable & { lines: string[]; text(): string } {
   return Object.assign(sink, { lines, text: () => [...lines, partial].join('\n') });
 }
 
-export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 30_000) {
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  what: string,
+  timeoutMs = 30_000,
+) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -80,7 +87,9 @@ export function sample(text: string, name: string, labels: Record<string, string
     if (line.startsWith('#')) continue;
     const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
     if (!match || match[1] !== name) continue;
-    const have = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
+    const have = Object.fromEntries(
+      [...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]),
+    );
     if (Object.entries(labels).every(([k, v]) => have[k] === v)) total = (total ?? 0) + Number(match[3]);
   }
   return total ?? 0;
