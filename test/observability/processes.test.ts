@@ -20,6 +20,8 @@ import { freePort, migrationInput, waitFor } from './support.js';
  * exit 0, and nothing they print holds a secret from their environment.
  */
 
+// temporal.api.enums.v1.PendingActivityState
+const PENDING_ACTIVITY_STATE_STARTED = 2;
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SECRETS = {
   SLACK_BOT_TOKEN: 'xoxb-111111111111-2222222222222-observabilityBotTok3n',
@@ -126,7 +128,7 @@ describe('worker entry point', () => {
       await waitFor(
         async () =>
           (await handle.describe()).raw.pendingActivities?.some(
-            (a) => a.activityType?.name === 'waitForRollouts' && a.state === 2, // PENDING_ACTIVITY_STATE_STARTED
+            (a) => a.activityType?.name === 'waitForRollouts' && Number(a.state) === PENDING_ACTIVITY_STATE_STARTED,
           ),
         'waitForRollouts to be running on the spawned worker',
         60_000,
