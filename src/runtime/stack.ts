@@ -57,7 +57,8 @@ export interface WorkerObservability {
   sdkMetrics?: boolean;
 }
 
-function activityInterceptors(o: WorkerObservability): ActivityInterceptorsFactory[] {
+/** OpenTelemetry's activity interceptors when tracing is on, then ours (metrics, logs). */
+export function activityInterceptors(o: WorkerObservability): ActivityInterceptorsFactory[] {
   const tracer = o.tracing?.enabled ? o.tracing.tracer : undefined;
   return [
     ...(tracer
