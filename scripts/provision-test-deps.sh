@@ -17,3 +17,4 @@ bash scripts/provision-temporal.sh --test-server >/dev/null
 bash scripts/provision-moto.sh >/dev/null
 bash scripts/provision-k8s.sh
 bash scripts/provision-browser.sh >/dev/null
+bash scripts/provision-promtool.sh >/dev/null

@@ -10,6 +10,7 @@ import { temporalLogger } from '../../src/observability/temporal-logger.js';
 import { startVisibilityCollector, type VisibilityCollector } from '../../src/observability/visibility-collector.js';
 import { createDevServerEnv } from '../support/temporal.js';
 import {
+  deployedMetricNames,
   freePort,
   lineSink,
   migrationInput,
@@ -125,6 +126,10 @@ test('/metrics moves with a run: phases, approvals, step durations, API errors, 
   assert.ok(sample(waiting, 'temporal_num_pollers', { poller_type: 'workflow_task' }) > 0, 'workflow pollers');
   assert.ok(sample(waiting, 'temporal_num_pollers', { poller_type: 'activity_task' }) > 0, 'activity pollers');
   assert.ok(sample(waiting, 'temporal_activity_execution_latency_count') > 0, 'SDK activity latency');
+
+  // Every metric the dashboard and the alert rules query is one this scrape exposes.
+  const families = new Set([...waiting.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]));
+  for (const name of deployedMetricNames()) assert.ok(families.has(name), `deploy/observability uses ${name}`);
 
   await h.service.decide(sa, { decision: 'reject', by: 'bob', reason: 'test' });
   assert.equal((await h.service.result(sa)).phase, 'RolledBack');

@@ -1,6 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { ActivityInterceptorsFactory, Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { createConsoleNotifier } from '../../src/adapters/console-notifier.js';
@@ -141,4 +142,15 @@ export async function startObservedWorker(
       await running;
     },
   };
+}
+
+/** Metric names deploy/observability's dashboard and alert rules query (histogram series as their family). */
+export function deployedMetricNames(): string[] {
+  const dir = new URL('../../deploy/observability/', import.meta.url);
+  const text =
+    readFileSync(new URL('grafana-dashboard.json', dir), 'utf8') + readFileSync(new URL('alerts.yaml', dir), 'utf8');
+  const names = [...text.matchAll(/\b(?:migrate_identity|temporal)_[a-z_]+\b/g)].map((m) =>
+    m[0].replace(/_(bucket|count|sum)$/, ''),
+  );
+  return [...new Set(names)].sort();
 }
