@@ -89,7 +89,10 @@ test('/metrics moves with a run: phases, approvals, step durations, API errors, 
   await h.service.start(migrationInput());
 
   const waiting = await collectUntil(
-    (t) => sample(t, 'migrate_identity_migrations', { phase: 'AwaitingApproval' }) === 1,
+    // The count and the list behind these two gauges may see visibility at different moments.
+    (t) =>
+      sample(t, 'migrate_identity_migrations', { phase: 'AwaitingApproval' }) === 1 &&
+      sample(t, 'migrate_identity_approvals_waiting') === 1,
     'the run to wait for approval',
   );
   assert.equal(sample(waiting, 'migrate_identity_approvals_waiting'), 1);
