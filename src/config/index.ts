@@ -23,6 +23,8 @@ const envSchema = z.object({
   SLACK_SIGNING_SECRET: z.string().min(1).optional(),
   SLACK_APP_TOKEN: z.string().min(1).optional(),
   SLACK_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** HTTP mode listen address; unset: every interface. */
+  SLACK_HOST: z.string().min(1).optional(),
   SLACK_API_URL: z.url().optional(),
   SLACK_ALLOWED_TEAM_ID: z.string().min(1).optional(),
   SLACK_ALLOWED_APP_ID: z.string().min(1).optional(),
@@ -30,7 +32,29 @@ const envSchema = z.object({
   SLACK_APPROVERS: z.string().optional(),
   /** Comma-separated user ids, user group ids (S…) or channel ids (C…/G…) allowed to start migrations; empty = everyone. */
   SLACK_ALLOWED_STARTERS: z.string().optional(),
+  /** Level of the JSON log (pino): trace, debug, info, warn, error, fatal, silent. */
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  /** Port of `/metrics` (Prometheus); worker and bot default to 9464, `npm start` serves none unless set. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_HOST: z.string().min(1).default('0.0.0.0'),
+  /** Where the Temporal SDK's own Prometheus exporter listens; `/metrics` merges it in, so keep it on loopback. */
+  TEMPORAL_METRICS_BIND_ADDRESS: z
+    .string()
+    .regex(/^[^:\s]+:\d+$/, 'host:port')
+    .default('127.0.0.1:9465'),
+  /** How often the worker counts migrations by phase in Temporal's visibility store. */
+  METRICS_VISIBILITY_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(30),
+  /** SIGTERM: how long in-flight activities (worker) and Slack requests (bot) get to finish. */
+  SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).default(60),
+  /** OTLP/HTTP collector base URL (e.g. http://otel-collector:4318); unset: no traces exported. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
+  /** Read only so the logger can scrub them: the AWS SDK takes its credentials from the environment itself. */
+  AWS_SECRET_ACCESS_KEY: z.string().optional(),
+  AWS_SESSION_TOKEN: z.string().optional(),
 });
+
+export type AppLogLevel = z.infer<typeof envSchema>['LOG_LEVEL'];
 
 export interface Config {
   temporal: {
@@ -50,13 +74,29 @@ export interface Config {
     signingSecret: string;
     appToken?: string;
     port: number;
+    host?: string;
     apiUrl?: string;
     allowedTeamId?: string;
     allowedAppId?: string;
     approvers: string[];
     allowedStarters: string[];
   };
+  observability: {
+    logLevel: AppLogLevel;
+    /** Undefined: the entry point's default (worker and bot: DEFAULT_METRICS_PORT). */
+    metricsPort?: number;
+    metricsHost: string;
+    sdkMetricsBindAddress: string;
+    visibilityIntervalSeconds: number;
+    shutdownGraceSeconds: number;
+    otlpEndpoint?: string;
+    serviceName?: string;
+  };
+  /** Secret values from the environment, which the logger replaces wherever they appear. */
+  secrets: string[];
 }
+
+export const DEFAULT_METRICS_PORT = 9464;
 
 function list(text: string | undefined): string[] {
   return (text ?? '')
@@ -84,6 +124,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       signingSecret: e.SLACK_SIGNING_SECRET ?? '',
       appToken: e.SLACK_APP_TOKEN,
       port: e.SLACK_PORT,
+      host: e.SLACK_HOST,
       apiUrl: e.SLACK_API_URL,
       allowedTeamId: e.SLACK_ALLOWED_TEAM_ID,
       allowedAppId: e.SLACK_ALLOWED_APP_ID,
@@ -105,5 +146,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     fleet,
     fleetSource: e.MIGRATE_IDENTITY_FLEET_FILE ?? 'embedded sandbox fleet',
     slack,
+    observability: {
+      logLevel: e.LOG_LEVEL,
+      metricsPort: e.METRICS_PORT,
+      metricsHost: e.METRICS_HOST,
+      sdkMetricsBindAddress: e.TEMPORAL_METRICS_BIND_ADDRESS,
+      visibilityIntervalSeconds: e.METRICS_VISIBILITY_INTERVAL_SECONDS,
+      shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
+      otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT?.replace(/\/$/, ''),
+      serviceName: e.OTEL_SERVICE_NAME,
+    },
+    secrets: [
+      e.SLACK_BOT_TOKEN,
+      e.SLACK_SIGNING_SECRET,
+      e.SLACK_APP_TOKEN,
+      e.AWS_SECRET_ACCESS_KEY,
+      e.AWS_SESSION_TOKEN,
+    ].filter((value): value is string => Boolean(value)),
   };
 }
