@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { slackClientOptions } from './adapters/web-client.js';
 import { createSlackDirectory } from './adapters/directory.js';
 import type { Config } from '../src/config/index.js';
+import { temporalConnectionOptions } from '../src/temporal/connection.js';
 import { MigrationService } from '../src/temporal/migrations.js';
 import type { ListenerDeps, MigrationsApi, SlackAppDeps } from './deps.js';
 import { requestGuard } from './guard.js';
@@ -93,8 +94,8 @@ export async function startSlackApp(
   let connection: Connection | undefined;
   let migrations = deps.migrations;
   if (!migrations) {
-    const { address, namespace, taskQueue, uiUrl } = config.temporal;
-    connection = await Connection.connect({ address });
+    const { namespace, taskQueue, uiUrl } = config.temporal;
+    connection = await Connection.connect(temporalConnectionOptions(config.temporal));
     const client = new Client({ connection, namespace, interceptors: tracingClientInterceptors() });
     migrations = new MigrationService(client, taskQueue, uiUrl, namespace);
   }

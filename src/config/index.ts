@@ -13,6 +13,14 @@ const envSchema = z.object({
   TEMPORAL_UI_URL: z.url().default('http://127.0.0.1:8233'),
   /** Path of the `temporal` CLI for `npm start`; unset = on PATH, else the SDK downloads it. */
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  /** TLS to the Temporal frontend: on with any TLS path or an API key unless set to false. */
+  TEMPORAL_TLS: z.enum(['true', 'false']).optional(),
+  TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_CLIENT_KEY_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  /** Temporal Cloud API key (sent as a bearer token; implies TLS). */
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
   MIGRATE_IDENTITY_DATA_DIR: z.string().min(1).default('.data'),
   MIGRATE_IDENTITY_FLEET_FILE: z.string().min(1).optional(),
   /** Temporal SDK log level (worker, bundler): TRACE, DEBUG, INFO, WARN, ERROR. */
@@ -64,6 +72,9 @@ export interface Config {
     uiUrl: string;
     cliPath?: string;
     external: boolean;
+    /** Set: connect with TLS; the paths hold PEM files (client pair for mTLS, server CA). */
+    tls?: { clientCertPath?: string; clientKeyPath?: string; serverCaCertPath?: string; serverName?: string };
+    apiKey?: string;
   };
   dataDir: string;
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -105,6 +116,35 @@ function list(text: string | undefined): string[] {
     .filter(Boolean);
 }
 
+/** TLS and API key for the Temporal connection; refuses half a client certificate pair. */
+function temporalSecurity(e: z.infer<typeof envSchema>): Pick<Config['temporal'], 'tls' | 'apiKey'> {
+  const cert = e.TEMPORAL_TLS_CLIENT_CERT_PATH;
+  const key = e.TEMPORAL_TLS_CLIENT_KEY_PATH;
+  if (Boolean(cert) !== Boolean(key)) {
+    const missing = cert ? 'TEMPORAL_TLS_CLIENT_KEY_PATH' : 'TEMPORAL_TLS_CLIENT_CERT_PATH';
+    throw new ConfigError(
+      `configuration: ${missing}: required with ${cert ? 'TEMPORAL_TLS_CLIENT_CERT_PATH' : 'TEMPORAL_TLS_CLIENT_KEY_PATH'} (mTLS needs both)`,
+    );
+  }
+  const anyTls = Boolean(cert || e.TEMPORAL_TLS_SERVER_CA_CERT_PATH || e.TEMPORAL_TLS_SERVER_NAME);
+  if (e.TEMPORAL_TLS === 'false' && anyTls) {
+    throw new ConfigError('configuration: TEMPORAL_TLS: false, but TLS certificate settings are set');
+  }
+  const tlsOn = e.TEMPORAL_TLS === 'true' || anyTls || (Boolean(e.TEMPORAL_API_KEY) && e.TEMPORAL_TLS !== 'false');
+  return {
+    ...(tlsOn
+      ? {
+          tls: {
+            ...(cert && key ? { clientCertPath: cert, clientKeyPath: key } : {}),
+            ...(e.TEMPORAL_TLS_SERVER_CA_CERT_PATH ? { serverCaCertPath: e.TEMPORAL_TLS_SERVER_CA_CERT_PATH } : {}),
+            ...(e.TEMPORAL_TLS_SERVER_NAME ? { serverName: e.TEMPORAL_TLS_SERVER_NAME } : {}),
+          },
+        }
+      : {}),
+    ...(e.TEMPORAL_API_KEY ? { apiKey: e.TEMPORAL_API_KEY } : {}),
+  };
+}
+
 /** The one place configuration is read. Throws ConfigError naming the bad field. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = envSchema.safeParse(env);
@@ -140,6 +180,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       uiUrl: e.TEMPORAL_UI_URL.replace(/\/$/, ''),
       cliPath: e.TEMPORAL_CLI_PATH,
       external: e.MIGRATE_IDENTITY_EXTERNAL_TEMPORAL === 'true',
+      ...temporalSecurity(e),
     },
     dataDir: resolve(e.MIGRATE_IDENTITY_DATA_DIR),
     logLevel: e.MIGRATE_IDENTITY_LOG_LEVEL,
@@ -162,6 +203,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       e.SLACK_APP_TOKEN,
       e.AWS_SECRET_ACCESS_KEY,
       e.AWS_SESSION_TOKEN,
+      e.TEMPORAL_API_KEY,
     ].filter((value): value is string => Boolean(value)),
   };
 }

@@ -15,6 +15,7 @@ import { delimiter, join } from 'node:path';
 import { createWorkerNotifier } from './worker-notifier.js';
 import type { Config } from '../config/index.js';
 import type { NotifierPort } from '../ports/notifier.js';
+import { temporalConnectionOptions } from '../temporal/connection.js';
 import { createMigrationWorker } from '../temporal/worker.js';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import { openFleetPorts, type FleetPorts } from './fleet-ports.js';
@@ -81,7 +82,10 @@ export function parseAddress(address: string): { host: string; port: number } {
 /** True when a Temporal frontend answers at the configured address. */
 export async function temporalReachable(config: Config): Promise<boolean> {
   try {
-    const connection = await Connection.connect({ address: config.temporal.address, connectTimeout: 1500 });
+    const connection = await Connection.connect({
+      ...temporalConnectionOptions(config.temporal),
+      connectTimeout: 1500,
+    });
     await connection.close();
     return true;
   } catch {
@@ -152,7 +156,7 @@ export async function startWorker(
 ): Promise<RunningWorker> {
   const o = options.observability ?? {};
   installRuntime(config, { logger: o.logger, sdkMetrics: o.sdkMetrics });
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
   const ports = openFleetPorts(config);
   const notifier =
     options.notifier ??
@@ -213,7 +217,7 @@ async function startMigrationGauges(
 }
 
 export async function connectClient(config: Config): Promise<{ client: Client; close: () => Promise<void> }> {
-  const connection = await Connection.connect({ address: config.temporal.address });
+  const connection = await Connection.connect(temporalConnectionOptions(config.temporal));
   return {
     client: new Client({ connection, namespace: config.temporal.namespace }),
     close: () => connection.close(),
