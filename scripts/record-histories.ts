@@ -23,11 +23,13 @@ import { createTimeSkippingEnv } from '../test/support/temporal.js';
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 
 async function run(): Promise<void> {
-  const env = await createTimeSkippingEnv();
   const files = new Map<string, string>();
   const entries: FixtureEntry[] = [];
-  try {
-    for (const scenario of HISTORY_SCENARIOS) {
+  // A server per scenario: whatever workflows one scenario leaves behind must not shape the
+  // next scenario's history.
+  for (const scenario of HISTORY_SCENARIOS) {
+    const env = await createTimeSkippingEnv();
+    try {
       const started = Date.now();
       const { workflowId, runId } = await scenario.record(env);
       const history = await env.client.workflow.getHandle(workflowId, runId).fetchHistory();
@@ -38,9 +40,9 @@ async function run(): Promise<void> {
       console.log(
         `${scenario.name.padEnd(18)} ${String(history.events?.length ?? 0).padStart(4)} events ${kib(Buffer.byteLength(text)).padStart(10)}  ${((Date.now() - started) / 1000).toFixed(1)} s`,
       );
+    } finally {
+      await env.teardown();
     }
-  } finally {
-    await env.teardown();
   }
 
   mkdirSync(HISTORY_DIR, { recursive: true });
