@@ -1,12 +1,13 @@
 import { DEFAULT_VERIFY_COMMAND } from '../src/domain/constants.js';
 import { checkCallerIdentity, credentialPath, parseCallerIdentityOutput } from '../src/domain/credentials.js';
 import { FailureType } from '../src/domain/failure-types.js';
+import { isExecNotStarted } from '../src/domain/kubernetes.js';
 import type { PodInfo } from '../src/domain/kubernetes.js';
 import type { ActivityDeps } from './deps.js';
 import { failure } from './failures.js';
 import type { ClusterTarget, CredentialExpectation } from './types.js';
 
-/** Exit codes a shell gives when the probe binary is missing or not executable. */
+/** Exit codes a shell gives when the probe binary is missing or not executable (`sh -c '…'` probes). */
 const PROBE_UNAVAILABLE = new Set([126, 127]);
 
 function ownerKey(pod: PodInfo): string {
@@ -51,6 +52,12 @@ export function verifyActivities(deps: ActivityDeps) {
         const container = pod.containers[0];
         if (!container) continue;
         const result = await k8s.exec(cluster, pod.namespace, pod.name, container.name, command);
+        if (isExecNotStarted(result)) {
+          warnings.push(
+            `${cluster}: probe unavailable in ${pod.name}/${container.name} (${command[0] ?? ''} is not in the image: ${result.message}): environment checked, caller identity not`,
+          );
+          continue;
+        }
         if (PROBE_UNAVAILABLE.has(result.exitCode)) {
           warnings.push(
             `${cluster}: probe unavailable in ${pod.name}/${container.name} (${command[0] ?? ''} exited ${result.exitCode}): environment checked, caller identity not`,

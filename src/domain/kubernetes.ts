@@ -85,8 +85,25 @@ export interface DaemonSetInfo {
   numberReady: number;
 }
 
+/** A command that ran in the container, with its exit code and output. */
 export interface ExecResult {
   exitCode: number;
   stdout: string;
   stderr: string;
+}
+
+/**
+ * The runtime could not start the command at all: on containerd (runc) a missing or
+ * non-executable binary is no exit code but an error on the exec stream's status channel
+ * (see `src/adapters/kubernetes/exec.ts`). `message` is the API server's, as received.
+ */
+export interface ExecNotStarted {
+  notStarted: 'executable-not-found';
+  message: string;
+}
+
+export type ExecOutcome = ExecResult | ExecNotStarted;
+
+export function isExecNotStarted(outcome: ExecOutcome): outcome is ExecNotStarted {
+  return 'notStarted' in outcome;
 }

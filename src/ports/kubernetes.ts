@@ -1,6 +1,6 @@
 import type {
   DaemonSetInfo,
-  ExecResult,
+  ExecOutcome,
   PodInfo,
   ServiceAccountInfo,
   WorkloadInfo,
@@ -32,7 +32,11 @@ export interface KubernetesPort {
   listPods(cluster: string, namespace: string, serviceAccount: string): Promise<PodInfo[]>;
   /** Undefined when it does not exist. */
   getDaemonSet(cluster: string, namespace: string, name: string): Promise<DaemonSetInfo | undefined>;
-  exec(cluster: string, namespace: string, pod: string, container: string, command: string[]): Promise<ExecResult>;
+  /**
+   * Runs a command in a container. A command that exits (0 or not) is an `ExecResult`; one
+   * the container runtime could not start (no such executable) is `ExecNotStarted`.
+   */
+  exec(cluster: string, namespace: string, pod: string, container: string, command: string[]): Promise<ExecOutcome>;
 
   // Fleet-wide reads: every object of the cluster, or of one namespace when `namespace` is
   // given. Adapters page through the API (limit/continue); the result is the whole list.

@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../activities/index.js';
+import { createKubernetesAdapter } from '../../src/adapters/kubernetes/adapter.js';
 import { createConsoleNotifier } from '../../src/adapters/console-notifier.js';
 import { createSandboxFleet } from '../../src/sandbox/index.js';
+import { kubeConfigFor, startFakeKubeApi } from '../support/fake-kube-api.js';
 
 const SA = { namespace: 'payments', name: 'reconciler' };
 const ROLE = 'arn:aws:iam::111122223333:role/eks-payments-reconciler';
@@ -57,9 +59,10 @@ describe('verifyCredentials activity', () => {
       expect: 'irsa',
     });
     assert.equal(result.warnings.length, 1);
+    // On containerd the kubelet answers a missing binary with an error, not exit 127 (see src/sandbox/exec.ts).
     assert.match(
       result.warnings[0]!,
-      /probe unavailable in reconciler-.*\/app \(aws exited 127\): environment checked, caller identity not/,
+      /probe unavailable in reconciler-.*\/app \(aws is not in the image: Internal error occurred: .*executable file not found in \$PATH: unknown\): environment checked, caller identity not/,
     );
   });
 
@@ -91,7 +94,7 @@ describe('verifyCredentials activity', () => {
       expect: 'irsa',
       verifyCommand: ['check-aws'],
     });
-    assert.match(missing.warnings[0] ?? '', /probe unavailable .*check-aws exited 127/);
+    assert.match(missing.warnings[0] ?? '', /probe unavailable .*check-aws is not in the image/);
   });
 
   test('the wrong role in the caller identity fails verification', async () => {
@@ -103,6 +106,52 @@ describe('verifyCredentials activity', () => {
         roleArn: 'arn:aws:iam::111122223333:role/some-other-role',
         expect: 'irsa',
       }),
+      (err: unknown) => err instanceof ApplicationFailure && err.type === 'VerificationFailed',
+    );
+  });
+});
+
+describe('verifyCredentials on real kubelets', () => {
+  test('containerd answers a missing probe binary with an error, not exit 127: a warning, and the env check stands', async (t) => {
+    // The sandbox's pods, with exec going through the real adapter to a kube-apiserver whose
+    // kubelet runs containerd: its answer for a missing `aws` (see the adapter's exec tests).
+    const api = await startFakeKubeApi();
+    t.after(() => api.close());
+    api.onExec({
+      status: {
+        metadata: {},
+        status: 'Failure',
+        message:
+          'Internal error occurred: error executing command in container: failed to exec in container: failed to start exec "9f0c": OCI runtime exec failed: exec failed: unable to start container process: exec: "aws": executable file not found in $PATH: unknown',
+        reason: 'InternalError',
+        code: 500,
+      },
+    });
+    const fleet = createSandboxFleet({ consistencyDelayMs: 0, podStartMs: 0 });
+    const real = createKubernetesAdapter(() => kubeConfigFor(api));
+    const activities = createActivities({
+      ...fleet,
+      kubernetes: { ...fleet.kubernetes, exec: (...args) => real.exec(...args) },
+      notifier: createConsoleNotifier(() => undefined),
+    });
+
+    const result = await activities.verifyCredentials({
+      cluster: 'sandbox-a',
+      serviceAccount: SA,
+      roleArn: ROLE,
+      expect: 'irsa',
+    });
+
+    assert.match(result.detail, /^2 pod\(s\) on irsa$/);
+    assert.equal(result.warnings.length, 1);
+    assert.match(
+      result.warnings[0]!,
+      /^sandbox-a: probe unavailable in reconciler-.*\/reconciler \(aws is not in the image: .*executable file not found in \$PATH: unknown\): environment checked, caller identity not$/,
+    );
+    assert.equal(api.requests.length, 1, 'one probe for the one workload, never retried');
+    // The environment check still decides: pods on the wrong path fail whatever the probe.
+    await assert.rejects(
+      activities.verifyCredentials({ cluster: 'sandbox-a', serviceAccount: SA, roleArn: ROLE, expect: 'pod-identity' }),
       (err: unknown) => err instanceof ApplicationFailure && err.type === 'VerificationFailed',
     );
   });

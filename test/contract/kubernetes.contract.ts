@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { rolloutStatus } from '../../src/domain/rollout.js';
 import type { WorkloadKind, WorkloadRef } from '../../src/domain/types.js';
 import { isPortError } from '../../src/ports/errors.js';
+import { isExecNotStarted } from '../../src/domain/kubernetes.js';
 import type { PodInfo } from '../../src/domain/kubernetes.js';
 import type { KubernetesPort } from '../../src/ports/kubernetes.js';
 import type { ContractSubject, MakeSubject } from './subject.js';
@@ -265,6 +266,23 @@ export function runKubernetesContract(
       );
     });
 
+    // A runtime that cannot find the program answers on the exec status channel, not with an
+    // exit code (kubelet ServeExec; see src/adapters/kubernetes/exec.ts). kwok runs the command
+    // on its host and says so in Go's words; a kubelet on containerd in runc's.
+    test('exec of a program the image lacks never starts: no exit code', async () => {
+      const namespace = uniqueName('ns');
+      await driver.createServiceAccount(namespace, 'app');
+      const ref = await workload('Deployment', namespace, 'app');
+      await rolledOut(ref);
+      const pod = (await port.listPods(driver.cluster, namespace, 'app')).find((p) => !p.terminating && p.ready);
+      const container = pod?.containers[0]?.name;
+      assert.ok(pod && container);
+      const missing = await port.exec(driver.cluster, namespace, pod.name, container, ['no-such-command-xyz', 'sts']);
+      assert.ok(isExecNotStarted(missing), JSON.stringify(missing));
+      assert.equal(missing.notStarted, 'executable-not-found');
+      assert.match(missing.message, /exec: "no-such-command-xyz": executable file not found in \$PATH/);
+    });
+
     if (options.exec !== false) {
       test('exec returns the exit code and output of a command in a pod', async () => {
         const image = driver.awsCliImage;
@@ -278,10 +296,11 @@ export function runKubernetesContract(
         assert.ok(pod && container);
         const probe = ['aws', 'sts', 'get-caller-identity'];
         const result = await port.exec(driver.cluster, namespace, pod.name, container, probe);
+        assert.ok(!isExecNotStarted(result), 'the AWS CLI runs');
         assert.equal(result.exitCode, 253);
         assert.match(result.stderr, /Unable to locate credentials/);
         const missing = await port.exec(driver.cluster, namespace, pod.name, container, ['no-such-command-xyz']);
-        assert.notEqual(missing.exitCode, 0);
+        assert.ok(isExecNotStarted(missing), 'a missing binary never starts: no exit code');
       });
     }
   });

@@ -8,6 +8,7 @@ import { AGENT_DAEMONSET, IRSA_ANNOTATION } from '../../src/domain/constants.js'
 import { rolloutStatus } from '../../src/domain/rollout.js';
 import type { RolloutResult } from '../../src/domain/rollout.js';
 import type { WorkloadRef } from '../../src/domain/types.js';
+import { isExecNotStarted } from '../../src/domain/kubernetes.js';
 import { isPortError } from '../../src/ports/errors.js';
 import type { ServiceAccountInfo } from '../../src/domain/kubernetes.js';
 import type { KubernetesPort } from '../../src/ports/kubernetes.js';
@@ -381,8 +382,10 @@ describe('Kubernetes adapter on a real kube-apiserver', () => {
       stderr: 'err\n',
     });
     // A real kubelet reports a non-zero exit as NonZeroExitCode with the code (the adapter's
-    // unit tests cover that); kwok's exec server reports it as an InternalError carrying
-    // "exit status N", so against kwok the adapter can only refuse to call it a success.
+    // unit tests cover that); kwok's exec server reports it as an InternalError (HTTP 500 on
+    // the status channel) carrying Go's "exit status N" (sigs.k8s.io/kwok
+    // pkg/kwok/server/remotecommand/exec.go: only k8s.io/utils/exec errors count as exit
+    // codes), so against kwok the adapter can only refuse to call it a success.
     await assert.rejects(port.exec(CLUSTER, namespace, pod.name, 'app', ['sh', '-c', 'exit 3']), (e) => {
       assert.ok(isPortError(e), String(e));
       assert.match(e.message, /exit status 3/);
@@ -391,5 +394,28 @@ describe('Kubernetes adapter on a real kube-apiserver', () => {
     await assert.rejects(port.exec(CLUSTER, namespace, 'no-such-pod', 'app', ['true']), (e) =>
       isPortError(e, 'not-found'),
     );
+  });
+  test('exec of a program that does not exist never starts: the InternalError is read, not retried', async () => {
+    const namespace = uniqueName('ns');
+    await createServiceAccount(k, namespace, 'app');
+    const ref = await workload({ kind: 'Deployment', namespace, serviceAccount: 'app' });
+    await rolledOut(ref);
+    const pod = (await port.listPods(CLUSTER, namespace, 'app')).find((p) => !p.terminating);
+    assert.ok(pod);
+    // kwok runs commands on this machine with Go's os/exec: its words for a missing program,
+    // through the API server's exec proxy, in the kubelet's InternalError wrapper (twice over:
+    // kwok wraps its own error as an InternalError before ServeExec does).
+    for (const [command, message] of [
+      ['migrate-identity-no-such-probe', /exec: "migrate-identity-no-such-probe": executable file not found in \$PATH/],
+      [
+        '/nonexistent/migrate-identity-probe',
+        /fork\/exec \/nonexistent\/migrate-identity-probe: no such file or directory/,
+      ],
+    ] as const) {
+      const outcome = await port.exec(CLUSTER, namespace, pod.name, 'app', [command, 'sts', 'get-caller-identity']);
+      assert.ok(isExecNotStarted(outcome), JSON.stringify(outcome));
+      assert.match(outcome.message, /^(Internal error occurred: )+error executing command in container: /);
+      assert.match(outcome.message, message);
+    }
   });
 });
