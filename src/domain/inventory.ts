@@ -13,6 +13,9 @@ export function serviceAccountFactsIn(inventory: ClusterInventory, sa: ServiceAc
     serviceAccount: inventory.serviceAccounts.find((s) => here(s) && s.name === sa.name),
     workloads: inventory.workloads.filter((w) => here(w.ref) && w.serviceAccount === sa.name),
     pods: inventory.pods.filter((p) => here(p) && p.serviceAccount === sa.name),
+    ...(inventory.jobs === undefined
+      ? {}
+      : { jobs: inventory.jobs.filter((j) => here(j) && j.serviceAccount === sa.name) }),
     existingAssociations: inventory.associations.filter((a) => here(a) && a.serviceAccount === sa.name),
   };
 }

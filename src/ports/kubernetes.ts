@@ -1,6 +1,7 @@
 import type {
   DaemonSetInfo,
   ExecOutcome,
+  JobInfo,
   PodInfo,
   ServiceAccountInfo,
   WorkloadInfo,
@@ -28,7 +29,7 @@ export interface KubernetesPort {
   /** Sets the pod template's `kubectl.kubernetes.io/restartedAt` to `restartedAt`, as `kubectl rollout restart`. */
   restartWorkload(cluster: string, ref: WorkloadRef, restartedAt: string): Promise<void>;
   getWorkloadStatus(cluster: string, ref: WorkloadRef): Promise<WorkloadStatus>;
-  /** Pods in `namespace` that run as the service account, with their node's labels. */
+  /** Pods in `namespace` that run as the service account, with their node's labels and controller. */
   listPods(cluster: string, namespace: string, serviceAccount: string): Promise<PodInfo[]>;
   /** Undefined when it does not exist. */
   getDaemonSet(cluster: string, namespace: string, name: string): Promise<DaemonSetInfo | undefined>;
@@ -47,4 +48,9 @@ export interface KubernetesPort {
   listAllWorkloads(cluster: string, namespace?: string): Promise<WorkloadInfo[]>;
   /** Pods, as `listPods` describes them (node labels, owner), whatever service account they run as. */
   listAllPods(cluster: string, namespace?: string): Promise<PodInfo[]>;
+  /**
+   * Jobs and CronJobs, with the service account their pod template runs as. The API has no
+   * selector for that, so preflight too lists a namespace's and keeps its service account's.
+   */
+  listJobs(cluster: string, namespace?: string): Promise<JobInfo[]>;
 }

@@ -4,6 +4,8 @@ import type { KubernetesFixtureDriver } from '../contract/kubernetes.contract.js
 import { runKubernetesContract } from '../contract/kubernetes.contract.js';
 import { startKubeCluster } from '../support/kube-cluster.js';
 import {
+  createBarePod,
+  createJob,
   createServiceAccount,
   createWorkload,
   kubeClients,
@@ -37,6 +39,8 @@ runKubernetesContract(
           await createWorkload(clients, workload);
         },
         nodeLabels: (name) => nodeLabels(clients, name),
+        createBarePod: (pod) => createBarePod(clients, pod),
+        createJob: (job) => createJob(clients, job),
       };
       return {
         // Pages of two, so every listing in the suite follows continue tokens on a real server.
