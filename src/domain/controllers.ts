@@ -5,7 +5,7 @@
  */
 import { credentialPath } from './credentials.js';
 import type { JobInfo, PodController, PodInfo, WorkloadInfo } from './kubernetes.js';
-import type { FindingSeverity } from './types.js';
+import type { FindingSeverity, WorkloadRef } from './types.js';
 
 /** `restart`: rolled by the migration. `skip`: left alone, with a warning. `block`: preflight refuses. */
 export type ControllerAction = 'restart' | 'skip' | 'block';
@@ -236,4 +236,40 @@ function foreignReport(controller: PodController, namespace: string, migrated: b
     reason: `manages pods that run as the service account, but the migration restarts only Deployments, StatefulSets and DaemonSets and cannot restart a ${controller.kind} safely: its pods would stay on IRSA`,
     manual: `once the association exists, restart it (${manualRestart(controller, namespace)}), then run the migration again: pods already on Pod Identity do not block it`,
   };
+}
+
+export interface PodsToVerify {
+  /** Running, not terminating, and owned by one of the restarted workloads. */
+  verified: PodInfo[];
+  /** Live pods of other controllers (or none): the run did not restart them. */
+  others: PodInfo[];
+  /** Pods left out for their state: terminating, pending, finished. */
+  notRunning: PodInfo[];
+}
+
+/**
+ * The pods a verification looks at: those the run's restart replaced, running now. A pod
+ * on its way out (deletionTimestamp set) still has the old credentials by design, and the
+ * pods of a Job, a bare pod or an Argo Rollout that share the service account were never
+ * restarted: neither says anything about whether the switch worked.
+ */
+export function podsToVerify(pods: PodInfo[], restarted: WorkloadRef[]): PodsToVerify {
+  const ours = (pod: PodInfo) =>
+    pod.owner !== undefined &&
+    restarted.some(
+      (w) => w.kind === pod.owner?.kind && w.namespace === pod.owner.namespace && w.name === pod.owner.name,
+    );
+  const result: PodsToVerify = { verified: [], others: [], notRunning: [] };
+  for (const pod of pods) {
+    if (pod.terminating || pod.phase !== 'Running') result.notRunning.push(pod);
+    else if (ours(pod)) result.verified.push(pod);
+    else result.others.push(pod);
+  }
+  return result;
+}
+
+/** `deployment/api`, `cronjob/nightly`, `pod/debug`: how a pod's controller reads in a message. */
+export function controllerLabel(pod: PodInfo): string {
+  const controller = podController(pod);
+  return controller ? `${controller.kind.toLowerCase()}/${controller.name}` : `pod/${pod.name}`;
 }

@@ -4,8 +4,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../activities/index.js';
 import { createKubernetesAdapter } from '../../src/adapters/kubernetes/adapter.js';
 import { createConsoleNotifier } from '../../src/adapters/console-notifier.js';
+import { POD_IDENTITY_TOKEN_FILE, POD_IDENTITY_URI } from '../../src/domain/constants.js';
 import { createSandboxFleet } from '../../src/sandbox/index.js';
 import { kubeConfigFor, startFakeKubeApi } from '../support/fake-kube-api.js';
+import { manualClock, RECONCILER, reconcilerAssociation, settleRollout } from '../support/sandbox-fixtures.js';
 
 const SA = { namespace: 'payments', name: 'reconciler' };
 const ROLE = 'arn:aws:iam::111122223333:role/eks-payments-reconciler';
@@ -153,6 +155,137 @@ describe('verifyCredentials on real kubelets', () => {
     await assert.rejects(
       activities.verifyCredentials({ cluster: 'sandbox-a', serviceAccount: SA, roleArn: ROLE, expect: 'pod-identity' }),
       (err: unknown) => err instanceof ApplicationFailure && err.type === 'VerificationFailed',
+    );
+  });
+});
+
+describe('verifyCredentials: which pods it verifies', () => {
+  /** sandbox-a with `reconciler` switched to Pod Identity, and the given extra pods sharing its service account. */
+  async function migrated() {
+    const clock = manualClock();
+    const fleet = createSandboxFleet({ now: clock.now, consistencyDelayMs: 0, podStartMs: 500 });
+    const role = await fleet.iam.getRole('eks-payments-reconciler');
+    await fleet.iam.updateTrustPolicy(role.name, {
+      ...role.trustPolicy,
+      Statement: [
+        ...role.trustPolicy.Statement,
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'pods.eks.amazonaws.com' },
+          Action: ['sts:AssumeRole', 'sts:TagSession'],
+        },
+      ],
+    });
+    const activities = createActivities({ ...fleet, notifier: createConsoleNotifier(() => undefined) });
+    return { clock, fleet, activities };
+  }
+
+  test("pods of other controllers, finished and terminating pods are left out; the restarted workloads' pods decide", async () => {
+    const { clock, fleet, activities } = await migrated();
+    // Created before the switch, so on IRSA, and never restarted by the run: a CronJob's
+    // running pod, a finished Job's pod, a bare pod, an Argo Rollout's pod.
+    const container = [{ name: 'app', image: 'job:1' }];
+    const pods = [
+      { name: 'nightly-1-x', controller: { apiVersion: 'batch/v1', kind: 'CronJob', name: 'nightly' } },
+      {
+        name: 'migrate-db-x',
+        controller: { apiVersion: 'batch/v1', kind: 'Job', name: 'migrate-db' },
+        finishedPhase: 'Succeeded' as const,
+      },
+      { name: 'debug' },
+      { name: 'canary-7f-x', controller: { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'canary' } },
+    ];
+    for (const pod of pods) {
+      await fleet.control.putPod('sandbox-a', {
+        namespace: 'payments',
+        serviceAccount: 'reconciler',
+        containers: container,
+        ...pod,
+      });
+    }
+    await fleet.eks.createPodIdentityAssociation(reconcilerAssociation('sandbox-a'));
+    await fleet.kubernetes.restartWorkload('sandbox-a', RECONCILER, clock.iso());
+    await settleRollout(fleet, clock, 'sandbox-a', RECONCILER);
+    const all = await fleet.kubernetes.listPods('sandbox-a', 'payments', 'reconciler');
+    assert.ok(
+      all.some((p) => p.terminating),
+      'the old reconciler pods are still terminating',
+    );
+
+    const result = await activities.verifyCredentials({
+      cluster: 'sandbox-a',
+      serviceAccount: SA,
+      roleArn: ROLE,
+      expect: 'pod-identity',
+      workloads: [RECONCILER],
+    });
+
+    assert.match(
+      result.detail,
+      /^2 pod\(s\) on pod-identity; caller identity Deployment\/reconciler: arn:aws:sts::111122223333:assumed-role\/eks-payments-reconciler\/eks-sandbox-a-/,
+    );
+    // The finished Job pod and the old reconciler pods still terminating.
+    const notRunning = all.filter((p) => p.terminating || p.phase !== 'Running').length;
+    assert.ok(notRunning >= 2);
+    assert.match(
+      result.detail,
+      new RegExp(
+        `; not verified: ${notRunning} not running or terminating, rollout/canary \\(pod canary-7f-x, not restarted by this run\\), pod/debug \\(pod debug, not restarted by this run\\), cronjob/nightly \\(pod nightly-1-x, not restarted by this run\\)$`,
+      ),
+    );
+    assert.deepEqual(
+      result.warnings.map((w) => w.replace(/ runs as payments\/reconciler but/, ' … but')),
+      [
+        'sandbox-a: pod canary-7f-x (rollout/canary) … but was not restarted by this run: it is still on irsa',
+        'sandbox-a: pod debug (pod/debug) … but was not restarted by this run: it is still on irsa',
+        'sandbox-a: pod nightly-1-x (cronjob/nightly) … but was not restarted by this run: it is still on irsa',
+      ],
+    );
+  });
+
+  test('only the workloads the run restarted: another workload of the service account is not verified', async () => {
+    const { clock, fleet, activities } = await migrated();
+    await fleet.control.putWorkload('sandbox-a', {
+      kind: 'StatefulSet',
+      namespace: 'payments',
+      name: 'ledger',
+      serviceAccount: 'reconciler',
+      containers: [{ image: 'cli:1', awsCli: true }],
+    });
+    await fleet.eks.createPodIdentityAssociation(reconcilerAssociation('sandbox-a'));
+    await fleet.kubernetes.restartWorkload('sandbox-a', RECONCILER, clock.iso());
+    await settleRollout(fleet, clock, 'sandbox-a', RECONCILER);
+    const input = { cluster: 'sandbox-a', serviceAccount: SA, roleArn: ROLE, expect: 'pod-identity' as const };
+
+    const result = await activities.verifyCredentials({ ...input, workloads: [RECONCILER] });
+    assert.match(result.detail, /^2 pod\(s\) on pod-identity; caller identity Deployment\/reconciler: /);
+    assert.match(result.detail, /statefulset\/ledger \(pod ledger-0, not restarted by this run\)/);
+
+    // Without the list, every workload of the service account counts: the StatefulSet is still on IRSA.
+    await assert.rejects(activities.verifyCredentials(input), (err: unknown) => {
+      assert.ok(err instanceof ApplicationFailure && err.type === 'VerificationFailed');
+      assert.match(err.message, /ledger-0\/ledger is on irsa/);
+      return true;
+    });
+  });
+
+  test('the probe goes to a ready pod of each workload', async () => {
+    const { clock, fleet, activities } = await migrated();
+    await fleet.eks.createPodIdentityAssociation(reconcilerAssociation('sandbox-a'));
+    await fleet.kubernetes.restartWorkload('sandbox-a', RECONCILER, clock.iso());
+    await settleRollout(fleet, clock, 'sandbox-a', RECONCILER);
+    const result = await activities.verifyCredentials({
+      cluster: 'sandbox-a',
+      serviceAccount: SA,
+      roleArn: ROLE,
+      expect: 'pod-identity',
+      workloads: [RECONCILER],
+    });
+    assert.deepEqual(result.warnings, []);
+    const live = (await fleet.kubernetes.listPods('sandbox-a', 'payments', 'reconciler')).filter((p) => !p.terminating);
+    assert.ok(live.every((p) => p.containers[0]?.env.AWS_CONTAINER_CREDENTIALS_FULL_URI === POD_IDENTITY_URI));
+    assert.ok(
+      live.every((p) => p.containers[0]?.env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE === POD_IDENTITY_TOKEN_FILE),
     );
   });
 });

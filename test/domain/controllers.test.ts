@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { evaluateCluster } from '../../src/domain/cluster-checks.js';
 import type { ClusterFacts } from '../../src/domain/cluster-checks.js';
-import { serviceAccountControllers } from '../../src/domain/controllers.js';
+import { podsToVerify, serviceAccountControllers } from '../../src/domain/controllers.js';
 import { POD_IDENTITY_TOKEN_FILE, POD_IDENTITY_URI } from '../../src/domain/constants.js';
 import type { PodController, PodInfo } from '../../src/domain/kubernetes.js';
 import { fixturePod, healthyClusterFacts } from '../support/cluster-facts.js';
@@ -214,5 +214,25 @@ describe('serviceAccountControllers: every controller of the service account, an
     // A Deployment's Recreate strategy restarts fine.
     const recreate = facts((x) => (x.workloads[0]!.updateStrategy = 'Recreate'));
     assert.deepEqual(evaluateCluster(recreate), []);
+  });
+});
+
+describe('podsToVerify', () => {
+  const api = { kind: 'Deployment' as const, namespace: 'payments', name: 'api' };
+  test('running pods of the restarted workloads; the rest sorted out', () => {
+    const pods = [
+      fixturePod('api-1'),
+      fixturePod('api-old', { terminating: true }),
+      fixturePod('api-new', { phase: 'Pending', ready: false }),
+      fixturePod('worker-1', { owner: { kind: 'Deployment', namespace: 'payments', name: 'worker' } }),
+      foreignPod('nightly-1', CRONJOB),
+      foreignPod('migrate-1', CRONJOB, { phase: 'Succeeded' }),
+    ];
+    const result = podsToVerify(pods, [api]);
+    const names = (list: PodInfo[]) => list.map((p) => p.name);
+    assert.deepEqual(names(result.verified), ['api-1']);
+    assert.deepEqual(names(result.others), ['worker-1', 'nightly-1']);
+    assert.deepEqual(names(result.notRunning), ['api-old', 'api-new', 'migrate-1']);
+    assert.deepEqual(names(podsToVerify(pods, []).verified), []);
   });
 });
