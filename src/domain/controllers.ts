@@ -32,6 +32,11 @@ export interface ControllerFacts {
   pods: PodInfo[];
   /** Jobs and CronJobs whose template runs as the service account; undefined when not read. */
   jobs?: JobInfo[];
+  /** For the commands in the findings: the fleet's cluster name, its EKS name, the role. */
+  cluster?: string;
+  info?: { name: string };
+  roleArn?: string;
+  serviceAccount?: { namespace: string; name: string };
 }
 
 export interface ControllerOptions {
@@ -100,7 +105,9 @@ export function serviceAccountControllers(facts: ControllerFacts, options: Contr
     const first = pods[0];
     const controller = first && podController(first);
     if (!first || !controller) continue;
-    const report = add(foreignReport(controller, first.namespace, pods.every(onPodIdentity)));
+    const report = add(
+      foreignReport(controller, first.namespace, pods.every(onPodIdentity), associationCommand(facts)),
+    );
     report.pods.push(...pods.map((p) => p.name));
   }
 
@@ -130,7 +137,7 @@ function workloadReport(w: WorkloadInfo): ControllerReport {
       finding: { code: 'update-strategy-on-delete', severity: 'blocking' },
       reason:
         'updateStrategy is OnDelete: a restart creates no new pod until each old one is deleted by hand, so its rollout never completes (the run would roll back)',
-      manual: `switch it to RollingUpdate for the migration (${toRollingUpdate}), or, once the association exists, delete its pods one at a time and wait for each replacement to be Ready (kubectl -n ${namespace} delete pod <pod> && kubectl -n ${namespace} wait --for=condition=Ready pod/<new pod>)`,
+      manual: `switch it to RollingUpdate for the migration (${toRollingUpdate}) and back to OnDelete afterwards`,
     };
   }
   const partition = w.partition ?? 0;
@@ -166,9 +173,15 @@ function jobReport(kind: 'Job' | 'CronJob', namespace: string, name: string, job
   };
 }
 
+/** `aws eks create-pod-identity-association …` for the run's cluster, service account and role. */
+function associationCommand(facts: ControllerFacts): string {
+  const cluster = facts.info?.name ?? facts.cluster ?? '<cluster>';
+  const sa = facts.serviceAccount;
+  return `aws eks create-pod-identity-association --cluster-name ${cluster} --namespace ${sa?.namespace ?? '<namespace>'} --service-account ${sa?.name ?? '<service-account>'} --role-arn ${facts.roleArn ?? '<role-arn>'}`;
+}
+
 function barePodReport(pod: PodInfo, options: ControllerOptions): ControllerReport {
   const base = { kind: 'Pod', apiVersion: 'v1', namespace: pod.namespace, name: pod.name, pods: [] };
-  const recreate = `kubectl -n ${pod.namespace} get pod ${pod.name} -o yaml > ${pod.name}.yaml && kubectl -n ${pod.namespace} delete pod ${pod.name} && kubectl create -f ${pod.name}.yaml`;
   if (onPodIdentity(pod)) {
     return { ...base, action: 'skip', reason: 'no controller, but already on Pod Identity' };
   }
@@ -179,7 +192,7 @@ function barePodReport(pod: PodInfo, options: ControllerOptions): ControllerRepo
       finding: { code: 'bare-pod', severity: 'warning' },
       reason:
         'no controller recreates it, so it stays on IRSA; the run keeps the IRSA trust (--keep-irsa-trust), so it keeps working',
-      manual: `recreate it once the association exists: ${recreate}`,
+      manual: 'to move it to Pod Identity, create it again from its manifest once the migration is done',
     };
   }
   return {
@@ -187,8 +200,8 @@ function barePodReport(pod: PodInfo, options: ControllerOptions): ControllerRepo
     action: 'block',
     finding: { code: 'bare-pod', severity: 'blocking' },
     reason:
-      'no controller recreates it, so it would stay on IRSA, and cleanup removes the IRSA trust it needs; delete or recreate it yourself, or pass --keep-irsa-trust',
-    manual: `delete it, or recreate it once the association exists (${recreate}), then run the migration again`,
+      'no controller recreates it, so it would stay on IRSA, and cleanup removes the IRSA trust it needs (--keep-irsa-trust keeps that trust)',
+    manual: `delete it (kubectl -n ${pod.namespace} delete pod ${pod.name}) and create it again from its manifest once the migration is done, when it gets Pod Identity`,
   };
 }
 
@@ -220,7 +233,12 @@ function manualRestart(controller: PodController, namespace: string): string {
   return `restart it with its own tooling, or delete its pods one at a time so that it recreates them (kubectl -n ${namespace} delete pod <pod>)`;
 }
 
-function foreignReport(controller: PodController, namespace: string, migrated: boolean): ControllerReport {
+function foreignReport(
+  controller: PodController,
+  namespace: string,
+  migrated: boolean,
+  createAssociation: string,
+): ControllerReport {
   const base = {
     kind: controller.kind,
     apiVersion: controller.apiVersion,
@@ -234,7 +252,7 @@ function foreignReport(controller: PodController, namespace: string, migrated: b
     action: 'block',
     finding: { code: 'unmanaged-controller', severity: 'blocking' },
     reason: `manages pods that run as the service account, but the migration restarts only Deployments, StatefulSets and DaemonSets and cannot restart a ${controller.kind} safely: its pods would stay on IRSA`,
-    manual: `once the association exists, restart it (${manualRestart(controller, namespace)}), then run the migration again: pods already on Pod Identity do not block it`,
+    manual: `create the association by hand (${createAssociation}), restart it (${manualRestart(controller, namespace)}), then run the migration again: it reuses the association, and pods already on Pod Identity do not block it`,
   };
 }
 

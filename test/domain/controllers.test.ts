@@ -110,7 +110,7 @@ describe('serviceAccountControllers: every controller of the service account, an
     assert.match(finding.message, /^cluster prod-a: Pod payments\/debug: no controller recreates it/);
     assert.match(
       finding.message,
-      /kubectl -n payments get pod debug -o yaml > debug\.yaml && kubectl -n payments delete pod debug && kubectl create -f debug\.yaml/,
+      /delete it \(kubectl -n payments delete pod debug\) and create it again from its manifest once the migration is done/,
     );
     assert.deepEqual(codes(f, true), [['bare-pod', 'warning']]);
     // Already on Pod Identity (recreated by hand after the association): nothing to say.
@@ -143,7 +143,7 @@ describe('serviceAccountControllers: every controller of the service account, an
     );
     assert.match(
       findings[1]!.message,
-      /^cluster prod-a: Rollout payments\/canary \(pods canary-7f-a, canary-7f-b\): manages pods that run as the service account, but the migration restarts only Deployments, StatefulSets and DaemonSets and cannot restart a Rollout safely: its pods would stay on IRSA; once the association exists, restart it \(kubectl argo rollouts restart canary -n payments\), then run the migration again/,
+      /^cluster prod-a: Rollout payments\/canary \(pods canary-7f-a, canary-7f-b\): manages pods that run as the service account, but the migration restarts only Deployments, StatefulSets and DaemonSets and cannot restart a Rollout safely: its pods would stay on IRSA; create the association by hand \(aws eks create-pod-identity-association --cluster-name prod-a --namespace payments --service-account api --role-arn arn:aws:iam::123456789012:role\/app\), restart it \(kubectl argo rollouts restart canary -n payments\), then run the migration again: it reuses the association/,
     );
     // Restarted by hand onto Pod Identity: it no longer blocks.
     const restarted = facts((x) => {
