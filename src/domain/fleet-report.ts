@@ -319,3 +319,49 @@ export function sharedWith(report: FleetReport, row: InventoryRow): { serviceAcc
     clusters: [...new Set(users.filter((u) => u.cluster !== row.cluster).map((u) => u.cluster))].sort(),
   };
 }
+
+/**
+ * Temporal refuses a payload over 2 MB (its default blob limit): the report, a workflow
+ * result, stays under this many characters of JSON.
+ */
+export const REPORT_SIZE_BUDGET = 1_500_000;
+
+const quiet = (row: InventoryRow) =>
+  (row.state === 'irsa' || row.state === 'pod-identity') &&
+  row.drift.length === 0 &&
+  row.migrations.length === 0 &&
+  row.blockers.length === 0;
+
+/**
+ * The report cut to fit the budget: rows with nothing to say (healthy, no drift, no
+ * migration) go first, then the fix documents. The summary still counts everything, and a
+ * note says what was left out. A first slice's limit: a store for big fleets' reports lifts it.
+ */
+export function fitReport(report: FleetReport, budget = REPORT_SIZE_BUDGET): FleetReport {
+  let size = JSON.stringify(report).length;
+  if (size <= budget) return report;
+  const fitted: FleetReport = { ...report, rows: [...report.rows], notes: [...report.notes] };
+  let omitted = 0;
+  for (let i = fitted.rows.length - 1; i >= 0 && size > budget; i--) {
+    const row = fitted.rows[i];
+    if (row === undefined || !quiet(row)) continue;
+    size -= JSON.stringify(row).length + 1;
+    fitted.rows.splice(i, 1);
+    omitted += 1;
+  }
+  if (omitted > 0) {
+    fitted.notes.push(
+      `${omitted} healthy row(s) without drift left out to fit Temporal's payload limit: scan fewer clusters or one namespace to see them`,
+    );
+  }
+  if (size > budget) {
+    fitted.findings = fitted.findings.map((f) => ({
+      ...f,
+      fix: f.fix.map((c) => (c.length > 300 ? `${c.slice(0, 300)}…` : c)),
+    }));
+    fitted.notes.push(
+      'fix commands shortened to fit the payload limit: `migrate-identity drift --namespace …` shows them whole',
+    );
+  }
+  return fitted;
+}

@@ -1,5 +1,6 @@
 import { loadConfig } from '../config/index.js';
 import { startLocalStack } from '../runtime/local-stack.js';
+import { registerScanSchedule } from '../runtime/scan-schedule.js';
 
 /**
  * `npm start`: the Temporal dev server (UI included, SQLite in the data directory), the
@@ -10,6 +11,7 @@ async function run(): Promise<void> {
   const config = loadConfig();
   const log = (line: string) => console.log(line);
   const stack = await startLocalStack(config, { env: process.env, log });
+  await registerScanSchedule(config, log);
   let slack: { stop(): Promise<void> } | undefined;
   try {
     if (config.slack) {
@@ -27,6 +29,8 @@ next, in another terminal:
   npm run demo                                  # a full migration of payments/reconciler on the sandbox
   npm run cli -- plan payments/reconciler --role arn:aws:iam::111122223333:role/eks-payments-reconciler --clusters sandbox-a,sandbox-b,sandbox-c
   npm run cli -- list
+  npm run cli -- inventory                      # every service account using AWS credentials, and its state
+  npm run cli -- drift                          # IRSA drift, with evidence and the fix commands
 Ctrl-C stops everything.`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);

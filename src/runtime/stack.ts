@@ -2,6 +2,7 @@ import { Connection, Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { existsSync, mkdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { createDriftNotifier } from './drift-notifier.js';
 import { createWorkerNotifier } from './worker-notifier.js';
 import type { Config } from '../config/index.js';
 import type { NotifierPort } from '../ports/notifier.js';
@@ -90,12 +91,14 @@ export async function startWorker(
   installSdkLogging(config);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const ports = openFleetPorts(config);
-  const notifier = options.notifier ?? createWorkerNotifier(config, { log: options.log ?? (() => undefined) });
+  const log = options.log ?? (() => undefined);
+  const notifier = options.notifier ?? createWorkerNotifier(config, { log });
+  const driftNotifier = createDriftNotifier(config, { log });
   const worker = await createMigrationWorker({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    deps: { ...ports, notifier },
+    deps: { ...ports, notifier, driftNotifier },
   });
   const done = worker.run().finally(() => connection.close());
   return {

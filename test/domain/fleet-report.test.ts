@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   buildFleetReport,
+  fitReport,
   knownKeysOf,
   sharedWith,
   type FleetReportInput,
@@ -188,5 +189,30 @@ describe('buildFleetReport', () => {
     assert.deepEqual(knownKeysOf({ knownFindingKeys: ['a'] }), ['a']);
     assert.equal(knownKeysOf(undefined), undefined);
     assert.equal(knownKeysOf({ knownFindingKeys: [1] }), undefined);
+  });
+});
+
+describe('fitReport', () => {
+  test('a report over the budget drops healthy rows first, then shortens fix commands, and says so', () => {
+    const report = buildFleetReport(input({ previousKeys: [] }));
+    assert.equal(fitReport(report), report, 'small reports pass unchanged');
+    const size = JSON.stringify(report).length;
+    const rowsCut = fitReport(report, size - 10);
+    assert.ok(rowsCut.rows.length < report.rows.length);
+    const dropped = report.rows.filter((r) => !rowsCut.rows.includes(r));
+    assert.ok(dropped.length > 0);
+    assert.ok(
+      dropped.every((r) => ['irsa', 'pod-identity'].includes(r.state) && r.drift.length === 0),
+      'only quiet rows',
+    );
+    assert.ok(
+      rowsCut.rows.some((r) => r.state === 'broken'),
+      'the broken row stays',
+    );
+    assert.match(rowsCut.notes[0] ?? '', /healthy row\(s\) without drift left out/);
+    assert.deepEqual(rowsCut.summary, report.summary, 'the counts still cover everything');
+    const tiny = fitReport(report, 100);
+    assert.ok(tiny.findings.every((f) => f.fix.every((c) => c.length <= 301)));
+    assert.match(tiny.notes.at(-1) ?? '', /fix commands shortened/);
   });
 });
