@@ -367,7 +367,10 @@ function rolesDifferAcrossClusters(ctx: DriftContext): void {
 function staleProviderTrust(ctx: DriftContext, providers: Set<string>): void {
   const account = ctx.input.catalog.accountId;
   const fleetIssuers = new Set(ctx.input.clusters.flatMap((c) => (c.oidcIssuer ? [issuerHostPath(c.oidcIssuer)] : [])));
-  for (const role of ctx.input.catalog.roles) {
+  // A partial scan (some clusters, one namespace) judges the roles it saw in use, not the account.
+  const used = new Set([...rolesInUse(ctx.input.clusters)].map(roleNameOf));
+  const inScope = (role: RoleTrust) => ctx.input.complete || used.has(role.name);
+  for (const role of ctx.input.catalog.roles.filter(inScope)) {
     const stale = new Set<string>();
     for (const statement of role.trustPolicy.Statement) {
       const principal = statement.Principal;
@@ -398,13 +401,31 @@ function staleProviderTrust(ctx: DriftContext, providers: Set<string>): void {
   }
 }
 
-function unusedPodIdentityTrust(ctx: DriftContext): void {
-  const used = new Set(
-    ctx.input.clusters.flatMap((c) => [
+/** Roles the scanned clusters use, through an annotation or an association. */
+function rolesInUse(clusters: ClusterScan[]): Set<string> {
+  return new Set(
+    clusters.flatMap((c) => [
+      ...c.associations.map((a) => a.roleArn),
+      ...c.serviceAccounts.flatMap((sa) => [
+        ...sa.associations.map((a) => a.roleArn),
+        ...(sa.irsaRoleArn ? [sa.irsaRoleArn] : []),
+      ]),
+    ]),
+  );
+}
+
+/** Roles some scanned association maps to. */
+function rolesAssociated(clusters: ClusterScan[]): Set<string> {
+  return new Set(
+    clusters.flatMap((c) => [
       ...c.associations.map((a) => a.roleArn),
       ...c.serviceAccounts.flatMap((sa) => sa.associations.map((a) => a.roleArn)),
     ]),
   );
+}
+
+function unusedPodIdentityTrust(ctx: DriftContext): void {
+  const used = rolesAssociated(ctx.input.clusters);
   for (const role of ctx.input.catalog.roles) {
     if (!trustsPodIdentity(role.trustPolicy) || used.has(role.arn)) continue;
     const finding = ctx.add({

@@ -319,3 +319,21 @@ describe('keys and commands', () => {
     assert.equal(shellQuote(`{"a":"it's"}`), `'{"a":"it'\\''s"}'`);
   });
 });
+
+describe('partial scans', () => {
+  test('judge the roles they saw in use, not the whole account', () => {
+    const retired = issuer('DEAD');
+    const stale = (name: string) =>
+      role(name, [irsa('prod-a', 'search', name), irsaStatement(ACCOUNT, retired, 'search', name)]);
+    const clusters = [cluster('prod-a', [sa('search', 'seen', { irsaRoleArn: roleArn('seen') })])];
+    const input = { clusters, catalog: catalog([stale('seen'), stale('unseen')]) };
+    assert.deepEqual(
+      drift({ ...input, complete: false }).map((f) => f.roleArn),
+      [roleArn('seen')],
+    );
+    assert.deepEqual(
+      drift(input).map((f) => f.roleArn),
+      [roleArn('seen'), roleArn('unseen')],
+    );
+  });
+});
