@@ -5,7 +5,8 @@ import { slackClientOptions } from './adapters/web-client.js';
 import { createSlackDirectory } from './adapters/directory.js';
 import type { Config } from '../src/config/index.js';
 import { MigrationService } from '../src/temporal/migrations.js';
-import type { ListenerDeps, MigrationsApi, SlackAppDeps } from './deps.js';
+import { ScanService } from '../src/temporal/scans.js';
+import type { ListenerDeps, MigrationsApi, ScansApi, SlackAppDeps } from './deps.js';
 import { requestGuard } from './guard.js';
 import { registerListeners } from './listeners/index.js';
 import { lineLogger } from './logger.js';
@@ -26,7 +27,7 @@ const DIRECTORY_RETRY = { maxAttempts: 2, backoffMs: 200, maxRetryAfterMs: 1000,
 export function createSlackApp(
   slack: SlackSettings,
   fleet: Config['fleet'],
-  deps: { migrations: MigrationsApi; logger?: Logger },
+  deps: { migrations: MigrationsApi; scans?: ScansApi; logger?: Logger },
 ): App {
   const logger = deps.logger;
   const clientOptions = slackClientOptions(slack, logger);
@@ -59,6 +60,7 @@ export function createSlackApp(
       });
   const listenerDeps: ListenerDeps = {
     migrations: deps.migrations,
+    ...(deps.scans ? { scans: deps.scans } : {}),
     fleet,
     directory: createSlackDirectory(app.client, { retry: DIRECTORY_RETRY }),
     approvers: slack.approvers,
@@ -88,13 +90,20 @@ export async function startSlackApp(
   const logger = deps.logger ?? (deps.log ? lineLogger(deps.log) : undefined);
   let connection: Connection | undefined;
   let migrations = deps.migrations;
+  let scans = deps.scans;
   if (!migrations) {
     const { address, namespace, taskQueue, uiUrl } = config.temporal;
     connection = await Connection.connect({ address });
-    migrations = new MigrationService(new Client({ connection, namespace }), taskQueue, uiUrl, namespace);
+    const client = new Client({ connection, namespace });
+    migrations = new MigrationService(client, taskQueue, uiUrl, namespace);
+    scans ??= new ScanService(client, taskQueue, uiUrl, namespace);
   }
   try {
-    const app = createSlackApp(slack, config.fleet, { migrations, ...(logger ? { logger } : {}) });
+    const app = createSlackApp(slack, config.fleet, {
+      migrations,
+      ...(scans ? { scans } : {}),
+      ...(logger ? { logger } : {}),
+    });
     await app.init();
     const stop = async () => {
       await (app.stop() as Promise<void>);

@@ -98,7 +98,8 @@ function clusterLines(report: FleetReport): string[] {
     if (c.status === 'failed') return `• :x: *${escape(c.cluster)}*: could not be read (${escape(c.error ?? '')})`;
     const rows = report.rows.filter((r) => r.cluster === c.cluster);
     const broken = rows.filter((r) => r.state === 'broken').length;
-    const onPodIdentity = rows.filter((r) => r.state === 'pod-identity').length;
+    // An association wins over the annotation: `both` rows run on Pod Identity too.
+    const onPodIdentity = rows.filter((r) => r.state === 'pod-identity' || r.state === 'both').length;
     return `• *${escape(c.cluster)}*: ${rows.length} service account(s), ${onPodIdentity} on Pod Identity${broken ? `, :rotating_light: ${broken} broken` : ''}`;
   });
 }
