@@ -21,4 +21,6 @@ export interface ActivityDeps {
   driftNotifier?: DriftNotifierPort;
   /** Migration workflows running now (Temporal visibility); unset: the scan cannot tell. */
   runningMigrations?: () => Promise<RunningMigration[]>;
+  /** The last scheduled scan's finding keys, when the Schedule did not hand its result over. */
+  lastScheduledScanKeys?: () => Promise<string[] | undefined>;
 }

@@ -149,6 +149,17 @@ export function scanActivities(deps: ActivityDeps) {
       }
     },
 
+    /** Never fails: without visibility a scheduled scan compares with nothing, and says so. */
+    async lastScheduledScanKeys(): Promise<{ keys?: string[]; note?: string }> {
+      if (!deps.lastScheduledScanKeys) return { note: 'this worker has no Temporal visibility to ask' };
+      try {
+        const keys = await deps.lastScheduledScanKeys();
+        return keys === undefined ? { note: 'no scheduled scan has completed before' } : { keys };
+      } catch (err) {
+        return { note: `Temporal visibility: ${(err as Error).message}` };
+      }
+    },
+
     /** Never fails a scan: a delivery problem comes back as a warning. */
     async postNewDrift(post: DriftPost): Promise<{ warning?: string }> {
       if (!deps.driftNotifier) return { warning: 'no drift notifier configured' };

@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/index.js';
-import type { FleetReport, RunningMigration } from '../domain/fleet-report.js';
+import { knownKeysOf, type FleetReport, type RunningMigration } from '../domain/fleet-report.js';
 import { runUrl } from '../domain/run-url.js';
 import { WORKFLOW_TYPE } from '../../workflows/messages.js';
 import {
@@ -62,6 +62,46 @@ export async function runningMigrations(client: Client, limit = 1000): Promise<R
   return running;
 }
 
+/** What a scan's memo says, so listings can tell full and scheduled scans apart. */
+interface ScanMemo {
+  complete: boolean;
+  trigger: ScanInput['trigger'];
+}
+
+/** The most recently closed completed scan whose memo passes `keep`; visibility lists newest first. */
+async function newestCompletedScan(
+  client: Client,
+  keep: (memo: Partial<ScanMemo>) => boolean,
+): Promise<{ workflowId: string; runId: string } | undefined> {
+  const query = `WorkflowType = '${SCAN_WORKFLOW_TYPE}' AND ExecutionStatus = 'Completed'`;
+  let newest: { workflowId: string; runId: string; closedAt: number } | undefined;
+  let seen = 0;
+  for await (const wf of client.workflow.list({ query, pageSize: 50 })) {
+    const closedAt = wf.closeTime?.getTime() ?? 0;
+    if (keep(wf.memo ?? {}) && closedAt > (newest?.closedAt ?? -1)) {
+      newest = { workflowId: wf.workflowId, runId: wf.runId, closedAt };
+    }
+    if (++seen >= 50) break;
+  }
+  return newest && { workflowId: newest.workflowId, runId: newest.runId };
+}
+
+/**
+ * The finding keys of the last scheduled scan, for a scheduled run the Schedule gave no
+ * previous result: a manual trigger (Temporal starts those with overlap ALLOW_ALL, which
+ * takes no part in last results) or a re-created Schedule.
+ */
+export async function lastScheduledScanKeys(client: Client): Promise<string[] | undefined> {
+  const newest = await newestCompletedScan(client, (memo) => memo.trigger === 'schedule');
+  if (!newest) return undefined;
+  return knownKeysOf(await client.workflow.getHandle(newest.workflowId, newest.runId).result());
+}
+
+/** For the worker's activity deps, asked through the activity's client. */
+export function lastScheduledScanKeysFromActivity(): Promise<string[] | undefined> {
+  return lastScheduledScanKeys(Context.current().client);
+}
+
 /** For the worker's activity deps: the running migrations, asked through the activity's client. */
 export function runningMigrationsFromActivity(): Promise<RunningMigration[]> {
   return runningMigrations(Context.current().client);
@@ -85,7 +125,7 @@ export class ScanService {
     return {
       taskQueue: this.taskQueue,
       args: [input] as [ScanInput],
-      memo: { complete: input.complete },
+      memo: { complete: input.complete, trigger: input.trigger } satisfies ScanMemo,
       staticSummary: `Fleet scan: ${scope}`,
     };
   }
@@ -107,26 +147,10 @@ export class ScanService {
 
   /** The most recent completed scan of the whole fleet (scheduled or on demand), if any. */
   async latest(): Promise<CompletedScan | undefined> {
-    const query = `WorkflowType = '${SCAN_WORKFLOW_TYPE}' AND ExecutionStatus = 'Completed'`;
-    let newest: { workflowId: string; runId: string; closedAt: number } | undefined;
-    let seen = 0;
-    for await (const wf of this.client.workflow.list({ query, pageSize: 50 })) {
-      seen += 1;
-      const closedAt = wf.closeTime?.getTime() ?? 0;
-      if ((wf.memo as { complete?: unknown } | undefined)?.complete === true && closedAt > (newest?.closedAt ?? -1)) {
-        newest = { workflowId: wf.workflowId, runId: wf.runId, closedAt };
-      }
-      // Visibility lists the newest first; a page is enough to find the latest full scan.
-      if (seen >= 50) break;
-    }
+    const newest = await newestCompletedScan(this.client, (memo) => memo.complete === true);
     if (!newest) return undefined;
     const report = (await this.client.workflow.getHandle(newest.workflowId, newest.runId).result()) as FleetReport;
-    return {
-      workflowId: newest.workflowId,
-      runId: newest.runId,
-      url: this.url(newest.workflowId, newest.runId),
-      report,
-    };
+    return { ...newest, url: this.url(newest.workflowId, newest.runId), report };
   }
 
   /**

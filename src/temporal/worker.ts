@@ -3,7 +3,7 @@ import { bundleWorkflowCode, Worker, type Logger, type WorkflowBundleWithSourceM
 import { fileURLToPath } from 'node:url';
 import type { Configuration } from 'webpack';
 import { createActivities, type ActivityDeps } from '../../activities/index.js';
-import { runningMigrationsFromActivity } from './scans.js';
+import { lastScheduledScanKeysFromActivity, runningMigrationsFromActivity } from './scans.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
 
@@ -33,7 +33,11 @@ export async function createMigrationWorker(options: WorkerOptions): Promise<Wor
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    activities: createActivities({ runningMigrations: runningMigrationsFromActivity, ...options.deps }),
+    activities: createActivities({
+      runningMigrations: runningMigrationsFromActivity,
+      lastScheduledScanKeys: lastScheduledScanKeysFromActivity,
+      ...options.deps,
+    }),
     ...(options.maxCachedWorkflows !== undefined && { maxCachedWorkflows: options.maxCachedWorkflows }),
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }

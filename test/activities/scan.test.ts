@@ -93,7 +93,7 @@ describe('scan activities', () => {
     assert.match(byName.nope?.error ?? '', /cannot be found/);
   });
 
-  test('lookUpRunningMigrations and postNewDrift never fail the scan', async () => {
+  test('lookUpRunningMigrations, lastScheduledScanKeys and postNewDrift never fail the scan', async () => {
     const fleet = createSandboxFleet();
     const none = scanActivities(deps(fleet));
     assert.deepEqual(await none.lookUpRunningMigrations(), {
@@ -106,6 +106,7 @@ describe('scan activities', () => {
     const failing = scanActivities(
       deps(fleet, {
         runningMigrations: () => Promise.reject(new Error('UNIMPLEMENTED')),
+        lastScheduledScanKeys: () => Promise.reject(new Error('UNIMPLEMENTED')),
         driftNotifier: { postNewDrift: () => Promise.reject(new Error('channel_not_found')) },
       }),
     );
@@ -115,8 +116,18 @@ describe('scan activities', () => {
       note: 'Temporal visibility: UNIMPLEMENTED',
     });
     assert.deepEqual(await failing.postNewDrift(post), { warning: 'drift notifier: channel_not_found' });
+    assert.deepEqual(await none.lastScheduledScanKeys(), { note: 'this worker has no Temporal visibility to ask' });
+    assert.deepEqual(await failing.lastScheduledScanKeys(), { note: 'Temporal visibility: UNIMPLEMENTED' });
+    const first = scanActivities(deps(fleet, { lastScheduledScanKeys: () => Promise.resolve(undefined) }));
+    assert.deepEqual(await first.lastScheduledScanKeys(), { note: 'no scheduled scan has completed before' });
     const running = [{ workflowId: 'm', runId: 'r', serviceAccount: 'a/b', clusters: ['x'] }];
-    const working = scanActivities(deps(fleet, { runningMigrations: () => Promise.resolve(running) }));
+    const working = scanActivities(
+      deps(fleet, {
+        runningMigrations: () => Promise.resolve(running),
+        lastScheduledScanKeys: () => Promise.resolve(['k']),
+      }),
+    );
     assert.deepEqual(await working.lookUpRunningMigrations(), { available: true, running });
+    assert.deepEqual(await working.lastScheduledScanKeys(), { keys: ['k'] });
   });
 });

@@ -30,12 +30,17 @@ export function fleetScanInput(overrides: Partial<Parameters<typeof scanInputFor
 
 /**
  * A worker over a sandbox fleet (the drift seed unless told otherwise) whose drift notifier
- * records posts and whose migration lookup answers `running`: the time-skipping server has
- * no visibility API to ask.
+ * records posts and whose migration lookup answers `running` (the time-skipping server has
+ * no visibility API to ask) unless told to ask Temporal.
  */
 export async function startScanHarness(
   env: TestWorkflowEnvironment,
-  options: { seed?: FleetState; fleet?: SandboxFleet } = {},
+  options: {
+    seed?: FleetState;
+    fleet?: SandboxFleet;
+    /** `visibility`: ask Temporal as production does (the dev server has the API). */
+    migrationLookup?: 'stub' | 'visibility';
+  } = {},
 ): Promise<ScanHarness> {
   const taskQueue = `scan-${randomUUID()}`;
   const fleet =
@@ -58,7 +63,9 @@ export async function startScanHarness(
           return Promise.resolve({});
         },
       },
-      runningMigrations: () => Promise.resolve(harness.running),
+      ...(options.migrationLookup === 'visibility'
+        ? {}
+        : { runningMigrations: () => Promise.resolve(harness.running) }),
     },
     workflowBundle: await workflowBundle(),
   });

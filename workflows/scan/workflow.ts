@@ -86,6 +86,18 @@ async function readIam(
   return { catalog, profiles: batches.flat() };
 }
 
+/**
+ * What the previous scheduled scan found. The Schedule hands each run the last result of
+ * the runs it tracks; a manual trigger or a re-created Schedule gets none, so ask visibility.
+ * With neither, everything found is new.
+ */
+async function previousScheduledKeys(): Promise<{ keys: string[]; note?: string }> {
+  const handed = knownKeysOf(workflowInfo().lastResult);
+  if (handed) return { keys: handed };
+  const found = await activities(LOOKUP, 'find the last scheduled scan').lastScheduledScanKeys();
+  return found.keys ? { keys: found.keys } : { keys: [], ...(found.note ? { note: found.note } : {}) };
+}
+
 function details(progress: ScanProgress): string {
   const failed = progress.clusters.failed.length ? `, unreadable: ${progress.clusters.failed.join(', ')}` : '';
   return `${progress.phase}: ${progress.clusters.done}/${progress.clusters.total} clusters${failed}; ${progress.roles.done}/${progress.roles.total} roles`;
@@ -107,7 +119,6 @@ export async function scanWorkflow(input: ScanInput): Promise<FleetReport> {
     description: 'Where the scan is: clusters read (and those that could not be), roles read.',
   });
   refresh();
-  const previousKeys = input.trigger === 'schedule' ? (knownKeysOf(workflowInfo().lastResult) ?? []) : undefined;
 
   const limit = input.clusterConcurrency ?? DEFAULT_CLUSTER_CONCURRENCY;
   const outcomes = await inParallel(input.clusters, limit, async (cluster): Promise<ClusterOutcome> => {
@@ -130,6 +141,7 @@ export async function scanWorkflow(input: ScanInput): Promise<FleetReport> {
   refresh();
   const iam = await readIam(progress, rolesInUse(outcomes));
   const migrations = await activities(LOOKUP, 'find running migrations').lookUpRunningMigrations();
+  const previous = input.trigger === 'schedule' ? await previousScheduledKeys() : undefined;
 
   progress.phase = 'report';
   refresh();
@@ -145,10 +157,11 @@ export async function scanWorkflow(input: ScanInput): Promise<FleetReport> {
       ...iam,
       migrations,
       ...(input.kubeContexts ? { kubeContexts: input.kubeContexts } : {}),
-      ...(previousKeys === undefined ? {} : { previousKeys }),
+      ...(previous?.keys === undefined ? {} : { previousKeys: previous.keys }),
     }),
   );
 
+  if (previous?.note) report.notes.push(`new drift compared with nothing: ${previous.note}`);
   const fresh = new Set(report.newFindingKeys ?? []);
   if (fresh.size > 0) {
     const { warning } = await activities(NOTIFY, `post ${fresh.size} new drift finding(s)`).postNewDrift({
