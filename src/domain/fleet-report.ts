@@ -3,8 +3,7 @@
  * the roles they use with their reach, and the drift findings. Pure: the scan workflow
  * builds it from its activities' results; the CLI, Slack and the next scan read it.
  */
-import { detectDrift, DRIFT_SEVERITIES, type DriftFinding, type DriftSeverity } from './drift.js';
-import { trustsPodIdentity } from './drift.js';
+import { detectDrift, DRIFT_SEVERITIES, trustsPodIdentity, type DriftFinding, type DriftSeverity } from './drift.js';
 import type { ClusterScan, PodCredentialCounts } from './inventory.js';
 import {
   findRole,
@@ -167,7 +166,7 @@ function rowOf(scan: ClusterScan, sa: ClusterScan['serviceAccounts'][number], fi
               : 'unmanaged';
   const reasons =
     state === 'broken'
-      ? broken.map((f) => f.message)
+      ? broken.map((f) => f.message.replace(`${scan.cluster} ${name}: `, ''))
       : state === 'not-migratable'
         ? sa.notMigratable
         : state === 'unmanaged'

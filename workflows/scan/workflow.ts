@@ -13,7 +13,8 @@ import { CLUSTER_SCAN, IAM_SCAN, LOOKUP } from './options.js';
 
 const DEFAULT_CLUSTER_CONCURRENCY = 4;
 const ROLES_PER_BATCH = 25;
-const ROLE_BATCHES_AT_ONCE = 2;
+// IAM throttles per account, not per role: one batch at a time (each reads four roles at once).
+const ROLE_BATCHES_AT_ONCE = 1;
 
 /** `fn` over `items`, at most `limit` at a time, results in input order. */
 async function inParallel<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
