@@ -1,4 +1,7 @@
+import type { Tracer } from '@opentelemetry/api';
 import type { Logger } from '@slack/bolt';
+import type { AppLogger } from '../src/observability/logger.js';
+import type { Metrics } from '../src/observability/metrics.js';
 import type { SlackDirectory } from './adapters/directory.js';
 import type { FleetFile } from '../src/config/index.js';
 import type { MigrationService } from '../src/temporal/migrations.js';
@@ -22,6 +25,14 @@ export interface SlackAppDeps {
   log?: (line: string) => void;
   /** Listen address in HTTP mode; default: every interface. */
   host?: string;
+  /** The process's JSON logger: Bolt logs through it (unless `logger` is given) and each request gets a line. */
+  appLogger?: AppLogger;
+  /** Ack latency and request counts go here. */
+  metrics?: Metrics;
+  /** Each request gets a span, the parent of the workflow it starts. */
+  tracer?: Tracer;
+  /** `stop()` waits this long for requests in flight (acked, still working) to finish. Default 10 s. */
+  shutdownGraceMs?: number;
 }
 
 /** What every listener gets. */

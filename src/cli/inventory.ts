@@ -12,6 +12,7 @@ import { scanInputFor, ScanService } from '../temporal/scans.js';
 import { SCAN_SCHEDULE_ID } from '../../workflows/scan/messages.js';
 import { renderDrift, renderInventory, renderInventoryCsv } from './inventory-render.js';
 import type { CliIo } from './io.js';
+import { jsonOutput } from './render.js';
 
 export const INVENTORY_USAGE = `  inventory [--clusters a,b] [--namespace <ns>] [--json|--csv]
   inventory schedule [--every <duration>] | inventory schedule --delete
@@ -76,11 +77,11 @@ export async function runFleetCommand(
   if (command === 'drift') {
     io.out(
       flags.json
-        ? JSON.stringify({ scannedAt: report.scannedAt, scope: report.scope, findings: report.findings })
+        ? jsonOutput({ scannedAt: report.scannedAt, scope: report.scope, findings: report.findings })
         : renderDrift(report),
     );
     return report.summary.findings.broken > 0 ? 1 : 0;
   }
-  io.out(flags.json ? JSON.stringify(report) : flags.csv ? renderInventoryCsv(report) : renderInventory(report));
+  io.out(flags.json ? jsonOutput(report) : flags.csv ? renderInventoryCsv(report) : renderInventory(report));
   return 0;
 }

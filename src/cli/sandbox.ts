@@ -5,6 +5,7 @@ import { openSandbox } from '../runtime/fleet-ports.js';
 import { driftSeedFleet } from '../sandbox/drift-seed.js';
 import { FAULT_KINDS, FAULT_STEPS, isFaultKind, isFaultStep } from '../sandbox/index.js';
 import type { CliIo } from './io.js';
+import { jsonOutput } from './render.js';
 
 /** `sandbox show|reset|fault|clear-faults`: the embedded fleet, read and changed through its state file. */
 export async function runSandboxCommand(config: Config, args: string[], io: CliIo): Promise<number> {
@@ -20,7 +21,7 @@ export async function runSandboxCommand(config: Config, args: string[], io: CliI
     case 'show': {
       const [essentials, faults] = await Promise.all([sandbox.control.essentials(), sandbox.control.faults()]);
       if (flags.json) {
-        io.out(JSON.stringify({ ...essentials, faults }));
+        io.out(jsonOutput({ ...essentials, faults }));
         return 0;
       }
       for (const [cluster, workloads] of Object.entries(essentials.workloadCredentials)) {

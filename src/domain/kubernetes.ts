@@ -12,6 +12,15 @@ export interface ContainerInfo {
   image: string;
   /** Literal `env` values of the pod spec (valueFrom entries map to ''), after webhook injection. */
   env: Record<string, string>;
+  /** `envFrom` sources: variables whose names and values are in a ConfigMap or Secret, unread. */
+  envFrom?: EnvFromSource[];
+}
+
+export interface EnvFromSource {
+  kind: 'ConfigMap' | 'Secret';
+  name: string;
+  /** Prepended to every key of the source. */
+  prefix?: string;
 }
 
 export interface PodInfo {

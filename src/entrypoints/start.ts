@@ -1,4 +1,6 @@
 import { loadConfig } from '../config/index.js';
+import { createMetrics } from '../observability/metrics.js';
+import { startMetricsServer, type MetricsServer } from '../observability/metrics-server.js';
 import { startLocalStack } from '../runtime/local-stack.js';
 import { registerScanSchedule } from '../runtime/scan-schedule.js';
 
@@ -10,13 +12,29 @@ import { registerScanSchedule } from '../runtime/scan-schedule.js';
 async function run(): Promise<void> {
   const config = loadConfig();
   const log = (line: string) => console.log(line);
-  const stack = await startLocalStack(config, { env: process.env, log });
+  // Human lines here (a terminal, not a log pipeline); metrics only when METRICS_PORT is set.
+  const { metricsPort, metricsHost, sdkMetricsBindAddress } = config.observability;
+  const metrics = metricsPort === undefined ? undefined : createMetrics();
+  const stack = await startLocalStack(config, {
+    env: process.env,
+    log,
+    ...(metrics && { observability: { metrics, sdkMetrics: true } }),
+  });
   await registerScanSchedule(config, log);
   let slack: { stop(): Promise<void> } | undefined;
+  let metricsServer: MetricsServer | undefined;
   try {
+    if (metrics && metricsPort !== undefined) {
+      metricsServer = await startMetricsServer({
+        host: metricsHost,
+        port: metricsPort,
+        registry: metrics.registry,
+        sdkMetricsUrl: `http://${sdkMetricsBindAddress}/metrics`,
+      });
+    }
     if (config.slack) {
       const { startSlackApp } = await import('../../slack/app.js');
-      slack = await startSlackApp(config, { log });
+      slack = await startSlackApp(config, { log, ...(metrics && { metrics }) });
     }
     console.log(`
 migrate-identity is running
@@ -24,6 +42,7 @@ migrate-identity is running
   Temporal:    ${config.temporal.address} (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})
   Temporal UI: ${config.temporal.uiUrl}
   Slack:       ${config.slack ? 'on' : 'off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to enable)'}
+  Metrics:     ${metricsServer ? `http://${metricsHost}:${metricsServer.port}/metrics` : 'off (set METRICS_PORT to serve /metrics)'}
 
 next, in another terminal:
   npm run demo                                  # a full migration of payments/reconciler on the sandbox
@@ -40,6 +59,7 @@ Ctrl-C stops everything.`);
   } finally {
     await slack?.stop();
     await stack.stop();
+    await metricsServer?.close();
   }
 }
 

@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { CSV_COLUMNS } from '../../src/cli/inventory-render.js';
 import { runCli } from '../../src/cli/main.js';
+import { JSON_SCHEMA_VERSION } from '../../src/cli/render.js';
 import type { DriftFinding } from '../../src/domain/drift.js';
 import type { FleetReport } from '../../src/domain/fleet-report.js';
 import { driftSeedFleet } from '../../src/sandbox/drift-seed.js';
@@ -66,10 +67,12 @@ describe('migrate-identity inventory and drift', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  test('--json: the whole report', async () => {
+  test('--json: schemaVersion first, then the whole report', async () => {
     const r = await cli(['inventory', '--json']);
     assert.equal(r.code, 0, r.err);
-    const report = JSON.parse(r.out) as FleetReport;
+    const report = JSON.parse(r.out) as FleetReport & { schemaVersion: number };
+    assert.equal(Object.keys(report)[0], 'schemaVersion');
+    assert.equal(report.schemaVersion, JSON_SCHEMA_VERSION);
     assert.deepEqual(report.scope, {
       clusters: ['sandbox-a', 'sandbox-b', 'sandbox-c', 'sandbox-unhealthy'],
       complete: true,
@@ -163,7 +166,8 @@ describe('migrate-identity inventory and drift', () => {
     );
     const json = await cli(['drift', '--json']);
     assert.equal(json.code, 1);
-    const { findings } = JSON.parse(json.out) as { findings: DriftFinding[] };
+    const { schemaVersion, findings } = JSON.parse(json.out) as { schemaVersion: number; findings: DriftFinding[] };
+    assert.equal(schemaVersion, JSON_SCHEMA_VERSION);
     assert.equal(findings.length, 9);
     const clean = await cli(['drift', '--clusters', 'sandbox-a', '--namespace', 'payments']);
     assert.equal(clean.code, 0, clean.out);

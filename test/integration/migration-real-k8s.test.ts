@@ -186,10 +186,22 @@ describe('migration workflow with the real Kubernetes adapter on two kube-apiser
     );
   }
 
+  /**
+   * Read-modify-replace, retried on 409 Conflict: the deployment controller updates the
+   * object's status between our read and our replace (optimistic concurrency, as
+   * `kubectl edit` and client-go's RetryOnConflict handle it).
+   */
   async function setProgressDeadline(k: KubeClients, seconds: number): Promise<void> {
-    const d = await k.apps.readNamespacedDeployment({ namespace: NAMESPACE, name: DEPLOYMENT.name });
-    d.spec!.progressDeadlineSeconds = seconds;
-    await k.apps.replaceNamespacedDeployment({ namespace: NAMESPACE, name: DEPLOYMENT.name, body: d });
+    for (let attempt = 1; ; attempt++) {
+      const d = await k.apps.readNamespacedDeployment({ namespace: NAMESPACE, name: DEPLOYMENT.name });
+      d.spec!.progressDeadlineSeconds = seconds;
+      try {
+        await k.apps.replaceNamespacedDeployment({ namespace: NAMESPACE, name: DEPLOYMENT.name, body: d });
+        return;
+      } catch (err) {
+        if ((err as { code?: number }).code !== 409 || attempt >= 5) throw err;
+      }
+    }
   }
 
   async function annotation(cluster: ClusterName): Promise<string | undefined> {

@@ -5,6 +5,7 @@ import { call, callOrUndefined, describeCall, listAllPages } from './calls.js';
 import type { ClusterClients } from './calls.js';
 import { mapKubernetesError } from './errors.js';
 import { DEFAULT_EXEC_TIMEOUT_MS, runExec } from './exec.js';
+import { retryOnceWithRenewedCredentials } from './kubeconfig.js';
 import {
   templateServiceAccount,
   toDaemonSetInfo,
@@ -51,6 +52,7 @@ export function createKubernetesAdapter(
           core: kc.makeApiClient(CoreV1Api),
           apps: kc.makeApiClient(AppsV1Api),
           exec: new Exec(kc),
+          kubeConfig: kc,
           requestTimeoutMs,
           listPageSize,
         };
@@ -120,7 +122,9 @@ export function createKubernetesAdapter(
     async exec(cluster, namespace, pod, container, command) {
       const c = await clientsFor(cluster);
       const context = describeCall(cluster, 'exec', 'pod', namespace, `${pod}/${container}`);
-      return runExec(c.exec, { namespace, pod, container, command }, execTimeoutMs, context);
+      return retryOnceWithRenewedCredentials(c.kubeConfig, () =>
+        runExec(c.exec, { namespace, pod, container, command }, execTimeoutMs, context),
+      );
     },
 
     async listServiceAccounts(cluster, namespace) {

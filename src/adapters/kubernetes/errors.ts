@@ -4,6 +4,9 @@ import type { PortErrorKind } from '../../ports/errors.js';
 
 const KIND_BY_STATUS: Readonly<Record<number, PortErrorKind>> = {
   400: 'validation',
+  // An expired token never gets here: renewable credentials (the EKS token, exec plugins)
+  // are renewed and the request retried once after a 401 (kubeconfig.ts). A 401 that is
+  // left was for credentials made a moment ago, or for a static token nothing can renew.
   401: 'access-denied',
   403: 'access-denied',
   404: 'not-found',

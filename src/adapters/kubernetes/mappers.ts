@@ -12,6 +12,7 @@ import type { WorkloadKind, WorkloadRef } from '../../domain/types.js';
 import type {
   ContainerInfo,
   DaemonSetInfo,
+  EnvFromSource,
   PodInfo,
   ServiceAccountInfo,
   WorkloadInfo,
@@ -135,10 +136,17 @@ export function controllerOf(owners: V1OwnerReference[] | undefined): V1OwnerRef
 }
 
 function toContainerInfo(container: NonNullable<V1Pod['spec']>['containers'][number]): ContainerInfo {
+  const envFrom = (container.envFrom ?? []).flatMap((source): EnvFromSource[] => {
+    const prefix = source.prefix ? { prefix: source.prefix } : {};
+    if (source.configMapRef) return [{ kind: 'ConfigMap', name: source.configMapRef.name ?? '', ...prefix }];
+    if (source.secretRef) return [{ kind: 'Secret', name: source.secretRef.name ?? '', ...prefix }];
+    return [];
+  });
   return {
     name: container.name,
     image: container.image ?? '',
     env: Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value ?? ''])),
+    ...(envFrom.length > 0 && { envFrom }),
   };
 }
 

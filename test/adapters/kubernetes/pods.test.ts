@@ -263,3 +263,48 @@ test('follows continue tokens when listing pods', async (t) => {
     ],
   );
 });
+
+test('maps envFrom sources, whose variables the pod spec does not list', async (t) => {
+  const { api, kube } = await setup(t);
+  const base = pod('api-1');
+  api.on('GET', PODS, {
+    body: {
+      metadata: {},
+      items: [
+        {
+          ...base,
+          spec: {
+            ...base.spec,
+            containers: [
+              {
+                name: 'main',
+                image: 'app:1',
+                env: [{ name: 'HTTPS_PROXY', value: 'http://proxy:3128' }],
+                envFrom: [
+                  { configMapRef: { name: 'proxy-settings' } },
+                  { prefix: 'DB_', secretRef: { name: 'db', optional: true } },
+                ],
+              },
+              { name: 'sidecar', image: 'side:1' },
+            ],
+          },
+        },
+      ],
+    },
+  });
+
+  const [found] = await kube.listPods('sandbox-a', 'payments', 'reconciler');
+
+  assert.deepEqual(found?.containers, [
+    {
+      name: 'main',
+      image: 'app:1',
+      env: { HTTPS_PROXY: 'http://proxy:3128' },
+      envFrom: [
+        { kind: 'ConfigMap', name: 'proxy-settings' },
+        { kind: 'Secret', name: 'db', prefix: 'DB_' },
+      ],
+    },
+    { name: 'sidecar', image: 'side:1', env: {} },
+  ]);
+});
