@@ -6,7 +6,8 @@ import { createSlackDirectory } from './adapters/directory.js';
 import type { Config } from '../src/config/index.js';
 import { temporalConnectionOptions } from '../src/temporal/connection.js';
 import { MigrationService } from '../src/temporal/migrations.js';
-import type { ListenerDeps, MigrationsApi, SlackAppDeps } from './deps.js';
+import { ScanService } from '../src/temporal/scans.js';
+import type { ListenerDeps, MigrationsApi, ScansApi, SlackAppDeps } from './deps.js';
 import { requestGuard } from './guard.js';
 import { registerListeners } from './listeners/index.js';
 import { lineLogger } from './logger.js';
@@ -30,7 +31,7 @@ const DIRECTORY_RETRY = { maxAttempts: 2, backoffMs: 200, maxRetryAfterMs: 1000,
 export function createSlackApp(
   slack: SlackSettings,
   fleet: Config['fleet'],
-  deps: { migrations: MigrationsApi; logger?: Logger },
+  deps: { migrations: MigrationsApi; scans?: ScansApi; logger?: Logger },
 ): App {
   const logger = deps.logger;
   const clientOptions = slackClientOptions(slack, logger);
@@ -63,6 +64,7 @@ export function createSlackApp(
       });
   const listenerDeps: ListenerDeps = {
     migrations: deps.migrations,
+    ...(deps.scans ? { scans: deps.scans } : {}),
     fleet,
     directory: createSlackDirectory(app.client, { retry: DIRECTORY_RETRY }),
     approvers: slack.approvers,
@@ -93,14 +95,20 @@ export async function startSlackApp(
     deps.logger ?? (deps.appLogger ? boltLogger(deps.appLogger) : deps.log ? lineLogger(deps.log) : undefined);
   let connection: Connection | undefined;
   let migrations = deps.migrations;
+  let scans = deps.scans;
   if (!migrations) {
     const { namespace, taskQueue, uiUrl } = config.temporal;
     connection = await Connection.connect(temporalConnectionOptions(config.temporal));
     const client = new Client({ connection, namespace, interceptors: tracingClientInterceptors() });
     migrations = new MigrationService(client, taskQueue, uiUrl, namespace);
+    scans ??= new ScanService(client, taskQueue, uiUrl, namespace);
   }
   try {
-    const app = createSlackApp(slack, config.fleet, { migrations, ...(logger ? { logger } : {}) });
+    const app = createSlackApp(slack, config.fleet, {
+      migrations,
+      ...(scans ? { scans } : {}),
+      ...(logger ? { logger } : {}),
+    });
     const requests = instrumentSlackApp(app, { metrics: deps.metrics, tracer: deps.tracer, logger: deps.appLogger });
     await app.init();
     // Stop accepting first, then let requests already acked finish their work (a workflow

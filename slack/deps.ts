@@ -5,14 +5,20 @@ import type { Metrics } from '../src/observability/metrics.js';
 import type { SlackDirectory } from './adapters/directory.js';
 import type { FleetFile } from '../src/config/index.js';
 import type { MigrationService } from '../src/temporal/migrations.js';
+import type { ScanService } from '../src/temporal/scans.js';
 
 /** What the Slack app does with migrations; `MigrationService` in production, a stub in benchmarks. */
 export type MigrationsApi = Pick<MigrationService, 'start' | 'plan' | 'state' | 'decide' | 'abort' | 'list' | 'url'>;
+
+/** What the Slack app does with fleet scans: the latest report, or start one. */
+export type ScansApi = Pick<ScanService, 'latest' | 'start'>;
 
 /** What the caller of `startSlackApp` provides besides the config; all optional. */
 export interface SlackAppDeps {
   /** Default: a `MigrationService` on its own Temporal connection (`config.temporal`), closed by `stop()`. */
   migrations?: MigrationsApi;
+  /** Default: a `ScanService` on the same connection when `migrations` is not given either. */
+  scans?: ScansApi;
   /** Bolt's logger; default: one over `log`, else Bolt's console logger. */
   logger?: Logger;
   /** The entry point's line logger. */
@@ -32,6 +38,8 @@ export interface SlackAppDeps {
 /** What every listener gets. */
 export interface ListenerDeps {
   migrations: MigrationsApi;
+  /** Unset: the inventory and the App Home say scans are unavailable. */
+  scans?: ScansApi;
   fleet: FleetFile;
   directory: SlackDirectory;
   /** Configured approvers: user ids and user group ids. */

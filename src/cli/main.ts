@@ -7,6 +7,7 @@ import { parseServiceAccountRef } from '../domain/names.js';
 import { connectClient } from '../runtime/stack.js';
 import { MigrationRequestError, MigrationService } from '../temporal/migrations.js';
 import { runDemo } from './demo.js';
+import { INVENTORY_USAGE, runFleetCommand } from './inventory.js';
 import type { CliIo } from './io.js';
 import { jsonOutput, renderList, renderPlan, renderState } from './render.js';
 import { runSandboxCommand } from './sandbox.js';
@@ -21,8 +22,9 @@ export const USAGE = `usage: migrate-identity <command>
   approve|reject <ns>/<sa> --as <user> [--reason <text>]
   pause|resume <ns>/<sa> [--as <user>]
   abort <ns>/<sa> [--as <user>] [--reason <text>]
-  sandbox show [--json] | reset | fault <cluster> <step> <kind> [--count N] | clear-faults
-  demo [--yes] [--json]`;
+  sandbox show [--json] | reset [--with-drift] | fault <cluster> <step> <kind> [--count N] | clear-faults
+  demo [--yes] [--json]
+${INVENTORY_USAGE}`;
 
 /** A problem with what the user typed: exit code 2. */
 class UsageError extends Error {}
@@ -160,6 +162,9 @@ export async function runCli(argv: string[], io: CliIo, env: Record<string, stri
         return await runSandboxCommand(config, args, io);
       case 'demo':
         return await runDemo(config, args, io, env);
+      case 'inventory':
+      case 'drift':
+        return await runFleetCommand(command, config, args, io);
       default:
         throw new UsageError(`unknown command "${command}"\n${USAGE}`);
     }

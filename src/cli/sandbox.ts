@@ -2,6 +2,7 @@ import { parseFlags } from '../start-request/args.js';
 import type { Config } from '../config/index.js';
 import { ValidationError } from '../domain/errors.js';
 import { openSandbox } from '../runtime/fleet-ports.js';
+import { driftSeedFleet } from '../sandbox/drift-seed.js';
 import { FAULT_KINDS, FAULT_STEPS, isFaultKind, isFaultStep } from '../sandbox/index.js';
 import type { CliIo } from './io.js';
 import { jsonOutput } from './render.js';
@@ -14,7 +15,7 @@ export async function runSandboxCommand(config: Config, args: string[], io: CliI
     );
   }
   const [sub, ...rest] = args;
-  const { positionals, flags } = parseFlags(rest, { values: ['count'], booleans: ['json'] });
+  const { positionals, flags } = parseFlags(rest, { values: ['count'], booleans: ['json', 'with-drift'] });
   const sandbox = openSandbox(config);
   switch (sub) {
     case 'show': {
@@ -45,8 +46,10 @@ export async function runSandboxCommand(config: Config, args: string[], io: CliI
       return 0;
     }
     case 'reset':
-      await sandbox.control.reset();
-      io.out('sandbox reset to its seed fleet');
+      await sandbox.control.reset(flags['with-drift'] ? driftSeedFleet() : undefined);
+      io.out(
+        flags['with-drift'] ? 'sandbox reset to its seed fleet plus IRSA drift' : 'sandbox reset to its seed fleet',
+      );
       return 0;
     case 'fault': {
       const [cluster, step, kind] = positionals;
@@ -71,7 +74,7 @@ export async function runSandboxCommand(config: Config, args: string[], io: CliI
       return 0;
     default:
       throw new ValidationError(
-        'usage: sandbox show [--json] | reset | fault <cluster> <step> <kind> [--count N] | clear-faults',
+        'usage: sandbox show [--json] | reset [--with-drift] | fault <cluster> <step> <kind> [--count N] | clear-faults',
       );
   }
 }

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { parseDurationSeconds } from '../domain/duration.js';
 import { ConfigError, formatZodIssues } from './errors.js';
 import { defaultFleet, loadFleetFile, type FleetFile } from './fleet.js';
 
@@ -40,6 +41,13 @@ const envSchema = z.object({
   SLACK_APPROVERS: z.string().optional(),
   /** Comma-separated user ids, user group ids (S…) or channel ids (C…/G…) allowed to start migrations; empty = everyone. */
   SLACK_ALLOWED_STARTERS: z.string().optional(),
+  /** Channel id where scheduled scans post drift that is new since the previous scan. */
+  SLACK_DRIFT_CHANNEL: z
+    .string()
+    .regex(/^[CG][A-Z0-9]+$/, 'must be a channel id (C… or G…)')
+    .optional(),
+  /** How often the Schedule scans the fleet (`24h`, `6h`, `1d`), registered at start-up; `off`: not at all. */
+  MIGRATE_IDENTITY_SCAN_INTERVAL: z.string().min(1).default('1d'),
   /** Level of the JSON log (pino): trace, debug, info, warn, error, fatal, silent. */
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   /** Port of `/metrics` (Prometheus); worker and bot default to 9464, `npm start` serves none unless set. */
@@ -80,6 +88,8 @@ export interface Config {
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   fleet: FleetFile;
   fleetSource: string;
+  /** The scheduled fleet scan; `intervalSeconds` unset: no Schedule is registered at start-up. */
+  scan: { intervalSeconds?: number };
   slack?: {
     botToken: string;
     signingSecret: string;
@@ -91,6 +101,7 @@ export interface Config {
     allowedAppId?: string;
     approvers: string[];
     allowedStarters: string[];
+    driftChannel?: string;
   };
   observability: {
     logLevel: AppLogLevel;
@@ -114,6 +125,22 @@ function list(text: string | undefined): string[] {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+}
+
+const MIN_SCAN_INTERVAL_SECONDS = 5 * 60;
+
+function scanSettings(interval: string): Config['scan'] {
+  if (interval.trim().toLowerCase() === 'off') return {};
+  let seconds: number;
+  try {
+    seconds = parseDurationSeconds(interval);
+  } catch (err) {
+    throw new ConfigError(`configuration: MIGRATE_IDENTITY_SCAN_INTERVAL: ${(err as Error).message}, or off`);
+  }
+  if (seconds < MIN_SCAN_INTERVAL_SECONDS) {
+    throw new ConfigError('configuration: MIGRATE_IDENTITY_SCAN_INTERVAL: at least 5m (a scan reads every cluster)');
+  }
+  return { intervalSeconds: seconds };
 }
 
 /** TLS and API key for the Temporal connection; refuses half a client certificate pair. */
@@ -170,6 +197,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       allowedAppId: e.SLACK_ALLOWED_APP_ID,
       approvers: list(e.SLACK_APPROVERS),
       allowedStarters: list(e.SLACK_ALLOWED_STARTERS),
+      driftChannel: e.SLACK_DRIFT_CHANNEL,
     };
   }
   return {
@@ -186,6 +214,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.MIGRATE_IDENTITY_LOG_LEVEL,
     fleet,
     fleetSource: e.MIGRATE_IDENTITY_FLEET_FILE ?? 'embedded sandbox fleet',
+    scan: scanSettings(e.MIGRATE_IDENTITY_SCAN_INTERVAL),
     slack,
     observability: {
       logLevel: e.LOG_LEVEL,

@@ -2,6 +2,7 @@ import { loadConfig } from '../config/index.js';
 import { createMetrics } from '../observability/metrics.js';
 import { startMetricsServer, type MetricsServer } from '../observability/metrics-server.js';
 import { startLocalStack } from '../runtime/local-stack.js';
+import { registerScanSchedule } from '../runtime/scan-schedule.js';
 
 /**
  * `npm start`: the Temporal dev server (UI included, SQLite in the data directory), the
@@ -19,6 +20,7 @@ async function run(): Promise<void> {
     log,
     ...(metrics && { observability: { metrics, sdkMetrics: true } }),
   });
+  await registerScanSchedule(config, log);
   let slack: { stop(): Promise<void> } | undefined;
   let metricsServer: MetricsServer | undefined;
   try {
@@ -46,6 +48,8 @@ next, in another terminal:
   npm run demo                                  # a full migration of payments/reconciler on the sandbox
   npm run cli -- plan payments/reconciler --role arn:aws:iam::111122223333:role/eks-payments-reconciler --clusters sandbox-a,sandbox-b,sandbox-c
   npm run cli -- list
+  npm run cli -- inventory                      # every service account using AWS credentials, and its state
+  npm run cli -- drift                          # IRSA drift, with evidence and the fix commands
 Ctrl-C stops everything.`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);

@@ -3,6 +3,7 @@ import { createLogger } from '../observability/logger.js';
 import { createMetrics } from '../observability/metrics.js';
 import { startMetricsServer } from '../observability/metrics-server.js';
 import { createTracing } from '../observability/tracing.js';
+import { registerScanSchedule } from '../runtime/scan-schedule.js';
 import { startWorker } from '../runtime/stack.js';
 
 /**
@@ -20,6 +21,7 @@ async function run(): Promise<void> {
     ...(o.otlpEndpoint && { otlpEndpoint: o.otlpEndpoint }),
   });
   const running = await startWorker(config, { observability: { logger, metrics, tracing, sdkMetrics: true } });
+  await registerScanSchedule(config, (line) => logger.info(line));
   const server = await startMetricsServer({
     host: o.metricsHost,
     port: o.metricsPort ?? DEFAULT_METRICS_PORT,

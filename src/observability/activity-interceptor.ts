@@ -31,6 +31,13 @@ export const ACTIVITY_API: Readonly<Record<string, string>> = {
   verifyCredentials: 'kubernetes',
   setIrsaAnnotation: 'kubernetes',
   notify: 'slack',
+  // The fleet scan (activities/scan.ts).
+  scanCluster: 'aws-eks+kubernetes',
+  scanRoleCatalog: 'aws-iam',
+  scanRoleProfiles: 'aws-iam',
+  lookUpRunningMigrations: 'temporal',
+  lastScheduledScanKeys: 'temporal',
+  postNewDrift: 'slack',
 };
 
 function clusterOf(args: readonly unknown[]): string {

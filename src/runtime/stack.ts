@@ -12,6 +12,7 @@ import {
 } from '@temporalio/worker';
 import { existsSync, mkdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { createDriftNotifier } from './drift-notifier.js';
 import { createWorkerNotifier } from './worker-notifier.js';
 import type { Config } from '../config/index.js';
 import type { NotifierPort } from '../ports/notifier.js';
@@ -161,6 +162,9 @@ export async function startWorker(
   const notifier =
     options.notifier ??
     createWorkerNotifier(config, { log: options.log ?? (() => undefined), ...(o.logger && { logger: o.logger }) });
+  const driftNotifier = createDriftNotifier(config, {
+    log: o.logger ? (line) => o.logger?.info({ source: 'drift' }, line) : (options.log ?? (() => undefined)),
+  });
   let collector: { stop(): Promise<void> } | undefined;
   let worker: Worker;
   try {
@@ -168,7 +172,7 @@ export async function startWorker(
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      deps: { ...ports, notifier },
+      deps: { ...ports, notifier, driftNotifier },
       activityInterceptors: activityInterceptors(o),
       ...(o.tracing && { sinks: workflowSpanSinks(o.tracing) }),
       shutdownGraceMs: config.observability.shutdownGraceSeconds * 1000,

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Configuration } from 'webpack';
 import { createActivities, type ActivityDeps } from '../../activities/index.js';
 import { workflowSpanSinks } from '../observability/tracing.js';
+import { lastScheduledScanKeysFromActivity, runningMigrationsFromActivity } from './scans.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
 
@@ -56,7 +57,11 @@ export async function createMigrationWorker(options: WorkerOptions): Promise<Wor
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    activities: createActivities(options.deps),
+    activities: createActivities({
+      runningMigrations: runningMigrationsFromActivity,
+      lastScheduledScanKeys: lastScheduledScanKeysFromActivity,
+      ...options.deps,
+    }),
     interceptors: {
       activity: options.activityInterceptors ?? [],
       // A prebuilt bundle has them already (bundleWorkflows); the SDK warns if given twice.
