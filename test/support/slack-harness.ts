@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSlackApp, type MigrationsApi, type RunningSlackApp } from '../../slack/app.js';
+import type { ScansApi } from '../../slack/deps.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { SlackApiStandIn, type ResponseCapture } from './slack-api.js';
 import {
@@ -90,6 +91,8 @@ export interface SlackHarness {
 export async function startSlackHarness(options: {
   /** Omitted: the app connects to Temporal itself, from the config (`TEMPORAL_*` in `env`). */
   migrations?: MigrationsApi;
+  /** Fleet scans for `inventory` and the Home tab; omitted with `migrations`: none. */
+  scans?: ScansApi;
   env?: Record<string, string>;
   api?: SlackApiStandIn;
   /** The access policy file's text; omitted: none (Slack starts nothing). */
@@ -110,6 +113,7 @@ export async function startSlackHarness(options: {
   const logger = recordingLogger();
   const app = await startSlackApp(config, {
     ...(options.migrations ? { migrations: options.migrations } : {}),
+    ...(options.scans ? { scans: options.scans } : {}),
     logger,
     host: '127.0.0.1',
   });

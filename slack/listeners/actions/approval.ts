@@ -7,8 +7,9 @@ import { MigrationRequestError } from '../../../src/temporal/migrations.js';
 import { decisionRefusal } from '../../access.js';
 import { entryFor, logDone, recordRefusal } from '../../audit.js';
 import type { ListenerDeps } from '../../deps.js';
-import { APPROVE_ACTION_ID, approvalMessage, decodeApprovalValue } from '../../views/approval-message.js';
+import { APPROVE_ACTION_ID, approvalMessage } from '../../views/approval-message.js';
 import { truncate } from '../../views/format.js';
+import { decodeApprovalValue } from '../../views/payload.js';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 
@@ -24,7 +25,7 @@ export function approvalAction(deps: ListenerDeps) {
     const decision = action.action_id === APPROVE_ACTION_ID ? 'approve' : 'reject';
     const userId = body.user.id;
     const who = { userId, channelId: body.channel?.id, requestId: body.trigger_id };
-    const value = decodeApprovalValue(action.value);
+    const read = decodeApprovalValue(action.value);
     const tell = async (text: string): Promise<void> => {
       await respond({ response_type: 'ephemeral', replace_original: false, text: truncate(text, 2900) });
     };
@@ -32,14 +33,15 @@ export function approvalAction(deps: ListenerDeps) {
       await recordRefusal(
         deps,
         { logger, client },
-        value?.serviceAccount ?? '(unknown)',
+        read.ok ? read.payload.serviceAccount : '(unknown)',
         { ...entryFor(decision, who), refused: why },
         state,
       );
       await tell(`:no_entry: ${why}`);
     };
     try {
-      if (!value) return await refuse('this button does not name a migration');
+      if (!read.ok) return await refuse(read.refusal);
+      const value = read.payload;
       const sa = parseServiceAccountRef(value.serviceAccount);
       const state = await deps.migrations.state(sa);
       if (state.startedAt !== value.startedAt) {

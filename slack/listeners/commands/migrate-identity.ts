@@ -6,6 +6,7 @@ import { entryFor, logDone, markAudited, recordRefusal } from '../../audit.js';
 import { MAX_COMMAND_TEXT, unescapeCommandText } from '../../command-text.js';
 import type { ListenerDeps } from '../../deps.js';
 import { replyForError } from '../../operations/errors.js';
+import { fleetInventory } from '../../operations/inventory.js';
 import { controlMigration, migrationStatus, planMigration, runningMigrations } from '../../operations/queries.js';
 import { launchMigration, NotAllowedError, prepareStart, type Requester } from '../../operations/start-migration.js';
 import type { SlackMessage } from '../../views/block-kit.js';
@@ -79,6 +80,8 @@ export function migrateIdentityCommand(deps: ListenerDeps) {
         case 'pause':
         case 'resume':
           return controlMigration(deps, ctx, sub, args, who);
+        case 'inventory':
+          return fleetInventory(deps, args);
         case 'start':
           return start(args);
         default:
