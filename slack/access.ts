@@ -1,6 +1,6 @@
 import { operateRefusal } from '../src/access/operate.js';
 import { approvalContextOf, decisionRefusal as approvalRefusal, describeRefusal } from '../src/domain/approval.js';
-import { principalIds } from '../src/domain/access-policy.js';
+import { principalIds, viewersOf } from '../src/domain/access-policy.js';
 import { NotAllowedError } from '../src/domain/errors.js';
 import type { MigrationState } from '../src/domain/migration-state.js';
 import type { AccessPolicy } from '../src/domain/access-policy.js';
@@ -9,6 +9,12 @@ import type { ListenerDeps } from './deps.js';
 /** What a Slack user is told while no access policy is configured: deny by default. */
 export const NO_POLICY_MESSAGE =
   'Nothing can be started from Slack yet: no access policy is configured. The platform team sets ' +
+  'MIGRATE_IDENTITY_ACCESS_POLICY (or accessPolicy in the fleet file) to a file like access-policy.example.yaml, ' +
+  'then restarts the app or sends it SIGHUP.';
+
+/** What a Slack user is told about the fleet inventory while no access policy is configured. */
+export const NO_POLICY_VIEW_MESSAGE =
+  'The fleet inventory is not shown in Slack yet: no access policy is configured. The platform team sets ' +
   'MIGRATE_IDENTITY_ACCESS_POLICY (or accessPolicy in the fleet file) to a file like access-policy.example.yaml, ' +
   'then restarts the app or sends it SIGHUP.';
 
@@ -29,6 +35,26 @@ export async function mayOpenForm(deps: ListenerDeps, userId: string, channelId:
   throw new NotAllowedError(
     'you are not allowed to start migrations: no access policy rule lists you (or this channel) as a starter',
   );
+}
+
+/**
+ * Why `userId` may not view the fleet inventory (`view`: the inventory summary, the App
+ * Home tab), or undefined when they may: the policy's viewers, by default everyone its
+ * rules name. Without a policy nobody may.
+ */
+export async function viewRefusal(
+  deps: ListenerDeps,
+  userId: string,
+  channelId: string | undefined,
+): Promise<string | undefined> {
+  const policy = deps.policy.current();
+  if (!policy) return NO_POLICY_VIEW_MESSAGE;
+  const viewers = viewersOf(policy);
+  if (viewers.anyone || (channelId !== undefined && viewers.channels.includes(channelId))) return undefined;
+  if (await deps.directory.includesUser(principalIds(viewers), userId)) return undefined;
+  return policy.viewers
+    ? 'you may not view the fleet inventory: the access policy’s viewers do not include you (or this channel)'
+    : 'you may not view the fleet inventory: the access policy gives you no role (its starters, approvers and operators may view)';
 }
 
 /** Abort, pause and resume: the run's requester, its approvers and its rule's operators. */

@@ -47,6 +47,11 @@ const ruleSchema = z
 const policySchema = z
   .object({
     rules: z.array(ruleSchema).min(1, 'expected at least one rule'),
+    // Who may view the fleet inventory; unset: everyone the rules name.
+    viewers: z
+      .object({ ...principals, channels: z.array(channelId).default([]) })
+      .strict()
+      .optional(),
     probes: z
       .record(
         probeName,
@@ -103,6 +108,12 @@ function check(policy: z.infer<typeof policySchema>, fleetMode: 'sandbox' | 'aws
       }
     });
   });
+  const { viewers } = policy;
+  if (viewers && !viewers.anyone && !viewers.users.length && !viewers.userGroups.length && !viewers.channels.length) {
+    problems.push(
+      'viewers: expected users, userGroups, channels or anyone: true (leave viewers out and everyone the rules name may view)',
+    );
+  }
   return problems;
 }
 
@@ -121,8 +132,8 @@ export function parseAccessPolicy(text: string, source: string, fleetMode: 'sand
   }
   const problems = check(result.data, fleetMode);
   if (problems.length) throw new ConfigError(`access policy ${problems.join('; ')} (in ${source})`);
-  const { rules, probes, cli } = result.data;
-  return { rules, probes, cliUsers: cli.users };
+  const { rules, viewers, probes, cli } = result.data;
+  return { rules, ...(viewers && { viewers }), probes, cliUsers: cli.users };
 }
 
 export function loadAccessPolicyFile(path: string, fleetMode: 'sandbox' | 'aws'): AccessPolicy {

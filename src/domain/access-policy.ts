@@ -45,8 +45,16 @@ export interface ProbeDefinition {
   description?: string;
 }
 
+/** Who may view the fleet inventory: read-only, fleet-wide. */
+export interface Viewers extends Principals {
+  /** Slack channel ids (C…/G…): anyone may view from these channels. */
+  channels: string[];
+}
+
 export interface AccessPolicy {
   rules: AccessRule[];
+  /** Unset: everyone the rules name (see `viewersOf`). */
+  viewers?: Viewers;
   probes: Record<string, ProbeDefinition>;
   /** Under `mode: aws`, the identity each local (OS) user acts as in the CLI. */
   cliUsers: Record<string, string>;
@@ -120,6 +128,24 @@ export function noRuleMessage(request: { namespace: string; clusters: readonly s
 /** The ids a membership check looks through: users and user groups. */
 export function principalIds(principals: Principals): string[] {
   return [...principals.users, ...principals.userGroups];
+}
+
+/**
+ * Who may view the fleet inventory (`view`: the `inventory` summary and the App Home tab;
+ * a scan it starts when none has finished only reads the fleet). The policy's `viewers`
+ * when it has them, else everyone the rules give a role: starters (and their channels),
+ * approvers and operators of any rule. Read-only, fleet-wide: no rule is matched.
+ */
+export function viewersOf(policy: AccessPolicy): Viewers {
+  if (policy.viewers) return policy.viewers;
+  const named = policy.rules.flatMap((r) => [r.starters, r.approvers, r.operators]);
+  const unique = (ids: string[]) => [...new Set(ids)];
+  return {
+    anyone: named.some((p) => p.anyone),
+    users: unique(named.flatMap((p) => p.users)),
+    userGroups: unique(named.flatMap((p) => p.userGroups)),
+    channels: unique(policy.rules.flatMap((r) => r.starters.channels)),
+  };
 }
 
 export function snapshotOf(matched: MatchedRule): AccessSnapshot {

@@ -86,7 +86,8 @@ export interface Approval extends Decision {
   requestId?: string;
 }
 
-export type AuditAction = 'start' | 'approve' | 'reject' | 'abort' | 'pause' | 'resume';
+/** `view` (the fleet inventory) concerns no run: only its refusals are logged, never in a run's trail. */
+export type AuditAction = 'start' | 'approve' | 'reject' | 'abort' | 'pause' | 'resume' | 'view';
 
 /** One thing someone did, or tried and was refused, about a run. */
 export interface AuditEntry extends Partial<RequestOrigin> {

@@ -82,6 +82,16 @@ describe('the access policy file', () => {
       /probes\.healthz\.argv/,
     ],
     ['not YAML', 'rules: [', /access policy test\.yaml: not valid YAML/],
+    [
+      'viewers that name nobody',
+      `${VALID}viewers: {}\n`,
+      /access policy viewers: expected users, userGroups, channels or anyone/,
+    ],
+    [
+      'a viewer channel that is not one',
+      `${VALID}viewers: { channels: [platform-ops] }\n`,
+      /access policy viewers\.channels\[0\]: expected a Slack channel id/,
+    ],
   ];
   for (const [what, text, message] of refuse) {
     test(`refuses ${what}, naming the field`, () => {
@@ -91,6 +101,16 @@ describe('the access policy file', () => {
       );
     });
   }
+
+  test('viewers of the fleet inventory: optional, kept as given', () => {
+    assert.equal(parseAccessPolicy(VALID, 'test.yaml', 'aws').viewers, undefined);
+    const policy = parseAccessPolicy(
+      `${VALID}viewers: { userGroups: [S0READ], channels: [C0OPS] }\n`,
+      'test.yaml',
+      'aws',
+    );
+    assert.deepEqual(policy.viewers, { anyone: false, users: [], userGroups: ['S0READ'], channels: ['C0OPS'] });
+  });
 
   test('anyone may approve only on a sandbox fleet', () => {
     const text = VALID.replace('approvers: { userGroups: [S0SRE] }', 'approvers: { anyone: true }');

@@ -7,6 +7,7 @@ import {
   probeRefusal,
   ruleFor,
   snapshotOf,
+  viewersOf,
   type AccessPolicy,
   type AccessRule,
 } from '../../src/domain/access-policy.js';
@@ -124,5 +125,34 @@ describe('the snapshot a run keeps', () => {
       label: 'r',
     };
     assert.deepEqual(snapshotOf(matched), { rule: 'r', operators: ['U0OPS', 'S0ONCALL'], anyoneMayOperate: false });
+  });
+});
+
+describe('who may view the fleet inventory', () => {
+  test('without viewers: everyone the rules name (starters and their channels, approvers, operators), once each', () => {
+    const policy: AccessPolicy = {
+      ...POLICY,
+      rules: [
+        rule({
+          starters: { ...nobody, users: ['U0DEV'], channels: ['C0OPS'] },
+          approvers: { ...nobody, users: ['U0LEAD'], userGroups: ['S0SRE'], minApprovals: 1 },
+          operators: { ...nobody, userGroups: ['S0ONCALL'] },
+        }),
+        rule({ approvers: { ...nobody, users: ['U0LEAD'], minApprovals: 1 } }),
+      ],
+    };
+    assert.deepEqual(viewersOf(policy), {
+      anyone: false,
+      users: ['U0DEV', 'U0LEAD'],
+      userGroups: ['S0SRE', 'S0ONCALL'],
+      channels: ['C0OPS'],
+    });
+    const open = { ...policy, rules: [...policy.rules, rule({ starters: { ...nobody, anyone: true, channels: [] } })] };
+    assert.equal(viewersOf(open).anyone, true, 'anyone may start somewhere: anyone may view');
+  });
+
+  test('the policy’s viewers, when given, and nobody else', () => {
+    const viewers = { anyone: false, users: ['U0READ'], userGroups: [], channels: [] };
+    assert.deepEqual(viewersOf({ ...POLICY, viewers }), viewers);
   });
 });

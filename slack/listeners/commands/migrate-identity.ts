@@ -81,7 +81,7 @@ export function migrateIdentityCommand(deps: ListenerDeps) {
         case 'resume':
           return controlMigration(deps, ctx, sub, args, who);
         case 'inventory':
-          return fleetInventory(deps, args);
+          return fleetInventory(deps, ctx, args, who);
         case 'start':
           return start(args);
         default:
