@@ -216,6 +216,30 @@ describe('Helm chart: lint, render and values', () => {
     }
   });
 
+  test('the fleet scan: its interval and drift channel reach the worker and the bot; helm refuses a malformed one', async () => {
+    const { manifests } = await renderChart({
+      values: [examplePath('temporal-cloud-api-key')],
+      set: ['scan.interval=6h', 'scan.driftChannel=C0DRIFT'],
+    });
+    for (const component of ['worker', 'bot'] as const) {
+      const config = podConfig(manifests, component, scratch);
+      assert.equal(config.scan.intervalSeconds, 6 * 3600, component);
+      assert.equal(config.slack?.driftChannel, 'C0DRIFT', component);
+    }
+    const defaults = await renderChart({});
+    assert.equal(podConfig(defaults.manifests, 'worker', scratch).scan.intervalSeconds, 86_400);
+    const off = await renderChart({ set: ['scan.interval=off'] });
+    assert.equal(podConfig(off.manifests, 'worker', scratch).scan.intervalSeconds, undefined);
+    for (const [value, path] of [
+      ['scan.interval=daily', /\/scan\/interval/],
+      ['scan.driftChannel=#drift', /\/scan\/driftChannel/],
+    ] as const) {
+      const result = await helm(['template', 'mi', CHART_DIR, '--set', value]);
+      assert.notEqual(result.code, 0, `helm accepted ${value}`);
+      assert.match(result.stderr, path);
+    }
+  });
+
   test('the worker is given time to finish any activity that does not heartbeat before it is killed', async () => {
     const longest = Math.max(...[API_CALL, COMPENSATION, NOTIFY].map((o) => msToNumber(o.startToCloseTimeout ?? 0)));
     const { manifests } = await renderChart();

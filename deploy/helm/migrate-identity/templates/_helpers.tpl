@@ -126,6 +126,8 @@ referenced, never copied into the release.
   value: /data
 - name: MIGRATE_IDENTITY_LOG_LEVEL
   value: {{ $v.logLevel | quote }}
+- name: MIGRATE_IDENTITY_SCAN_INTERVAL
+  value: {{ $v.scan.interval | quote }}
 {{- if include "migrate-identity.hasFile" $v.fleet }}
 - name: MIGRATE_IDENTITY_FLEET_FILE
   value: {{ printf "%s/fleet.yaml" (include "migrate-identity.configDir" .) | quote }}
@@ -156,6 +158,10 @@ referenced, never copied into the release.
 {{- end }}
 - name: SLACK_PORT
   value: {{ $v.slack.port | quote }}
+{{- with $v.scan.driftChannel }}
+- name: SLACK_DRIFT_CHANNEL
+  value: {{ . | quote }}
+{{- end }}
 {{- with $v.slack.apiUrl }}
 - name: SLACK_API_URL
   value: {{ . | quote }}
