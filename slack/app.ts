@@ -12,8 +12,7 @@ import { FreshRequestReceiver } from './fresh-request-receiver.js';
 import { AckFirst } from './ack-first.js';
 import { requestGuard } from './guard.js';
 import { registerListeners } from './listeners/index.js';
-import { lineLogger } from './logger.js';
-import { boltLogger } from '../src/observability/bolt-logger.js';
+import { boltLogger, lineLogger } from './logger.js';
 import { instrumentSlackApp } from '../src/observability/slack-instrumentation.js';
 import { tracingClientInterceptors } from '../src/observability/tracing.js';
 
