@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { APPROVE_ACTION_ID } from '../../slack/views/approval-message.js';
@@ -11,6 +14,7 @@ import { openSandbox } from '../../src/runtime/fleet-ports.js';
 import { MigrationService } from '../../src/temporal/migrations.js';
 import { startProductionStack, type ProductionStack } from '../support/production-stack.js';
 import { SlackApiStandIn, type StoredMessage } from '../support/slack-api.js';
+import { openPolicy } from '../support/slack-harness.js';
 import { buttonClick, payloadBody, postSigned, slashCommandBody } from '../support/slack-requests.js';
 
 /**
@@ -48,16 +52,20 @@ describe('production-shaped stack', () => {
   let stack: ProductionStack;
   let client: Client;
   const progress: string[] = [];
+  const policyDir = mkdtempSync(join(tmpdir(), 'mi-stack-policy-'));
 
   before(async () => {
     api = await SlackApiStandIn.start();
+    // Who may start and approve is the access policy's, as in production (no SLACK_APPROVERS).
+    const policyFile = join(policyDir, 'access-policy.json');
+    writeFileSync(policyFile, openPolicy({ users: [APPROVER] }));
     const t0 = Date.now();
     stack = await startProductionStack({
       dotEnv: {
         SLACK_BOT_TOKEN: 'xoxb-111111111111-2222222222222-stackTestBotTok3n',
         SLACK_SIGNING_SECRET: SIGNING_SECRET,
         SLACK_API_URL: api.apiUrl,
-        SLACK_APPROVERS: APPROVER,
+        MIGRATE_IDENTITY_ACCESS_POLICY: policyFile,
       },
       log: (line) => progress.push(line),
     });
@@ -68,6 +76,7 @@ describe('production-shaped stack', () => {
     await client?.connection.close();
     await stack?.stop();
     await api?.close();
+    rmSync(policyDir, { recursive: true, force: true });
   });
 
   test('the demo migration survives a Temporal server crash and a worker crash, with no duplicated side effects, and the UI serves it', async (t) => {
