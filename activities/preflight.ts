@@ -1,4 +1,4 @@
-import type { Finding, ServiceAccountRef } from '../src/domain/types.js';
+import type { Finding } from '../src/domain/types.js';
 import { evaluateCluster } from '../src/domain/cluster-checks.js';
 import { POD_IDENTITY_TRUST_SID } from '../src/domain/constants.js';
 import { parseRoleArn } from '../src/domain/names.js';
@@ -6,6 +6,7 @@ import { buildPlan } from '../src/domain/plan.js';
 import { lintPrincipalTags } from '../src/domain/principal-tags.js';
 import type { RoleInfo } from '../src/domain/iam.js';
 import { readClusterFacts, readOrFinding } from './cluster-facts.js';
+import { readTrustScope, type TrustScopeRequest } from './role-facts.js';
 import type { ActivityDeps } from './deps.js';
 import type { ClusterPreflight, ClusterTarget, RolePreflight } from './types.js';
 
@@ -43,10 +44,11 @@ export function preflightActivities(deps: ActivityDeps) {
       };
     },
 
-    async preflightRole(input: { roleArn: string; serviceAccount: ServiceAccountRef }): Promise<RolePreflight> {
+    async preflightRole(input: { roleArn: string } & TrustScopeRequest): Promise<RolePreflight> {
       const { accountId, roleName } = parseRoleArn(input.roleArn);
       const findings: Finding[] = [];
       const role = await readRole(deps, input.roleArn, findings);
+      const trustScope = await readTrustScope(deps, input, findings);
       const documents = role
         ? await readOrFinding(findings, undefined, `policies of role ${roleName}`, () =>
             deps.iam.listRolePolicyDocuments(roleName),
@@ -62,6 +64,7 @@ export function preflightActivities(deps: ActivityDeps) {
         roleFindings: [...findings, ...lintPrincipalTags(documents ?? [])],
         podIdentitySid: POD_IDENTITY_TRUST_SID,
         trustLimit: deps.trustPolicyLimit,
+        ...(trustScope && { trustScope }),
       });
       return { roleArn: input.roleArn, accountId, trustPolicy, findings: plan.findings, trust: plan.trust };
     },

@@ -83,8 +83,12 @@ export function planReply(plan: MigrationPlan): SlackMessage {
   const verdict = plan.blocked
     ? ':no_entry: *Blocked*: a migration would stop at preflight.'
     : ':white_check_mark: Preflight passes.';
-  const trust = plan.trust.addPodIdentityStatement
-    ? `add the Pod Identity trust statement (policy ${plan.trust.sizeBefore} → ${plan.trust.sizeAfter} of ${plan.trust.limit} chars)`
+  const scope = plan.trust.scope
+    ? `, scoped to ${code(`${plan.trust.scope.namespace}/${plan.trust.scope.serviceAccount}`)} in ${plan.trust.scope.clusterArns.length} cluster(s)`
+    : '';
+  const change = plan.trust.addPodIdentityStatement ? 'add' : plan.trust.widenStatement ? 'widen' : undefined;
+  const trust = change
+    ? `${change} the Pod Identity trust statement${scope} (policy ${plan.trust.sizeBefore} → ${plan.trust.sizeAfter} of ${plan.trust.limit} chars)`
     : 'the Pod Identity trust statement is already there';
   const clusterLines = plan.clusters.map((c) => {
     const association =

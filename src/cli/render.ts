@@ -43,7 +43,8 @@ export function renderState(state: MigrationState, url?: string): string {
 export function renderPlan(plan: MigrationPlan): string {
   const lines = [
     `plan for ${plan.serviceAccount} → ${plan.roleArn}: ${plan.blocked ? 'BLOCKED' : 'ready'}`,
-    `trust: ${plan.trust.addPodIdentityStatement ? 'add' : 'keep'} the Pod Identity statement (${plan.trust.sizeBefore} → ${plan.trust.sizeAfter} of ${plan.trust.limit} characters)`,
+    `trust: ${plan.trust.addPodIdentityStatement ? 'add' : plan.trust.widenStatement ? 'widen' : 'keep'} the Pod Identity statement (${plan.trust.sizeBefore} → ${plan.trust.sizeAfter} of ${plan.trust.limit} characters)`,
+    `  ${trustScopeText(plan.trust.scope)}`,
   ];
   for (const c of plan.clusters) {
     lines.push(
@@ -55,6 +56,13 @@ export function renderPlan(plan: MigrationPlan): string {
   );
   if (plan.findings.length) lines.push('findings:', ...renderFindings(plan.findings));
   return lines.join('\n');
+}
+
+/** Whom the Pod Identity statement admits, as the plan shows it. */
+export function trustScopeText(scope: MigrationPlan['trust']['scope']): string {
+  if (scope === undefined) return 'scope: unscoped, every Pod Identity association in the account that names the role';
+  const clusters = scope.clusterArns.map((arn) => arn.replace(/^.*:cluster\//, '')).join(', ');
+  return `scope: ${scope.namespace}/${scope.serviceAccount} in ${clusters} (aws:RequestTag conditions)`;
 }
 
 export function renderList(list: MigrationSummary[]): string {

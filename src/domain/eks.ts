@@ -39,6 +39,15 @@ export interface PodIdentityAssociation {
   namespace: string;
   serviceAccount: string;
   roleArn: string;
+  /**
+   * Role chaining: EKS assumes `roleArn`, then this role, and the pods get this one's
+   * credentials. It may be in another account; `roleArn` must be in the cluster's.
+   */
+  targetRoleArn?: string;
+  /** The association's sessions carry none of the six Pod Identity session tags. */
+  disableSessionTags?: boolean;
+  /** What the target role's trust must require as `sts:ExternalId` (set with a target role). */
+  externalId?: string;
   /** Set when an EKS add-on owns the association: never touch those. */
   ownerArn?: string;
 }
@@ -51,4 +60,6 @@ export interface CreateAssociationRequest {
   /** Idempotency token; the same token returns the same association. */
   clientRequestToken: string;
   tags?: Record<string, string>;
+  targetRoleArn?: string;
+  disableSessionTags?: boolean;
 }

@@ -64,6 +64,16 @@ export interface MigrationOptions {
   keepIrsaTrust: boolean;
   /** How long one cluster's rollouts may take before the step fails. */
   rolloutTimeoutSeconds: number;
+  /**
+   * `--unscoped-trust`: the Pod Identity trust statement gets no request-tag conditions, so
+   * every association in the account that names the role can use it. Absent: scoped.
+   */
+  unscopedTrust?: boolean;
+  /**
+   * `--disable-session-tags`: the associations are created with session tags disabled (the
+   * workaround for `PackedPolicyTooLarge`). The trust cannot then be scoped by request tags.
+   */
+  disableSessionTags?: boolean;
 }
 
 export const DEFAULT_OPTIONS: MigrationOptions = {

@@ -17,8 +17,20 @@ function toAssociation(cluster: ClusterState, a: AssociationState): PodIdentityA
     namespace: a.namespace,
     serviceAccount: a.serviceAccount,
     roleArn: a.roleArn,
+    ...(a.disableSessionTags === true ? { disableSessionTags: true } : {}),
+    ...(a.targetRoleArn === undefined ? {} : { targetRoleArn: a.targetRoleArn }),
+    ...(a.externalId === undefined ? {} : { externalId: a.externalId }),
     ...(a.ownerArn === undefined ? {} : { ownerArn: a.ownerArn }),
   };
+}
+
+/** The parameters a retried create must repeat for its token to return the same association. */
+function sameParameters(a: AssociationState, request: CreateAssociationRequest): boolean {
+  return (
+    a.roleArn === request.roleArn &&
+    a.targetRoleArn === request.targetRoleArn &&
+    (a.disableSessionTags === true) === (request.disableSessionTags === true)
+  );
 }
 
 /** The EKS API sees creates and deletes at once; only the webhook lags (see webhook.ts). */
@@ -37,7 +49,7 @@ function create(
   const sameTarget = live.find((a) => a.namespace === request.namespace && a.serviceAccount === request.serviceAccount);
   const sameToken = live.find((a) => a.clientRequestToken === request.clientRequestToken);
   if (sameToken !== undefined) {
-    if (sameToken !== sameTarget || sameToken.roleArn !== request.roleArn) {
+    if (sameToken !== sameTarget || !sameParameters(sameToken, request)) {
       throw new PortError('validation', 'The client request token was already used with different parameters.', {
         code: 'InvalidRequestException',
         httpStatus: 400,
@@ -58,11 +70,13 @@ function create(
       httpStatus: 400,
     });
   }
-  if (!/^arn:aws[\w-]*:iam::\d{12}:role\/.+/.test(request.roleArn)) {
-    throw new PortError('validation', `Invalid role ARN: ${request.roleArn}`, {
-      code: 'InvalidParameterException',
-      httpStatus: 400,
-    });
+  for (const arn of [request.roleArn, ...(request.targetRoleArn === undefined ? [] : [request.targetRoleArn])]) {
+    if (!/^arn:aws[\w-]*:iam::\d{12}:role\/.+/.test(arn)) {
+      throw new PortError('validation', `Invalid role ARN: ${arn}`, {
+        code: 'InvalidParameterException',
+        httpStatus: 400,
+      });
+    }
   }
   const id = newAssociationId();
   const association: AssociationState = {
@@ -71,6 +85,10 @@ function create(
     namespace: request.namespace,
     serviceAccount: request.serviceAccount,
     roleArn: request.roleArn,
+    ...(request.targetRoleArn === undefined
+      ? {}
+      : { targetRoleArn: request.targetRoleArn, externalId: `${id}-${request.clientRequestToken.slice(0, 8)}` }),
+    ...(request.disableSessionTags === true ? { disableSessionTags: true } : {}),
     clientRequestToken: request.clientRequestToken,
     tags: { ...(request.tags ?? {}) },
     createdAt: now,

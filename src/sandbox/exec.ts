@@ -9,6 +9,7 @@ import { isFargateNode } from './pods.js';
 import type { ClusterState, ContainerSpec, FleetState, PodState, RoleState } from './state.js';
 import { AGENT_ADDON } from '../domain/constants.js';
 import { issuerHostPath, oidcProviderArn } from '../domain/trust-policy.js';
+import { podIdentityRequestContext } from './session-tags.js';
 import { trustAllows } from './trust.js';
 import { credentialPath, POD_IDENTITY_URI, visibleAssociation } from './webhook.js';
 
@@ -132,8 +133,8 @@ function podIdentity(ctx: ExecContext, env: Record<string, string>): ExecResult 
     );
   }
   // The agent asks EKS for the current association; after a delete it serves its cache.
-  const roleArn =
-    visibleAssociation(cluster, pod.namespace, pod.serviceAccount, now)?.roleArn ?? pod.podIdentityRoleArn;
+  const association = visibleAssociation(cluster, pod.namespace, pod.serviceAccount, now);
+  const roleArn = association?.roleArn ?? pod.podIdentityRoleArn;
   const role = roleByArn(state, roleArn);
   const allowed =
     role !== undefined &&
@@ -141,16 +142,7 @@ function podIdentity(ctx: ExecContext, env: Record<string, string>): ExecResult 
       principalType: 'Service',
       principal: 'pods.eks.amazonaws.com',
       actions: ['sts:AssumeRole', 'sts:TagSession'],
-      context: {
-        'aws:SourceAccount': state.accountId,
-        'aws:SourceArn': cluster.arn,
-        'aws:RequestTag/eks-cluster-arn': cluster.arn,
-        'aws:RequestTag/eks-cluster-name': cluster.name,
-        'aws:RequestTag/kubernetes-namespace': pod.namespace,
-        'aws:RequestTag/kubernetes-service-account': pod.serviceAccount,
-        'aws:RequestTag/kubernetes-pod-name': pod.name,
-        'aws:RequestTag/kubernetes-pod-uid': pod.uid,
-      },
+      context: podIdentityRequestContext(state, cluster, pod, association),
     });
   if (!allowed) {
     return fail(

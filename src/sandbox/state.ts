@@ -52,6 +52,10 @@ export interface AssociationState {
   namespace: string;
   serviceAccount: string;
   roleArn: string;
+  /** Absent in states saved before these existed: none, and session tags on. */
+  targetRoleArn?: string;
+  disableSessionTags?: boolean;
+  externalId?: string;
   clientRequestToken: string;
   tags: Record<string, string>;
   ownerArn?: string;

@@ -17,10 +17,10 @@ export const START_VALUE_FLAGS = [
   'on-approval-timeout',
   'rollout-timeout',
 ] as const;
-export const START_BOOLEAN_FLAGS = ['keep-irsa-trust'] as const;
+export const START_BOOLEAN_FLAGS = ['keep-irsa-trust', 'unscoped-trust', 'disable-session-tags'] as const;
 
 export const START_USAGE =
-  '<namespace>/<service-account> --role <role-arn> --clusters a,b,c [--consistency-wait 30s] [--soak 5m] [--approvers u1,u2] [--verify-command "cmd args"] [--keep-irsa-trust] [--approval-window 7d] [--approval-reminder 24h] [--on-approval-timeout hold|rollback] [--rollout-timeout 10m]';
+  '<namespace>/<service-account> --role <role-arn> --clusters a,b,c [--consistency-wait 30s] [--soak 5m] [--approvers u1,u2] [--verify-command "cmd args"] [--keep-irsa-trust] [--unscoped-trust] [--disable-session-tags] [--approval-window 7d] [--approval-reminder 24h] [--on-approval-timeout hold|rollback] [--rollout-timeout 10m]';
 
 /**
  * Builds and validates a migration request from command-line tokens (CLI `start`/`plan`,
@@ -113,6 +113,9 @@ export function buildMigrationInput(
       verifyCommand,
       keepIrsaTrust: flags['keep-irsa-trust'] === true,
       rolloutTimeoutSeconds: rolloutTimeout,
+      // Set only when given, so a run started without them records the defaults as before.
+      ...(flags['unscoped-trust'] === true && { unscopedTrust: true }),
+      ...(flags['disable-session-tags'] === true && { disableSessionTags: true }),
     },
   };
 }

@@ -56,3 +56,64 @@ describe('preflightRole: trust-policy size quota', () => {
     );
   });
 });
+
+describe('preflightRole: the scope of the Pod Identity trust', () => {
+  const ARN = (cluster: string) => `arn:aws:eks:us-east-1:111122223333:cluster/${cluster}`;
+  const activities = (trustPolicyLimit?: number) =>
+    createActivities({
+      ...createSandboxFleet({ consistencyDelayMs: 0 }),
+      notifier: createConsoleNotifier(() => undefined),
+      trustPolicyLimit,
+    });
+
+  test("scopes the statement to the service account and the run's clusters, as EKS names them", async () => {
+    const result = await activities(4096).preflightRole({
+      roleArn: ROLE,
+      serviceAccount: SA,
+      clusters: ['sandbox-a', 'sandbox-b'],
+    });
+    assert.deepEqual(result.trust.scope, {
+      namespace: 'payments',
+      serviceAccount: 'reconciler',
+      clusterArns: [ARN('sandbox-a'), ARN('sandbox-b')],
+    });
+    assert.equal(result.trust.addPodIdentityStatement, true);
+    assert.deepEqual(
+      result.findings.filter((f) => f.code.startsWith('trust-')),
+      [],
+    );
+  });
+
+  test('--unscoped-trust and --disable-session-tags leave it unscoped, and say so', async () => {
+    const optOut = await activities(4096).preflightRole({
+      roleArn: ROLE,
+      serviceAccount: SA,
+      clusters: ['sandbox-a'],
+      unscopedTrust: true,
+    });
+    assert.equal(optOut.trust.scope, undefined);
+    assert.deepEqual(
+      optOut.findings.map((f) => [f.code, f.severity]),
+      [['trust-unscoped', 'info']],
+    );
+    const noTags = await activities(4096).preflightRole({
+      roleArn: ROLE,
+      serviceAccount: SA,
+      clusters: ['sandbox-a'],
+      disableSessionTags: true,
+    });
+    assert.equal(noTags.trust.scope, undefined);
+    assert.ok(noTags.findings.some((f) => f.code === 'trust-unscoped' && f.severity === 'warning'));
+  });
+
+  test("the seeded four-issuer role at IAM's default quota: scoped to namespace and service account, with a warning", async () => {
+    const result = await activities().preflightRole({
+      roleArn: ROLE,
+      serviceAccount: SA,
+      clusters: ['sandbox-a', 'sandbox-b', 'sandbox-c'],
+    });
+    assert.deepEqual(result.trust.scope, { namespace: 'payments', serviceAccount: 'reconciler', clusterArns: [] });
+    assert.ok(result.trust.sizeAfter <= 2048);
+    assert.ok(result.findings.some((f) => f.code === 'trust-scope-reduced' && f.severity === 'warning'));
+  });
+});

@@ -52,6 +52,21 @@ describe('buildMigrationInput', () => {
     assert.equal(input.requestedBy, 'alice');
   });
 
+  test('the trust is scoped unless --unscoped-trust; --disable-session-tags is recorded for the associations', () => {
+    const plain = build(`payments/reconciler --role ${ROLE} --clusters sandbox-a --approvers bob`);
+    assert.equal(plain.options.unscopedTrust, undefined);
+    assert.equal(plain.options.disableSessionTags, undefined);
+    const opted = build(
+      `payments/reconciler --role ${ROLE} --clusters sandbox-a --approvers bob --unscoped-trust --disable-session-tags`,
+    );
+    assert.equal(opted.options.unscopedTrust, true);
+    assert.equal(opted.options.disableSessionTags, true);
+    assert.throws(
+      () => build(`payments/reconciler --role ${ROLE} --clusters sandbox-a --unscoped-trust=yes`),
+      /takes no value/,
+    );
+  });
+
   test('every option is parsed', () => {
     const input = build(
       `payments/reconciler --role ${ROLE} --clusters sandbox-c --approvers bob,carol --consistency-wait 45s --soak 0 ` +

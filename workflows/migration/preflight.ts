@@ -15,7 +15,13 @@ export interface PreflightResult {
 export async function runPreflight(input: MigrationInput): Promise<PreflightResult> {
   const { serviceAccount, roleArn } = input;
   const [role, ...clusters] = await Promise.all([
-    activities(API_CALL, `preflight role ${roleArn}`).preflightRole({ roleArn, serviceAccount }),
+    activities(API_CALL, `preflight role ${roleArn}`).preflightRole({
+      roleArn,
+      serviceAccount,
+      clusters: input.clusters,
+      unscopedTrust: input.options.unscopedTrust === true,
+      disableSessionTags: input.options.disableSessionTags === true,
+    }),
     ...input.clusters.map((cluster) =>
       activities(API_CALL, `preflight ${cluster}`).preflightCluster({ cluster, serviceAccount, roleArn }),
     ),

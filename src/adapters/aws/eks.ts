@@ -123,6 +123,8 @@ export function createEksAdapter(
             roleArn: request.roleArn,
             clientRequestToken: request.clientRequestToken,
             ...(request.tags !== undefined && { tags: request.tags }),
+            ...(request.targetRoleArn !== undefined && { targetRoleArn: request.targetRoleArn }),
+            ...(request.disableSessionTags === true && { disableSessionTags: true }),
           }),
         );
         if (association === undefined) throw new Error('the response has no association');
@@ -192,6 +194,10 @@ function toAssociation(cluster: string, association: EksAssociation): PodIdentit
     namespace: association.namespace ?? '',
     serviceAccount: association.serviceAccount ?? '',
     roleArn: association.roleArn ?? '',
+    // Fields that make two associations with one roleArn differ (see domain/associations.ts).
+    ...(association.targetRoleArn && { targetRoleArn: association.targetRoleArn }),
+    ...(association.disableSessionTags === true && { disableSessionTags: true }),
+    ...(association.externalId && { externalId: association.externalId }),
     ...(association.associationArn !== undefined && { associationArn: association.associationArn }),
     ...(association.ownerArn !== undefined && { ownerArn: association.ownerArn }),
   };
