@@ -6,7 +6,7 @@ import { buildPlan } from '../src/domain/plan.js';
 import { lintPrincipalTags } from '../src/domain/principal-tags.js';
 import type { RoleInfo } from '../src/domain/iam.js';
 import { readClusterFacts, readOrFinding } from './cluster-facts.js';
-import { readTrustScope, type TrustScopeRequest } from './role-facts.js';
+import { readPrincipalTagSources, readTrustScope, type TrustScopeRequest } from './role-facts.js';
 import type { ActivityDeps } from './deps.js';
 import type { ClusterPreflight, ClusterTarget, RolePreflight } from './types.js';
 
@@ -45,15 +45,11 @@ export function preflightActivities(deps: ActivityDeps) {
     },
 
     async preflightRole(input: { roleArn: string } & TrustScopeRequest): Promise<RolePreflight> {
-      const { accountId, roleName } = parseRoleArn(input.roleArn);
+      const { accountId } = parseRoleArn(input.roleArn);
       const findings: Finding[] = [];
       const role = await readRole(deps, input.roleArn, findings);
       const trustScope = await readTrustScope(deps, input, findings);
-      const documents = role
-        ? await readOrFinding(findings, undefined, `policies of role ${roleName}`, () =>
-            deps.iam.listRolePolicyDocuments(roleName),
-          )
-        : undefined;
+      const principalTags = role ? await readPrincipalTagSources(deps, role, findings) : undefined;
       const trustPolicy = role?.trustPolicy ?? { Statement: [] };
       const plan = buildPlan({
         serviceAccount: input.serviceAccount,
@@ -61,7 +57,14 @@ export function preflightActivities(deps: ActivityDeps) {
         keepIrsaTrust: false,
         trustPolicy,
         clusters: [],
-        roleFindings: [...findings, ...lintPrincipalTags(documents ?? [])],
+        roleFindings: [
+          ...findings,
+          ...lintPrincipalTags(principalTags?.documents ?? [], {
+            roleTags: principalTags?.roleTags ?? {},
+            sessionTags: input.disableSessionTags !== true,
+            serviceAccount: input.serviceAccount,
+          }),
+        ],
         podIdentitySid: POD_IDENTITY_TRUST_SID,
         trustLimit: deps.trustPolicyLimit,
         ...(trustScope && { trustScope }),

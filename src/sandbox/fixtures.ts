@@ -7,7 +7,7 @@ import type { PolicyDocument, WorkloadKind } from '../domain/types.js';
 import { PortError } from '../ports/errors.js';
 import type { ClusterStatus, FargateProfileInfo } from '../domain/eks.js';
 import type { DaemonSetInfo } from '../domain/kubernetes.js';
-import { validatePolicyDocument } from './iam.js';
+import { managedPolicyDocument, validatePolicyDocument } from './iam.js';
 import { stableHex, stableIamId } from './ids.js';
 import { createPod, desiredPods, eligibleNodes } from './pods.js';
 import { requireCluster } from './runtime.js';
@@ -178,13 +178,16 @@ export interface RoleSpec {
   inlinePolicies?: Record<string, PolicyDocument>;
   managedPolicyArns?: string[];
   tags?: Record<string, string>;
+  permissionsBoundaryArn?: string;
 }
 
 export function putRole(state: FleetState, spec: RoleSpec): string {
   validatePolicyDocument(spec.trustPolicy, 'trust');
   for (const document of Object.values(spec.inlinePolicies ?? {})) validatePolicyDocument(document, 'permissions');
-  for (const arn of spec.managedPolicyArns ?? []) {
-    if (state.managedPolicies[arn] === undefined) throw new PortError('not-found', `Policy ${arn} does not exist`);
+  const boundary = spec.permissionsBoundaryArn === undefined ? [] : [spec.permissionsBoundaryArn];
+  for (const arn of [...(spec.managedPolicyArns ?? []), ...boundary]) {
+    if (managedPolicyDocument(state, arn) === undefined)
+      throw new PortError('not-found', `Policy ${arn} does not exist`);
   }
   const arn = `arn:aws:iam::${state.accountId}:role/${spec.name}`;
   state.roles[spec.name] = {
@@ -195,6 +198,7 @@ export function putRole(state: FleetState, spec: RoleSpec): string {
     inlinePolicies: structuredClone(spec.inlinePolicies ?? {}),
     managedPolicyArns: [...(spec.managedPolicyArns ?? [])],
     ...(spec.tags === undefined ? {} : { tags: { ...spec.tags } }),
+    ...(spec.permissionsBoundaryArn === undefined ? {} : { permissionsBoundaryArn: spec.permissionsBoundaryArn }),
   };
   return arn;
 }

@@ -150,6 +150,8 @@ export interface RoleState {
   managedPolicyArns: string[];
   /** Absent in states saved before roles had tags: none. */
   tags?: Record<string, string>;
+  /** A managed policy ARN (the account's or AWS's). */
+  permissionsBoundaryArn?: string;
 }
 
 export function workloadKey(ref: WorkloadRef): string {

@@ -117,3 +117,53 @@ describe('preflightRole: the scope of the Pod Identity trust', () => {
     assert.ok(result.findings.some((f) => f.code === 'trust-scope-reduced' && f.severity === 'warning'));
   });
 });
+
+describe('preflightRole: principal tags of the role, its boundary and its tags', () => {
+  function setup() {
+    const fleet = createSandboxFleet({ consistencyDelayMs: 0 });
+    const activities = createActivities({ ...fleet, notifier: createConsoleNotifier(() => undefined) });
+    return { fleet, activities };
+  }
+  const tagCodes = (findings: { code: string; severity: string }[]) =>
+    findings.filter((f) => f.code.startsWith('principal-tag')).map((f) => [f.code, f.severity]);
+
+  test('with session tags disabled, the seeded policy reading kubernetes-namespace is blocking', async () => {
+    const { activities } = setup();
+    const result = await activities.preflightRole({ roleArn: ROLE, serviceAccount: SA, disableSessionTags: true });
+    assert.deepEqual(tagCodes(result.findings), [['principal-tag-no-session-tags', 'blocking']]);
+    assert.match(
+      result.findings.find((f) => f.code === 'principal-tag-no-session-tags')!.message,
+      /inline:reconciler-data/,
+    );
+    const withTags = await activities.preflightRole({ roleArn: ROLE, serviceAccount: SA });
+    assert.deepEqual(tagCodes(withTags.findings), []);
+  });
+
+  test("the permissions boundary is linted too, and the role's tags are valid keys", async () => {
+    const { fleet, activities } = setup();
+    const boundary = await fleet.control.putManagedPolicy({
+      name: 'payments-boundary',
+      document: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 's3:*',
+            Resource: 'arn:aws:s3:::payments-${aws:PrincipalTag/team}/*',
+            Condition: { StringEquals: { 'aws:PrincipalTag/kubernetes-namespaces': 'payments' } },
+          },
+        ],
+      },
+    });
+    const role = (await fleet.control.state()).roles['eks-payments-reconciler']!;
+    await fleet.control.putRole({ ...role, permissionsBoundaryArn: boundary, tags: { team: 'payments' } });
+    const result = await activities.preflightRole({ roleArn: ROLE, serviceAccount: SA });
+    const typos = result.findings.filter((f) => f.code === 'principal-tag-typo');
+    assert.deepEqual(
+      typos.map((f) => f.message),
+      [
+        `policy permissions boundary ${boundary} uses aws:PrincipalTag/kubernetes-namespaces, which neither Pod Identity nor the role's tags set (did you mean kubernetes-namespace?)`,
+      ],
+    );
+  });
+});
