@@ -19,6 +19,18 @@ export interface ClusterInfo {
   endpoint?: string;
   /** Base64 PEM bundle, as DescribeCluster returns it. */
   certificateAuthority?: string;
+  /** resourcesVpcConfig.endpointPublicAccess: false for a private cluster. */
+  endpointPublicAccess?: boolean;
+  /** resourcesVpcConfig.vpcId: where an `eks-auth` interface endpoint would have to be. */
+  vpcId?: string;
+}
+
+/** A managed node group, as DescribeNodegroup answers it. */
+export interface NodegroupInfo {
+  name: string;
+  /** The IAM role its nodes run as: it must allow `eks-auth:AssumeRoleForPodIdentity`. */
+  nodeRoleArn?: string;
+  status?: string;
 }
 
 export interface AddonInfo {

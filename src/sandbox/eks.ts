@@ -113,6 +113,8 @@ export function createSandboxEks(runtime: SandboxRuntime): EksPort {
           endpoint: c.endpoint,
           certificateAuthority: c.certificateAuthority,
           ...(c.oidcIssuer === undefined ? {} : { oidcIssuer: c.oidcIssuer }),
+          ...(c.endpointPublicAccess === undefined ? {} : { endpointPublicAccess: c.endpointPublicAccess }),
+          ...(c.vpcId === undefined ? {} : { vpcId: c.vpcId }),
         };
       });
     },
@@ -124,6 +126,9 @@ export function createSandboxEks(runtime: SandboxRuntime): EksPort {
     },
     listFargateProfiles(name) {
       return runtime.call(name, 'listFargateProfiles', undefined, (s) => requireCluster(s, name).fargateProfiles);
+    },
+    listNodegroups(name) {
+      return runtime.call(name, 'listNodegroups', undefined, (s) => requireCluster(s, name).nodegroups ?? []);
     },
     findPodIdentityAssociations(name, namespace, serviceAccount) {
       return runtime.call(name, 'findPodIdentityAssociations', undefined, (s) => {

@@ -7,8 +7,8 @@ import { randomUUID } from 'node:crypto';
 import type { ExecResult } from '../domain/kubernetes.js';
 import { isFargateNode } from './pods.js';
 import type { ClusterState, ContainerSpec, FleetState, PodState, RoleState } from './state.js';
-import { AGENT_ADDON } from '../domain/constants.js';
 import { issuerHostPath, oidcProviderArn } from '../domain/trust-policy.js';
+import { agentMissing, nodeRoleRefusal } from './agent.js';
 import { podIdentityRequestContext } from './session-tags.js';
 import { trustAllows } from './trust.js';
 import { credentialPath, POD_IDENTITY_URI, visibleAssociation } from './webhook.js';
@@ -113,9 +113,8 @@ function agentUnreachable({ cluster, pod }: ExecContext, env: Record<string, str
   const proxy = env.HTTP_PROXY ?? env.http_proxy ?? env.HTTPS_PROXY ?? env.https_proxy;
   const noProxy = (env.NO_PROXY ?? env.no_proxy ?? '').split(',').map((h) => h.trim());
   if (proxy !== undefined && !noProxy.includes(AGENT_HOST)) return `Failed to connect to proxy URL: "${proxy}"`;
-  const agentInstalled = cluster.autoMode || cluster.addons[AGENT_ADDON] !== undefined;
   if (
-    !agentInstalled ||
+    agentMissing(cluster, node) !== undefined ||
     (node !== undefined && (isFargateNode(node) || node.labels['kubernetes.io/os'] === 'windows'))
   ) {
     return `Connect timeout on endpoint URL: "${POD_IDENTITY_URI}"`;
@@ -130,6 +129,18 @@ function podIdentity(ctx: ExecContext, env: Record<string, string>): ExecResult 
     return fail(
       255,
       `\nError when retrieving credentials from container-role: Error retrieving metadata: Received error when attempting to retrieve container metadata: ${unreachable}\n`,
+    );
+  }
+  const refused = nodeRoleRefusal(
+    state,
+    cluster,
+    cluster.nodes.find((n) => n.name === pod.nodeName),
+  );
+  if (refused !== undefined) {
+    // The agent answers the SDK with EKS Auth's error (the exact wording the CLI prints is *unconfirmed*).
+    return fail(
+      255,
+      `\nError when retrieving credentials from container-role: Error retrieving metadata: Received non 200 response (403) from container metadata: AccessDeniedException: ${refused}\n`,
     );
   }
   // The agent asks EKS for the current association; after a delete it serves its cache.

@@ -5,7 +5,7 @@
 import { issuerHostPath, oidcProviderArn } from '../domain/trust-policy.js';
 import type { PolicyDocument, WorkloadKind } from '../domain/types.js';
 import { PortError } from '../ports/errors.js';
-import type { ClusterStatus, FargateProfileInfo } from '../domain/eks.js';
+import type { ClusterStatus, FargateProfileInfo, NodegroupInfo } from '../domain/eks.js';
 import type { DaemonSetInfo } from '../domain/kubernetes.js';
 import { managedPolicyDocument, validatePolicyDocument } from './iam.js';
 import { stableHex, stableIamId } from './ids.js';
@@ -36,6 +36,8 @@ export interface ClusterSpec {
   autoMode?: boolean;
   /** Default: a stable issuer derived from the name; `null`: no OIDC issuer. */
   oidcIssuer?: string | null;
+  /** false: a private cluster (DescribeCluster's resourcesVpcConfig.endpointPublicAccess). */
+  endpointPublicAccess?: boolean;
 }
 
 /** Adds or replaces a cluster; replacing keeps its nodes, workloads and associations. */
@@ -67,6 +69,10 @@ export function putCluster(state: FleetState, spec: ClusterSpec): ClusterState {
   };
   if (issuer === undefined) delete cluster.oidcIssuer;
   else cluster.oidcIssuer = issuer;
+  if (spec.endpointPublicAccess !== undefined) {
+    cluster.endpointPublicAccess = spec.endpointPublicAccess;
+    cluster.vpcId = `vpc-${id.slice(0, 17)}`;
+  }
   state.clusters[spec.name] = cluster;
   return cluster;
 }
@@ -98,6 +104,12 @@ export function putAddon(
     status: addon.status ?? 'ACTIVE',
     healthIssues: addon.healthIssues ?? [],
   };
+}
+
+/** Adds or replaces a managed node group. */
+export function putNodegroup(state: FleetState, clusterName: string, nodegroup: NodegroupInfo): void {
+  const cluster = requireCluster(state, clusterName);
+  cluster.nodegroups = [...(cluster.nodegroups ?? []).filter((n) => n.name !== nodegroup.name), nodegroup];
 }
 
 export function putFargateProfile(state: FleetState, clusterName: string, profile: FargateProfileInfo): void {

@@ -3,7 +3,7 @@
  * here is plain data: times are epoch milliseconds, `null` means "never".
  */
 import type { PolicyDocument, WorkloadKind, WorkloadRef } from '../domain/types.js';
-import type { ClusterInfo, FargateProfileInfo } from '../domain/eks.js';
+import type { ClusterInfo, FargateProfileInfo, NodegroupInfo } from '../domain/eks.js';
 import type { DaemonSetInfo } from '../domain/kubernetes.js';
 import type { Fault } from './faults.js';
 
@@ -36,6 +36,8 @@ export interface ClusterState extends Omit<ClusterInfo, 'endpoint' | 'certificat
   certificateAuthority: string;
   addons: Record<string, { status: string; healthIssues: string[] }>;
   fargateProfiles: FargateProfileInfo[];
+  /** Managed node groups (absent in states saved before they existed: none). */
+  nodegroups?: NodegroupInfo[];
   /** Live associations and, until they stop being visible to the webhook, deleted ones. */
   associations: AssociationState[];
   nodes: NodeState[];

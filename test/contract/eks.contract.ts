@@ -12,6 +12,8 @@ export interface EksFixtureDriver {
   createCluster(name: string): Promise<string>;
   /** A role in the cluster's account that associations may name; returns its ARN. */
   createRole(name: string): Promise<string>;
+  /** A managed node group of the cluster whose nodes run as `nodeRoleArn`. */
+  createNodegroup(cluster: string, name: string, nodeRoleArn: string): Promise<void>;
 }
 
 export function runEksContract(name: string, makeSubject: MakeSubject<EksPort, EksFixtureDriver>): void {
@@ -131,6 +133,20 @@ export function runEksContract(name: string, makeSubject: MakeSubject<EksPort, E
       await assert.rejects(subject.port.listPodIdentityAssociations(uniqueName('missing')), (err) =>
         isPortError(err, 'not-found'),
       );
+    });
+
+    test('listNodegroups describes every managed node group with its node role', async () => {
+      const withGroups = await subject.driver.createCluster(uniqueName('contract-ng'));
+      assert.deepEqual(await subject.port.listNodegroups(withGroups), []);
+      const nodeRole = await subject.driver.createRole(uniqueName('contract-nodes'));
+      await subject.driver.createNodegroup(withGroups, 'ng-a', nodeRole);
+      await subject.driver.createNodegroup(withGroups, 'ng-b', nodeRole);
+      const groups = await subject.port.listNodegroups(withGroups);
+      assert.deepEqual(groups.map((g) => [g.name, g.nodeRoleArn]).sort(), [
+        ['ng-a', nodeRole],
+        ['ng-b', nodeRole],
+      ]);
+      await assert.rejects(subject.port.listNodegroups(uniqueName('missing')), (err) => isPortError(err, 'not-found'));
     });
 
     test('deleting an unknown association id is not-found', async () => {

@@ -67,6 +67,8 @@ function eksDriver({ control }: SandboxFleet): EksFixtureDriver {
       return name;
     },
     createRole: (name) => control.putRole({ name, trustPolicy: podIdentityTrust }),
+    createNodegroup: (cluster, name, nodeRoleArn) =>
+      control.putNodegroup(cluster, { name, nodeRoleArn, status: 'ACTIVE' }),
   };
 }
 

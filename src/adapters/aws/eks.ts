@@ -4,13 +4,15 @@ import {
   DescribeAddonCommand,
   DescribeClusterCommand,
   DescribeFargateProfileCommand,
+  DescribeNodegroupCommand,
   DescribePodIdentityAssociationCommand,
   ListFargateProfilesCommand,
+  ListNodegroupsCommand,
   ListPodIdentityAssociationsCommand,
   type EKSClient,
   type PodIdentityAssociation as EksAssociation,
 } from '@aws-sdk/client-eks';
-import type { ClusterInfo, FargateProfileInfo } from '../../domain/eks.js';
+import type { ClusterInfo, FargateProfileInfo, NodegroupInfo } from '../../domain/eks.js';
 import type { EksPort } from '../../ports/eks.js';
 import { isPortError } from '../../ports/errors.js';
 import type { PodIdentityAssociation } from '../../domain/eks.js';
@@ -65,6 +67,10 @@ export function createEksAdapter(
           ...(found.certificateAuthority?.data !== undefined && {
             certificateAuthority: found.certificateAuthority.data,
           }),
+          ...(found.resourcesVpcConfig?.endpointPublicAccess !== undefined && {
+            endpointPublicAccess: found.resourcesVpcConfig.endpointPublicAccess,
+          }),
+          ...(found.resourcesVpcConfig?.vpcId !== undefined && { vpcId: found.resourcesVpcConfig.vpcId }),
         } satisfies ClusterInfo;
       }),
 
@@ -106,6 +112,26 @@ export function createEksAdapter(
           });
         }
         return profiles;
+      }),
+
+    listNodegroups: (cluster) =>
+      call(cluster, 'ListNodegroups', async ({ client, eksClusterName }) => {
+        const names = await collectPages(async (nextToken) => {
+          const page = await client.send(new ListNodegroupsCommand({ clusterName: eksClusterName, nextToken }));
+          return { items: page.nodegroups ?? [], next: page.nextToken };
+        });
+        const nodegroups: NodegroupInfo[] = [];
+        for (const nodegroupName of names) {
+          const { nodegroup } = await client.send(
+            new DescribeNodegroupCommand({ clusterName: eksClusterName, nodegroupName }),
+          );
+          nodegroups.push({
+            name: nodegroup?.nodegroupName ?? nodegroupName,
+            ...(nodegroup?.nodeRole !== undefined && { nodeRoleArn: nodegroup.nodeRole }),
+            ...(nodegroup?.status !== undefined && { status: nodegroup.status }),
+          });
+        }
+        return nodegroups;
       }),
 
     findPodIdentityAssociations: (cluster, namespace, serviceAccount) =>
