@@ -17,9 +17,14 @@ async function readRole(deps: ActivityDeps, roleArn: string, findings: Finding[]
 
 export function preflightActivities(deps: ActivityDeps) {
   return {
-    async preflightCluster(input: ClusterTarget & { roleArn: string }): Promise<ClusterPreflight> {
+    async preflightCluster(
+      input: ClusterTarget & { roleArn: string; disableSessionTags?: boolean },
+    ): Promise<ClusterPreflight> {
       const { cluster, serviceAccount: sa, roleArn } = input;
-      const { facts, findings: readFindings } = await readClusterFacts(deps, input);
+      const read = await readClusterFacts(deps, input);
+      // What the run's association will carry: one that differs is not reused.
+      const facts = { ...read.facts, ...(input.disableSessionTags === true && { disableSessionTags: true }) };
+      const readFindings = read.findings;
       // The role's trust decides whether IRSA works here now (rollback needs it) and what cleanup removes.
       const role = await readRole(deps, roleArn, []);
       const plan = buildPlan({

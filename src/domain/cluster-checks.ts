@@ -1,5 +1,8 @@
 import type { AddonInfo, ClusterInfo, FargateProfileInfo, NodegroupInfo, PodIdentityAssociation } from './eks.js';
+import { associationDifferences, type AssociationSpec } from './associations.js';
+import { parseEksClusterArn } from './eks-cluster-arn.js';
 import type { ActionVerdict } from './iam-actions.js';
+import { associationRoleProblems } from './names.js';
 import type { ContainerInfo, DaemonSetInfo, PodInfo, ServiceAccountInfo, WorkloadInfo } from './kubernetes.js';
 import { AGENT_ADDON, AGENT_DAEMONSET, IRSA_ANNOTATION, IRSA_TOKEN_FILE } from './constants.js';
 import { noProxyCovers } from './no-proxy.js';
@@ -26,6 +29,8 @@ export interface ClusterFacts {
   nodeRoles?: NodeRolePermission[];
   existingAssociations: PodIdentityAssociation[];
   roleArn: string;
+  /** The run creates its associations with session tags disabled (`--disable-session-tags`). */
+  disableSessionTags?: boolean;
 }
 
 /** One node role and the node groups that run as it. */
@@ -74,14 +79,11 @@ export function evaluateCluster(f: ClusterFacts): Finding[] {
         '(needs 1.26 eks.9, 1.27 eks.8, 1.28 eks.4, or 1.29 and later)',
     );
   }
-  const clusterAccount = /^arn:[^:]+:eks:[^:]*:(\d{12}):/.exec(info.arn)?.[1];
-  const roleAccount = /^arn:[^:]+:iam::(\d{12}):/.exec(f.roleArn)?.[1];
-  if (clusterAccount && roleAccount && clusterAccount !== roleAccount) {
-    add(
-      'blocking',
-      'role-other-account',
-      `role ${f.roleArn} is in account ${roleAccount}; associations need a role in ${clusterAccount}`,
-    );
+  const clusterArn = parseEksClusterArn(info.arn);
+  if (clusterArn) {
+    for (const problem of associationRoleProblems({ roleArn: f.roleArn }, clusterArn)) {
+      add('blocking', 'role-other-account', problem);
+    }
   }
   checkAgent(f, info, add);
   checkNodeRoles(f, add);
@@ -402,21 +404,36 @@ function checkFargateProfiles(f: ClusterFacts, add: Add): void {
 }
 
 function checkAssociations(f: ClusterFacts, add: Add): void {
+  const wanted = wantedAssociation(f);
   // Associations an EKS add-on owns are the add-on's business, never ours.
   for (const association of f.existingAssociations.filter((a) => a.ownerArn === undefined)) {
     const subject = `${association.namespace}/${association.serviceAccount}`;
-    if (association.roleArn === f.roleArn) {
+    const differences = associationDifferences(association, wanted);
+    if (differences.length === 0) {
       add(
         'info',
         'association-exists',
         `association ${association.associationId} already maps ${subject} to ${f.roleArn}: it will be reused`,
       );
+    } else if (association.roleArn === f.roleArn) {
+      // Same role, yet not what the run would create: pods would not get what verification expects.
+      add(
+        'blocking',
+        'association-differs',
+        `association ${association.associationId} maps ${subject} to ${f.roleArn} but with ${differences.join(', ')}: update or delete it first`,
+      );
     } else {
+      const target = association.targetRoleArn ? ` (target role ${association.targetRoleArn})` : '';
       add(
         'blocking',
         'association-other-role',
-        `association ${association.associationId} maps ${subject} to ${association.roleArn}, not ${f.roleArn}: delete or update it first`,
+        `association ${association.associationId} maps ${subject} to ${association.roleArn}${target}, not ${f.roleArn}: delete or update it first`,
       );
     }
   }
+}
+
+/** The association this run would create in the cluster. */
+export function wantedAssociation(f: Pick<ClusterFacts, 'roleArn' | 'disableSessionTags'>): AssociationSpec {
+  return { roleArn: f.roleArn, ...(f.disableSessionTags === true && { disableSessionTags: true }) };
 }

@@ -1,4 +1,5 @@
-import type { ClusterFacts } from './cluster-checks.js';
+import { reusableAssociation } from './associations.js';
+import { wantedAssociation, type ClusterFacts } from './cluster-checks.js';
 import { IRSA_ANNOTATION, POD_IDENTITY_TRUST_SID } from './constants.js';
 import { ValidationError } from './errors.js';
 import type { ClusterPlan, MigrationPlan } from './migration-state.js';
@@ -179,7 +180,7 @@ export function mergePlan(parts: PlanParts): MigrationPlan {
 }
 
 function clusterPlan(facts: ClusterFacts, roleArn: string, irsaAnnotation: string | null): ClusterPlan {
-  const reusable = facts.existingAssociations.find((a) => a.ownerArn === undefined && a.roleArn === roleArn);
+  const reusable = reusableAssociation(facts.existingAssociations, wantedAssociation(facts));
   const plan: ClusterPlan = {
     cluster: facts.cluster,
     association: reusable

@@ -94,6 +94,49 @@ describe('buildPlan', () => {
     assert.equal(plan.blocked, false);
   });
 
+  test('an association for the same role with a target role or session tags off is not reused: it blocks', () => {
+    for (const extra of [{ targetRoleArn: 'arn:aws:iam::444455556666:role/data' }, { disableSessionTags: true }]) {
+      const facts = healthyClusterFacts();
+      facts.existingAssociations = [
+        {
+          associationId: 'a-1',
+          cluster: 'prod-a',
+          namespace: 'payments',
+          serviceAccount: 'api',
+          roleArn: FIXTURE_ROLE_ARN,
+          ...extra,
+        },
+      ];
+      const plan = buildPlan(input([facts]));
+      assert.equal(plan.clusters[0]!.association.action, 'create');
+      assert.deepEqual(
+        plan.findings.map((f) => [f.code, f.severity]),
+        [['association-differs', 'blocking']],
+      );
+      assert.match(
+        plan.findings[0]!.message,
+        /association a-1 maps payments\/api to .* but with (target role|session tags disabled)/,
+      );
+    }
+  });
+
+  test('a run with --disable-session-tags reuses an association that has them disabled', () => {
+    const facts = { ...healthyClusterFacts(), disableSessionTags: true };
+    facts.existingAssociations = [
+      {
+        associationId: 'a-1',
+        cluster: 'prod-a',
+        namespace: 'payments',
+        serviceAccount: 'api',
+        roleArn: FIXTURE_ROLE_ARN,
+        disableSessionTags: true,
+      },
+    ];
+    const plan = buildPlan(input([facts]));
+    assert.deepEqual(plan.clusters[0]!.association, { action: 'reuse', roleArn: FIXTURE_ROLE_ARN, existingId: 'a-1' });
+    assert.equal(plan.blocked, false);
+  });
+
   test('creates when only an add-on owns an association', () => {
     const facts = healthyClusterFacts();
     facts.existingAssociations = [

@@ -41,6 +41,7 @@ export async function migrateCluster(run: MigrationRun, pf: ClusterPreflight): P
         cluster,
         serviceAccount: run.serviceAccount,
         roleArn: run.input.roleArn,
+        ...(run.options.disableSessionTags === true && { disableSessionTags: true }),
         idempotencyKey: `${workflowId}/${firstExecutionRunId}/${cluster}`,
       });
       if (created.created) progress.createdAssociationId = created.associationId;

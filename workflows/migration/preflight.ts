@@ -23,7 +23,12 @@ export async function runPreflight(input: MigrationInput): Promise<PreflightResu
       disableSessionTags: input.options.disableSessionTags === true,
     }),
     ...input.clusters.map((cluster) =>
-      activities(API_CALL, `preflight ${cluster}`).preflightCluster({ cluster, serviceAccount, roleArn }),
+      activities(API_CALL, `preflight ${cluster}`).preflightCluster({
+        cluster,
+        serviceAccount,
+        roleArn,
+        ...(input.options.disableSessionTags === true && { disableSessionTags: true }),
+      }),
     ),
   ]);
   const plan = mergePlan({
