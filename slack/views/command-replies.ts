@@ -84,7 +84,7 @@ export function planReply(plan: MigrationPlan): SlackMessage {
     ? ':no_entry: *Blocked*: a migration would stop at preflight.'
     : ':white_check_mark: Preflight passes.';
   const scope = plan.trust.scope
-    ? `, scoped to ${code(`${plan.trust.scope.namespace}/${plan.trust.scope.serviceAccount}`)} in ${plan.trust.scope.clusterArns.length} cluster(s)`
+    ? `, scoped to ${code(`${plan.trust.scope.namespace}/${plan.trust.scope.serviceAccount}`)} in ${plan.trust.scope.clusterArns.length || 'any'} cluster(s)`
     : '';
   const change = plan.trust.addPodIdentityStatement ? 'add' : plan.trust.widenStatement ? 'widen' : undefined;
   const trust = change

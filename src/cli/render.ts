@@ -62,7 +62,7 @@ export function renderPlan(plan: MigrationPlan): string {
 export function trustScopeText(scope: MigrationPlan['trust']['scope']): string {
   if (scope === undefined) return 'scope: unscoped, every Pod Identity association in the account that names the role';
   const clusters = scope.clusterArns.map((arn) => arn.replace(/^.*:cluster\//, '')).join(', ');
-  return `scope: ${scope.namespace}/${scope.serviceAccount} in ${clusters} (aws:RequestTag conditions)`;
+  return `scope: ${scope.namespace}/${scope.serviceAccount} in ${clusters || 'any cluster of the account'} (aws:RequestTag conditions)`;
 }
 
 export function renderList(list: MigrationSummary[]): string {
