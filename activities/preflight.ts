@@ -6,7 +6,7 @@ import { buildPlan } from '../src/domain/plan.js';
 import { lintPrincipalTags } from '../src/domain/principal-tags.js';
 import type { RoleInfo } from '../src/domain/iam.js';
 import { readClusterFacts, readOrFinding } from './cluster-facts.js';
-import { readPrincipalTagSources, readTrustScope, type TrustScopeRequest } from './role-facts.js';
+import { readPrincipalTagSources, trustScope as scopeOf, type TrustScopeRequest } from './role-facts.js';
 import type { ActivityDeps } from './deps.js';
 import type { ClusterPreflight, ClusterTarget, RolePreflight } from './types.js';
 
@@ -45,6 +45,7 @@ export function preflightActivities(deps: ActivityDeps) {
         findings: [...readFindings, ...plan.findings.filter((f) => f.cluster !== undefined)],
         plan: clusterPlan,
         cleanupIssuers: role ? plan.cleanup.removeIrsaTrustForIssuers : [],
+        ...(facts.info?.arn && { clusterArn: facts.info.arn }),
         workloads: facts.workloads.map((w) => ({ ref: w.ref, restartedAt: w.restartedAt })),
       };
     },
@@ -53,7 +54,7 @@ export function preflightActivities(deps: ActivityDeps) {
       const { accountId } = parseRoleArn(input.roleArn);
       const findings: Finding[] = [];
       const role = await readRole(deps, input.roleArn, findings);
-      const trustScope = await readTrustScope(deps, input, findings);
+      const trustScope = scopeOf(input, findings);
       const principalTags = role ? await readPrincipalTagSources(deps, role, findings) : undefined;
       const trustPolicy = role?.trustPolicy ?? { Statement: [] };
       const plan = buildPlan({

@@ -1,34 +1,27 @@
 /**
- * Role-level reads behind `preflightRole` beyond the role itself: the clusters' ARNs the
- * Pod Identity trust is scoped to, and what decides which `aws:PrincipalTag/` keys the
- * role's sessions carry.
+ * Role-level facts behind `preflightRole` beyond the role itself: whom the Pod Identity
+ * trust is scoped to, and what decides which `aws:PrincipalTag/` keys the role's sessions
+ * carry.
  */
 import type { NamedPolicyDocument, RoleInfo } from '../src/domain/iam.js';
 import type { PodIdentityTrustScope } from '../src/domain/trust-policy.js';
 import type { Finding, ServiceAccountRef } from '../src/domain/types.js';
-import { PortError } from '../src/ports/errors.js';
 import { readOrFinding } from './cluster-facts.js';
 import type { ActivityDeps } from './deps.js';
 
 export interface TrustScopeRequest {
   serviceAccount: ServiceAccountRef;
-  /** The run's clusters; none (older callers): unscoped. */
-  clusters?: string[];
+  /** The run's clusters' ARNs, from their preflight; none (older callers): unscoped. */
+  clusterArns?: string[];
   unscopedTrust?: boolean;
   disableSessionTags?: boolean;
 }
 
 /**
  * Whom the Pod Identity statement should admit: this service account in these clusters,
- * unless the user opted out or session tags are off (no request tags to test then). A
- * cluster that cannot be described is left out: its own preflight blocks the run.
+ * unless the user opted out or session tags are off (no request tags to test then).
  */
-export async function readTrustScope(
-  deps: Pick<ActivityDeps, 'eks'>,
-  request: TrustScopeRequest,
-  findings: Finding[],
-): Promise<PodIdentityTrustScope | undefined> {
-  const clusters = request.clusters ?? [];
+export function trustScope(request: TrustScopeRequest, findings: Finding[]): PodIdentityTrustScope | undefined {
   if (request.unscopedTrust) {
     findings.push({
       severity: 'info',
@@ -47,18 +40,7 @@ export async function readTrustScope(
     });
     return undefined;
   }
-  if (clusters.length === 0) return undefined;
-  const arns = await Promise.all(
-    clusters.map(async (cluster) => {
-      try {
-        return (await deps.eks.describeCluster(cluster)).arn;
-      } catch (err) {
-        if (err instanceof PortError && !err.retryable) return undefined;
-        throw err;
-      }
-    }),
-  );
-  const clusterArns = arns.filter((arn): arn is string => arn !== undefined && arn !== '');
+  const clusterArns = (request.clusterArns ?? []).filter((arn) => arn !== '');
   if (clusterArns.length === 0) return undefined;
   return { namespace: request.serviceAccount.namespace, serviceAccount: request.serviceAccount.name, clusterArns };
 }

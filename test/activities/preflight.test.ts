@@ -66,11 +66,16 @@ describe('preflightRole: the scope of the Pod Identity trust', () => {
       trustPolicyLimit,
     });
 
-  test("scopes the statement to the service account and the run's clusters, as EKS names them", async () => {
+  test('each cluster preflight reports the ARN DescribeCluster gave, for the scope', async () => {
+    const result = await activities().preflightCluster({ cluster: 'sandbox-b', serviceAccount: SA, roleArn: ROLE });
+    assert.equal(result.clusterArn, ARN('sandbox-b'));
+  });
+
+  test("scopes the statement to the service account and the run's clusters", async () => {
     const result = await activities(4096).preflightRole({
       roleArn: ROLE,
       serviceAccount: SA,
-      clusters: ['sandbox-a', 'sandbox-b'],
+      clusterArns: [ARN('sandbox-a'), ARN('sandbox-b')],
     });
     assert.deepEqual(result.trust.scope, {
       namespace: 'payments',
@@ -88,7 +93,7 @@ describe('preflightRole: the scope of the Pod Identity trust', () => {
     const optOut = await activities(4096).preflightRole({
       roleArn: ROLE,
       serviceAccount: SA,
-      clusters: ['sandbox-a'],
+      clusterArns: [ARN('sandbox-a')],
       unscopedTrust: true,
     });
     assert.equal(optOut.trust.scope, undefined);
@@ -99,7 +104,7 @@ describe('preflightRole: the scope of the Pod Identity trust', () => {
     const noTags = await activities(4096).preflightRole({
       roleArn: ROLE,
       serviceAccount: SA,
-      clusters: ['sandbox-a'],
+      clusterArns: [ARN('sandbox-a')],
       disableSessionTags: true,
     });
     assert.equal(noTags.trust.scope, undefined);
@@ -110,7 +115,7 @@ describe('preflightRole: the scope of the Pod Identity trust', () => {
     const result = await activities().preflightRole({
       roleArn: ROLE,
       serviceAccount: SA,
-      clusters: ['sandbox-a', 'sandbox-b', 'sandbox-c'],
+      clusterArns: ['sandbox-a', 'sandbox-b', 'sandbox-c'].map(ARN),
     });
     assert.deepEqual(result.trust.scope, { namespace: 'payments', serviceAccount: 'reconciler', clusterArns: [] });
     assert.ok(result.trust.sizeAfter <= 2048);

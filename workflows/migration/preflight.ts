@@ -11,18 +11,11 @@ export interface PreflightResult {
   plan: MigrationPlan;
 }
 
-/** Read-only checks of every cluster (in parallel) and the role. Changes nothing; `plan` mode is this alone. */
+/** Read-only checks of every cluster (in parallel), then of the role. Changes nothing; `plan` mode is this alone. */
 export async function runPreflight(input: MigrationInput): Promise<PreflightResult> {
   const { serviceAccount, roleArn } = input;
-  const [role, ...clusters] = await Promise.all([
-    activities(API_CALL, `preflight role ${roleArn}`).preflightRole({
-      roleArn,
-      serviceAccount,
-      clusters: input.clusters,
-      unscopedTrust: input.options.unscopedTrust === true,
-      disableSessionTags: input.options.disableSessionTags === true,
-    }),
-    ...input.clusters.map((cluster) =>
+  const clusters = await Promise.all(
+    input.clusters.map((cluster) =>
       activities(API_CALL, `preflight ${cluster}`).preflightCluster({
         cluster,
         serviceAccount,
@@ -30,7 +23,15 @@ export async function runPreflight(input: MigrationInput): Promise<PreflightResu
         ...(input.options.disableSessionTags === true && { disableSessionTags: true }),
       }),
     ),
-  ]);
+  );
+  // After the clusters: the trust statement is scoped to the ARNs their DescribeCluster gave.
+  const role = await activities(API_CALL, `preflight role ${roleArn}`).preflightRole({
+    roleArn,
+    serviceAccount,
+    clusterArns: clusters.flatMap((c) => (c.clusterArn ? [c.clusterArn] : [])),
+    unscopedTrust: input.options.unscopedTrust === true,
+    disableSessionTags: input.options.disableSessionTags === true,
+  });
   const plan = mergePlan({
     serviceAccount,
     roleArn,
