@@ -4,6 +4,7 @@ import { withTypedFailures } from './failures.js';
 import { kubernetesActivities } from './kubernetes.js';
 import { notifyActivities } from './notify.js';
 import { preflightActivities } from './preflight.js';
+import { scanActivities } from './scan.js';
 import { trustActivities } from './trust.js';
 import { verifyActivities } from './verify.js';
 
@@ -18,6 +19,7 @@ export function createActivities(deps: ActivityDeps) {
     ...kubernetesActivities(deps),
     ...verifyActivities(deps),
     ...notifyActivities(deps),
+    ...scanActivities(deps),
   });
 }
 

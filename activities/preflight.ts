@@ -17,10 +17,15 @@ async function readRole(deps: ActivityDeps, roleArn: string, findings: Finding[]
 
 export function preflightActivities(deps: ActivityDeps) {
   return {
+    /**
+     * `keepIrsaTrust`: the run keeps the role's IRSA trust, so pods left on IRSA (bare pods) keep working.
+     * `disableSessionTags`: the run's associations carry no session tags.
+     */
     async preflightCluster(
-      input: ClusterTarget & { roleArn: string; disableSessionTags?: boolean },
+      input: ClusterTarget & { roleArn: string; keepIrsaTrust?: boolean; disableSessionTags?: boolean },
     ): Promise<ClusterPreflight> {
       const { cluster, serviceAccount: sa, roleArn } = input;
+      const keepIrsaTrust = input.keepIrsaTrust ?? false;
       const read = await readClusterFacts(deps, input);
       // What the run's association will carry: one that differs is not reused.
       const facts = { ...read.facts, ...(input.disableSessionTags === true && { disableSessionTags: true }) };
@@ -30,9 +35,9 @@ export function preflightActivities(deps: ActivityDeps) {
       const plan = buildPlan({
         serviceAccount: sa,
         roleArn,
-        keepIrsaTrust: false,
+        keepIrsaTrust,
         trustPolicy: role?.trustPolicy ?? { Statement: [] },
-        clusters: [{ facts, findings: evaluateCluster(facts) }],
+        clusters: [{ facts, findings: evaluateCluster(facts, { keepIrsaTrust }) }],
         roleFindings: [],
         podIdentitySid: POD_IDENTITY_TRUST_SID,
         trustLimit: deps.trustPolicyLimit,

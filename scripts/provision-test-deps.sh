@@ -18,3 +18,4 @@ bash scripts/provision-moto.sh >/dev/null
 bash scripts/provision-k8s.sh
 bash scripts/provision-helm.sh
 bash scripts/provision-browser.sh >/dev/null
+bash scripts/provision-promtool.sh >/dev/null

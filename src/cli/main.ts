@@ -7,8 +7,9 @@ import { parseServiceAccountRef } from '../domain/names.js';
 import { connectClient } from '../runtime/stack.js';
 import { MigrationRequestError, MigrationService } from '../temporal/migrations.js';
 import { runDemo } from './demo.js';
+import { INVENTORY_USAGE, runFleetCommand } from './inventory.js';
 import type { CliIo } from './io.js';
-import { renderList, renderPlan, renderState } from './render.js';
+import { jsonOutput, renderList, renderPlan, renderState } from './render.js';
 import { runSandboxCommand } from './sandbox.js';
 import { watchMigration } from './watch.js';
 
@@ -21,8 +22,9 @@ export const USAGE = `usage: migrate-identity <command>
   approve|reject <ns>/<sa> --as <user> [--reason <text>]
   pause|resume <ns>/<sa> [--as <user>]
   abort <ns>/<sa> [--as <user>] [--reason <text>]
-  sandbox show [--json] | reset | fault <cluster> <step> <kind> [--count N] | clear-faults
-  demo [--yes] [--json]`;
+  sandbox show [--json] | reset [--with-drift] | fault <cluster> <step> <kind> [--count N] | clear-faults
+  demo [--yes] [--json]
+${INVENTORY_USAGE}`;
 
 /** A problem with what the user typed: exit code 2. */
 class UsageError extends Error {}
@@ -93,13 +95,13 @@ export async function runCli(argv: string[], io: CliIo, env: Record<string, stri
         return await withService(config, async (service) => {
           if (command === 'plan') {
             const plan = await service.plan(input);
-            io.out(json ? JSON.stringify(plan) : renderPlan(plan));
+            io.out(json ? jsonOutput(plan) : renderPlan(plan));
             return plan.blocked ? 1 : 0;
           }
           const started = await service.start(input);
           io.out(
             json
-              ? JSON.stringify(started)
+              ? jsonOutput(started)
               : `started ${started.workflowId}\nfollow: migrate-identity status ${tokens[0] ?? ''} --watch\nrun: ${started.url}`,
           );
           return 0;
@@ -111,11 +113,11 @@ export async function runCli(argv: string[], io: CliIo, env: Record<string, stri
         return await withService(config, async (service) => {
           if (flags.watch) {
             const state = await watchMigration(service, sa, (line) => io.out(line));
-            if (flags.json) io.out(JSON.stringify(state));
+            if (flags.json) io.out(jsonOutput(state));
             return 0;
           }
           const state = await service.state(sa);
-          io.out(flags.json ? JSON.stringify(state) : renderState(state, service.url(state.workflowId)));
+          io.out(flags.json ? jsonOutput(state) : renderState(state, service.url(state.workflowId)));
           return 0;
         });
       }
@@ -123,7 +125,7 @@ export async function runCli(argv: string[], io: CliIo, env: Record<string, stri
         const { flags } = parseFlags(args, { values: [], booleans: ['json', 'all'] });
         return await withService(config, async (service) => {
           const list = await service.list({ runningOnly: !flags.all });
-          io.out(flags.json ? JSON.stringify(list) : renderList(list));
+          io.out(flags.json ? jsonOutput({ migrations: list }) : renderList(list));
           return 0;
         });
       }
@@ -137,7 +139,7 @@ export async function runCli(argv: string[], io: CliIo, env: Record<string, stri
         const reason = typeof flags.reason === 'string' ? flags.reason : undefined;
         return await withService(config, async (service) => {
           const state = await service.decide(sa, { decision: command, by, reason });
-          io.out(flags.json ? JSON.stringify(state) : `${command}d by ${by}: ${state.workflowId}`);
+          io.out(flags.json ? jsonOutput(state) : `${command}d by ${by}: ${state.workflowId}`);
           return 0;
         });
       }
@@ -160,6 +162,9 @@ export async function runCli(argv: string[], io: CliIo, env: Record<string, stri
         return await runSandboxCommand(config, args, io);
       case 'demo':
         return await runDemo(config, args, io, env);
+      case 'inventory':
+      case 'drift':
+        return await runFleetCommand(command, config, args, io);
       default:
         throw new UsageError(`unknown command "${command}"\n${USAGE}`);
     }

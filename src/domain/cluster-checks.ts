@@ -3,8 +3,10 @@ import { associationDifferences, type AssociationSpec } from './associations.js'
 import { parseEksClusterArn } from './eks-cluster-arn.js';
 import type { ActionVerdict } from './iam-actions.js';
 import { associationRoleProblems } from './names.js';
-import type { ContainerInfo, DaemonSetInfo, PodInfo, ServiceAccountInfo, WorkloadInfo } from './kubernetes.js';
+import type { ContainerInfo, DaemonSetInfo, JobInfo, PodInfo, ServiceAccountInfo, WorkloadInfo } from './kubernetes.js';
 import { AGENT_ADDON, AGENT_DAEMONSET, IRSA_ANNOTATION, IRSA_TOKEN_FILE } from './constants.js';
+import type { ControllerOptions } from './controllers.js';
+import { serviceAccountControllers } from './controllers.js';
 import { noProxyCovers } from './no-proxy.js';
 import { iamWildcardMatch } from './trust-policy.js';
 import type { Finding, FindingSeverity } from './types.js';
@@ -22,6 +24,8 @@ export interface ClusterFacts {
   serviceAccount?: ServiceAccountInfo;
   workloads: WorkloadInfo[];
   pods: PodInfo[];
+  /** Jobs and CronJobs that run as the service account; undefined when not read (a fleet scan). */
+  jobs?: JobInfo[];
   fargateProfiles: FargateProfileInfo[];
   /** Managed node groups; undefined when not read (older callers). */
   nodegroups?: NodegroupInfo[];
@@ -60,7 +64,7 @@ export function supportsPodIdentity(version: string, platformVersion: string): b
   return platform !== null && Number(platform[1]) >= minimum;
 }
 
-export function evaluateCluster(f: ClusterFacts): Finding[] {
+export function evaluateCluster(f: ClusterFacts, options: ControllerOptions = {}): Finding[] {
   const findings: Finding[] = [];
   const add = (severity: FindingSeverity, code: string, message: string): void => {
     findings.push({ severity, code, message: `cluster ${f.cluster}: ${message}`, cluster: f.cluster });
@@ -95,6 +99,7 @@ export function evaluateCluster(f: ClusterFacts): Finding[] {
       'no-workloads',
       'no Deployment, StatefulSet or DaemonSet uses the service account: nothing to restart',
     );
+  checkControllers(f, options, add);
   for (const issue of groupPodIssues(f.pods.flatMap((pod) => podIssues(f, pod))))
     add(issue.severity, issue.code, issue.message);
   checkFargateProfiles(f, add);
@@ -103,6 +108,18 @@ export function evaluateCluster(f: ClusterFacts): Finding[] {
 }
 
 type Add = (severity: FindingSeverity, code: string, message: string) => void;
+
+/** Every controller the migration will not restart as usual, with what happens to it and what to do. */
+function checkControllers(f: ClusterFacts, options: ControllerOptions, add: Add): void {
+  for (const c of serviceAccountControllers(f, options)) {
+    if (c.finding === undefined) continue;
+    const named = c.pods.slice(0, MAX_PODS_NAMED).join(', ');
+    const more = c.pods.length > MAX_PODS_NAMED ? ` and ${c.pods.length - MAX_PODS_NAMED} more` : '';
+    const pods = c.kind === 'Pod' || c.pods.length === 0 ? '' : ` (pods ${named}${more})`;
+    const manual = c.manual === undefined ? '' : `; ${c.manual}`;
+    add(c.finding.severity, c.finding.code, `${c.kind} ${c.namespace}/${c.name}${pods}: ${c.reason}${manual}`);
+  }
+}
 
 /**
  * Pods of the service account on nodes EKS Auto Mode does not manage. Auto Mode nodes are

@@ -47,12 +47,21 @@ describe('Helm chart on a real kube-apiserver with kwok nodes', () => {
     await assertHelmProvisioned();
     cluster = await startKubeCluster({ nodes: 2 });
     await mustKubectl(['apply', '--server-side', '-f', serviceMonitorCrdPath()]);
-    await mustKubectl([
-      'wait',
-      '--for=condition=Established',
-      'crd/servicemonitors.monitoring.coreos.com',
-      '--timeout=60s',
-    ]);
+    // `kubectl wait --for=condition=Established` fails outright ("status.conditions accessor
+    // error") when it reads the CRD before the API server has written any condition, so poll.
+    const established = async () =>
+      (
+        await kubectl([
+          'get',
+          'crd/servicemonitors.monitoring.coreos.com',
+          '-o',
+          'jsonpath={.status.conditions[?(@.type=="Established")].status}',
+        ])
+      ).stdout.trim() === 'True';
+    for (let i = 0; !(await established()); i++) {
+      assert.ok(i < 120, 'the ServiceMonitor CRD did not become Established within 60 s');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
     // `restricted` enforced on pods, and reported (warn) on the Deployments that would make them.
     await mustKubectl(['create', 'namespace', NAMESPACE]);
     await mustKubectl([

@@ -91,8 +91,10 @@ const KUBERNETES_RULES: Record<string, string[]> = {
   listReplicaSetForAllNamespaces: ['list replicasets.apps'],
   readNamespacedJob: ['get jobs.batch'],
   listNamespacedJob: ['list jobs.batch'],
+  listJobForAllNamespaces: ['list jobs.batch'],
   readNamespacedCronJob: ['get cronjobs.batch'],
   listNamespacedCronJob: ['list cronjobs.batch'],
+  listCronJobForAllNamespaces: ['list cronjobs.batch'],
   // client-node execs over a websocket (HTTP GET), authorized as `get` on pods/exec and,
   // from Kubernetes 1.35, also as `create` (kubernetes/kubernetes#78741, #134577).
   Exec: ['create pods/exec', 'get pods/exec'],

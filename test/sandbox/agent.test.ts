@@ -11,7 +11,7 @@ import { describe, test } from 'node:test';
 import { addPodIdentityTrust } from '../../src/domain/trust-policy.js';
 import { createSandboxFleet } from '../../src/sandbox/index.js';
 import type { SandboxFleet } from '../../src/sandbox/index.js';
-import { ROLE_ARN, STS_PROBE } from '../support/sandbox-fixtures.js';
+import { ran, ROLE_ARN, STS_PROBE } from '../support/sandbox-fixtures.js';
 
 const CLUSTER = 'agentless';
 
@@ -42,7 +42,7 @@ async function probe(fleet: SandboxFleet) {
     containers: [{ name: 'app', image: 'aws-cli', awsCli: true }],
   });
   const pod = (await fleet.kubernetes.listPods(CLUSTER, 'payments', 'app'))[0]!;
-  return fleet.kubernetes.exec(CLUSTER, 'payments', pod.name, 'app', STS_PROBE);
+  return ran(await fleet.kubernetes.exec(CLUSTER, 'payments', pod.name, 'app', STS_PROBE));
 }
 
 const agentDaemonSet = {

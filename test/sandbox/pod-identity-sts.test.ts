@@ -12,7 +12,7 @@ import { describe, test } from 'node:test';
 import { addPodIdentityTrust, type PodIdentityTrustScope } from '../../src/domain/trust-policy.js';
 import { createSandboxFleet } from '../../src/sandbox/index.js';
 import type { SandboxFleet } from '../../src/sandbox/index.js';
-import { ROLE_ARN, STS_PROBE } from '../support/sandbox-fixtures.js';
+import { ran, ROLE_ARN, STS_PROBE } from '../support/sandbox-fixtures.js';
 
 const ROLE = 'eks-payments-reconciler';
 const AWS_CLI = 'public.ecr.aws/aws-cli/aws-cli:2.22.35';
@@ -60,7 +60,7 @@ async function probeOnPodIdentity(
   const pod = (await fleet.kubernetes.listPods(cluster, namespace, serviceAccount))[0];
   assert.ok(pod, 'the workload has a pod');
   assert.ok(pod.containers[0]!.env.AWS_CONTAINER_CREDENTIALS_FULL_URI, 'admitted onto Pod Identity');
-  return fleet.kubernetes.exec(cluster, namespace, pod.name, 'app', STS_PROBE);
+  return ran(await fleet.kubernetes.exec(cluster, namespace, pod.name, 'app', STS_PROBE));
 }
 
 const DENIED = /AccessDenied.*AssumeRoleForPodIdentity/;

@@ -1,5 +1,6 @@
 import { workflowInfo } from '@temporalio/workflow';
 import type { ClusterPreflight } from '../../activities/types.js';
+import type { WorkloadRef } from '../../src/domain/types.js';
 import { activities, API_CALL, LONG_WAIT } from '../activity-options.js';
 import { clusterProgress, nowIso } from '../state.js';
 import type { MigrationRun } from './run.js';
@@ -58,15 +59,19 @@ export async function migrateCluster(run: MigrationRun, pf: ClusterPreflight): P
     return { detail: `waited ${consistencyWaitSeconds}s for the association to propagate` };
   });
   await run.checkpoint();
-  await restartAndWait(run, cluster, 'restart');
+  const restarted = await restartAndWait(run, cluster, 'restart');
   await run.checkpoint();
-  await verifyPodIdentity(run, cluster, 'verify');
+  await verifyPodIdentity(run, cluster, 'verify', restarted);
   progress.status = 'migrated';
   run.refresh();
 }
 
-/** Restarts the workloads that use the service account, then waits for their rollouts. */
-export function restartAndWait(run: MigrationRun, cluster: string, name: 'restart' | 'cleanup-restart') {
+/** Restarts the workloads that use the service account, then waits for their rollouts; returns them. */
+export function restartAndWait(
+  run: MigrationRun,
+  cluster: string,
+  name: 'restart' | 'cleanup-restart',
+): Promise<WorkloadRef[] | undefined> {
   return run.step(cluster, name, async () => {
     run.touch(cluster, 'restarted');
     const { restarted } = await activities(API_CALL, `restart workloads in ${cluster}`).restartWorkloads({
@@ -79,12 +84,20 @@ export function restartAndWait(run: MigrationRun, cluster: string, name: 'restar
       workloads: restarted,
       timeoutSeconds: run.options.rolloutTimeoutSeconds,
     });
-    return { detail };
+    return { detail, value: restarted };
   });
 }
 
-/** Every pod on Pod Identity credentials, and one per workload answering as the role. */
-export function verifyPodIdentity(run: MigrationRun, cluster: string, name: 'verify' | 'cleanup-verify') {
+/**
+ * The running pods of the restarted workloads on Pod Identity credentials, and one per
+ * workload answering as the role. Without `workloads`, those the restart would restart.
+ */
+export function verifyPodIdentity(
+  run: MigrationRun,
+  cluster: string,
+  name: 'verify' | 'cleanup-verify',
+  workloads?: WorkloadRef[],
+) {
   return run.step(cluster, name, () =>
     activities(API_CALL, `verify Pod Identity credentials in ${cluster}`).verifyCredentials({
       cluster,
@@ -92,6 +105,7 @@ export function verifyPodIdentity(run: MigrationRun, cluster: string, name: 'ver
       roleArn: run.input.roleArn,
       expect: 'pod-identity',
       verifyCommand: run.options.verifyCommand,
+      ...(workloads === undefined ? {} : { workloads }),
     }),
   );
 }

@@ -14,12 +14,14 @@ export interface PreflightResult {
 /** Read-only checks of every cluster (in parallel), then of the role. Changes nothing; `plan` mode is this alone. */
 export async function runPreflight(input: MigrationInput): Promise<PreflightResult> {
   const { serviceAccount, roleArn } = input;
+  const { keepIrsaTrust } = input.options;
   const clusters = await Promise.all(
     input.clusters.map((cluster) =>
       activities(API_CALL, `preflight ${cluster}`).preflightCluster({
         cluster,
         serviceAccount,
         roleArn,
+        keepIrsaTrust,
         ...(input.options.disableSessionTags === true && { disableSessionTags: true }),
       }),
     ),
@@ -35,7 +37,7 @@ export async function runPreflight(input: MigrationInput): Promise<PreflightResu
   const plan = mergePlan({
     serviceAccount,
     roleArn,
-    keepIrsaTrust: input.options.keepIrsaTrust,
+    keepIrsaTrust,
     trust: role.trust,
     clusters: clusters.map((c) => c.plan),
     cleanupIssuers: clusters.flatMap((c) => c.cleanupIssuers),

@@ -1,4 +1,4 @@
-import { AppsV1Api, CoreV1Api, Exec } from '@kubernetes/client-node';
+import { AppsV1Api, BatchV1Api, CoreV1Api, Exec } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { KubernetesPort } from '../../ports/kubernetes.js';
 import { call, callOrUndefined, describeCall, listAllPages } from './calls.js';
@@ -13,6 +13,7 @@ import {
   toWorkloadInfo,
   toWorkloadStatus,
 } from './mappers.js';
+import { listJobsInScope } from './jobs.js';
 import { listPodsInScope, listPodsOfServiceAccount } from './pods.js';
 import { annotationPatch, callOptions, LIST_PAGE_SIZE, restartPatch } from './requests.js';
 import { WORKLOAD_KINDS, listWorkloadsOfKind, patchWorkload, readWorkload } from './workloads.js';
@@ -51,6 +52,7 @@ export function createKubernetesAdapter(
           cluster,
           core: kc.makeApiClient(CoreV1Api),
           apps: kc.makeApiClient(AppsV1Api),
+          batch: kc.makeApiClient(BatchV1Api),
           exec: new Exec(kc),
           kubeConfig: kc,
           requestTimeoutMs,
@@ -149,6 +151,10 @@ export function createKubernetesAdapter(
 
     async listAllPods(cluster, namespace) {
       return listPodsInScope(await clientsFor(cluster), namespace);
+    },
+
+    async listJobs(cluster, namespace) {
+      return listJobsInScope(await clientsFor(cluster), namespace);
     },
   };
 }

@@ -11,6 +11,7 @@ import {
   kubeConfigFromContext,
   kubeConfigFromEndpoint,
 } from '../../../src/adapters/kubernetes/kubeconfig.js';
+import { isExecNotStarted } from '../../../src/domain/kubernetes.js';
 import { PortError, isPortError } from '../../../src/ports/errors.js';
 import { kubeStatus, startFakeKubeApi } from '../../support/fake-kube-api.js';
 import type { FakeKubeApi, RecordedRequest } from '../../support/fake-kube-api.js';
@@ -166,6 +167,7 @@ describe('kubeConfigFromEndpoint: a 401 renews the token and retries once', () =
 
     const result = await kube.exec('sandbox-a', 'payments', 'api-1', 'main', ['true']);
 
+    assert.ok(!isExecNotStarted(result));
     assert.equal(result.exitCode, 0);
     assert.deepEqual(
       api.requests.map((r) => r.authorization),
