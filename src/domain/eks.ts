@@ -60,6 +60,8 @@ export interface PodIdentityAssociation {
   disableSessionTags?: boolean;
   /** What the target role's trust must require as `sts:ExternalId` (set with a target role). */
   externalId?: string;
+  /** A session policy (JSON) intersected with the role's policies for these pods. */
+  policy?: string;
   /** Set when an EKS add-on owns the association: never touch those. */
   ownerArn?: string;
 }
@@ -74,4 +76,5 @@ export interface CreateAssociationRequest {
   tags?: Record<string, string>;
   targetRoleArn?: string;
   disableSessionTags?: boolean;
+  policy?: string;
 }

@@ -20,6 +20,7 @@ function toAssociation(cluster: ClusterState, a: AssociationState): PodIdentityA
     ...(a.disableSessionTags === true ? { disableSessionTags: true } : {}),
     ...(a.targetRoleArn === undefined ? {} : { targetRoleArn: a.targetRoleArn }),
     ...(a.externalId === undefined ? {} : { externalId: a.externalId }),
+    ...(a.policy === undefined ? {} : { policy: a.policy }),
     ...(a.ownerArn === undefined ? {} : { ownerArn: a.ownerArn }),
   };
 }
@@ -29,7 +30,8 @@ function sameParameters(a: AssociationState, request: CreateAssociationRequest):
   return (
     a.roleArn === request.roleArn &&
     a.targetRoleArn === request.targetRoleArn &&
-    (a.disableSessionTags === true) === (request.disableSessionTags === true)
+    (a.disableSessionTags === true) === (request.disableSessionTags === true) &&
+    a.policy === request.policy
   );
 }
 
@@ -78,6 +80,14 @@ function create(
       });
     }
   }
+  // EKS API Reference, CreatePodIdentityAssociation, `policy`: "When using this policy,
+  // disableSessionTags must be set to true".
+  if (request.policy !== undefined && request.disableSessionTags !== true) {
+    throw new PortError('validation', 'disableSessionTags must be true when a policy is given.', {
+      code: 'InvalidParameterException',
+      httpStatus: 400,
+    });
+  }
   const id = newAssociationId();
   const association: AssociationState = {
     associationId: id,
@@ -89,6 +99,7 @@ function create(
       ? {}
       : { targetRoleArn: request.targetRoleArn, externalId: `${id}-${request.clientRequestToken.slice(0, 8)}` }),
     ...(request.disableSessionTags === true ? { disableSessionTags: true } : {}),
+    ...(request.policy === undefined ? {} : { policy: request.policy }),
     clientRequestToken: request.clientRequestToken,
     tags: { ...(request.tags ?? {}) },
     createdAt: now,

@@ -60,6 +60,8 @@ export interface AssociationState {
   targetRoleArn?: string;
   disableSessionTags?: boolean;
   externalId?: string;
+  /** A session policy (JSON), as given. */
+  policy?: string;
   clientRequestToken: string;
   tags: Record<string, string>;
   ownerArn?: string;

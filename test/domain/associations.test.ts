@@ -45,6 +45,29 @@ describe('associationDifferences', () => {
   });
 });
 
+describe('associationDifferences: the session policy', () => {
+  const POLICY = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}';
+
+  test("an association with a session policy narrows the role's permissions: not the same", () => {
+    assert.deepEqual(
+      associationDifferences(
+        { roleArn: ROLE, disableSessionTags: true, policy: POLICY },
+        { roleArn: ROLE, disableSessionTags: true },
+      ),
+      ["a session policy that narrows the role's permissions for these pods"],
+    );
+  });
+
+  test('the same policy laid out otherwise is the same; an empty one is none', () => {
+    const spaced = JSON.stringify(JSON.parse(POLICY), null, 2);
+    assert.equal(isSameAssociation({ roleArn: ROLE, policy: spaced }, { roleArn: ROLE, policy: POLICY }), true);
+    assert.equal(isSameAssociation({ roleArn: ROLE, policy: '' }, { roleArn: ROLE }), true);
+    assert.deepEqual(associationDifferences({ roleArn: ROLE }, { roleArn: ROLE, policy: POLICY }), [
+      'no session policy (the run sets one)',
+    ]);
+  });
+});
+
 describe('reusableAssociation', () => {
   const association = (id: string, overrides: Partial<PodIdentityAssociation> = {}): PodIdentityAssociation => ({
     associationId: id,

@@ -112,4 +112,21 @@ describe('sandbox STS: scoped Pod Identity trust', () => {
     assert.deepEqual(await fleet.eks.findPodIdentityAssociations('sandbox-a', 'payments', 'api'), [created]);
     await assert.rejects(fleet.eks.createPodIdentityAssociation(request), /different parameters/);
   });
+
+  test('a session policy needs session tags disabled, and is reported back', async () => {
+    const fleet = await fleetTrusting();
+    const request = {
+      cluster: 'sandbox-a',
+      namespace: 'payments',
+      serviceAccount: 'api',
+      roleArn: ROLE_ARN,
+      clientRequestToken: 'with-policy',
+      policy: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}',
+    };
+    // EKS API Reference, CreatePodIdentityAssociation, policy: "disableSessionTags must be set to true".
+    await assert.rejects(fleet.eks.createPodIdentityAssociation(request), { kind: 'validation' });
+    const created = await fleet.eks.createPodIdentityAssociation({ ...request, disableSessionTags: true });
+    assert.equal(created.policy, request.policy);
+    assert.deepEqual(await fleet.eks.findPodIdentityAssociations('sandbox-a', 'payments', 'api'), [created]);
+  });
 });

@@ -151,6 +151,7 @@ export function createEksAdapter(
             ...(request.tags !== undefined && { tags: request.tags }),
             ...(request.targetRoleArn !== undefined && { targetRoleArn: request.targetRoleArn }),
             ...(request.disableSessionTags === true && { disableSessionTags: true }),
+            ...(request.policy !== undefined && { policy: request.policy }),
           }),
         );
         if (association === undefined) throw new Error('the response has no association');
@@ -224,6 +225,7 @@ function toAssociation(cluster: string, association: EksAssociation): PodIdentit
     ...(association.targetRoleArn && { targetRoleArn: association.targetRoleArn }),
     ...(association.disableSessionTags === true && { disableSessionTags: true }),
     ...(association.externalId && { externalId: association.externalId }),
+    ...(association.policy && { policy: association.policy }),
     ...(association.associationArn !== undefined && { associationArn: association.associationArn }),
     ...(association.ownerArn !== undefined && { ownerArn: association.ownerArn }),
   };
