@@ -19,10 +19,19 @@ export function eksActivities(deps: ActivityDeps) {
      * association the same in every field (role, target role, session tags) is success.
      */
     async createAssociation(
-      input: ClusterTarget & { roleArn: string; idempotencyKey: string; disableSessionTags?: boolean },
+      input: ClusterTarget & {
+        roleArn: string;
+        idempotencyKey: string;
+        targetRoleArn?: string;
+        disableSessionTags?: boolean;
+      },
     ): Promise<{ associationId: string; created: boolean }> {
       const { cluster, serviceAccount: sa, roleArn } = input;
-      const wanted = { roleArn, ...(input.disableSessionTags === true && { disableSessionTags: true }) };
+      const wanted = {
+        roleArn,
+        ...(input.targetRoleArn !== undefined && { targetRoleArn: input.targetRoleArn }),
+        ...(input.disableSessionTags === true && { disableSessionTags: true }),
+      };
       try {
         const association = await eks.createPodIdentityAssociation({
           cluster,

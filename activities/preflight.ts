@@ -19,16 +19,25 @@ export function preflightActivities(deps: ActivityDeps) {
   return {
     /**
      * `keepIrsaTrust`: the run keeps the role's IRSA trust, so pods left on IRSA (bare pods) keep working.
-     * `disableSessionTags`: the run's associations carry no session tags.
+     * `disableSessionTags` and `targetRoleArn`: what the run's associations carry.
      */
     async preflightCluster(
-      input: ClusterTarget & { roleArn: string; keepIrsaTrust?: boolean; disableSessionTags?: boolean },
+      input: ClusterTarget & {
+        roleArn: string;
+        keepIrsaTrust?: boolean;
+        disableSessionTags?: boolean;
+        targetRoleArn?: string;
+      },
     ): Promise<ClusterPreflight> {
       const { cluster, serviceAccount: sa, roleArn } = input;
       const keepIrsaTrust = input.keepIrsaTrust ?? false;
       const read = await readClusterFacts(deps, input);
       // What the run's association will carry: one that differs is not reused.
-      const facts = { ...read.facts, ...(input.disableSessionTags === true && { disableSessionTags: true }) };
+      const facts = {
+        ...read.facts,
+        ...(input.disableSessionTags === true && { disableSessionTags: true }),
+        ...(input.targetRoleArn !== undefined && { targetRoleArn: input.targetRoleArn }),
+      };
       const readFindings = read.findings;
       // The role's trust decides whether IRSA works here now (rollback needs it) and what cleanup removes.
       const role = await readRole(deps, roleArn, []);

@@ -91,10 +91,11 @@ export function planReply(plan: MigrationPlan): SlackMessage {
     ? `${change} the Pod Identity trust statement${scope} (policy ${plan.trust.sizeBefore} → ${plan.trust.sizeAfter} of ${plan.trust.limit} chars)`
     : 'the Pod Identity trust statement is already there';
   const clusterLines = plan.clusters.map((c) => {
+    const target = c.association.targetRoleArn ? ` (target role ${code(c.association.targetRoleArn)})` : '';
     const association =
-      c.association.action === 'create'
+      (c.association.action === 'create'
         ? 'create association'
-        : `reuse association ${escape(c.association.existingId ?? '')}`;
+        : `reuse association ${escape(c.association.existingId ?? '')}`) + target;
     const workloads = c.workloadsToRestart.map((w) => `${w.kind}/${w.name}`);
     const shown = workloads.slice(0, 10).map(escape).join(', ');
     const more = workloads.length > 10 ? ` and ${workloads.length - 10} more` : '';

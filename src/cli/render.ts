@@ -59,7 +59,7 @@ export function renderPlan(plan: MigrationPlan): string {
   ];
   for (const c of plan.clusters) {
     lines.push(
-      `${c.cluster}: ${c.association.action} association${c.association.existingId ? ` ${c.association.existingId}` : ''}; restart ${c.workloadsToRestart.map((w) => `${w.kind.toLowerCase()}/${w.name}`).join(', ') || 'nothing'}; IRSA annotation ${c.irsaAnnotation ?? 'none'}`,
+      `${c.cluster}: ${c.association.action} association${c.association.existingId ? ` ${c.association.existingId}` : ''}${c.association.targetRoleArn ? ` (target role ${c.association.targetRoleArn})` : ''}; restart ${c.workloadsToRestart.map((w) => `${w.kind.toLowerCase()}/${w.name}`).join(', ') || 'nothing'}; IRSA annotation ${c.irsaAnnotation ?? 'none'}`,
     );
   }
   lines.push(

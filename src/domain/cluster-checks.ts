@@ -35,6 +35,8 @@ export interface ClusterFacts {
   roleArn: string;
   /** The run creates its associations with session tags disabled (`--disable-session-tags`). */
   disableSessionTags?: boolean;
+  /** The run's associations chain to this role (`--target-role`). */
+  targetRoleArn?: string;
 }
 
 /** One node role and the node groups that run as it. */
@@ -85,7 +87,7 @@ export function evaluateCluster(f: ClusterFacts, options: ControllerOptions = {}
   }
   const clusterArn = parseEksClusterArn(info.arn);
   if (clusterArn) {
-    for (const problem of associationRoleProblems({ roleArn: f.roleArn }, clusterArn)) {
+    for (const problem of associationRoleProblems(wantedAssociation(f), clusterArn)) {
       add('blocking', 'role-other-account', problem);
     }
   }
@@ -451,6 +453,12 @@ function checkAssociations(f: ClusterFacts, add: Add): void {
 }
 
 /** The association this run would create in the cluster. */
-export function wantedAssociation(f: Pick<ClusterFacts, 'roleArn' | 'disableSessionTags'>): AssociationSpec {
-  return { roleArn: f.roleArn, ...(f.disableSessionTags === true && { disableSessionTags: true }) };
+export function wantedAssociation(
+  f: Pick<ClusterFacts, 'roleArn' | 'disableSessionTags' | 'targetRoleArn'>,
+): AssociationSpec {
+  return {
+    roleArn: f.roleArn,
+    ...(f.targetRoleArn !== undefined && { targetRoleArn: f.targetRoleArn }),
+    ...(f.disableSessionTags === true && { disableSessionTags: true }),
+  };
 }

@@ -130,7 +130,7 @@ export interface MigrationState {
 
 export interface ClusterPlan {
   cluster: string;
-  association: { action: 'create' | 'reuse'; roleArn: string; existingId?: string };
+  association: { action: 'create' | 'reuse'; roleArn: string; targetRoleArn?: string; existingId?: string };
   workloadsToRestart: WorkloadRef[];
   irsaAnnotation: string | null;
   oidcIssuer?: string;

@@ -181,11 +181,12 @@ export function mergePlan(parts: PlanParts): MigrationPlan {
 
 function clusterPlan(facts: ClusterFacts, roleArn: string, irsaAnnotation: string | null): ClusterPlan {
   const reusable = reusableAssociation(facts.existingAssociations, wantedAssociation(facts));
+  const target = facts.targetRoleArn === undefined ? {} : { targetRoleArn: facts.targetRoleArn };
   const plan: ClusterPlan = {
     cluster: facts.cluster,
     association: reusable
-      ? { action: 'reuse', roleArn, existingId: reusable.associationId }
-      : { action: 'create', roleArn },
+      ? { action: 'reuse', roleArn, ...target, existingId: reusable.associationId }
+      : { action: 'create', roleArn, ...target },
     workloadsToRestart: facts.workloads.map((workload) => workload.ref),
     irsaAnnotation,
   };

@@ -74,6 +74,12 @@ export interface MigrationOptions {
    * workaround for `PackedPolicyTooLarge`). The trust cannot then be scoped by request tags.
    */
   disableSessionTags?: boolean;
+  /**
+   * `--target-role <arn>`: the associations name this role as their target, so EKS assumes
+   * the run's role and then this one (role chaining), and pods get this one's credentials.
+   * It may be in another account; its trust must admit the run's role.
+   */
+  targetRoleArn?: string;
 }
 
 export const DEFAULT_OPTIONS: MigrationOptions = {

@@ -36,6 +36,28 @@ describe('createAssociation compares every field, not the role alone', () => {
     );
   });
 
+  test('--target-role: the association is created chaining to it, and a retry finds it the same', async () => {
+    const { fleet, activities } = setup();
+    const TARGET = 'arn:aws:iam::444455556666:role/payments-data';
+    const input = { cluster: 'sandbox-b', serviceAccount: SA, roleArn: ROLE, targetRoleArn: TARGET };
+    const created = await activities.createAssociation({ ...input, idempotencyKey: 'wf/run/sandbox-b' });
+    const [stored] = await fleet.eks.findPodIdentityAssociations('sandbox-b', SA.namespace, SA.name);
+    assert.equal(stored?.associationId, created.associationId);
+    assert.equal(stored?.targetRoleArn, TARGET);
+    assert.deepEqual(await activities.createAssociation({ ...input, idempotencyKey: 'another-run' }), {
+      associationId: created.associationId,
+      created: false,
+    });
+    const { targetRoleArn: _target, ...withoutTarget } = input;
+    await assert.rejects(
+      activities.createAssociation({ ...withoutTarget, idempotencyKey: 'a-third-run' }),
+      (err: unknown) =>
+        err instanceof ApplicationFailure &&
+        err.type === 'Conflict' &&
+        /for this role but with target role arn:aws:iam::444455556666:role\/payments-data/.test(err.message),
+    );
+  });
+
   test('an association chaining to a target role is not "already there" for the role', async () => {
     const { fleet, activities } = setup();
     await fleet.eks.createPodIdentityAssociation({

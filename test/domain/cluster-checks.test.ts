@@ -268,6 +268,47 @@ describe('evaluateCluster', () => {
       /a-2 maps payments\/api to arn:aws:iam::123456789012:role\/app-other/,
     ],
     [
+      // EKS User Guide, "Access AWS Resources using EKS Pod Identity Target IAM Roles": the
+      // target role may be in any account; the association's role stays in the cluster's.
+      'a target role in another account is allowed',
+      (f) => (f.targetRoleArn = 'arn:aws:iam::210987654321:role/app-data'),
+      [],
+    ],
+    [
+      'a target role of another partition is not',
+      (f) => (f.targetRoleArn = 'arn:aws-cn:iam::210987654321:role/app-data'),
+      [['role-other-account', 'blocking']],
+      /target role is in partition aws-cn, the cluster in aws/,
+    ],
+    [
+      'with a target role, an association without it is not reused',
+      (f) => {
+        f.targetRoleArn = 'arn:aws:iam::210987654321:role/app-data';
+        f.existingAssociations = [
+          { associationId: 'a-1', cluster: 'prod-a', namespace: 'payments', serviceAccount: 'api', roleArn: ROLE },
+        ];
+      },
+      [['association-differs', 'blocking']],
+      /a-1 maps payments\/api to .* but with no target role, not arn:aws:iam::210987654321:role\/app-data/,
+    ],
+    [
+      'with a target role, one chaining to it is reused',
+      (f) => {
+        f.targetRoleArn = 'arn:aws:iam::210987654321:role/app-data';
+        f.existingAssociations = [
+          {
+            associationId: 'a-1',
+            cluster: 'prod-a',
+            namespace: 'payments',
+            serviceAccount: 'api',
+            roleArn: ROLE,
+            targetRoleArn: 'arn:aws:iam::210987654321:role/app-data',
+          },
+        ];
+      },
+      [['association-exists', 'info']],
+    ],
+    [
       'association owned by an add-on is ignored',
       (f) =>
         (f.existingAssociations = [

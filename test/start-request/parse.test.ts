@@ -67,6 +67,27 @@ describe('buildMigrationInput', () => {
     );
   });
 
+  test('--target-role is recorded for the associations; it must be another role of the same partition', () => {
+    const TARGET = 'arn:aws:iam::444455556666:role/payments-data';
+    const base = `payments/reconciler --role ${ROLE} --clusters sandbox-a --approvers bob`;
+    assert.equal(build(base).options.targetRoleArn, undefined);
+    assert.equal(build(`${base} --target-role ${TARGET}`).options.targetRoleArn, TARGET);
+    assert.throws(
+      () => build(`${base} --target-role payments-data`),
+      (err: unknown) => {
+        assert.ok(err instanceof ValidationError);
+        assert.equal(err.field, 'target-role');
+        assert.match(err.message, /^--target-role: role ARN "payments-data" is not an IAM role ARN/);
+        return true;
+      },
+    );
+    assert.throws(() => build(`${base} --target-role ${ROLE}`), /--target-role is the --role itself/);
+    assert.throws(
+      () => build(`${base} --target-role arn:aws-cn:iam::444455556666:role/payments-data`),
+      /--target-role is in partition aws-cn, --role in aws/,
+    );
+  });
+
   test('every option is parsed', () => {
     const input = build(
       `payments/reconciler --role ${ROLE} --clusters sandbox-c --approvers bob,carol --consistency-wait 45s --soak 0 ` +

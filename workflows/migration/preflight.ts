@@ -23,6 +23,7 @@ export async function runPreflight(input: MigrationInput): Promise<PreflightResu
         roleArn,
         keepIrsaTrust,
         ...(input.options.disableSessionTags === true && { disableSessionTags: true }),
+        ...(input.options.targetRoleArn !== undefined && { targetRoleArn: input.options.targetRoleArn }),
       }),
     ),
   );
