@@ -4,15 +4,43 @@ import { POD_IDENTITY_TRUST_SID } from '../src/domain/constants.js';
 import { parseRoleArn } from '../src/domain/names.js';
 import { buildPlan } from '../src/domain/plan.js';
 import { lintPrincipalTags } from '../src/domain/principal-tags.js';
+import { checkTargetRole } from '../src/domain/target-role.js';
 import type { RoleInfo } from '../src/domain/iam.js';
 import { readClusterFacts, readOrFinding } from './cluster-facts.js';
-import { readPrincipalTagSources, trustScope as scopeOf, type TrustScopeRequest } from './role-facts.js';
+import {
+  readPrincipalTagSources,
+  readTargetTrust,
+  trustScope as scopeOf,
+  type PrincipalTagSources,
+  type TrustScopeRequest,
+} from './role-facts.js';
 import type { ActivityDeps } from './deps.js';
 import type { ClusterPreflight, ClusterTarget, RolePreflight } from './types.js';
 
 async function readRole(deps: ActivityDeps, roleArn: string, findings: Finding[]): Promise<RoleInfo | undefined> {
   const { roleName } = parseRoleArn(roleArn);
   return readOrFinding(findings, undefined, `role ${roleName}`, () => deps.iam.getRole(roleName));
+}
+
+async function targetRoleFindings(
+  deps: ActivityDeps,
+  input: { roleArn: string } & TrustScopeRequest,
+  targetRoleArn: string,
+  sources: PrincipalTagSources | undefined,
+): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  const targetTrust = await readTargetTrust(deps, input.roleArn, targetRoleArn, findings);
+  if (findings.length > 0) return findings;
+  return checkTargetRole({
+    roleArn: input.roleArn,
+    targetRoleArn,
+    sessionTags: input.disableSessionTags !== true,
+    serviceAccount: input.serviceAccount,
+    clusterArns: (input.clusterArns ?? []).filter((arn) => arn !== ''),
+    ...(sources?.policies && { rolePolicies: sources.policies }),
+    ...(sources?.boundary && { boundary: sources.boundary }),
+    ...(targetTrust && { targetTrust }),
+  });
 }
 
 export function preflightActivities(deps: ActivityDeps) {
@@ -64,12 +92,18 @@ export function preflightActivities(deps: ActivityDeps) {
       };
     },
 
-    async preflightRole(input: { roleArn: string } & TrustScopeRequest): Promise<RolePreflight> {
+    /** `targetRoleArn`: the associations chain to it (`--target-role`), so its trust must admit the role. */
+    async preflightRole(
+      input: { roleArn: string; targetRoleArn?: string } & TrustScopeRequest,
+    ): Promise<RolePreflight> {
       const { accountId } = parseRoleArn(input.roleArn);
       const findings: Finding[] = [];
       const role = await readRole(deps, input.roleArn, findings);
       const trustScope = scopeOf(input, findings);
       const principalTags = role ? await readPrincipalTagSources(deps, role, findings) : undefined;
+      if (role && input.targetRoleArn !== undefined) {
+        findings.push(...(await targetRoleFindings(deps, input, input.targetRoleArn, principalTags)));
+      }
       const trustPolicy = role?.trustPolicy ?? { Statement: [] };
       const plan = buildPlan({
         serviceAccount: input.serviceAccount,

@@ -1,11 +1,12 @@
 /**
  * Role-level facts behind `preflightRole` beyond the role itself: whom the Pod Identity
- * trust is scoped to, and what decides which `aws:PrincipalTag/` keys the role's sessions
- * carry.
+ * trust is scoped to, what decides which `aws:PrincipalTag/` keys the role's sessions
+ * carry, and the trust of a target role.
  */
 import type { NamedPolicyDocument, RoleInfo } from '../src/domain/iam.js';
+import { parseRoleArn } from '../src/domain/names.js';
 import type { PodIdentityTrustScope } from '../src/domain/trust-policy.js';
-import type { Finding, ServiceAccountRef } from '../src/domain/types.js';
+import type { Finding, PolicyDocument, ServiceAccountRef } from '../src/domain/types.js';
 import { readOrFinding } from './cluster-facts.js';
 import type { ActivityDeps } from './deps.js';
 
@@ -55,7 +56,7 @@ export async function readPrincipalTagSources(
   deps: Pick<ActivityDeps, 'iam'>,
   role: RoleInfo,
   findings: Finding[],
-): Promise<{ documents: NamedPolicyDocument[]; roleTags: Record<string, string> }> {
+): Promise<PrincipalTagSources> {
   const read = <T>(what: string, fn: () => Promise<T>) => readOrFinding(findings, undefined, what, fn);
   const boundaryArn = role.permissionsBoundaryArn;
   const [documents, roleTags, boundary] = await Promise.all([
@@ -65,11 +66,39 @@ export async function readPrincipalTagSources(
       ? undefined
       : read(`permissions boundary ${boundaryArn} of role ${role.name}`, () => deps.iam.getPolicyDocument(boundaryArn)),
   ]);
+  const bounds =
+    boundary === undefined ? undefined : { source: `permissions boundary ${boundaryArn ?? ''}`, document: boundary };
   return {
-    documents: [
-      ...(documents ?? []),
-      ...(boundary === undefined ? [] : [{ source: `permissions boundary ${boundaryArn ?? ''}`, document: boundary }]),
-    ],
+    documents: [...(documents ?? []), ...(bounds === undefined ? [] : [bounds])],
     roleTags: roleTags ?? {},
+    ...(documents !== undefined && { policies: documents }),
+    ...(bounds !== undefined && { boundary: bounds }),
   };
+}
+
+export interface PrincipalTagSources {
+  /** The role's policies and its permissions boundary: every document that reads principal tags. */
+  documents: NamedPolicyDocument[];
+  roleTags: Record<string, string>;
+  /** The role's inline and attached policies alone; absent when they could not be read. */
+  policies?: NamedPolicyDocument[];
+  boundary?: NamedPolicyDocument;
+}
+
+/**
+ * The trust policy of a target role in the role's own account, the only one this IAM port
+ * reads; undefined for one in another account (or unreadable, with a finding).
+ */
+export async function readTargetTrust(
+  deps: Pick<ActivityDeps, 'iam'>,
+  roleArn: string,
+  targetRoleArn: string,
+  findings: Finding[],
+): Promise<PolicyDocument | undefined> {
+  const target = parseRoleArn(targetRoleArn);
+  if (target.accountId !== parseRoleArn(roleArn).accountId) return undefined;
+  const role = await readOrFinding(findings, undefined, `target role ${target.roleName}`, () =>
+    deps.iam.getRole(target.roleName),
+  );
+  return role?.trustPolicy;
 }

@@ -250,3 +250,60 @@ describe('preflightRole: principal tags of the role, its boundary and its tags',
     );
   });
 });
+
+describe('preflightRole: a target role (--target-role)', () => {
+  const CLUSTER_A = 'arn:aws:eks:us-east-1:111122223333:cluster/sandbox-a';
+  function setup() {
+    const fleet = createSandboxFleet({ consistencyDelayMs: 0 });
+    const activities = createActivities({ ...fleet, notifier: createConsoleNotifier(() => undefined) });
+    return { fleet, activities };
+  }
+  const targetCodes = (findings: { code: string; severity: string }[]) =>
+    findings
+      .filter((f) => f.code.startsWith('target-role') || f.code.startsWith('cannot-read'))
+      .map((f) => `${f.severity} ${f.code}`);
+
+  test("in the role's account, its trust is read: one that does not admit the role blocks", async () => {
+    const { fleet, activities } = setup();
+    const target = await fleet.control.putRole({
+      name: 'payments-data',
+      trustPolicy: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { AWS: `${ROLE}-old` }, Action: 'sts:AssumeRole' }],
+      },
+    });
+    const request = { roleArn: ROLE, serviceAccount: SA, clusterArns: [CLUSTER_A], targetRoleArn: target };
+    const refused = await activities.preflightRole(request);
+    assert.deepEqual(targetCodes(refused.findings), ['blocking target-role-trust']);
+
+    await fleet.control.putRole({
+      name: 'payments-data',
+      trustPolicy: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { AWS: ROLE }, Action: ['sts:AssumeRole', 'sts:TagSession'] }],
+      },
+    });
+    assert.deepEqual(targetCodes((await activities.preflightRole(request)).findings), []);
+  });
+
+  test('a missing target role in the same account blocks; one in another account is a warning', async () => {
+    const { activities } = setup();
+    const missing = await activities.preflightRole({
+      roleArn: ROLE,
+      serviceAccount: SA,
+      targetRoleArn: 'arn:aws:iam::111122223333:role/nope',
+    });
+    assert.deepEqual(targetCodes(missing.findings), ['blocking cannot-read-not-found']);
+    const elsewhere = await activities.preflightRole({
+      roleArn: ROLE,
+      serviceAccount: SA,
+      targetRoleArn: 'arn:aws:iam::444455556666:role/payments-data',
+    });
+    // The seeded role has no grant of sts:AssumeRole on it either.
+    assert.deepEqual(targetCodes(elsewhere.findings), [
+      'warning target-role-unverified',
+      'blocking target-role-permission',
+      'blocking target-role-permission',
+    ]);
+  });
+});

@@ -34,6 +34,7 @@ export async function runPreflight(input: MigrationInput): Promise<PreflightResu
     clusterArns: clusters.flatMap((c) => (c.clusterArn ? [c.clusterArn] : [])),
     unscopedTrust: input.options.unscopedTrust === true,
     disableSessionTags: input.options.disableSessionTags === true,
+    ...(input.options.targetRoleArn !== undefined && { targetRoleArn: input.options.targetRoleArn }),
   });
   const plan = mergePlan({
     serviceAccount,
