@@ -255,6 +255,8 @@ export function putJob(state: FleetState, clusterName: string, job: JobInfo): vo
 
 export interface RoleSpec {
   name: string;
+  /** Another account than the fleet's: the role is only reachable as a target role. */
+  accountId?: string;
   trustPolicy: PolicyDocument;
   inlinePolicies?: Record<string, PolicyDocument>;
   managedPolicyArns?: string[];
@@ -270,8 +272,10 @@ export function putRole(state: FleetState, spec: RoleSpec): string {
     if (managedPolicyDocument(state, arn) === undefined)
       throw new PortError('not-found', `Policy ${arn} does not exist`);
   }
-  const arn = `arn:aws:iam::${state.accountId}:role/${spec.name}`;
-  state.roles[spec.name] = {
+  const arn = `arn:aws:iam::${spec.accountId ?? state.accountId}:role/${spec.name}`;
+  const roles =
+    spec.accountId === undefined || spec.accountId === state.accountId ? state.roles : (state.otherAccountRoles ??= {});
+  roles[spec.accountId === undefined || spec.accountId === state.accountId ? spec.name : arn] = {
     name: spec.name,
     arn,
     roleId: stableIamId('AROA', arn),

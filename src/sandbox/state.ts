@@ -17,6 +17,12 @@ export interface FleetState {
   trustPolicySizeLimit: number;
   clusters: Record<string, ClusterState>;
   roles: Record<string, RoleState>;
+  /**
+   * Roles of other accounts by ARN: an association's target role may be one. The sandbox's
+   * IAM is the fleet account's and never sees them; only STS, chaining to them, does.
+   * Absent in states saved before it existed: none.
+   */
+  otherAccountRoles?: Record<string, RoleState>;
   /** Customer managed policies by ARN (their default version). */
   managedPolicies: Record<string, { name: string; document: PolicyDocument }>;
   /**

@@ -38,7 +38,7 @@ async function probeOnPodIdentity(
   cluster: string,
   namespace: string,
   serviceAccount: string,
-  association: { disableSessionTags?: boolean } = {},
+  association: { disableSessionTags?: boolean; targetRoleArn?: string } = {},
 ) {
   await fleet.control.putServiceAccount(cluster, { namespace, name: serviceAccount, annotations: {} });
   await fleet.eks.createPodIdentityAssociation({
@@ -128,5 +128,127 @@ describe('sandbox STS: scoped Pod Identity trust', () => {
     const created = await fleet.eks.createPodIdentityAssociation({ ...request, disableSessionTags: true });
     assert.equal(created.policy, request.policy);
     assert.deepEqual(await fleet.eks.findPodIdentityAssociations('sandbox-a', 'payments', 'api'), [created]);
+  });
+});
+
+/*
+ * Role chaining to a target role (EKS User Guide, "Access AWS Resources using EKS Pod
+ * Identity Target IAM Roles"): EKS assumes the association's role, then the target, whose
+ * trust must admit the role for sts:AssumeRole and, with session tags on, sts:TagSession;
+ * across accounts the role's own policy must allow both on the target as well (IAM User
+ * Guide, "Cross-account policy evaluation logic").
+ */
+describe('sandbox STS: an association with a target role', () => {
+  const OTHER_ACCOUNT = '444455556666';
+  const grant = (target: string) => ({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow' as const, Action: ['sts:AssumeRole', 'sts:TagSession'], Resource: target }],
+  });
+  const trustOf = (statement: Record<string, unknown>) => ({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow' as const, ...statement }],
+  });
+  /** The guide's example trust, for the seeded role. */
+  const guideTrust = (actions: string[] = ['sts:AssumeRole', 'sts:TagSession']) =>
+    trustOf({
+      Principal: { AWS: 'arn:aws:iam::111122223333:root' },
+      Action: actions,
+      Condition: {
+        StringEquals: { 'aws:RequestTag/kubernetes-namespace': 'payments' },
+        ArnEquals: { 'aws:PrincipalARN': ROLE_ARN },
+      },
+    });
+
+  async function grantOnSeededRole(fleet: SandboxFleet, target: string) {
+    const role = (await fleet.control.state()).roles[ROLE]!;
+    await fleet.control.putRole({ ...role, inlinePolicies: { ...role.inlinePolicies, chain: grant(target) } });
+  }
+
+  test("a target in the fleet's account trusting the role itself: the pods run as the target", async () => {
+    const fleet = await fleetTrusting();
+    const target = await fleet.control.putRole({
+      name: 'payments-data',
+      trustPolicy: trustOf({ Principal: { AWS: ROLE_ARN }, Action: ['sts:AssumeRole', 'sts:TagSession'] }),
+    });
+    const result = await probeOnPodIdentity(fleet, 'sandbox-a', 'payments', 'api', { targetRoleArn: target });
+    assert.equal(result.exitCode, 0, result.stderr);
+    assert.match(result.stdout, /"Arn": "arn:aws:sts::111122223333:assumed-role\/payments-data\/eks-sandbox-a-/);
+  });
+
+  test("a target in another account: its trust admits the role's account, and the role must be allowed too", async () => {
+    const fleet = await fleetTrusting();
+    const target = await fleet.control.putRole({
+      name: 'payments-data',
+      accountId: OTHER_ACCOUNT,
+      trustPolicy: guideTrust(),
+    });
+    assert.equal(target, `arn:aws:iam::${OTHER_ACCOUNT}:role/payments-data`);
+    await assert.rejects(
+      fleet.iam.getRole('payments-data'),
+      { kind: 'not-found' },
+      "the fleet account's IAM never sees it",
+    );
+
+    const ungranted = await probeOnPodIdentity(fleet, 'sandbox-a', 'payments', 'api', { targetRoleArn: target });
+    assert.equal(ungranted.exitCode, 254);
+    assert.match(
+      ungranted.stderr,
+      /not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::444455556666:role\/payments-data/,
+    );
+
+    await grantOnSeededRole(fleet, target);
+    const granted = await probeOnPodIdentity(fleet, 'sandbox-b', 'payments', 'api', { targetRoleArn: target });
+    assert.equal(granted.exitCode, 0, granted.stderr);
+    assert.match(granted.stdout, /"Account": "444455556666"/);
+    assert.match(granted.stdout, /assumed-role\/payments-data\//);
+  });
+
+  test('without sts:TagSession in the trust the transitive session tags are refused; with them disabled it works', async () => {
+    const fleet = await fleetTrusting();
+    const assumeOnly = trustOf({
+      Principal: { AWS: 'arn:aws:iam::111122223333:root' },
+      Action: 'sts:AssumeRole',
+      Condition: { ArnEquals: { 'aws:PrincipalARN': ROLE_ARN } },
+    });
+    const target = await fleet.control.putRole({
+      name: 'payments-data',
+      accountId: OTHER_ACCOUNT,
+      trustPolicy: assumeOnly,
+    });
+    await grantOnSeededRole(fleet, target);
+    const tagged = await probeOnPodIdentity(fleet, 'sandbox-a', 'payments', 'api', { targetRoleArn: target });
+    assert.equal(tagged.exitCode, 254);
+    assert.match(tagged.stderr, /sts:AssumeRole, sts:TagSession/);
+    const untagged = await probeOnPodIdentity(fleet, 'sandbox-b', 'payments', 'api', {
+      targetRoleArn: target,
+      disableSessionTags: true,
+    });
+    assert.equal(untagged.exitCode, 0, untagged.stderr);
+  });
+
+  test("a trust for another namespace's request tag, or another role, refuses", async () => {
+    const fleet = await fleetTrusting();
+    const target = await fleet.control.putRole({
+      name: 'payments-data',
+      accountId: OTHER_ACCOUNT,
+      trustPolicy: guideTrust(),
+    });
+    await grantOnSeededRole(fleet, target);
+    const chainRefused = /not authorized to perform: sts:AssumeRole, sts:TagSession on resource: .*payments-data/;
+    const shop = await probeOnPodIdentity(fleet, 'sandbox-a', 'shop', 'api', { targetRoleArn: target });
+    assert.equal(shop.exitCode, 254);
+    assert.match(shop.stderr, chainRefused);
+    const other = await fleet.control.putRole({
+      name: 'payments-data',
+      accountId: OTHER_ACCOUNT,
+      trustPolicy: trustOf({
+        Principal: { AWS: 'arn:aws:iam::111122223333:root' },
+        Action: ['sts:AssumeRole', 'sts:TagSession'],
+        Condition: { ArnEquals: { 'aws:PrincipalARN': `${ROLE_ARN}-other` } },
+      }),
+    });
+    const otherRole = await probeOnPodIdentity(fleet, 'sandbox-b', 'payments', 'api', { targetRoleArn: other });
+    assert.equal(otherRole.exitCode, 254);
+    assert.match(otherRole.stderr, chainRefused);
   });
 });
