@@ -63,6 +63,37 @@ export function runEksContract(name: string, makeSubject: MakeSubject<EksPort, E
       assert.deepEqual(await subject.port.findPodIdentityAssociations(cluster, namespace, 'other'), []);
     });
 
+    // EKS API Reference, PodIdentityAssociation: targetRoleArn, externalId (set with a target
+    // role, for its trust's sts:ExternalId), disableSessionTags and policy are reported back.
+    test('a target role, disabled session tags and a session policy are reported back', async () => {
+      const namespace = uniqueName('ns');
+      const fields = {
+        targetRoleArn: 'arn:aws:iam::444455556666:role/contract-target',
+        disableSessionTags: true,
+        policy: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}',
+      };
+      const created = await subject.port.createPodIdentityAssociation({
+        ...request(namespace, 'app', uniqueName('t')),
+        ...fields,
+      });
+      const [found] = await subject.port.findPodIdentityAssociations(cluster, namespace, 'app');
+      for (const association of [created, found]) {
+        assert.equal(association?.targetRoleArn, fields.targetRoleArn);
+        assert.equal(association?.disableSessionTags, true);
+        assert.equal(association?.policy, fields.policy);
+        assert.ok((association?.externalId ?? '').length > 0, 'an external id for the target role');
+      }
+    });
+
+    // EKS API Reference, CreatePodIdentityAssociation, policy: "disableSessionTags must be set to true".
+    test('a session policy with session tags on is refused', async () => {
+      const create = subject.port.createPodIdentityAssociation({
+        ...request(uniqueName('ns'), 'app', uniqueName('t')),
+        policy: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}',
+      });
+      await assert.rejects(create, (err) => isPortError(err, 'validation'));
+    });
+
     test('a second create for the same service account is a conflict naming the existing id', async () => {
       const namespace = uniqueName('ns');
       const first = await subject.port.createPodIdentityAssociation(request(namespace, 'app', uniqueName('t')));
