@@ -4,16 +4,18 @@
  * cluster-wide part once per cluster and cuts each service account's part out of a
  * cluster-wide listing (`readClusterInventory` + `serviceAccountFactsIn`).
  */
-import type { ClusterFacts } from '../src/domain/cluster-checks.js';
+import { AGENT_NODE_ACTION, type ClusterFacts, type NodeRolePermission } from '../src/domain/cluster-checks.js';
 import { AGENT_ADDON, AGENT_DAEMONSET } from '../src/domain/constants.js';
-import type { ClusterInfo } from '../src/domain/eks.js';
+import type { ClusterInfo, NodegroupInfo } from '../src/domain/eks.js';
+import { policiesAllow } from '../src/domain/iam-actions.js';
 import type { ClusterInventory, ClusterWideFacts, FactsRead, ServiceAccountFacts } from '../src/domain/fleet.js';
 import { clusterFacts } from '../src/domain/inventory.js';
 import type { Finding, ServiceAccountRef } from '../src/domain/types.js';
 import { isPortError, PortError } from '../src/ports/errors.js';
 import type { ActivityDeps } from './deps.js';
 
-export type ClusterReadPorts = Pick<ActivityDeps, 'eks' | 'kubernetes'>;
+/** IAM, when given, reads the node groups' node roles; without it their permission is left unknown. */
+export type ClusterReadPorts = Pick<ActivityDeps, 'eks' | 'kubernetes'> & Partial<Pick<ActivityDeps, 'iam'>>;
 
 /**
  * A read that cannot succeed by retrying (access denied, not found) becomes a blocking
@@ -54,7 +56,10 @@ function describeCluster(ports: ClusterReadPorts, cluster: string, findings: Fin
   });
 }
 
-/** The agent (none to read in Auto Mode, where it is built in) and the Fargate profiles. */
+/**
+ * The agent, the node groups with their node roles, and the Fargate profiles. In Auto Mode
+ * the agent is built into Auto Mode nodes: it is read only when managed node groups need it.
+ */
 async function readAgentAndFargate(
   ports: ClusterReadPorts,
   info: ClusterInfo,
@@ -62,16 +67,64 @@ async function readAgentAndFargate(
   findings: Finding[],
 ): Promise<ClusterWideFacts> {
   const read = <T>(what: string, fn: () => Promise<T>) => readOrFinding(findings, cluster, what, fn);
-  const [agentAddon, agentDaemonSet, fargateProfiles] = await Promise.all([
-    info.autoMode ? undefined : read(`add-on ${AGENT_ADDON}`, () => ports.eks.describeAddon(cluster, AGENT_ADDON)),
-    info.autoMode
-      ? undefined
-      : read('the Pod Identity Agent DaemonSet', () =>
-          ports.kubernetes.getDaemonSet(cluster, AGENT_DAEMONSET.namespace, AGENT_DAEMONSET.name),
-        ),
+  const [listed, fargateProfiles] = await Promise.all([
+    read('managed node groups', () => ports.eks.listNodegroups(cluster)),
     read('Fargate profiles', () => ports.eks.listFargateProfiles(cluster)),
   ]);
-  return { cluster, info, agentAddon, agentDaemonSet, fargateProfiles: fargateProfiles ?? [] };
+  const nodegroups = listed ?? [];
+  const needsAgent = !info.autoMode || nodegroups.length > 0;
+  const [agentAddon, agentDaemonSet, nodeRoles] = await Promise.all([
+    needsAgent ? read(`add-on ${AGENT_ADDON}`, () => ports.eks.describeAddon(cluster, AGENT_ADDON)) : undefined,
+    needsAgent
+      ? read('the Pod Identity Agent DaemonSet', () =>
+          ports.kubernetes.getDaemonSet(cluster, AGENT_DAEMONSET.namespace, AGENT_DAEMONSET.name),
+        )
+      : undefined,
+    readNodeRoles(ports, info, nodegroups),
+  ]);
+  return {
+    cluster,
+    info,
+    agentAddon,
+    agentDaemonSet,
+    fargateProfiles: fargateProfiles ?? [],
+    nodegroups,
+    nodeRoles,
+  };
+}
+
+/**
+ * Whether each node role allows the agent's `eks-auth:AssumeRoleForPodIdentity`, from its
+ * attached and inline policies (no simulation: SimulatePrincipalPolicy is not needed to see
+ * a grant). A role the IAM port cannot read (another account, access denied) is unknown.
+ */
+async function readNodeRoles(
+  ports: ClusterReadPorts,
+  info: ClusterInfo,
+  nodegroups: NodegroupInfo[],
+): Promise<NodeRolePermission[]> {
+  const byRole = new Map<string, string[]>();
+  for (const { name, nodeRoleArn } of nodegroups) {
+    if (nodeRoleArn !== undefined) byRole.set(nodeRoleArn, [...(byRole.get(nodeRoleArn) ?? []), name]);
+  }
+  return Promise.all(
+    [...byRole].map(async ([roleArn, groups]): Promise<NodeRolePermission> => {
+      const unknown = (reason: string): NodeRolePermission => ({
+        roleArn,
+        nodegroups: groups,
+        verdict: { allows: 'unknown', reason },
+      });
+      const roleName = roleArn.split('/').pop() ?? roleArn;
+      if (ports.iam === undefined) return unknown('its policies were not read');
+      try {
+        const documents = await ports.iam.listRolePolicyDocuments(roleName);
+        return { roleArn, nodegroups: groups, verdict: policiesAllow(documents, AGENT_NODE_ACTION, info.arn) };
+      } catch (err) {
+        if (err instanceof PortError && !err.retryable) return unknown(`cannot read its policies: ${err.message}`);
+        throw err;
+      }
+    }),
+  );
 }
 
 async function readOwnFacts(

@@ -4,6 +4,7 @@ import type { ActivityDeps } from './deps.js';
 import type { ClusterTarget } from './types.js';
 import { failure } from './failures.js';
 import { FailureType } from '../src/domain/failure-types.js';
+import { associationDifferences, isSameAssociation, reusableAssociation } from '../src/domain/associations.js';
 
 /** EKS takes a client request token of at most 64 characters; derive it from the workflow's key. */
 export function clientRequestToken(idempotencyKey: string): string {
@@ -13,17 +14,30 @@ export function clientRequestToken(idempotencyKey: string): string {
 export function eksActivities(deps: ActivityDeps) {
   const { eks } = deps;
   return {
-    /** Idempotent: the token makes a retried create return the same association; a 409 for the same role is success. */
+    /**
+     * Idempotent: the token makes a retried create return the same association; a 409 for an
+     * association the same in every field (role, target role, session tags) is success.
+     */
     async createAssociation(
-      input: ClusterTarget & { roleArn: string; idempotencyKey: string },
+      input: ClusterTarget & {
+        roleArn: string;
+        idempotencyKey: string;
+        targetRoleArn?: string;
+        disableSessionTags?: boolean;
+      },
     ): Promise<{ associationId: string; created: boolean }> {
       const { cluster, serviceAccount: sa, roleArn } = input;
+      const wanted = {
+        roleArn,
+        ...(input.targetRoleArn !== undefined && { targetRoleArn: input.targetRoleArn }),
+        ...(input.disableSessionTags === true && { disableSessionTags: true }),
+      };
       try {
         const association = await eks.createPodIdentityAssociation({
           cluster,
           namespace: sa.namespace,
           serviceAccount: sa.name,
-          roleArn,
+          ...wanted,
           clientRequestToken: clientRequestToken(input.idempotencyKey),
           tags: { 'managed-by': 'migrate-identity' },
         });
@@ -31,12 +45,16 @@ export function eksActivities(deps: ActivityDeps) {
       } catch (err) {
         if (!(err instanceof PortError && err.kind === 'conflict')) throw err;
         const existing = await eks.findPodIdentityAssociations(cluster, sa.namespace, sa.name);
-        const same = existing.find((a) => !a.ownerArn && a.roleArn === roleArn);
+        const same = reusableAssociation(existing, wanted);
         if (same) return { associationId: same.associationId, created: false };
-        const other = existing.find((a) => a.roleArn !== roleArn);
+        const other = existing.find((a) => !isSameAssociation(a, wanted));
+        const what =
+          other === undefined || other.roleArn !== roleArn
+            ? `for another role (${other?.roleArn ?? 'unknown'})`
+            : `for this role but with ${associationDifferences(other, wanted).join(', ')}`;
         throw failure(
           FailureType.Conflict,
-          `${cluster}: ${sa.namespace}/${sa.name} already has association ${other?.associationId ?? err.details.existingId ?? '?'} for another role (${other?.roleArn ?? 'unknown'})`,
+          `${cluster}: ${sa.namespace}/${sa.name} already has association ${other?.associationId ?? err.details.existingId ?? '?'} ${what}`,
           err,
         );
       }

@@ -3,9 +3,11 @@ import { parseRoleArn } from '../src/domain/names.js';
 import {
   addPodIdentityTrust,
   hasPodIdentityTrust,
+  isAppendedPodIdentityStatement,
   removeIrsaTrust,
   removeStatementBySid,
   restoreIrsaTrust,
+  type PodIdentityTrustScope,
 } from '../src/domain/trust-policy.js';
 import type { ActivityDeps } from './deps.js';
 
@@ -13,17 +15,28 @@ export function trustActivities(deps: ActivityDeps) {
   const { iam } = deps;
   return {
     /**
-     * Adds the Pod Identity statement unless an equivalent one exists. A statement with our
-     * Sid counts as added by this run, so a retry after a lost answer still lets rollback remove it.
+     * Makes the role trust Pod Identity for the scope unless it already does: appends our
+     * statement, or widens an existing scoped one. A statement with our Sid exactly as we
+     * append it counts as added by this run, so a retry after a lost answer still lets
+     * rollback remove it; a widened one never does (others rely on it).
      */
-    async ensurePodIdentityTrust(input: { roleArn: string; sid: string }): Promise<{ added: boolean }> {
+    async ensurePodIdentityTrust(input: {
+      roleArn: string;
+      sid: string;
+      /** Whom the statement admits (the plan's `trust.scope`); absent: every association. */
+      scope?: PodIdentityTrustScope;
+    }): Promise<{ added: boolean }> {
       const { roleName } = parseRoleArn(input.roleArn);
       const role = await iam.getRole(roleName);
-      if (role.trustPolicy.Statement.some((s) => s.Sid === input.sid)) return { added: true };
-      if (hasPodIdentityTrust(role.trustPolicy)) return { added: false };
-      const { document } = addPodIdentityTrust(role.trustPolicy, input.sid);
+      if (hasPodIdentityTrust(role.trustPolicy, input.scope)) {
+        // Only the very statement this run would append counts as ours: one widened since serves others too.
+        const ours = role.trustPolicy.Statement.some((s) => isAppendedPodIdentityStatement(s, input.sid, input.scope));
+        return { added: ours };
+      }
+      // Widening a statement that was there is not adding one: rollback must not remove it.
+      const { document, added } = addPodIdentityTrust(role.trustPolicy, input.sid, input.scope);
       await iam.updateTrustPolicy(roleName, document);
-      return { added: true };
+      return { added };
     },
 
     async removePodIdentityTrust(input: { roleArn: string; sid: string }): Promise<{ removed: boolean }> {

@@ -49,6 +49,8 @@ export function verifyActivities(deps: ActivityDeps) {
     async verifyCredentials(
       input: ClusterTarget & {
         roleArn: string;
+        /** Pod Identity chains to this role, so the pods run as it (`--target-role`). */
+        targetRoleArn?: string;
         expect: CredentialExpectation;
         verifyCommand?: string[];
         workloads?: WorkloadRef[];
@@ -121,7 +123,12 @@ export function verifyActivities(deps: ActivityDeps) {
         }
         const check = checkCallerIdentity(
           identity.arn,
-          { roleArn: input.roleArn, cluster, eksClusterName: deps.eksClusterName?.(cluster) },
+          {
+            roleArn: input.roleArn,
+            ...(input.targetRoleArn !== undefined && { targetRoleArn: input.targetRoleArn }),
+            cluster,
+            eksClusterName: deps.eksClusterName?.(cluster),
+          },
           expect,
         );
         if (!check.ok) throw failure(FailureType.VerificationFailed, `${cluster}: ${owner}: ${check.message}`);

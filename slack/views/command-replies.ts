@@ -111,14 +111,19 @@ export function planReply(plan: MigrationPlan): SlackMessage {
   const verdict = plan.blocked
     ? ':no_entry: *Blocked*: a migration would stop at preflight.'
     : ':white_check_mark: Preflight passes.';
-  const trust = plan.trust.addPodIdentityStatement
-    ? `add the Pod Identity trust statement (policy ${plan.trust.sizeBefore} → ${plan.trust.sizeAfter} of ${plan.trust.limit} chars)`
+  const scope = plan.trust.scope
+    ? `, scoped to ${code(`${plan.trust.scope.namespace}/${plan.trust.scope.serviceAccount}`)} in ${plan.trust.scope.clusterArns.length || 'any'} cluster(s)`
+    : '';
+  const change = plan.trust.addPodIdentityStatement ? 'add' : plan.trust.widenStatement ? 'widen' : undefined;
+  const trust = change
+    ? `${change} the Pod Identity trust statement${scope} (policy ${plan.trust.sizeBefore} → ${plan.trust.sizeAfter} of ${plan.trust.limit} chars)`
     : 'the Pod Identity trust statement is already there';
   const clusterLines = plan.clusters.map((c) => {
+    const target = c.association.targetRoleArn ? ` (target role ${code(c.association.targetRoleArn)})` : '';
     const association =
-      c.association.action === 'create'
+      (c.association.action === 'create'
         ? 'create association'
-        : `reuse association ${escape(c.association.existingId ?? '')}`;
+        : `reuse association ${escape(c.association.existingId ?? '')}`) + target;
     const workloads = c.workloadsToRestart.map((w) => `${w.kind}/${w.name}`);
     const shown = workloads.slice(0, 10).map(escape).join(', ');
     const more = workloads.length > 10 ? ` and ${workloads.length - 10} more` : '';

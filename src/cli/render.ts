@@ -69,11 +69,12 @@ const AUDIT_SHOWN = 10;
 export function renderPlan(plan: MigrationPlan): string {
   const lines = [
     `plan for ${plan.serviceAccount} → ${plan.roleArn}: ${plan.blocked ? 'BLOCKED' : 'ready'}`,
-    `trust: ${plan.trust.addPodIdentityStatement ? 'add' : 'keep'} the Pod Identity statement (${plan.trust.sizeBefore} → ${plan.trust.sizeAfter} of ${plan.trust.limit} characters)`,
+    `trust: ${plan.trust.addPodIdentityStatement ? 'add' : plan.trust.widenStatement ? 'widen' : 'keep'} the Pod Identity statement (${plan.trust.sizeBefore} → ${plan.trust.sizeAfter} of ${plan.trust.limit} characters)`,
+    `  ${trustScopeText(plan.trust.scope)}`,
   ];
   for (const c of plan.clusters) {
     lines.push(
-      `${c.cluster}: ${c.association.action} association${c.association.existingId ? ` ${c.association.existingId}` : ''}; restart ${c.workloadsToRestart.map((w) => `${w.kind.toLowerCase()}/${w.name}`).join(', ') || 'nothing'}; IRSA annotation ${c.irsaAnnotation ?? 'none'}`,
+      `${c.cluster}: ${c.association.action} association${c.association.existingId ? ` ${c.association.existingId}` : ''}${c.association.targetRoleArn ? ` (target role ${c.association.targetRoleArn})` : ''}; restart ${c.workloadsToRestart.map((w) => `${w.kind.toLowerCase()}/${w.name}`).join(', ') || 'nothing'}; IRSA annotation ${c.irsaAnnotation ?? 'none'}`,
     );
   }
   lines.push(
@@ -81,6 +82,13 @@ export function renderPlan(plan: MigrationPlan): string {
   );
   if (plan.findings.length) lines.push('findings:', ...renderFindings(plan.findings));
   return lines.join('\n');
+}
+
+/** Whom the Pod Identity statement admits, as the plan shows it. */
+export function trustScopeText(scope: MigrationPlan['trust']['scope']): string {
+  if (scope === undefined) return 'scope: unscoped, every Pod Identity association in the account that names the role';
+  const clusters = scope.clusterArns.map((arn) => arn.replace(/^.*:cluster\//, '')).join(', ');
+  return `scope: ${scope.namespace}/${scope.serviceAccount} in ${clusters || 'any cluster of the account'} (aws:RequestTag conditions)`;
 }
 
 export function renderList(list: MigrationSummary[]): string {

@@ -1,4 +1,8 @@
-import type { AddonInfo, ClusterInfo, FargateProfileInfo, PodIdentityAssociation } from './eks.js';
+import type { AddonInfo, ClusterInfo, FargateProfileInfo, NodegroupInfo, PodIdentityAssociation } from './eks.js';
+import { associationDifferences, type AssociationSpec } from './associations.js';
+import { parseEksClusterArn } from './eks-cluster-arn.js';
+import type { ActionVerdict } from './iam-actions.js';
+import { associationRoleProblems } from './names.js';
 import type { ContainerInfo, DaemonSetInfo, JobInfo, PodInfo, ServiceAccountInfo, WorkloadInfo } from './kubernetes.js';
 import { AGENT_ADDON, AGENT_DAEMONSET, IRSA_ANNOTATION, IRSA_TOKEN_FILE } from './constants.js';
 import type { ControllerOptions } from './controllers.js';
@@ -23,9 +27,29 @@ export interface ClusterFacts {
   /** Jobs and CronJobs that run as the service account; undefined when not read (a fleet scan). */
   jobs?: JobInfo[];
   fargateProfiles: FargateProfileInfo[];
+  /** Managed node groups; undefined when not read (older callers). */
+  nodegroups?: NodegroupInfo[];
+  /** Whether each node group's node role allows `eks-auth:AssumeRoleForPodIdentity`. */
+  nodeRoles?: NodeRolePermission[];
   existingAssociations: PodIdentityAssociation[];
   roleArn: string;
+  /** The run creates its associations with session tags disabled (`--disable-session-tags`). */
+  disableSessionTags?: boolean;
+  /** The run's associations chain to this role (`--target-role`). */
+  targetRoleArn?: string;
 }
+
+/** One node role and the node groups that run as it. */
+export interface NodeRolePermission {
+  roleArn: string;
+  nodegroups: string[];
+  verdict: ActionVerdict;
+}
+
+/** The permission the agent on a node calls the EKS Auth API with, through the node's role. */
+export const AGENT_NODE_ACTION = 'eks-auth:AssumeRoleForPodIdentity';
+const COMPUTE_TYPE_LABEL = 'eks.amazonaws.com/compute-type';
+const NODEGROUP_LABEL = 'eks.amazonaws.com/nodegroup';
 
 // Oldest EKS platform version with Pod Identity, per Kubernetes minor; 1.29 and later all have it.
 const MIN_PLATFORM: Record<number, number> = { 26: 9, 27: 8, 28: 4 };
@@ -61,16 +85,15 @@ export function evaluateCluster(f: ClusterFacts, options: ControllerOptions = {}
         '(needs 1.26 eks.9, 1.27 eks.8, 1.28 eks.4, or 1.29 and later)',
     );
   }
-  const clusterAccount = /^arn:[^:]+:eks:[^:]*:(\d{12}):/.exec(info.arn)?.[1];
-  const roleAccount = /^arn:[^:]+:iam::(\d{12}):/.exec(f.roleArn)?.[1];
-  if (clusterAccount && roleAccount && clusterAccount !== roleAccount) {
-    add(
-      'blocking',
-      'role-other-account',
-      `role ${f.roleArn} is in account ${roleAccount}; associations need a role in ${clusterAccount}`,
-    );
+  const clusterArn = parseEksClusterArn(info.arn);
+  if (clusterArn) {
+    for (const problem of associationRoleProblems(wantedAssociation(f), clusterArn)) {
+      add('blocking', 'role-other-account', problem);
+    }
   }
   checkAgent(f, info, add);
+  checkNodeRoles(f, add);
+  checkPrivateCluster(info, add);
   checkServiceAccount(f, add);
   if (f.workloads.length === 0)
     add(
@@ -100,28 +123,126 @@ function checkControllers(f: ClusterFacts, options: ControllerOptions, add: Add)
   }
 }
 
+/**
+ * Pods of the service account on nodes EKS Auto Mode does not manage. Auto Mode nodes are
+ * labelled `eks.amazonaws.com/compute-type: auto` (EKS User Guide, "Control if a workload
+ * is deployed on EKS Auto Mode nodes"); managed node group and self-managed nodes carry no
+ * compute type. Fargate and hybrid nodes have checks of their own.
+ */
+function podsOffAutoMode(f: ClusterFacts): string[] {
+  return f.pods
+    .filter((pod) => pod.nodeName !== undefined && pod.nodeLabels[COMPUTE_TYPE_LABEL] === undefined)
+    .map((pod) => `${pod.namespace}/${pod.name}`);
+}
+
 function checkAgent(f: ClusterFacts, info: ClusterInfo, add: Add): void {
+  const nodegroups = (f.nodegroups ?? []).map((n) => n.name);
   if (info.autoMode) {
-    add('info', 'auto-mode-agent', 'EKS Auto Mode: the Pod Identity Agent is built in');
-    return;
+    // Auto Mode nodes run the agent themselves; managed node groups and self-managed nodes of the
+    // same cluster still need the add-on (EKS User Guide, "Learn about Amazon EKS Auto Mode
+    // Managed instances"; EKS best practices, "EKS Auto Mode": clusters can mix both).
+    add('info', 'auto-mode-agent', 'EKS Auto Mode: the Pod Identity Agent is built into Auto Mode nodes');
+    if (nodegroups.length === 0) {
+      const offAuto = podsOffAutoMode(f);
+      if (offAuto.length > 0) {
+        add(
+          'warning',
+          'auto-mode-other-nodes',
+          `pods ${offAuto.slice(0, MAX_PODS_NAMED).join(', ')} run on nodes EKS Auto Mode does not manage (no ${COMPUTE_TYPE_LABEL}=auto label): the Pod Identity Agent must run there too (add-on ${AGENT_ADDON} or DaemonSet ${AGENT_DAEMONSET.namespace}/${AGENT_DAEMONSET.name}), which was not checked`,
+        );
+      }
+      return;
+    }
   }
-  const addon = f.agentAddon;
-  if (!addon) add('blocking', 'agent-unhealthy', `add-on ${AGENT_ADDON} is not installed`);
-  else if (addon.status !== 'ACTIVE')
-    add('blocking', 'agent-unhealthy', `add-on ${addon.name} is ${addon.status}, not ACTIVE`);
-  else if (addon.healthIssues.length > 0) {
-    add('blocking', 'agent-unhealthy', `add-on ${addon.name} reports health issues: ${addon.healthIssues.join('; ')}`);
-  }
+  const scope = info.autoMode ? `managed node groups ${nodegroups.join(', ')} of this Auto Mode cluster need it: ` : '';
   const ds = f.agentDaemonSet;
   const dsName = `${AGENT_DAEMONSET.namespace}/${AGENT_DAEMONSET.name}`;
-  if (!ds) add('blocking', 'agent-unhealthy', `DaemonSet ${dsName} not found`);
+  const addon = f.agentAddon;
+  if (!addon) {
+    // Installed from the Helm chart or manifests: no add-on, and the DaemonSet is the truth.
+    if (ds && ds.numberReady >= ds.desiredNumberScheduled) {
+      add(
+        'info',
+        'agent-self-managed',
+        `${scope}the Pod Identity Agent runs without the add-on (DaemonSet ${dsName}, ${ds.numberReady} of ${ds.desiredNumberScheduled} pods ready)`,
+      );
+      return;
+    }
+    if (!ds) {
+      add(
+        'blocking',
+        'agent-unhealthy',
+        `${scope}the Pod Identity Agent is not installed: add-on ${AGENT_ADDON} is not installed and DaemonSet ${dsName} not found`,
+      );
+      return;
+    }
+  } else if (addon.status !== 'ACTIVE')
+    add('blocking', 'agent-unhealthy', `${scope}add-on ${addon.name} is ${addon.status}, not ACTIVE`);
+  else if (addon.healthIssues.length > 0) {
+    add(
+      'blocking',
+      'agent-unhealthy',
+      `${scope}add-on ${addon.name} reports health issues: ${addon.healthIssues.join('; ')}`,
+    );
+  }
+  if (!ds) add('blocking', 'agent-unhealthy', `${scope}DaemonSet ${dsName} not found`);
   else if (ds.numberReady < ds.desiredNumberScheduled) {
     add(
       'blocking',
       'agent-unhealthy',
-      `DaemonSet ${dsName} has ${ds.numberReady} of ${ds.desiredNumberScheduled} pods ready`,
+      `${scope}DaemonSet ${dsName} has ${ds.numberReady} of ${ds.desiredNumberScheduled} pods ready`,
     );
   }
+}
+
+/**
+ * The agent on a node calls the EKS Auth API as the node's role, which must allow
+ * `eks-auth:AssumeRoleForPodIdentity` (EKS User Guide, "Set up the Amazon EKS Pod Identity
+ * Agent": AmazonEKSWorkerNodePolicy grants it). A node group the service account's pods run
+ * on without it blocks; one they could be scheduled on is a warning, as is a role whose
+ * policies could not be read or decided.
+ */
+function checkNodeRoles(f: ClusterFacts, add: Add): void {
+  const podGroups = new Set(f.pods.map((pod) => pod.nodeLabels[NODEGROUP_LABEL]).filter((g) => g !== undefined));
+  for (const { roleArn, nodegroups, verdict } of f.nodeRoles ?? []) {
+    if (verdict.allows === 'yes') continue;
+    const groups = `node group${nodegroups.length > 1 ? 's' : ''} ${nodegroups.join(', ')}`;
+    if (verdict.allows === 'unknown') {
+      add(
+        'warning',
+        'node-role-permission-unknown',
+        `${groups} run as ${roleArn}, and whether it allows ${AGENT_NODE_ACTION} is unknown (${verdict.reason}): check it, or pods there get no credentials`,
+      );
+      continue;
+    }
+    const used = nodegroups.some((g) => podGroups.has(g));
+    add(
+      used ? 'blocking' : 'warning',
+      'node-role-no-pod-identity',
+      `${groups} run as ${roleArn}, which does not allow ${AGENT_NODE_ACTION} (${verdict.reason}): the agent there cannot get credentials; attach AmazonEKSWorkerNodePolicy or grant the action` +
+        (used ? '' : ' (no pod of the service account runs there now, but it could be scheduled there)'),
+    );
+  }
+}
+
+/**
+ * A private cluster's nodes may have no way to the EKS Auth API but an interface endpoint
+ * (EKS User Guide, "Deploy private clusters with limited internet access": Pods with EKS Pod
+ * Identity "acquire credentials from the EKS Auth API. If there is no outbound internet
+ * access, you must create and use a VPC endpoint for the EKS Auth API:
+ * com.amazonaws.region-code.eks-auth"). Endpoints are not visible without
+ * ec2:DescribeVpcEndpoints, so this says what to check.
+ */
+function checkPrivateCluster(info: ClusterInfo, add: Add): void {
+  if (info.endpointPublicAccess !== false) return;
+  const region = /^arn:[^:]+:eks:([^:]+):/.exec(info.arn)?.[1] ?? '<region>';
+  const service = `com.amazonaws.${region}.eks-auth`;
+  add(
+    'warning',
+    'private-cluster-eks-auth',
+    `private cluster (no public API endpoint): unless its nodes reach the internet, Pod Identity needs the ${service} interface VPC endpoint. ` +
+      `Check: aws ec2 describe-vpc-endpoints --region ${region} --filters Name=vpc-id,Values=${info.vpcId ?? '<vpc-id>'} Name=service-name,Values=${service}`,
+  );
 }
 
 function checkServiceAccount(f: ClusterFacts, add: Add): void {
@@ -302,21 +423,42 @@ function checkFargateProfiles(f: ClusterFacts, add: Add): void {
 }
 
 function checkAssociations(f: ClusterFacts, add: Add): void {
+  const wanted = wantedAssociation(f);
   // Associations an EKS add-on owns are the add-on's business, never ours.
   for (const association of f.existingAssociations.filter((a) => a.ownerArn === undefined)) {
     const subject = `${association.namespace}/${association.serviceAccount}`;
-    if (association.roleArn === f.roleArn) {
+    const differences = associationDifferences(association, wanted);
+    if (differences.length === 0) {
       add(
         'info',
         'association-exists',
         `association ${association.associationId} already maps ${subject} to ${f.roleArn}: it will be reused`,
       );
+    } else if (association.roleArn === f.roleArn) {
+      // Same role, yet not what the run would create: pods would not get what verification expects.
+      add(
+        'blocking',
+        'association-differs',
+        `association ${association.associationId} maps ${subject} to ${f.roleArn} but with ${differences.join(', ')}: update or delete it first`,
+      );
     } else {
+      const target = association.targetRoleArn ? ` (target role ${association.targetRoleArn})` : '';
       add(
         'blocking',
         'association-other-role',
-        `association ${association.associationId} maps ${subject} to ${association.roleArn}, not ${f.roleArn}: delete or update it first`,
+        `association ${association.associationId} maps ${subject} to ${association.roleArn}${target}, not ${f.roleArn}: delete or update it first`,
       );
     }
   }
+}
+
+/** The association this run would create in the cluster. */
+export function wantedAssociation(
+  f: Pick<ClusterFacts, 'roleArn' | 'disableSessionTags' | 'targetRoleArn'>,
+): AssociationSpec {
+  return {
+    roleArn: f.roleArn,
+    ...(f.targetRoleArn !== undefined && { targetRoleArn: f.targetRoleArn }),
+    ...(f.disableSessionTags === true && { disableSessionTags: true }),
+  };
 }

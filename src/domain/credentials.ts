@@ -35,6 +35,12 @@ export function credentialPath(env: Record<string, string>): CredentialPath {
 
 export interface ExpectedIdentity {
   roleArn: string;
+  /**
+   * The association's target role: on Pod Identity the pods run as it, EKS having assumed
+   * `roleArn` first (EKS User Guide, "Access AWS Resources using EKS Pod Identity Target IAM
+   * Roles"). IRSA is unaffected.
+   */
+  targetRoleArn?: string;
   /** Fleet cluster name. */
   cluster: string;
   /** EKS cluster name when it differs from the fleet name: Pod Identity sessions carry this one. */
@@ -71,9 +77,10 @@ export function checkCallerIdentity(
   path: 'pod-identity' | 'irsa',
 ): { ok: boolean; message: string } {
   const fail = (message: string) => ({ ok: false, message });
+  const chained = path === 'pod-identity' && expected.targetRoleArn !== undefined;
   let role;
   try {
-    role = parseRoleArn(expected.roleArn);
+    role = parseRoleArn(chained ? (expected.targetRoleArn ?? '') : expected.roleArn);
   } catch (err) {
     if (err instanceof ValidationError) return fail(err.message);
     throw err;
@@ -90,6 +97,11 @@ export function checkCallerIdentity(
   }
   const eksCluster = expected.eksClusterName ?? expected.cluster;
   const prefix = `eks-${eksCluster}-`;
+  if (chained) {
+    // How EKS names the session on the target role is not documented, so only the role and its
+    // account are checked here; the pod's credential variables have already shown Pod Identity.
+    return { ok: true, message: `Pod Identity session ${session} on target role ${roleName}` };
+  }
   if (path === 'pod-identity') {
     if (isPodIdentitySession(session, eksCluster)) {
       return { ok: true, message: `Pod Identity session ${session} on role ${roleName}` };

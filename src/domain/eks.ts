@@ -19,6 +19,18 @@ export interface ClusterInfo {
   endpoint?: string;
   /** Base64 PEM bundle, as DescribeCluster returns it. */
   certificateAuthority?: string;
+  /** resourcesVpcConfig.endpointPublicAccess: false for a private cluster. */
+  endpointPublicAccess?: boolean;
+  /** resourcesVpcConfig.vpcId: where an `eks-auth` interface endpoint would have to be. */
+  vpcId?: string;
+}
+
+/** A managed node group, as DescribeNodegroup answers it. */
+export interface NodegroupInfo {
+  name: string;
+  /** The IAM role its nodes run as: it must allow `eks-auth:AssumeRoleForPodIdentity`. */
+  nodeRoleArn?: string;
+  status?: string;
 }
 
 export interface AddonInfo {
@@ -39,6 +51,17 @@ export interface PodIdentityAssociation {
   namespace: string;
   serviceAccount: string;
   roleArn: string;
+  /**
+   * Role chaining: EKS assumes `roleArn`, then this role, and the pods get this one's
+   * credentials. It may be in another account; `roleArn` must be in the cluster's.
+   */
+  targetRoleArn?: string;
+  /** The association's sessions carry none of the six Pod Identity session tags. */
+  disableSessionTags?: boolean;
+  /** What the target role's trust must require as `sts:ExternalId` (set with a target role). */
+  externalId?: string;
+  /** A session policy (JSON) intersected with the role's policies for these pods. */
+  policy?: string;
   /** Set when an EKS add-on owns the association: never touch those. */
   ownerArn?: string;
 }
@@ -51,4 +74,7 @@ export interface CreateAssociationRequest {
   /** Idempotency token; the same token returns the same association. */
   clientRequestToken: string;
   tags?: Record<string, string>;
+  targetRoleArn?: string;
+  disableSessionTags?: boolean;
+  policy?: string;
 }

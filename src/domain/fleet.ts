@@ -20,7 +20,7 @@ export interface OidcProviderInfo {
 /** What preflight knows about a cluster whatever the service account: EKS, the agent, Fargate. */
 export type ClusterWideFacts = Pick<
   ClusterFacts,
-  'cluster' | 'info' | 'agentAddon' | 'agentDaemonSet' | 'fargateProfiles'
+  'cluster' | 'info' | 'agentAddon' | 'agentDaemonSet' | 'fargateProfiles' | 'nodegroups' | 'nodeRoles'
 >;
 
 /** What preflight knows about one service account in one cluster. */

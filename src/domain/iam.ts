@@ -7,6 +7,8 @@ export interface RoleInfo {
   /** Account id taken from the ARN. */
   accountId: string;
   trustPolicy: PolicyDocument;
+  /** The managed policy that bounds the role's permissions (GetRole only: ListRoles never returns it). */
+  permissionsBoundaryArn?: string;
 }
 
 export interface NamedPolicyDocument {

@@ -1,4 +1,5 @@
 import type { FailureType } from './failure-types.js';
+import type { PodIdentityTrustScope } from './trust-policy.js';
 import type { Finding, MigrationInput, NotifyTarget, PolicyDocument, RequestOrigin, WorkloadRef } from './types.js';
 
 /**
@@ -156,7 +157,7 @@ export interface MigrationState {
 
 export interface ClusterPlan {
   cluster: string;
-  association: { action: 'create' | 'reuse'; roleArn: string; existingId?: string };
+  association: { action: 'create' | 'reuse'; roleArn: string; targetRoleArn?: string; existingId?: string };
   workloadsToRestart: WorkloadRef[];
   irsaAnnotation: string | null;
   oidcIssuer?: string;
@@ -165,7 +166,16 @@ export interface ClusterPlan {
 export interface MigrationPlan {
   serviceAccount: string;
   roleArn: string;
-  trust: { addPodIdentityStatement: boolean; sizeBefore: number; sizeAfter: number; limit: number };
+  trust: {
+    addPodIdentityStatement: boolean;
+    sizeBefore: number;
+    sizeAfter: number;
+    limit: number;
+    /** Whom the Pod Identity statement admits; absent: every association in the account (unscoped). */
+    scope?: PodIdentityTrustScope;
+    /** An existing scoped statement is extended to the scope instead of adding one. */
+    widenStatement?: boolean;
+  };
   clusters: ClusterPlan[];
   cleanup: { removeAnnotations: string[]; removeIrsaTrustForIssuers: string[]; keepIrsaTrust: boolean };
   findings: Finding[];

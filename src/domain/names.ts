@@ -129,3 +129,43 @@ export function validateApprovers(list: string[]): string[] {
   }
   return result;
 }
+
+/**
+ * What is wrong with an association's roles for a cluster, if anything. The association's
+ * role must be in the cluster's account (EKS passes it, and PassRole does not cross
+ * accounts); a target role, reached by role chaining, may be in any account of the same
+ * partition (EKS User Guide, "Access AWS Resources using EKS Pod Identity Target IAM Roles":
+ * "The EKS Pod Identity role must be in your EKS cluster's account ..., while the Target IAM
+ * Role can be in any AWS account").
+ */
+export function associationRoleProblems(
+  roles: { roleArn: string; targetRoleArn?: string },
+  cluster: { partition: string; accountId: string },
+): string[] {
+  const problems: string[] = [];
+  const parse = (arn: string): RoleArnParts | undefined => {
+    try {
+      return parseRoleArn(arn);
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      problems.push(err.message);
+      return undefined;
+    }
+  };
+  const role = parse(roles.roleArn);
+  if (role && role.accountId !== cluster.accountId) {
+    problems.push(
+      `role ${roles.roleArn} is in account ${role.accountId}; an association's role must be in the cluster's account ${cluster.accountId} ` +
+        `(a role in another account can only be its target role, reached through a role of ${cluster.accountId})`,
+    );
+  }
+  for (const [name, parts] of [
+    ['role', role],
+    ['target role', roles.targetRoleArn === undefined ? undefined : parse(roles.targetRoleArn)],
+  ] as const) {
+    if (parts && parts.partition !== cluster.partition) {
+      problems.push(`${name} is in partition ${parts.partition}, the cluster in ${cluster.partition}`);
+    }
+  }
+  return problems;
+}

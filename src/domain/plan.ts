@@ -1,4 +1,5 @@
-import type { ClusterFacts } from './cluster-checks.js';
+import { reusableAssociation } from './associations.js';
+import { wantedAssociation, type ClusterFacts } from './cluster-checks.js';
 import { IRSA_ANNOTATION, POD_IDENTITY_TRUST_SID } from './constants.js';
 import { ValidationError } from './errors.js';
 import type { ClusterPlan, MigrationPlan } from './migration-state.js';
@@ -11,6 +12,7 @@ import {
   issuerHostPath,
   removeIrsaTrust,
   trustPolicySize,
+  type PodIdentityTrustScope,
 } from './trust-policy.js';
 import type { Finding, PolicyDocument, ServiceAccountRef } from './types.js';
 
@@ -27,6 +29,8 @@ export interface PlanInput {
   /** Role-level findings, e.g. from `lintPrincipalTags`. */
   roleFindings: Finding[];
   podIdentitySid?: string;
+  /** Whom the Pod Identity statement admits (request-tag conditions); absent: unscoped. */
+  trustScope?: PodIdentityTrustScope;
 }
 
 /** What a run would change, and whether anything blocks it. Pure: the same facts give the same plan. */
@@ -35,31 +39,8 @@ export function buildPlan(input: PlanInput): MigrationPlan {
   const limit = input.trustLimit ?? DEFAULT_TRUST_POLICY_LIMIT;
   const trustFindings: Finding[] = [];
 
-  let afterAdding = trustPolicy;
-  let addPodIdentityStatement = false;
-  try {
-    const result = addPodIdentityTrust(trustPolicy, input.podIdentitySid ?? POD_IDENTITY_TRUST_SID);
-    afterAdding = result.document;
-    addPodIdentityStatement = result.added;
-  } catch (err) {
-    if (!(err instanceof ValidationError)) throw err;
-    trustFindings.push({
-      severity: 'blocking',
-      code: 'trust-sid-conflict',
-      message: `role ${roleArn}: ${err.message}`,
-    });
-  }
-  const sizeBefore = trustPolicySize(trustPolicy);
-  const sizeAfter = trustPolicySize(afterAdding);
-  if (sizeAfter > limit) {
-    trustFindings.push({
-      severity: 'blocking',
-      code: 'trust-policy-too-large',
-      message:
-        `role ${roleArn}: the trust policy would be ${sizeAfter} characters with the Pod Identity statement, ` +
-        `over the ${limit} limit (raise the IAM quota or remove unused statements)`,
-    });
-  }
+  const trust = planTrust(input, limit, trustFindings);
+  const { sizeBefore, sizeAfter } = trust;
 
   const trusted = irsaIssuersTrusted(trustPolicy, serviceAccount.namespace, serviceAccount.name);
   const clusterFindings: Finding[] = [];
@@ -89,12 +70,80 @@ export function buildPlan(input: PlanInput): MigrationPlan {
     serviceAccount,
     roleArn,
     keepIrsaTrust: input.keepIrsaTrust,
-    trust: { addPodIdentityStatement, sizeBefore, sizeAfter, limit },
+    trust: {
+      addPodIdentityStatement: trust.added,
+      sizeBefore,
+      sizeAfter,
+      limit,
+      ...(trust.scope && { scope: trust.scope }),
+      ...(trust.widened && { widenStatement: true }),
+    },
     clusters,
     // Only the issuers of the clusters in this run: other clusters may still rely on IRSA.
     cleanupIssuers: issuers.filter((issuer) => changedIssuers.has(issuerHostPath(issuer))),
     findings: [...input.roleFindings, ...trustFindings, ...clusterFindings],
   });
+}
+
+interface TrustPlan {
+  added: boolean;
+  widened: boolean;
+  scope?: PodIdentityTrustScope;
+  sizeBefore: number;
+  sizeAfter: number;
+}
+
+/**
+ * The Pod Identity statement the run will write, and its size against the quota. When the
+ * conditions on the clusters' ARNs do not fit but namespace and service account do (the
+ * guide's own example), that narrower scope is taken, with a warning: a run that cannot
+ * fit the full scope should not have to give up scoping altogether.
+ */
+function planTrust(input: PlanInput, limit: number, findings: Finding[]): TrustPlan {
+  const { roleArn, trustPolicy } = input;
+  const sid = input.podIdentitySid ?? POD_IDENTITY_TRUST_SID;
+  const sizeBefore = trustPolicySize(trustPolicy);
+  const attempt = (scope: PodIdentityTrustScope | undefined): TrustPlan | ValidationError => {
+    try {
+      const { document, added, widened } = addPodIdentityTrust(trustPolicy, sid, scope);
+      return { added, widened, ...(scope && { scope }), sizeBefore, sizeAfter: trustPolicySize(document) };
+    } catch (err) {
+      if (err instanceof ValidationError) return err;
+      throw err;
+    }
+  };
+  let plan = attempt(input.trustScope);
+  const fullScope = input.trustScope;
+  if (!(plan instanceof ValidationError) && plan.sizeAfter > limit && fullScope && fullScope.clusterArns.length > 0) {
+    const anyCluster = attempt({ ...fullScope, clusterArns: [] });
+    if (!(anyCluster instanceof ValidationError) && anyCluster.sizeAfter <= limit) {
+      findings.push({
+        severity: 'warning',
+        code: 'trust-scope-reduced',
+        message:
+          `role ${roleArn}: with conditions on the clusters' ARNs the trust policy would be ${plan.sizeAfter} characters, ` +
+          `over the ${limit} limit: the Pod Identity statement is scoped to namespace and service account only, ` +
+          `so an association for ${fullScope.namespace}/${fullScope.serviceAccount} in any cluster of the account can use the role ` +
+          `(raise the IAM quota to scope it to the clusters too)`,
+      });
+      plan = anyCluster;
+    }
+  }
+  if (plan instanceof ValidationError) {
+    findings.push({ severity: 'blocking', code: 'trust-sid-conflict', message: `role ${roleArn}: ${plan.message}` });
+    return { added: false, widened: false, sizeBefore, sizeAfter: sizeBefore };
+  }
+  if (plan.sizeAfter > limit) {
+    findings.push({
+      severity: 'blocking',
+      code: 'trust-policy-too-large',
+      message:
+        `role ${roleArn}: the trust policy would be ${plan.sizeAfter} characters with the Pod Identity statement, ` +
+        `over the ${limit} limit (raise the IAM quota or remove unused statements` +
+        `${plan.scope ? '; --unscoped-trust writes a shorter statement, which trusts every association of the account' : ''})`,
+    });
+  }
+  return plan;
 }
 
 export interface PlanParts {
@@ -131,12 +180,13 @@ export function mergePlan(parts: PlanParts): MigrationPlan {
 }
 
 function clusterPlan(facts: ClusterFacts, roleArn: string, irsaAnnotation: string | null): ClusterPlan {
-  const reusable = facts.existingAssociations.find((a) => a.ownerArn === undefined && a.roleArn === roleArn);
+  const reusable = reusableAssociation(facts.existingAssociations, wantedAssociation(facts));
+  const target = facts.targetRoleArn === undefined ? {} : { targetRoleArn: facts.targetRoleArn };
   const plan: ClusterPlan = {
     cluster: facts.cluster,
     association: reusable
-      ? { action: 'reuse', roleArn, existingId: reusable.associationId }
-      : { action: 'create', roleArn },
+      ? { action: 'reuse', roleArn, ...target, existingId: reusable.associationId }
+      : { action: 'create', roleArn, ...target },
     workloadsToRestart: facts.workloads.map((workload) => workload.ref),
     irsaAnnotation,
   };

@@ -33,13 +33,63 @@ export function iamWildcardMatch(pattern: string, value: string, options: { igno
   return new RegExp(`^${source}$`, options.ignoreCase ? 'is' : 's').test(value);
 }
 
-export function podIdentityStatement(sid: string): PolicyStatement {
+/**
+ * Who a scoped Pod Identity statement admits. EKS Pod Identity sets these as request tags
+ * when it assumes the role (EKS User Guide, "Create IAM role with trust policy required by
+ * EKS Pod Identity", https://docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html:
+ * "You can use these tags in the condition keys in the trust policy to restrict which
+ * service accounts, namespaces, and clusters can use this role"). Without them the
+ * statement trusts every association in the account that names the role.
+ */
+export interface PodIdentityTrustScope {
+  namespace: string;
+  serviceAccount: string;
+  /**
+   * The clusters' ARNs, as the `eks-cluster-arn` session tag carries them. Empty: any
+   * cluster, as in the guide's own example (namespace and service account only).
+   */
+  clusterArns: string[];
+}
+
+/** The request-tag condition keys a scoped statement tests, in the order it writes them. */
+export const POD_IDENTITY_SCOPE_KEYS = {
+  namespace: 'aws:RequestTag/kubernetes-namespace',
+  serviceAccount: 'aws:RequestTag/kubernetes-service-account',
+  clusterArn: 'aws:RequestTag/eks-cluster-arn',
+} as const;
+const CLUSTER_NAME_KEY = 'aws:RequestTag/eks-cluster-name';
+
+type ScopeDimension = keyof typeof POD_IDENTITY_SCOPE_KEYS;
+const DIMENSIONS: ScopeDimension[] = ['namespace', 'serviceAccount', 'clusterArn'];
+/** Condition values by dimension; a dimension left out is not tested (any value). */
+type ScopeValues = Partial<Record<ScopeDimension, string[]>>;
+
+function scopeValues(scope: PodIdentityTrustScope): ScopeValues {
+  const clusterArns = [...new Set(scope.clusterArns)].sort();
+  return {
+    namespace: [scope.namespace],
+    serviceAccount: [scope.serviceAccount],
+    ...(clusterArns.length > 0 && { clusterArn: clusterArns }),
+  };
+}
+
+function scopeCondition(values: ScopeValues): PolicyStatement['Condition'] {
+  return {
+    StringEquals: Object.fromEntries(
+      DIMENSIONS.flatMap((d) => (values[d] === undefined ? [] : [[POD_IDENTITY_SCOPE_KEYS[d], values[d]]])),
+    ),
+  };
+}
+
+/** The statement AWS documents, narrowed to `scope` with `StringEquals` request-tag conditions when given. */
+export function podIdentityStatement(sid: string, scope?: PodIdentityTrustScope): PolicyStatement {
   if (!SID.test(sid)) throw new ValidationError(`statement Sid "${sid}" must be letters and digits only`, 'sid');
   return {
     Sid: sid,
     Effect: 'Allow',
     Principal: { Service: POD_IDENTITY_PRINCIPAL },
     Action: [...POD_IDENTITY_ACTIONS],
+    ...(scope === undefined ? {} : { Condition: scopeCondition(scopeValues(scope)) }),
   };
 }
 
@@ -49,10 +99,9 @@ function principalValues(statement: PolicyStatement, type: string): string[] {
   return toList(principal[type]);
 }
 
-function isPodIdentityStatement(statement: PolicyStatement): boolean {
+/** Allow, the Pod Identity service principal, both actions: whatever its conditions. */
+function grantsPodIdentity(statement: PolicyStatement): boolean {
   if (statement.Effect !== 'Allow') return false;
-  // Any condition could narrow the grant; we cannot prove it equivalent, so it does not count.
-  if (statement.Condition !== undefined && Object.keys(statement.Condition).length > 0) return false;
   if (!principalValues(statement, 'Service').includes(POD_IDENTITY_PRINCIPAL)) return false;
   const actions = toList(statement.Action);
   return POD_IDENTITY_ACTIONS.every((needed) =>
@@ -60,25 +109,176 @@ function isPodIdentityStatement(statement: PolicyStatement): boolean {
   );
 }
 
-export function hasPodIdentityTrust(doc: PolicyDocument): boolean {
-  return doc.Statement.some(isPodIdentityStatement);
+function hasConditions(statement: PolicyStatement): boolean {
+  return statement.Condition !== undefined && Object.keys(statement.Condition).length > 0;
 }
 
-/** Adds the Pod Identity statement unless an equivalent one exists; the input is not mutated. */
+/**
+ * The request tags EKS sets for a pod of `scope` in one cluster (undefined: a cluster not
+ * known in advance, whose tags could be anything). Pod name and uid vary: never known.
+ */
+function requestTags(scope: PodIdentityTrustScope, clusterArn: string | undefined): Record<string, string> {
+  const clusterName = clusterArn === undefined ? undefined : /:cluster\/([^/]+)$/.exec(clusterArn)?.[1];
+  return {
+    [POD_IDENTITY_SCOPE_KEYS.namespace.toLowerCase()]: scope.namespace,
+    [POD_IDENTITY_SCOPE_KEYS.serviceAccount.toLowerCase()]: scope.serviceAccount,
+    ...(clusterArn === undefined ? {} : { [POD_IDENTITY_SCOPE_KEYS.clusterArn.toLowerCase()]: clusterArn }),
+    ...(clusterName === undefined ? {} : { [CLUSTER_NAME_KEY.toLowerCase()]: clusterName }),
+  };
+}
+
+/**
+ * Does one condition hold for a request with these tags? Only what can be proven: string
+ * operators on request tags EKS sets (IAM User Guide, "Conditions with multiple context keys
+ * or values": the values of one key are ORed; a key absent from the request fails the
+ * condition unless the operator ends in `IfExists`). Anything else could deny: false.
+ */
+function conditionHolds(operator: string, key: string, expected: string[], tags: Record<string, string>): boolean {
+  const base = operator.endsWith('IfExists') ? operator.slice(0, -'IfExists'.length) : operator;
+  const actual = tags[key.toLowerCase()];
+  if (actual === undefined) return false;
+  switch (base) {
+    case 'StringEquals':
+      return expected.includes(actual);
+    case 'StringEqualsIgnoreCase':
+      return expected.some((value) => value.toLowerCase() === actual.toLowerCase());
+    case 'StringLike':
+      return expected.some((value) => iamWildcardMatch(value, actual, { ignoreCase: false }));
+    default:
+      return false;
+  }
+}
+
+/**
+ * Does this statement let Pod Identity assume the role for every pod of `scope`? With no
+ * scope, only an unconditioned statement does: a condition could narrow the grant, and we
+ * cannot prove it equivalent.
+ */
+function coversScope(statement: PolicyStatement, scope: PodIdentityTrustScope | undefined): boolean {
+  if (!grantsPodIdentity(statement)) return false;
+  if (!hasConditions(statement)) return true;
+  if (scope === undefined) return false;
+  const clusters: (string | undefined)[] = scope.clusterArns.length > 0 ? scope.clusterArns : [undefined];
+  return clusters.every((clusterArn) => {
+    const tags = requestTags(scope, clusterArn);
+    return Object.entries(statement.Condition ?? {}).every(([operator, block]) =>
+      Object.entries(block).every(([key, value]) => conditionHolds(operator, key, toList(value), tags)),
+    );
+  });
+}
+
+/**
+ * Whether the role already trusts Pod Identity: for every pod of `scope` when given (an
+ * unconditioned statement, or one whose request-tag conditions admit them), otherwise
+ * through an unconditioned statement.
+ */
+export function hasPodIdentityTrust(doc: PolicyDocument, scope?: PodIdentityTrustScope): boolean {
+  return doc.Statement.some((statement) => coversScope(statement, scope));
+}
+
+/**
+ * The condition values of a statement scoped only by our request tags under
+ * `StringEquals` (as `podIdentityStatement` writes it: namespace and service account, and
+ * maybe clusters); undefined for any other shape, which is never edited.
+ */
+function scopedValues(statement: PolicyStatement): ScopeValues | undefined {
+  if (!grantsPodIdentity(statement) || !hasConditions(statement)) return undefined;
+  const block = statement.Condition?.StringEquals;
+  if (Object.keys(statement.Condition ?? {}).length !== 1 || block === undefined) return undefined;
+  const values: ScopeValues = {};
+  for (const [key, value] of Object.entries(block)) {
+    const dimension = DIMENSIONS.find((d) => POD_IDENTITY_SCOPE_KEYS[d].toLowerCase() === key.toLowerCase());
+    if (dimension === undefined || values[dimension] !== undefined) return undefined;
+    values[dimension] = toList(value);
+  }
+  return values.namespace && values.serviceAccount ? values : undefined;
+}
+
+const sameSet = (a: string[], b: string[]) => {
+  const [left, right] = [new Set(a), new Set(b)];
+  return left.size === right.size && [...left].every((value) => right.has(value));
+};
+
+/**
+ * Dimensions in which `current` differs from `wanted` (the statement grants the product of
+ * its value lists); undefined when one tests clusters and the other does not.
+ */
+function differingDimensions(current: ScopeValues, wanted: ScopeValues): ScopeDimension[] | undefined {
+  if ((current.clusterArn === undefined) !== (wanted.clusterArn === undefined)) return undefined;
+  return DIMENSIONS.filter((d) => !sameSet(current[d] ?? [], wanted[d] ?? []));
+}
+
+function widenStatement(statement: PolicyStatement, current: ScopeValues, wanted: ScopeValues): PolicyStatement {
+  const merged: ScopeValues = {};
+  for (const d of DIMENSIONS) {
+    const [mine, theirs] = [current[d], wanted[d]];
+    if (mine !== undefined && theirs !== undefined) merged[d] = [...new Set([...mine, ...theirs])];
+  }
+  return { ...cloneDocument(statement), Condition: scopeCondition(merged) };
+}
+
+/**
+ * Is this exactly the statement `addPodIdentityTrust` appends for `sid` and `scope`? A
+ * statement since widened to other service accounts or clusters is not: it serves them too.
+ */
+export function isAppendedPodIdentityStatement(
+  statement: PolicyStatement,
+  sid: string,
+  scope?: PodIdentityTrustScope,
+): boolean {
+  if (statement.Sid !== sid) return false;
+  if (scope === undefined) return grantsPodIdentity(statement) && !hasConditions(statement);
+  const values = scopedValues(statement);
+  return values !== undefined && differingDimensions(values, scopeValues(scope))?.length === 0;
+}
+
+export interface PodIdentityTrustChange {
+  document: PolicyDocument;
+  /** A statement was appended. */
+  added: boolean;
+  /** An existing scoped statement's condition values were extended instead. */
+  widened: boolean;
+}
+
+/**
+ * Makes the role trust Pod Identity for `scope` (for every association, when unscoped),
+ * unless it already does; the input is not mutated.
+ *
+ * A scoped statement already there is extended rather than duplicated: one whose values
+ * differ from ours in at most one of namespace, service account and clusters takes ours in
+ * that one, which grants exactly both (the condition keys are ANDed, so a statement grants
+ * the product of its value lists). Otherwise the statement holding `sid` is extended in
+ * every dimension, a wider grant but never two statements with one Sid; with neither, a new
+ * statement is appended.
+ */
 export function addPodIdentityTrust(
   doc: PolicyDocument,
   sid: string = POD_IDENTITY_TRUST_SID,
-): { document: PolicyDocument; added: boolean } {
+  scope?: PodIdentityTrustScope,
+): PodIdentityTrustChange {
   const document = cloneDocument(doc);
-  if (hasPodIdentityTrust(doc)) return { document, added: false };
+  if (hasPodIdentityTrust(doc, scope)) return { document, added: false, widened: false };
+  if (scope !== undefined) {
+    const wanted = scopeValues(scope);
+    const candidates = doc.Statement.flatMap((statement, index) => {
+      const current = scopedValues(statement);
+      const differing = current === undefined ? undefined : differingDimensions(current, wanted);
+      return current === undefined || differing === undefined ? [] : [{ statement, index, current, differing }];
+    });
+    const target = candidates.find((c) => c.differing.length <= 1) ?? candidates.find((c) => c.statement.Sid === sid);
+    if (target !== undefined) {
+      document.Statement[target.index] = widenStatement(target.statement, target.current, wanted);
+      return { document, added: false, widened: true };
+    }
+  }
   if (doc.Statement.some((statement) => statement.Sid === sid)) {
     throw new ValidationError(
       `the trust policy already has a statement with Sid "${sid}" that is not the Pod Identity trust`,
       'sid',
     );
   }
-  document.Statement.push(podIdentityStatement(sid));
-  return { document, added: true };
+  document.Statement.push(podIdentityStatement(sid, scope));
+  return { document, added: true, widened: false };
 }
 
 export function removeStatementBySid(doc: PolicyDocument, sid: string): { document: PolicyDocument; removed: boolean } {

@@ -70,6 +70,22 @@ export interface MigrationOptions {
   keepIrsaTrust: boolean;
   /** How long one cluster's rollouts may take before the step fails. */
   rolloutTimeoutSeconds: number;
+  /**
+   * `--unscoped-trust`: the Pod Identity trust statement gets no request-tag conditions, so
+   * every association in the account that names the role can use it. Absent: scoped.
+   */
+  unscopedTrust?: boolean;
+  /**
+   * `--disable-session-tags`: the associations are created with session tags disabled (the
+   * workaround for `PackedPolicyTooLarge`). The trust cannot then be scoped by request tags.
+   */
+  disableSessionTags?: boolean;
+  /**
+   * `--target-role <arn>`: the associations name this role as their target, so EKS assumes
+   * the run's role and then this one (role chaining), and pods get this one's credentials.
+   * It may be in another account; its trust must admit the run's role.
+   */
+  targetRoleArn?: string;
 }
 
 export const DEFAULT_OPTIONS: MigrationOptions = {

@@ -3,6 +3,7 @@ import type {
   ClusterInfo,
   CreateAssociationRequest,
   FargateProfileInfo,
+  NodegroupInfo,
   PodIdentityAssociation,
 } from '../domain/eks.js';
 
@@ -18,6 +19,8 @@ export interface EksPort {
   /** Undefined when the add-on is not installed. */
   describeAddon(cluster: string, addonName: string): Promise<AddonInfo | undefined>;
   listFargateProfiles(cluster: string): Promise<FargateProfileInfo[]>;
+  /** Managed node groups, over all pages, each described for its node role (List has names only). */
+  listNodegroups(cluster: string): Promise<NodegroupInfo[]>;
   /** List filtered by namespace and service account, then Describe each (List has no roleArn). */
   findPodIdentityAssociations(
     cluster: string,

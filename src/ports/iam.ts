@@ -10,6 +10,8 @@ export interface IamPort {
   updateTrustPolicy(roleName: string, document: PolicyDocument): Promise<void>;
   /** Inline policies and the default version of every attached managed policy. */
   listRolePolicyDocuments(roleName: string): Promise<NamedPolicyDocument[]>;
+  /** The default version of a managed policy (a permissions boundary, say). Throws `not-found`. */
+  getPolicyDocument(policyArn: string): Promise<PolicyDocument>;
   /** Every role of the account with its trust policy, over all pages (ListRoles carries no tags). */
   listRoles(): Promise<RoleInfo[]>;
   /** The role's tags, over all pages. Throws `not-found`. */

@@ -1,5 +1,5 @@
 import type { PolicyDocument } from '../domain/types.js';
-import type { FargateProfileInfo } from '../domain/eks.js';
+import type { FargateProfileInfo, NodegroupInfo } from '../domain/eks.js';
 import type { DaemonSetInfo, JobInfo } from '../domain/kubernetes.js';
 import type { EssentialSnapshot } from './essentials.js';
 import { essentialSnapshot } from './essentials.js';
@@ -26,6 +26,7 @@ export interface SandboxControl {
   putNode(cluster: string, node: { name: string; labels?: Record<string, string> }): Promise<void>;
   putAddon(cluster: string, addon: { name: string; status?: string; healthIssues?: string[] }): Promise<void>;
   putFargateProfile(cluster: string, profile: FargateProfileInfo): Promise<void>;
+  putNodegroup(cluster: string, nodegroup: NodegroupInfo): Promise<void>;
   putDaemonSetStatus(cluster: string, daemonSet: DaemonSetInfo): Promise<void>;
   putServiceAccount(cluster: string, serviceAccount: ServiceAccountState): Promise<void>;
   /** Its pods start out running and ready, admitted by the webhook now. */
@@ -61,6 +62,7 @@ export function createSandboxControl(runtime: SandboxRuntime, defaultSeed: () =>
     putNode: (cluster, node) => mutate((s) => fixtures.putNode(s, cluster, node)),
     putAddon: (cluster, addon) => mutate((s) => fixtures.putAddon(s, cluster, addon)),
     putFargateProfile: (cluster, profile) => mutate((s) => fixtures.putFargateProfile(s, cluster, profile)),
+    putNodegroup: (cluster, nodegroup) => mutate((s) => fixtures.putNodegroup(s, cluster, nodegroup)),
     putDaemonSetStatus: (cluster, ds) => mutate((s) => fixtures.putDaemonSetStatus(s, cluster, ds)),
     putServiceAccount: (cluster, sa) => mutate((s) => fixtures.putServiceAccount(s, cluster, sa)),
     putWorkload: (cluster, spec) => mutate((s, now) => fixtures.putWorkload(s, cluster, spec, now)),

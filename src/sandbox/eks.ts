@@ -17,8 +17,22 @@ function toAssociation(cluster: ClusterState, a: AssociationState): PodIdentityA
     namespace: a.namespace,
     serviceAccount: a.serviceAccount,
     roleArn: a.roleArn,
+    ...(a.disableSessionTags === true ? { disableSessionTags: true } : {}),
+    ...(a.targetRoleArn === undefined ? {} : { targetRoleArn: a.targetRoleArn }),
+    ...(a.externalId === undefined ? {} : { externalId: a.externalId }),
+    ...(a.policy === undefined ? {} : { policy: a.policy }),
     ...(a.ownerArn === undefined ? {} : { ownerArn: a.ownerArn }),
   };
+}
+
+/** The parameters a retried create must repeat for its token to return the same association. */
+function sameParameters(a: AssociationState, request: CreateAssociationRequest): boolean {
+  return (
+    a.roleArn === request.roleArn &&
+    a.targetRoleArn === request.targetRoleArn &&
+    (a.disableSessionTags === true) === (request.disableSessionTags === true) &&
+    a.policy === request.policy
+  );
 }
 
 /** The EKS API sees creates and deletes at once; only the webhook lags (see webhook.ts). */
@@ -37,7 +51,7 @@ function create(
   const sameTarget = live.find((a) => a.namespace === request.namespace && a.serviceAccount === request.serviceAccount);
   const sameToken = live.find((a) => a.clientRequestToken === request.clientRequestToken);
   if (sameToken !== undefined) {
-    if (sameToken !== sameTarget || sameToken.roleArn !== request.roleArn) {
+    if (sameToken !== sameTarget || !sameParameters(sameToken, request)) {
       throw new PortError('validation', 'The client request token was already used with different parameters.', {
         code: 'InvalidRequestException',
         httpStatus: 400,
@@ -58,8 +72,18 @@ function create(
       httpStatus: 400,
     });
   }
-  if (!/^arn:aws[\w-]*:iam::\d{12}:role\/.+/.test(request.roleArn)) {
-    throw new PortError('validation', `Invalid role ARN: ${request.roleArn}`, {
+  for (const arn of [request.roleArn, ...(request.targetRoleArn === undefined ? [] : [request.targetRoleArn])]) {
+    if (!/^arn:aws[\w-]*:iam::\d{12}:role\/.+/.test(arn)) {
+      throw new PortError('validation', `Invalid role ARN: ${arn}`, {
+        code: 'InvalidParameterException',
+        httpStatus: 400,
+      });
+    }
+  }
+  // EKS API Reference, CreatePodIdentityAssociation, `policy`: "When using this policy,
+  // disableSessionTags must be set to true".
+  if (request.policy !== undefined && request.disableSessionTags !== true) {
+    throw new PortError('validation', 'disableSessionTags must be true when a policy is given.', {
       code: 'InvalidParameterException',
       httpStatus: 400,
     });
@@ -71,6 +95,11 @@ function create(
     namespace: request.namespace,
     serviceAccount: request.serviceAccount,
     roleArn: request.roleArn,
+    ...(request.targetRoleArn === undefined
+      ? {}
+      : { targetRoleArn: request.targetRoleArn, externalId: `${id}-${request.clientRequestToken.slice(0, 8)}` }),
+    ...(request.disableSessionTags === true ? { disableSessionTags: true } : {}),
+    ...(request.policy === undefined ? {} : { policy: request.policy }),
     clientRequestToken: request.clientRequestToken,
     tags: { ...(request.tags ?? {}) },
     createdAt: now,
@@ -95,6 +124,8 @@ export function createSandboxEks(runtime: SandboxRuntime): EksPort {
           endpoint: c.endpoint,
           certificateAuthority: c.certificateAuthority,
           ...(c.oidcIssuer === undefined ? {} : { oidcIssuer: c.oidcIssuer }),
+          ...(c.endpointPublicAccess === undefined ? {} : { endpointPublicAccess: c.endpointPublicAccess }),
+          ...(c.vpcId === undefined ? {} : { vpcId: c.vpcId }),
         };
       });
     },
@@ -106,6 +137,9 @@ export function createSandboxEks(runtime: SandboxRuntime): EksPort {
     },
     listFargateProfiles(name) {
       return runtime.call(name, 'listFargateProfiles', undefined, (s) => requireCluster(s, name).fargateProfiles);
+    },
+    listNodegroups(name) {
+      return runtime.call(name, 'listNodegroups', undefined, (s) => requireCluster(s, name).nodegroups ?? []);
     },
     findPodIdentityAssociations(name, namespace, serviceAccount) {
       return runtime.call(name, 'findPodIdentityAssociations', undefined, (s) => {

@@ -9,8 +9,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { ExecNotStarted, ExecOutcome, ExecResult } from '../domain/kubernetes.js';
 import { isFargateNode } from './pods.js';
 import type { ClusterState, ContainerSpec, FleetState, PodState, RoleState } from './state.js';
-import { AGENT_ADDON } from '../domain/constants.js';
 import { issuerHostPath, oidcProviderArn } from '../domain/trust-policy.js';
+import { agentMissing, nodeRoleRefusal } from './agent.js';
+import { chainRefusal, roleByArn } from './role-chaining.js';
+import { podIdentityRequestContext } from './session-tags.js';
 import { trustAllows } from './trust.js';
 import { credentialPath, POD_IDENTITY_URI, visibleAssociation } from './webhook.js';
 
@@ -99,15 +101,12 @@ export function runCommand(ctx: ExecContext, command: string[]): ExecOutcome {
   return fail(127, `sh: ${program}: not found\n`);
 }
 
-function roleByArn(state: FleetState, arn: string | undefined): RoleState | undefined {
-  return Object.values(state.roles).find((r) => r.arn === arn);
-}
-
-function identity(state: FleetState, role: RoleState, session: string): ExecResult {
+function identity(role: RoleState, session: string): ExecResult {
+  const account = /^arn:[^:]+:iam::(\d{12}):/.exec(role.arn)?.[1] ?? '';
   const body = {
     UserId: `${role.roleId}:${session}`,
-    Account: state.accountId,
-    Arn: `arn:aws:sts::${state.accountId}:assumed-role/${role.name}/${session}`,
+    Account: account,
+    Arn: `arn:aws:sts::${account}:assumed-role/${role.name}/${session}`,
   };
   return ok(`${JSON.stringify(body, null, 4)}\n`);
 }
@@ -151,7 +150,7 @@ function webIdentity({ state, cluster, pod, now }: ExecContext, env: Record<stri
       '\nAn error occurred (AccessDenied) when calling the AssumeRoleWithWebIdentity operation: Not authorized to perform sts:AssumeRoleWithWebIdentity\n',
     );
   }
-  return identity(state, role, env.AWS_ROLE_SESSION_NAME ?? `botocore-session-${Math.floor(now / 1000)}`);
+  return identity(role, env.AWS_ROLE_SESSION_NAME ?? `botocore-session-${Math.floor(now / 1000)}`);
 }
 
 /** Why the agent at 169.254.170.23 cannot be reached from this pod, if it cannot. */
@@ -160,9 +159,8 @@ function agentUnreachable({ cluster, pod }: ExecContext, env: Record<string, str
   const proxy = env.HTTP_PROXY ?? env.http_proxy ?? env.HTTPS_PROXY ?? env.https_proxy;
   const noProxy = (env.NO_PROXY ?? env.no_proxy ?? '').split(',').map((h) => h.trim());
   if (proxy !== undefined && !noProxy.includes(AGENT_HOST)) return `Failed to connect to proxy URL: "${proxy}"`;
-  const agentInstalled = cluster.autoMode || cluster.addons[AGENT_ADDON] !== undefined;
   if (
-    !agentInstalled ||
+    agentMissing(cluster, node) !== undefined ||
     (node !== undefined && (isFargateNode(node) || node.labels['kubernetes.io/os'] === 'windows'))
   ) {
     return `Connect timeout on endpoint URL: "${POD_IDENTITY_URI}"`;
@@ -179,26 +177,30 @@ function podIdentity(ctx: ExecContext, env: Record<string, string>): ExecResult 
       `\nError when retrieving credentials from container-role: Error retrieving metadata: Received error when attempting to retrieve container metadata: ${unreachable}\n`,
     );
   }
+  const refused = nodeRoleRefusal(
+    state,
+    cluster,
+    cluster.nodes.find((n) => n.name === pod.nodeName),
+  );
+  if (refused !== undefined) {
+    // The agent answers the SDK with EKS Auth's error (the exact wording the CLI prints is *unconfirmed*).
+    return fail(
+      255,
+      `\nError when retrieving credentials from container-role: Error retrieving metadata: Received non 200 response (403) from container metadata: AccessDeniedException: ${refused}\n`,
+    );
+  }
   // The agent asks EKS for the current association; after a delete it serves its cache.
-  const roleArn =
-    visibleAssociation(cluster, pod.namespace, pod.serviceAccount, now)?.roleArn ?? pod.podIdentityRoleArn;
+  const association = visibleAssociation(cluster, pod.namespace, pod.serviceAccount, now);
+  const roleArn = association?.roleArn ?? pod.podIdentityRoleArn;
   const role = roleByArn(state, roleArn);
+  const context = podIdentityRequestContext(state, cluster, pod, association);
   const allowed =
     role !== undefined &&
     trustAllows(role.trustPolicy, {
       principalType: 'Service',
       principal: 'pods.eks.amazonaws.com',
       actions: ['sts:AssumeRole', 'sts:TagSession'],
-      context: {
-        'aws:SourceAccount': state.accountId,
-        'aws:SourceArn': cluster.arn,
-        'aws:RequestTag/eks-cluster-arn': cluster.arn,
-        'aws:RequestTag/eks-cluster-name': cluster.name,
-        'aws:RequestTag/kubernetes-namespace': pod.namespace,
-        'aws:RequestTag/kubernetes-service-account': pod.serviceAccount,
-        'aws:RequestTag/kubernetes-pod-name': pod.name,
-        'aws:RequestTag/kubernetes-pod-uid': pod.uid,
-      },
+      context,
     });
   if (!allowed) {
     return fail(
@@ -209,5 +211,18 @@ function podIdentity(ctx: ExecContext, env: Record<string, string>): ExecResult 
   const uuid = randomUUID();
   const prefix = `eks-${cluster.name}-`;
   const room = Math.max(0, SESSION_NAME_MAX - prefix.length - uuid.length - 1);
-  return identity(state, role, `${prefix}${pod.name.slice(0, room)}-${uuid}`);
+  const session = `${prefix}${pod.name.slice(0, room)}-${uuid}`;
+  if (association?.targetRoleArn === undefined) return identity(role, session);
+  const target = roleByArn(state, association.targetRoleArn);
+  const requestTags = Object.fromEntries(Object.entries(context).filter(([key]) => key.startsWith('aws:RequestTag/')));
+  const chainRefused = chainRefusal(state, role, target, association, requestTags);
+  if (chainRefused !== undefined || target === undefined) {
+    // The agent answers with EKS Auth's error; its wording for a refused target is *unconfirmed*.
+    return fail(
+      254,
+      `\nAn error occurred (AccessDeniedException) when calling the AssumeRoleForPodIdentity operation: ${chainRefused ?? ''}\n`,
+    );
+  }
+  // How EKS names the target-role session is not documented: the sandbox keeps the first hop's.
+  return identity(target, session);
 }

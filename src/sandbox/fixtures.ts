@@ -5,9 +5,9 @@
 import { issuerHostPath, oidcProviderArn } from '../domain/trust-policy.js';
 import type { PolicyDocument, WorkloadKind } from '../domain/types.js';
 import { PortError } from '../ports/errors.js';
-import type { ClusterStatus, FargateProfileInfo } from '../domain/eks.js';
+import type { ClusterStatus, FargateProfileInfo, NodegroupInfo } from '../domain/eks.js';
 import type { DaemonSetInfo, JobInfo, PodController } from '../domain/kubernetes.js';
-import { validatePolicyDocument } from './iam.js';
+import { managedPolicyDocument, validatePolicyDocument } from './iam.js';
 import { newUid, stableHex, stableIamId } from './ids.js';
 import { createPod, desiredPods, eligibleNodes, isFargateNode } from './pods.js';
 import { admitPod } from './webhook.js';
@@ -37,6 +37,8 @@ export interface ClusterSpec {
   autoMode?: boolean;
   /** Default: a stable issuer derived from the name; `null`: no OIDC issuer. */
   oidcIssuer?: string | null;
+  /** false: a private cluster (DescribeCluster's resourcesVpcConfig.endpointPublicAccess). */
+  endpointPublicAccess?: boolean;
 }
 
 /** Adds or replaces a cluster; replacing keeps its nodes, workloads and associations. */
@@ -68,6 +70,10 @@ export function putCluster(state: FleetState, spec: ClusterSpec): ClusterState {
   };
   if (issuer === undefined) delete cluster.oidcIssuer;
   else cluster.oidcIssuer = issuer;
+  if (spec.endpointPublicAccess !== undefined) {
+    cluster.endpointPublicAccess = spec.endpointPublicAccess;
+    cluster.vpcId = `vpc-${id.slice(0, 17)}`;
+  }
   state.clusters[spec.name] = cluster;
   return cluster;
 }
@@ -99,6 +105,12 @@ export function putAddon(
     status: addon.status ?? 'ACTIVE',
     healthIssues: addon.healthIssues ?? [],
   };
+}
+
+/** Adds or replaces a managed node group. */
+export function putNodegroup(state: FleetState, clusterName: string, nodegroup: NodegroupInfo): void {
+  const cluster = requireCluster(state, clusterName);
+  cluster.nodegroups = [...(cluster.nodegroups ?? []).filter((n) => n.name !== nodegroup.name), nodegroup];
 }
 
 export function putFargateProfile(state: FleetState, clusterName: string, profile: FargateProfileInfo): void {
@@ -243,20 +255,27 @@ export function putJob(state: FleetState, clusterName: string, job: JobInfo): vo
 
 export interface RoleSpec {
   name: string;
+  /** Another account than the fleet's: the role is only reachable as a target role. */
+  accountId?: string;
   trustPolicy: PolicyDocument;
   inlinePolicies?: Record<string, PolicyDocument>;
   managedPolicyArns?: string[];
   tags?: Record<string, string>;
+  permissionsBoundaryArn?: string;
 }
 
 export function putRole(state: FleetState, spec: RoleSpec): string {
   validatePolicyDocument(spec.trustPolicy, 'trust');
   for (const document of Object.values(spec.inlinePolicies ?? {})) validatePolicyDocument(document, 'permissions');
-  for (const arn of spec.managedPolicyArns ?? []) {
-    if (state.managedPolicies[arn] === undefined) throw new PortError('not-found', `Policy ${arn} does not exist`);
+  const boundary = spec.permissionsBoundaryArn === undefined ? [] : [spec.permissionsBoundaryArn];
+  for (const arn of [...(spec.managedPolicyArns ?? []), ...boundary]) {
+    if (managedPolicyDocument(state, arn) === undefined)
+      throw new PortError('not-found', `Policy ${arn} does not exist`);
   }
-  const arn = `arn:aws:iam::${state.accountId}:role/${spec.name}`;
-  state.roles[spec.name] = {
+  const arn = `arn:aws:iam::${spec.accountId ?? state.accountId}:role/${spec.name}`;
+  const roles =
+    spec.accountId === undefined || spec.accountId === state.accountId ? state.roles : (state.otherAccountRoles ??= {});
+  roles[spec.accountId === undefined || spec.accountId === state.accountId ? spec.name : arn] = {
     name: spec.name,
     arn,
     roleId: stableIamId('AROA', arn),
@@ -264,6 +283,7 @@ export function putRole(state: FleetState, spec: RoleSpec): string {
     inlinePolicies: structuredClone(spec.inlinePolicies ?? {}),
     managedPolicyArns: [...(spec.managedPolicyArns ?? [])],
     ...(spec.tags === undefined ? {} : { tags: { ...spec.tags } }),
+    ...(spec.permissionsBoundaryArn === undefined ? {} : { permissionsBoundaryArn: spec.permissionsBoundaryArn }),
   };
   return arn;
 }

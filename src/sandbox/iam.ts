@@ -4,6 +4,7 @@ import type { PolicyDocument } from '../domain/types.js';
 import { PortError } from '../ports/errors.js';
 import type { RoleInfo } from '../domain/iam.js';
 import type { IamPort } from '../ports/iam.js';
+import { awsManagedPolicy } from './aws-managed-policies.js';
 import type { SandboxRuntime } from './runtime.js';
 import type { FleetState, RoleState } from './state.js';
 
@@ -46,6 +47,11 @@ function toRoleInfo(state: FleetState, role: RoleState): RoleInfo {
   return { arn: role.arn, name: role.name, accountId: state.accountId, trustPolicy: role.trustPolicy };
 }
 
+/** A customer managed policy of the account, or an AWS managed one. */
+export function managedPolicyDocument(state: FleetState, arn: string): PolicyDocument | undefined {
+  return state.managedPolicies[arn]?.document ?? awsManagedPolicy(arn);
+}
+
 /** The clusters' issuers and the ones registered on their own, once each. */
 function oidcProviders(state: FleetState): OidcProviderInfo[] {
   const issuers = [
@@ -64,7 +70,11 @@ function oidcProviders(state: FleetState): OidcProviderInfo[] {
 export function createSandboxIam(runtime: SandboxRuntime): IamPort {
   return {
     getRole(roleName) {
-      return runtime.call(IAM_SCOPE, 'getRole', 'get-role', (s) => toRoleInfo(s, requireRole(s, roleName)));
+      return runtime.call(IAM_SCOPE, 'getRole', 'get-role', (s) => {
+        const role = requireRole(s, roleName);
+        const boundary = role.permissionsBoundaryArn;
+        return { ...toRoleInfo(s, role), ...(boundary === undefined ? {} : { permissionsBoundaryArn: boundary }) };
+      });
     },
     updateTrustPolicy(roleName, document) {
       return runtime.call(IAM_SCOPE, 'updateTrustPolicy', 'update-trust', (s) => {
@@ -88,10 +98,22 @@ export function createSandboxIam(runtime: SandboxRuntime): IamPort {
           .sort(([a], [b]) => a.localeCompare(b))
           .map(([name, document]) => ({ source: `inline:${name}`, document }));
         const managed = role.managedPolicyArns.flatMap((arn) => {
-          const policy = s.managedPolicies[arn];
-          return policy === undefined ? [] : [{ source: arn, document: policy.document }];
+          const document = managedPolicyDocument(s, arn);
+          return document === undefined ? [] : [{ source: arn, document }];
         });
         return [...inline, ...managed];
+      });
+    },
+    getPolicyDocument(policyArn) {
+      return runtime.call(IAM_SCOPE, 'getPolicyDocument', undefined, (s) => {
+        const document = managedPolicyDocument(s, policyArn);
+        if (document === undefined) {
+          throw new PortError('not-found', `Policy ${policyArn} does not exist or is not attachable.`, {
+            code: 'NoSuchEntity',
+            httpStatus: 404,
+          });
+        }
+        return document;
       });
     },
     listRoles() {

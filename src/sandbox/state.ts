@@ -3,7 +3,7 @@
  * here is plain data: times are epoch milliseconds, `null` means "never".
  */
 import type { PolicyDocument, WorkloadKind, WorkloadRef } from '../domain/types.js';
-import type { ClusterInfo, FargateProfileInfo } from '../domain/eks.js';
+import type { ClusterInfo, FargateProfileInfo, NodegroupInfo } from '../domain/eks.js';
 import type { DaemonSetInfo, JobInfo, PodController } from '../domain/kubernetes.js';
 import type { Fault } from './faults.js';
 
@@ -17,6 +17,12 @@ export interface FleetState {
   trustPolicySizeLimit: number;
   clusters: Record<string, ClusterState>;
   roles: Record<string, RoleState>;
+  /**
+   * Roles of other accounts by ARN: an association's target role may be one. The sandbox's
+   * IAM is the fleet account's and never sees them; only STS, chaining to them, does.
+   * Absent in states saved before it existed: none.
+   */
+  otherAccountRoles?: Record<string, RoleState>;
   /** Customer managed policies by ARN (their default version). */
   managedPolicies: Record<string, { name: string; document: PolicyDocument }>;
   /**
@@ -36,6 +42,8 @@ export interface ClusterState extends Omit<ClusterInfo, 'endpoint' | 'certificat
   certificateAuthority: string;
   addons: Record<string, { status: string; healthIssues: string[] }>;
   fargateProfiles: FargateProfileInfo[];
+  /** Managed node groups (absent in states saved before they existed: none). */
+  nodegroups?: NodegroupInfo[];
   /** Live associations and, until they stop being visible to the webhook, deleted ones. */
   associations: AssociationState[];
   nodes: NodeState[];
@@ -54,6 +62,12 @@ export interface AssociationState {
   namespace: string;
   serviceAccount: string;
   roleArn: string;
+  /** Absent in states saved before these existed: none, and session tags on. */
+  targetRoleArn?: string;
+  disableSessionTags?: boolean;
+  externalId?: string;
+  /** A session policy (JSON), as given. */
+  policy?: string;
   clientRequestToken: string;
   tags: Record<string, string>;
   ownerArn?: string;
@@ -159,6 +173,8 @@ export interface RoleState {
   managedPolicyArns: string[];
   /** Absent in states saved before roles had tags: none. */
   tags?: Record<string, string>;
+  /** A managed policy ARN (the account's or AWS's). */
+  permissionsBoundaryArn?: string;
 }
 
 export function workloadKey(ref: WorkloadRef): string {

@@ -6,7 +6,8 @@ import type { PolicyDocument, PolicyStatement } from '../domain/types.js';
 
 export interface AssumeRequest {
   principalType: 'Service' | 'Federated' | 'AWS';
-  principal: string;
+  /** Several names when the caller answers to each (a role, and its account's root). */
+  principal: string | string[];
   actions: string[];
   /** Condition keys known for this request; a condition on any other key fails, as in IAM. */
   context: Record<string, string>;
@@ -49,7 +50,7 @@ function conditionHolds(operator: string, key: string, expected: string[], conte
 function statementMatches(statement: PolicyStatement, request: AssumeRequest, action: string): boolean {
   const principal = statement.Principal;
   const principals = principal === '*' ? ['*'] : principal === undefined ? [] : list(principal[request.principalType]);
-  if (!principals.includes(request.principal) && !principals.includes('*')) return false;
+  if (!list(request.principal).some((name) => principals.includes(name)) && !principals.includes('*')) return false;
   if (!list(statement.Action).some((a) => glob(a.toLowerCase(), action.toLowerCase()))) return false;
   return Object.entries(statement.Condition ?? {}).every(([operator, block]) =>
     Object.entries(block).every(([key, value]) => conditionHolds(operator, key, list(value), request.context)),

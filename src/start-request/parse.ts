@@ -16,11 +16,12 @@ export const START_VALUE_FLAGS = [
   'approval-reminder',
   'on-approval-timeout',
   'rollout-timeout',
+  'target-role',
 ] as const;
-export const START_BOOLEAN_FLAGS = ['keep-irsa-trust'] as const;
+export const START_BOOLEAN_FLAGS = ['keep-irsa-trust', 'unscoped-trust', 'disable-session-tags'] as const;
 
 export const START_USAGE =
-  '<namespace>/<service-account> --role <role-arn> --clusters a,b,c [--consistency-wait 30s] [--soak 5m] [--approvers u1,u2] [--probe <name>] [--keep-irsa-trust] [--approval-window 7d] [--approval-reminder 24h] [--on-approval-timeout hold|rollback] [--rollout-timeout 10m]';
+  '<namespace>/<service-account> --role <role-arn> --clusters a,b,c [--consistency-wait 30s] [--soak 5m] [--approvers u1,u2] [--probe <name>] [--keep-irsa-trust] [--unscoped-trust] [--disable-session-tags] [--target-role <role-arn>] [--approval-window 7d] [--approval-reminder 24h] [--on-approval-timeout hold|rollback] [--rollout-timeout 10m]';
 
 const PROBE_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
@@ -65,7 +66,9 @@ export function buildMigrationInput(
   const str = (name: (typeof START_VALUE_FLAGS)[number]) => (typeof flags[name] === 'string' ? flags[name] : undefined);
   const role = str('role');
   if (!role) throw new ValidationError('missing --role <role-arn>', 'role');
-  parseRoleArn(role);
+  const roleParts = parseRoleArn(role);
+  const targetRole = str('target-role');
+  if (targetRole !== undefined) checkTargetRole(targetRole, role, roleParts.partition);
   const clustersText = str('clusters');
   if (!clustersText) throw new ValidationError('missing --clusters a,b,c', 'clusters');
   const clusters = parseClusterList(
@@ -133,8 +136,32 @@ export function buildMigrationInput(
       ...(verifyProbe !== undefined && { verifyProbe }),
       keepIrsaTrust: flags['keep-irsa-trust'] === true,
       rolloutTimeoutSeconds: rolloutTimeout,
+      // Set only when given, so a run started without them records the defaults as before.
+      ...(flags['unscoped-trust'] === true && { unscopedTrust: true }),
+      ...(flags['disable-session-tags'] === true && { disableSessionTags: true }),
+      ...(targetRole !== undefined && { targetRoleArn: targetRole }),
     },
   };
+}
+
+/** A target role is another role of the same partition: STS chains roles within one partition. */
+function checkTargetRole(targetRole: string, role: string, partition: string): void {
+  let target;
+  try {
+    target = parseRoleArn(targetRole);
+  } catch (err) {
+    if (err instanceof ValidationError) throw new ValidationError(`--target-role: ${err.message}`, 'target-role');
+    throw err;
+  }
+  if (targetRole === role) {
+    throw new ValidationError('--target-role is the --role itself: leave it out', 'target-role');
+  }
+  if (target.partition !== partition) {
+    throw new ValidationError(
+      `--target-role is in partition ${target.partition}, --role in ${partition}: a role can only chain to a role of its own partition`,
+      'target-role',
+    );
+  }
 }
 
 export { tokenize };

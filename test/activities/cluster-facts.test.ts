@@ -96,6 +96,63 @@ describe('readClusterFacts', () => {
   });
 });
 
+describe('readClusterFacts: the agent and the node roles', () => {
+  const nodeRoleTrust = {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow' as const, Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+  };
+  const read = (fleet: ReturnType<typeof createSandboxFleet>, cluster: string) =>
+    readClusterFacts(fleet, { cluster, serviceAccount: RECONCILER, roleArn: ROLE_ARN });
+  const codes = (facts: ClusterFacts) => evaluateCluster(facts).map((f) => [f.code, f.severity]);
+
+  test('Auto Mode with a managed node group: the agent is read and must be healthy there', async () => {
+    const fleet = createSandboxFleet();
+    await fleet.control.putCluster({ name: 'sandbox-c', autoMode: true });
+    await fleet.control.putNodegroup('sandbox-c', { name: 'static' });
+    await fleet.control.putAddon('sandbox-c', { name: 'eks-pod-identity-agent', status: 'DEGRADED' });
+    const { facts } = await read(fleet, 'sandbox-c');
+    assert.equal(facts.agentAddon?.status, 'DEGRADED');
+    assert.deepEqual(codes(facts).slice(0, 2), [
+      ['auto-mode-agent', 'info'],
+      ['agent-unhealthy', 'blocking'],
+    ]);
+  });
+
+  test("each node role's policies are read: AmazonEKSWorkerNodePolicy allows the agent, a role without it blocks", async () => {
+    const fleet = createSandboxFleet();
+    const good = await fleet.control.putRole({
+      name: 'eks-nodes',
+      trustPolicy: nodeRoleTrust,
+      managedPolicyArns: ['arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy'],
+    });
+    const bad = await fleet.control.putRole({ name: 'eks-nodes-bare', trustPolicy: nodeRoleTrust });
+    await fleet.control.putNodegroup('sandbox-a', { name: 'default', nodeRoleArn: bad });
+    await fleet.control.putNodegroup('sandbox-a', { name: 'spare', nodeRoleArn: good });
+    const { facts } = await read(fleet, 'sandbox-a');
+    assert.deepEqual(
+      facts.nodeRoles?.map((r) => [r.roleArn, r.nodegroups, r.verdict.allows]),
+      [
+        [bad, ['default'], 'no'],
+        [good, ['spare'], 'yes'],
+      ],
+    );
+    // The reconciler's pods run on the seeded nodes of node group "default".
+    assert.ok(codes(facts).some(([code, severity]) => code === 'node-role-no-pod-identity' && severity === 'blocking'));
+  });
+
+  test('a node role IAM cannot read is unknown: a warning, not a block', async () => {
+    const fleet = createSandboxFleet();
+    await fleet.control.putNodegroup('sandbox-a', {
+      name: 'default',
+      nodeRoleArn: 'arn:aws:iam::444455556666:role/nodes-elsewhere',
+    });
+    const { facts, findings } = await read(fleet, 'sandbox-a');
+    assert.deepEqual(findings, []);
+    assert.equal(facts.nodeRoles?.[0]?.verdict.allows, 'unknown');
+    assert.deepEqual(codes(facts), [['node-role-permission-unknown', 'warning']]);
+  });
+});
+
 describe('a scan reuses preflight reads', () => {
   test("cluster-wide reads cut per service account give preflight's facts and findings, for every service account of the fleet", async () => {
     const fleet = createSandboxFleet({ consistencyDelayMs: 0 });

@@ -134,3 +134,176 @@ describe('preflightCluster: every controller whose pods run as the service accou
     );
   });
 });
+
+describe('preflightRole: the scope of the Pod Identity trust', () => {
+  const ARN = (cluster: string) => `arn:aws:eks:us-east-1:111122223333:cluster/${cluster}`;
+  const activities = (trustPolicyLimit?: number) =>
+    createActivities({
+      ...createSandboxFleet({ consistencyDelayMs: 0 }),
+      notifier: createConsoleNotifier(() => undefined),
+      trustPolicyLimit,
+    });
+
+  test('each cluster preflight reports the ARN DescribeCluster gave, for the scope', async () => {
+    const result = await activities().preflightCluster({ cluster: 'sandbox-b', serviceAccount: SA, roleArn: ROLE });
+    assert.equal(result.clusterArn, ARN('sandbox-b'));
+  });
+
+  test("scopes the statement to the service account and the run's clusters", async () => {
+    const result = await activities(4096).preflightRole({
+      roleArn: ROLE,
+      serviceAccount: SA,
+      clusterArns: [ARN('sandbox-a'), ARN('sandbox-b')],
+    });
+    assert.deepEqual(result.trust.scope, {
+      namespace: 'payments',
+      serviceAccount: 'reconciler',
+      clusterArns: [ARN('sandbox-a'), ARN('sandbox-b')],
+    });
+    assert.equal(result.trust.addPodIdentityStatement, true);
+    assert.deepEqual(
+      result.findings.filter((f) => f.code.startsWith('trust-')),
+      [],
+    );
+  });
+
+  test('--unscoped-trust and --disable-session-tags leave it unscoped, and say so', async () => {
+    const optOut = await activities(4096).preflightRole({
+      roleArn: ROLE,
+      serviceAccount: SA,
+      clusterArns: [ARN('sandbox-a')],
+      unscopedTrust: true,
+    });
+    assert.equal(optOut.trust.scope, undefined);
+    assert.deepEqual(
+      optOut.findings.map((f) => [f.code, f.severity]),
+      [['trust-unscoped', 'info']],
+    );
+    const noTags = await activities(4096).preflightRole({
+      roleArn: ROLE,
+      serviceAccount: SA,
+      clusterArns: [ARN('sandbox-a')],
+      disableSessionTags: true,
+    });
+    assert.equal(noTags.trust.scope, undefined);
+    assert.ok(noTags.findings.some((f) => f.code === 'trust-unscoped' && f.severity === 'warning'));
+  });
+
+  test("the seeded four-issuer role at IAM's default quota: scoped to namespace and service account, with a warning", async () => {
+    const result = await activities().preflightRole({
+      roleArn: ROLE,
+      serviceAccount: SA,
+      clusterArns: ['sandbox-a', 'sandbox-b', 'sandbox-c'].map(ARN),
+    });
+    assert.deepEqual(result.trust.scope, { namespace: 'payments', serviceAccount: 'reconciler', clusterArns: [] });
+    assert.ok(result.trust.sizeAfter <= 2048);
+    assert.ok(result.findings.some((f) => f.code === 'trust-scope-reduced' && f.severity === 'warning'));
+  });
+});
+
+describe('preflightRole: principal tags of the role, its boundary and its tags', () => {
+  function setup() {
+    const fleet = createSandboxFleet({ consistencyDelayMs: 0 });
+    const activities = createActivities({ ...fleet, notifier: createConsoleNotifier(() => undefined) });
+    return { fleet, activities };
+  }
+  const tagCodes = (findings: { code: string; severity: string }[]) =>
+    findings.filter((f) => f.code.startsWith('principal-tag')).map((f) => [f.code, f.severity]);
+
+  test('with session tags disabled, the seeded policy reading kubernetes-namespace is blocking', async () => {
+    const { activities } = setup();
+    const result = await activities.preflightRole({ roleArn: ROLE, serviceAccount: SA, disableSessionTags: true });
+    assert.deepEqual(tagCodes(result.findings), [['principal-tag-no-session-tags', 'blocking']]);
+    assert.match(
+      result.findings.find((f) => f.code === 'principal-tag-no-session-tags')!.message,
+      /inline:reconciler-data/,
+    );
+    const withTags = await activities.preflightRole({ roleArn: ROLE, serviceAccount: SA });
+    assert.deepEqual(tagCodes(withTags.findings), []);
+  });
+
+  test("the permissions boundary is linted too, and the role's tags are valid keys", async () => {
+    const { fleet, activities } = setup();
+    const boundary = await fleet.control.putManagedPolicy({
+      name: 'payments-boundary',
+      document: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 's3:*',
+            Resource: 'arn:aws:s3:::payments-${aws:PrincipalTag/team}/*',
+            Condition: { StringEquals: { 'aws:PrincipalTag/kubernetes-namespaces': 'payments' } },
+          },
+        ],
+      },
+    });
+    const role = (await fleet.control.state()).roles['eks-payments-reconciler']!;
+    await fleet.control.putRole({ ...role, permissionsBoundaryArn: boundary, tags: { team: 'payments' } });
+    const result = await activities.preflightRole({ roleArn: ROLE, serviceAccount: SA });
+    const typos = result.findings.filter((f) => f.code === 'principal-tag-typo');
+    assert.deepEqual(
+      typos.map((f) => f.message),
+      [
+        `policy permissions boundary ${boundary} uses aws:PrincipalTag/kubernetes-namespaces, which neither Pod Identity nor the role's tags set (did you mean kubernetes-namespace?)`,
+      ],
+    );
+  });
+});
+
+describe('preflightRole: a target role (--target-role)', () => {
+  const CLUSTER_A = 'arn:aws:eks:us-east-1:111122223333:cluster/sandbox-a';
+  function setup() {
+    const fleet = createSandboxFleet({ consistencyDelayMs: 0 });
+    const activities = createActivities({ ...fleet, notifier: createConsoleNotifier(() => undefined) });
+    return { fleet, activities };
+  }
+  const targetCodes = (findings: { code: string; severity: string }[]) =>
+    findings
+      .filter((f) => f.code.startsWith('target-role') || f.code.startsWith('cannot-read'))
+      .map((f) => `${f.severity} ${f.code}`);
+
+  test("in the role's account, its trust is read: one that does not admit the role blocks", async () => {
+    const { fleet, activities } = setup();
+    const target = await fleet.control.putRole({
+      name: 'payments-data',
+      trustPolicy: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { AWS: `${ROLE}-old` }, Action: 'sts:AssumeRole' }],
+      },
+    });
+    const request = { roleArn: ROLE, serviceAccount: SA, clusterArns: [CLUSTER_A], targetRoleArn: target };
+    const refused = await activities.preflightRole(request);
+    assert.deepEqual(targetCodes(refused.findings), ['blocking target-role-trust']);
+
+    await fleet.control.putRole({
+      name: 'payments-data',
+      trustPolicy: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { AWS: ROLE }, Action: ['sts:AssumeRole', 'sts:TagSession'] }],
+      },
+    });
+    assert.deepEqual(targetCodes((await activities.preflightRole(request)).findings), []);
+  });
+
+  test('a missing target role in the same account blocks; one in another account is a warning', async () => {
+    const { activities } = setup();
+    const missing = await activities.preflightRole({
+      roleArn: ROLE,
+      serviceAccount: SA,
+      targetRoleArn: 'arn:aws:iam::111122223333:role/nope',
+    });
+    assert.deepEqual(targetCodes(missing.findings), ['blocking cannot-read-not-found']);
+    const elsewhere = await activities.preflightRole({
+      roleArn: ROLE,
+      serviceAccount: SA,
+      targetRoleArn: 'arn:aws:iam::444455556666:role/payments-data',
+    });
+    // The seeded role has no grant of sts:AssumeRole on it either.
+    assert.deepEqual(targetCodes(elsewhere.findings), [
+      'warning target-role-unverified',
+      'blocking target-role-permission',
+      'blocking target-role-permission',
+    ]);
+  });
+});

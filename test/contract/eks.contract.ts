@@ -12,6 +12,8 @@ export interface EksFixtureDriver {
   createCluster(name: string): Promise<string>;
   /** A role in the cluster's account that associations may name; returns its ARN. */
   createRole(name: string): Promise<string>;
+  /** A managed node group of the cluster whose nodes run as `nodeRoleArn`. */
+  createNodegroup(cluster: string, name: string, nodeRoleArn: string): Promise<void>;
 }
 
 export function runEksContract(name: string, makeSubject: MakeSubject<EksPort, EksFixtureDriver>): void {
@@ -59,6 +61,37 @@ export function runEksContract(name: string, makeSubject: MakeSubject<EksPort, E
       assert.equal(found[0]?.namespace, namespace);
       assert.equal(found[0]?.serviceAccount, 'app');
       assert.deepEqual(await subject.port.findPodIdentityAssociations(cluster, namespace, 'other'), []);
+    });
+
+    // EKS API Reference, PodIdentityAssociation: targetRoleArn, externalId (set with a target
+    // role, for its trust's sts:ExternalId), disableSessionTags and policy are reported back.
+    test('a target role, disabled session tags and a session policy are reported back', async () => {
+      const namespace = uniqueName('ns');
+      const fields = {
+        targetRoleArn: 'arn:aws:iam::444455556666:role/contract-target',
+        disableSessionTags: true,
+        policy: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}',
+      };
+      const created = await subject.port.createPodIdentityAssociation({
+        ...request(namespace, 'app', uniqueName('t')),
+        ...fields,
+      });
+      const [found] = await subject.port.findPodIdentityAssociations(cluster, namespace, 'app');
+      for (const association of [created, found]) {
+        assert.equal(association?.targetRoleArn, fields.targetRoleArn);
+        assert.equal(association?.disableSessionTags, true);
+        assert.equal(association?.policy, fields.policy);
+        assert.ok((association?.externalId ?? '').length > 0, 'an external id for the target role');
+      }
+    });
+
+    // EKS API Reference, CreatePodIdentityAssociation, policy: "disableSessionTags must be set to true".
+    test('a session policy with session tags on is refused', async () => {
+      const create = subject.port.createPodIdentityAssociation({
+        ...request(uniqueName('ns'), 'app', uniqueName('t')),
+        policy: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}',
+      });
+      await assert.rejects(create, (err) => isPortError(err, 'validation'));
     });
 
     test('a second create for the same service account is a conflict naming the existing id', async () => {
@@ -131,6 +164,20 @@ export function runEksContract(name: string, makeSubject: MakeSubject<EksPort, E
       await assert.rejects(subject.port.listPodIdentityAssociations(uniqueName('missing')), (err) =>
         isPortError(err, 'not-found'),
       );
+    });
+
+    test('listNodegroups describes every managed node group with its node role', async () => {
+      const withGroups = await subject.driver.createCluster(uniqueName('contract-ng'));
+      assert.deepEqual(await subject.port.listNodegroups(withGroups), []);
+      const nodeRole = await subject.driver.createRole(uniqueName('contract-nodes'));
+      await subject.driver.createNodegroup(withGroups, 'ng-a', nodeRole);
+      await subject.driver.createNodegroup(withGroups, 'ng-b', nodeRole);
+      const groups = await subject.port.listNodegroups(withGroups);
+      assert.deepEqual(groups.map((g) => [g.name, g.nodeRoleArn]).sort(), [
+        ['ng-a', nodeRole],
+        ['ng-b', nodeRole],
+      ]);
+      await assert.rejects(subject.port.listNodegroups(uniqueName('missing')), (err) => isPortError(err, 'not-found'));
     });
 
     test('deleting an unknown association id is not-found', async () => {

@@ -15,6 +15,8 @@ export interface IamFixtureDriver {
   /** Creates a customer managed policy, attaches it to the role, returns the policy ARN. */
   attachManagedPolicy(roleName: string, policyName: string, document: PolicyDocument): Promise<string>;
   tagRole(roleName: string, tags: Record<string, string>): Promise<void>;
+  /** Creates a customer managed policy and makes it the role's permissions boundary; returns its ARN. */
+  setPermissionsBoundary(roleName: string, policyName: string, document: PolicyDocument): Promise<string>;
   /** Registers an OIDC identity provider for an `https://` issuer URL; returns its ARN. */
   createOidcProvider(issuerUrl: string): Promise<string>;
 }
@@ -158,6 +160,27 @@ export function runIamContract(name: string, makeSubject: MakeSubject<IamPort, I
       assert.deepEqual(await subject.port.listRoleTags((await role()).roleName), {});
       await assert.rejects(subject.port.listRoleTags(uniqueName('contract-missing')), (err) =>
         isPortError(err, 'not-found'),
+      );
+    });
+
+    test('getRole names the permissions boundary, getPolicyDocument reads it; ListRoles never carries it', async () => {
+      const bounded = await role();
+      const boundary = permissions('s3:*');
+      const arn = await subject.driver.setPermissionsBoundary(
+        bounded.roleName,
+        uniqueName('contract-boundary'),
+        boundary,
+      );
+      const info = await subject.port.getRole(bounded.roleName);
+      assert.equal(info.permissionsBoundaryArn, arn);
+      assert.deepEqual(await subject.port.getPolicyDocument(arn), boundary);
+      // IAM's ListRoles leaves PermissionsBoundary out (IAM API Reference, ListRoles).
+      const listed = (await subject.port.listRoles()).find((r) => r.name === bounded.roleName);
+      assert.equal(listed?.permissionsBoundaryArn, undefined);
+      assert.equal((await subject.port.getRole((await role()).roleName)).permissionsBoundaryArn, undefined);
+      await assert.rejects(
+        subject.port.getPolicyDocument(`arn:aws:iam::${accountId}:policy/${uniqueName('nope')}`),
+        (err) => isPortError(err, 'not-found'),
       );
     });
 

@@ -33,6 +33,8 @@ const AWS_ACTIONS: Record<string, string[]> = {
   'eks:DescribeAddon': ['eks:DescribeAddon'],
   'eks:ListFargateProfiles': ['eks:ListFargateProfiles'],
   'eks:DescribeFargateProfile': ['eks:DescribeFargateProfile'],
+  'eks:ListNodegroups': ['eks:ListNodegroups'],
+  'eks:DescribeNodegroup': ['eks:DescribeNodegroup'],
   'eks:ListPodIdentityAssociations': ['eks:ListPodIdentityAssociations'],
   'eks:DescribePodIdentityAssociation': ['eks:DescribePodIdentityAssociation'],
   // Tags in the request are authorized as eks:TagResource too, and the role is passed to

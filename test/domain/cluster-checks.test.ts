@@ -77,7 +77,25 @@ describe('evaluateCluster', () => {
         Object.assign(f, { info: { ...f.info!, autoMode: true }, agentAddon: undefined, agentDaemonSet: undefined }),
       [['auto-mode-agent', 'info']],
     ],
-    ['add-on missing', (f) => (f.agentAddon = undefined), [['agent-unhealthy', 'blocking']], /not installed/],
+    // The DaemonSet is the truth: without the add-on, only a missing or unready agent blocks.
+    [
+      'add-on and DaemonSet missing',
+      (f) => Object.assign(f, { agentAddon: undefined, agentDaemonSet: undefined }),
+      [['agent-unhealthy', 'blocking']],
+      /not installed/,
+    ],
+    [
+      'agent installed without the add-on (Helm chart), DaemonSet ready',
+      (f) => (f.agentAddon = undefined),
+      [['agent-self-managed', 'info']],
+      /without the add-on \(DaemonSet kube-system\/eks-pod-identity-agent, 3 of 3 pods ready\)/,
+    ],
+    [
+      'agent installed without the add-on, DaemonSet not ready',
+      (f) => Object.assign(f, { agentAddon: undefined, agentDaemonSet: { ...f.agentDaemonSet!, numberReady: 1 } }),
+      [['agent-unhealthy', 'blocking']],
+      /1 of 3 pods ready/,
+    ],
     ['add-on degraded', (f) => (f.agentAddon!.status = 'DEGRADED'), [['agent-unhealthy', 'blocking']], /DEGRADED/],
     [
       'add-on health issues',
@@ -250,6 +268,47 @@ describe('evaluateCluster', () => {
       /a-2 maps payments\/api to arn:aws:iam::123456789012:role\/app-other/,
     ],
     [
+      // EKS User Guide, "Access AWS Resources using EKS Pod Identity Target IAM Roles": the
+      // target role may be in any account; the association's role stays in the cluster's.
+      'a target role in another account is allowed',
+      (f) => (f.targetRoleArn = 'arn:aws:iam::210987654321:role/app-data'),
+      [],
+    ],
+    [
+      'a target role of another partition is not',
+      (f) => (f.targetRoleArn = 'arn:aws-cn:iam::210987654321:role/app-data'),
+      [['role-other-account', 'blocking']],
+      /target role is in partition aws-cn, the cluster in aws/,
+    ],
+    [
+      'with a target role, an association without it is not reused',
+      (f) => {
+        f.targetRoleArn = 'arn:aws:iam::210987654321:role/app-data';
+        f.existingAssociations = [
+          { associationId: 'a-1', cluster: 'prod-a', namespace: 'payments', serviceAccount: 'api', roleArn: ROLE },
+        ];
+      },
+      [['association-differs', 'blocking']],
+      /a-1 maps payments\/api to .* but with no target role, not arn:aws:iam::210987654321:role\/app-data/,
+    ],
+    [
+      'with a target role, one chaining to it is reused',
+      (f) => {
+        f.targetRoleArn = 'arn:aws:iam::210987654321:role/app-data';
+        f.existingAssociations = [
+          {
+            associationId: 'a-1',
+            cluster: 'prod-a',
+            namespace: 'payments',
+            serviceAccount: 'api',
+            roleArn: ROLE,
+            targetRoleArn: 'arn:aws:iam::210987654321:role/app-data',
+          },
+        ];
+      },
+      [['association-exists', 'info']],
+    ],
+    [
       'association owned by an add-on is ignored',
       (f) =>
         (f.existingAssociations = [
@@ -375,5 +434,88 @@ describe('evaluateCluster', () => {
       }),
     ];
     assert.deepEqual(codes(facts), [['association-exists', 'info']]);
+  });
+});
+
+describe('evaluateCluster: where the Pod Identity Agent must run, and with what node role', () => {
+  const NODE_ROLE = 'arn:aws:iam::123456789012:role/eks-nodes';
+  const autoMode = (f: ClusterFacts) => Object.assign(f.info!, { autoMode: true });
+  const onNodes = (f: ClusterFacts, nodeLabels: Record<string, string>) =>
+    (f.pods = f.pods.map((p) => ({ ...p, nodeLabels: { 'kubernetes.io/os': 'linux', ...nodeLabels } })));
+  const messageOf = (facts: ClusterFacts, code: string) => evaluateCluster(facts).find((f) => f.code === code)?.message;
+
+  test('Auto Mode with a managed node group still needs the agent for it: missing is blocking', () => {
+    const facts = healthy();
+    autoMode(facts);
+    Object.assign(facts, { nodegroups: [{ name: 'ng-static' }], agentAddon: undefined, agentDaemonSet: undefined });
+    assert.deepEqual(codes(facts), [
+      ['auto-mode-agent', 'info'],
+      ['agent-unhealthy', 'blocking'],
+    ]);
+    assert.match(
+      messageOf(facts, 'agent-unhealthy')!,
+      /managed node groups ng-static of this Auto Mode cluster need it/,
+    );
+    // With the add-on healthy, Auto Mode plus node groups is fine.
+    const healthyMixed = healthy();
+    autoMode(healthyMixed);
+    healthyMixed.nodegroups = [{ name: 'ng-static' }];
+    assert.deepEqual(codes(healthyMixed), [['auto-mode-agent', 'info']]);
+  });
+
+  test('Auto Mode: pods on nodes without compute-type=auto (self-managed) are a warning; on Auto Mode nodes, nothing', () => {
+    const selfManaged = healthy();
+    autoMode(selfManaged);
+    onNodes(selfManaged, {});
+    Object.assign(selfManaged, { nodegroups: [], agentAddon: undefined, agentDaemonSet: undefined });
+    assert.deepEqual(codes(selfManaged), [
+      ['auto-mode-agent', 'info'],
+      ['auto-mode-other-nodes', 'warning'],
+    ]);
+    const auto = healthy();
+    autoMode(auto);
+    onNodes(auto, { 'eks.amazonaws.com/compute-type': 'auto' });
+    Object.assign(auto, { nodegroups: [], agentAddon: undefined, agentDaemonSet: undefined });
+    assert.deepEqual(codes(auto), [['auto-mode-agent', 'info']]);
+  });
+
+  test('a node role without eks-auth:AssumeRoleForPodIdentity blocks where the pods run, warns elsewhere', () => {
+    const facts = healthy();
+    facts.nodegroups = [{ name: 'ng-1', nodeRoleArn: NODE_ROLE }];
+    facts.nodeRoles = [
+      { roleArn: NODE_ROLE, nodegroups: ['ng-1'], verdict: { allows: 'no', reason: 'no policy allows it' } },
+    ];
+    onNodes(facts, { 'eks.amazonaws.com/nodegroup': 'ng-1' });
+    assert.deepEqual(codes(facts), [['node-role-no-pod-identity', 'blocking']]);
+    assert.match(
+      messageOf(facts, 'node-role-no-pod-identity')!,
+      /node group ng-1 run as .*eks-nodes, which does not allow eks-auth:AssumeRoleForPodIdentity/,
+    );
+    onNodes(facts, { 'eks.amazonaws.com/nodegroup': 'ng-2' });
+    assert.deepEqual(codes(facts), [['node-role-no-pod-identity', 'warning']]);
+  });
+
+  test('a node role that cannot be read or decided is a warning; one that allows it, nothing', () => {
+    const facts = healthy();
+    facts.nodeRoles = [
+      { roleArn: NODE_ROLE, nodegroups: ['ng-1'], verdict: { allows: 'unknown', reason: 'cannot read its policies' } },
+    ];
+    assert.deepEqual(codes(facts), [['node-role-permission-unknown', 'warning']]);
+    facts.nodeRoles = [
+      { roleArn: NODE_ROLE, nodegroups: ['ng-1'], verdict: { allows: 'yes', source: 'AmazonEKSWorkerNodePolicy' } },
+    ];
+    assert.deepEqual(codes(facts), []);
+  });
+
+  test('a private cluster warns to check the eks-auth interface endpoint, with the command to do it', () => {
+    const facts = healthy();
+    Object.assign(facts.info!, { endpointPublicAccess: false, vpcId: 'vpc-0abc' });
+    assert.deepEqual(codes(facts), [['private-cluster-eks-auth', 'warning']]);
+    assert.match(
+      messageOf(facts, 'private-cluster-eks-auth')!,
+      /com\.amazonaws\.us-east-1\.eks-auth interface VPC endpoint.*describe-vpc-endpoints --region us-east-1 --filters Name=vpc-id,Values=vpc-0abc/,
+    );
+    facts.info!.endpointPublicAccess = true;
+    assert.deepEqual(codes(facts), []);
   });
 });

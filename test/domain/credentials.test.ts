@@ -148,6 +148,27 @@ describe('checkCallerIdentity', () => {
     });
   }
 
+  describe('with a target role (role chaining)', () => {
+    const chained = { ...expected, targetRoleArn: 'arn:aws:iam::444455556666:role/data/app-data' };
+    test('on Pod Identity the pods run as the target role, in its account', () => {
+      const result = checkCallerIdentity(sts('app-data', podSession, '444455556666'), chained, 'pod-identity');
+      assert.equal(result.ok, true, result.message);
+      assert.match(result.message, /target role app-data/);
+    });
+    test('the first role of the chain is not enough', () => {
+      const result = checkCallerIdentity(sts('app', podSession), chained, 'pod-identity');
+      assert.equal(result.ok, false);
+      assert.match(result.message, /123456789012, expected aws\/444455556666/);
+    });
+    test('IRSA still runs as the role itself', () => {
+      assert.equal(checkCallerIdentity(sts('app', 'botocore-session-1'), chained, 'irsa').ok, true);
+      assert.equal(
+        checkCallerIdentity(sts('app-data', 'botocore-session-1', '444455556666'), chained, 'irsa').ok,
+        false,
+      );
+    });
+  });
+
   describe('session names cut to 64 characters', () => {
     const uuid = '1b2c3d4e-aaaa-bbbb-cccc-1234567890ab';
     const longCluster = 'payments-production-eu-west-1-blue';

@@ -7,6 +7,7 @@ import {
   parseRoleArn,
   parseServiceAccountRef,
   validateApprovers,
+  associationRoleProblems,
 } from '../../src/domain/names.js';
 
 function assertValidationError(fn: () => unknown, pattern: RegExp, field?: string): void {
@@ -177,4 +178,48 @@ describe('validateApprovers', () => {
       assert.deepEqual(validateApprovers(input), expected);
     });
   }
+});
+
+/*
+ * "The EKS Pod Identity role must be in your EKS cluster's account ..., while the Target IAM
+ * Role can be in any AWS account" (EKS User Guide, "Access AWS Resources using EKS Pod
+ * Identity Target IAM Roles").
+ */
+describe('associationRoleProblems', () => {
+  const cluster = { partition: 'aws', accountId: '111122223333' };
+  test('the association role in the cluster account, a target anywhere: fine', () => {
+    assert.deepEqual(associationRoleProblems({ roleArn: 'arn:aws:iam::111122223333:role/app' }, cluster), []);
+    assert.deepEqual(
+      associationRoleProblems(
+        { roleArn: 'arn:aws:iam::111122223333:role/app', targetRoleArn: 'arn:aws:iam::444455556666:role/data' },
+        cluster,
+      ),
+      [],
+    );
+  });
+
+  test('an association role in another account is refused, naming the target role as the way across', () => {
+    const problems = associationRoleProblems({ roleArn: 'arn:aws:iam::444455556666:role/app' }, cluster);
+    assert.equal(problems.length, 1);
+    assert.match(
+      problems[0]!,
+      /in account 444455556666; an association's role must be in the cluster's account 111122223333 \(a role in another account can only be its target role/,
+    );
+  });
+
+  test('another partition, or a malformed ARN, is refused for either role', () => {
+    assert.match(
+      associationRoleProblems(
+        { roleArn: 'arn:aws:iam::111122223333:role/app', targetRoleArn: 'arn:aws-cn:iam::444455556666:role/data' },
+        cluster,
+      ).join('\n'),
+      /target role is in partition aws-cn, the cluster in aws/,
+    );
+    assert.match(
+      associationRoleProblems({ roleArn: 'arn:aws:iam::111122223333:role/app', targetRoleArn: 'nope' }, cluster).join(
+        '\n',
+      ),
+      /not an IAM role ARN/,
+    );
+  });
 });

@@ -94,6 +94,49 @@ describe('buildPlan', () => {
     assert.equal(plan.blocked, false);
   });
 
+  test('an association for the same role with a target role or session tags off is not reused: it blocks', () => {
+    for (const extra of [{ targetRoleArn: 'arn:aws:iam::444455556666:role/data' }, { disableSessionTags: true }]) {
+      const facts = healthyClusterFacts();
+      facts.existingAssociations = [
+        {
+          associationId: 'a-1',
+          cluster: 'prod-a',
+          namespace: 'payments',
+          serviceAccount: 'api',
+          roleArn: FIXTURE_ROLE_ARN,
+          ...extra,
+        },
+      ];
+      const plan = buildPlan(input([facts]));
+      assert.equal(plan.clusters[0]!.association.action, 'create');
+      assert.deepEqual(
+        plan.findings.map((f) => [f.code, f.severity]),
+        [['association-differs', 'blocking']],
+      );
+      assert.match(
+        plan.findings[0]!.message,
+        /association a-1 maps payments\/api to .* but with (target role|session tags disabled)/,
+      );
+    }
+  });
+
+  test('a run with --disable-session-tags reuses an association that has them disabled', () => {
+    const facts = { ...healthyClusterFacts(), disableSessionTags: true };
+    facts.existingAssociations = [
+      {
+        associationId: 'a-1',
+        cluster: 'prod-a',
+        namespace: 'payments',
+        serviceAccount: 'api',
+        roleArn: FIXTURE_ROLE_ARN,
+        disableSessionTags: true,
+      },
+    ];
+    const plan = buildPlan(input([facts]));
+    assert.deepEqual(plan.clusters[0]!.association, { action: 'reuse', roleArn: FIXTURE_ROLE_ARN, existingId: 'a-1' });
+    assert.equal(plan.blocked, false);
+  });
+
   test('creates when only an add-on owns an association', () => {
     const facts = healthyClusterFacts();
     facts.existingAssociations = [
@@ -138,6 +181,64 @@ describe('buildPlan', () => {
       input([healthyClusterFacts()], { trustPolicy: trust, trustLimit: blocked.trust.sizeAfter }),
     );
     assert.equal(exact.blocked, false);
+  });
+
+  describe('scoped Pod Identity trust', () => {
+    const ARN_A = `arn:aws:eks:us-east-1:${ACCOUNT}:cluster/prod-a`;
+    const ARN_B = `arn:aws:eks:us-east-1:${ACCOUNT}:cluster/prod-b`;
+    const scope = { namespace: 'payments', serviceAccount: 'api', clusterArns: [ARN_A, ARN_B] };
+    const plan = (overrides: Partial<PlanInput>) => buildPlan(input([healthyClusterFacts()], overrides));
+
+    test('sizes the scoped statement and records the scope the run will write', () => {
+      const trust = trustFor('AAAA');
+      const scoped = plan({ trustPolicy: trust, trustScope: scope });
+      const unscoped = plan({ trustPolicy: trust });
+      assert.deepEqual(scoped.trust, {
+        addPodIdentityStatement: true,
+        sizeBefore: trustPolicySize(trust),
+        sizeAfter: trustPolicySize({
+          ...trust,
+          Statement: [...trust.Statement, podIdentityStatement(POD_IDENTITY_TRUST_SID, scope)],
+        }),
+        limit: 2048,
+        scope,
+      });
+      assert.ok(scoped.trust.sizeAfter > unscoped.trust.sizeAfter);
+      assert.deepEqual(scoped.findings, []);
+    });
+
+    test('when the clusters do not fit, namespace and service account still scope it, with a warning', () => {
+      const trust = trustFor('AAAA');
+      const full = plan({ trustPolicy: trust, trustScope: scope }).trust.sizeAfter;
+      const reduced = plan({ trustPolicy: trust, trustScope: scope, trustLimit: full - 1 });
+      assert.deepEqual(reduced.trust.scope, { ...scope, clusterArns: [] });
+      assert.ok(reduced.trust.sizeAfter <= full - 1);
+      assert.deepEqual(
+        reduced.findings.map((f) => [f.code, f.severity]),
+        [['trust-scope-reduced', 'warning']],
+      );
+      assert.match(reduced.findings[0]!.message, new RegExp(`would be ${full} characters, over the ${full - 1} limit`));
+      assert.equal(reduced.blocked, false);
+    });
+
+    test('when no scope fits, it blocks and names --unscoped-trust as the shorter statement', () => {
+      const trust = trustFor('AAAA');
+      const blocked = plan({ trustPolicy: trust, trustScope: scope, trustLimit: trustPolicySize(trust) + 200 });
+      assert.deepEqual(
+        blocked.findings.map((f) => [f.code, f.severity]),
+        [['trust-policy-too-large', 'blocking']],
+      );
+      assert.match(blocked.findings[0]!.message, /--unscoped-trust/);
+    });
+
+    test('an existing statement for another service account of the namespace is widened, not duplicated', () => {
+      const trust = trustFor('AAAA');
+      trust.Statement.push(podIdentityStatement('Existing', { ...scope, serviceAccount: 'worker' }));
+      const widened = plan({ trustPolicy: trust, trustScope: scope });
+      assert.equal(widened.trust.addPodIdentityStatement, false);
+      assert.equal(widened.trust.widenStatement, true);
+      assert.ok(widened.trust.sizeAfter - widened.trust.sizeBefore < 20, 'one more value, not one more statement');
+    });
   });
 
   test('blocks on a Sid conflict instead of throwing', () => {

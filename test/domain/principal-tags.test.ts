@@ -125,3 +125,66 @@ describe('lintPrincipalTags', () => {
     );
   });
 });
+
+/*
+ * A role session's principal tags are its session tags and the role's own tags; a session
+ * tag overrides a role tag with the same key (IAM User Guide, "Pass session tags in AWS
+ * STS"). An association with disableSessionTags passes none of the six (EKS User Guide,
+ * "Enable or disable session tags").
+ */
+describe('lintPrincipalTags: role tags and disabled session tags', () => {
+  const uses = (key: string) =>
+    policy('inline:data', s3({ Condition: { StringEquals: { [`aws:PrincipalTag/${key}`]: 'payments' } } }));
+  const codes = (findings: { code: string; severity: string }[]) => findings.map((f) => [f.code, f.severity]);
+
+  test("a key the role's own tags set is not a typo, in any case", () => {
+    assert.deepEqual(
+      lintPrincipalTags([uses('Team'), uses('cost-center')], { roleTags: { team: 'a', 'Cost-Center': '1' } }),
+      [],
+    );
+    const typo = lintPrincipalTags([uses('teams')], { roleTags: { team: 'a' } });
+    assert.deepEqual(codes(typo), [['principal-tag-typo', 'blocking']]);
+    assert.match(typo[0]!.message, /which neither Pod Identity nor the role's tags set \(did you mean team\?\)/);
+  });
+
+  test('with session tags disabled, any of the six silently denies: blocking, unless a role tag sets it', () => {
+    const findings = lintPrincipalTags([uses('kubernetes-namespace'), uses('eks-cluster-arn')], { sessionTags: false });
+    assert.deepEqual(codes(findings), [
+      ['principal-tag-no-session-tags', 'blocking'],
+      ['principal-tag-no-session-tags', 'blocking'],
+    ]);
+    assert.match(
+      findings[0]!.message,
+      /inline:data uses aws:PrincipalTag\/kubernetes-namespace, but .*session tags disabled/,
+    );
+    assert.deepEqual(
+      lintPrincipalTags([uses('kubernetes-namespace')], {
+        sessionTags: false,
+        roleTags: { 'kubernetes-namespace': 'payments' },
+      }),
+      [],
+    );
+  });
+
+  test('a role tag that a session tag overrides with another value is a warning; with the same value, nothing', () => {
+    const sa = { namespace: 'payments', name: 'reconciler' };
+    const other = lintPrincipalTags([uses('kubernetes-namespace')], {
+      roleTags: { 'kubernetes-namespace': 'billing' },
+      serviceAccount: sa,
+    });
+    assert.deepEqual(codes(other), [['principal-tag-overridden', 'warning']]);
+    assert.match(other[0]!.message, /kubernetes-namespace=billing .* policies see payments instead/);
+    assert.deepEqual(
+      lintPrincipalTags([uses('kubernetes-namespace')], {
+        roleTags: { 'kubernetes-namespace': 'payments' },
+        serviceAccount: sa,
+      }),
+      [],
+    );
+    // Unused: nothing reads it, nothing changes.
+    assert.deepEqual(
+      lintPrincipalTags([], { roleTags: { 'kubernetes-namespace': 'billing' }, serviceAccount: sa }),
+      [],
+    );
+  });
+});

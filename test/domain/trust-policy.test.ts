@@ -14,6 +14,7 @@ import {
   removeStatementBySid,
   restoreIrsaTrust,
   trustPolicySize,
+  type PodIdentityTrustScope,
 } from '../../src/domain/trust-policy.js';
 import type { PolicyDocument, PolicyStatement } from '../../src/domain/types.js';
 
@@ -135,6 +136,165 @@ describe('addPodIdentityTrust', () => {
 
   test('refuses to reuse a Sid another statement holds', () => {
     assert.throws(() => addPodIdentityTrust(doc({ ...ec2Statement, Sid: 'PodIdentity' }), 'PodIdentity'), /Sid/);
+  });
+});
+
+/*
+ * AWS's recommended Pod Identity trust narrows the statement with the request tags EKS
+ * sets (EKS User Guide, "Create IAM role with trust policy required by EKS Pod Identity",
+ * https://docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html). Condition keys are
+ * ANDed and the values of one key ORed (IAM User Guide, "Conditions with multiple context
+ * keys or values").
+ */
+describe('scoped Pod Identity trust', () => {
+  const ARN_A = `arn:aws:eks:us-east-1:${ACCOUNT}:cluster/prod-a`;
+  const ARN_B = `arn:aws:eks:us-east-1:${ACCOUNT}:cluster/prod-b`;
+  const ARN_C = `arn:aws:eks:eu-west-1:${ACCOUNT}:cluster/prod-c`;
+  const scope = (overrides: Partial<PodIdentityTrustScope> = {}): PodIdentityTrustScope => ({
+    namespace: 'payments',
+    serviceAccount: 'api',
+    clusterArns: [ARN_A, ARN_B],
+    ...overrides,
+  });
+  const scoped = (sid: string, condition: Record<string, string | string[]>, operator = 'StringEquals') => ({
+    ...podIdentityStatement(sid),
+    Condition: { [operator]: condition },
+  });
+  const tags = (namespace: string | string[], sa: string | string[], clusters: string | string[]) => ({
+    'aws:RequestTag/kubernetes-namespace': namespace,
+    'aws:RequestTag/kubernetes-service-account': sa,
+    'aws:RequestTag/eks-cluster-arn': clusters,
+  });
+
+  test('the statement carries the three request-tag conditions, clusters sorted and once each', () => {
+    assert.deepEqual(podIdentityStatement('PodIdentity', scope({ clusterArns: [ARN_B, ARN_A, ARN_B] })), {
+      Sid: 'PodIdentity',
+      Effect: 'Allow',
+      Principal: { Service: 'pods.eks.amazonaws.com' },
+      Action: ['sts:AssumeRole', 'sts:TagSession'],
+      Condition: {
+        StringEquals: {
+          'aws:RequestTag/kubernetes-namespace': ['payments'],
+          'aws:RequestTag/kubernetes-service-account': ['api'],
+          'aws:RequestTag/eks-cluster-arn': [ARN_A, ARN_B],
+        },
+      },
+    });
+    // No clusters: the guide's own example, namespace and service account only.
+    assert.deepEqual(podIdentityStatement('PodIdentity', scope({ clusterArns: [] })).Condition, {
+      StringEquals: {
+        'aws:RequestTag/kubernetes-namespace': ['payments'],
+        'aws:RequestTag/kubernetes-service-account': ['api'],
+      },
+    });
+  });
+
+  const covers: [string, PolicyStatement, boolean][] = [
+    ['an unconditioned statement', podIdentityStatement('P'), true],
+    ['the statement this tool writes', podIdentityStatement('P', scope()), true],
+    [
+      'more clusters and service accounts than needed',
+      scoped('P', tags('payments', ['api', 'x'], [ARN_A, ARN_B, ARN_C])),
+      true,
+    ],
+    ['another namespace', scoped('P', tags('billing', 'api', [ARN_A, ARN_B])), false],
+    ['another service account', scoped('P', tags('payments', 'worker', [ARN_A, ARN_B])), false],
+    ['one cluster of two', scoped('P', tags('payments', 'api', ARN_A)), false],
+    ['namespace alone', scoped('P', { 'aws:RequestTag/kubernetes-namespace': 'payments' }), true],
+    ['condition keys in another case', scoped('P', { 'AWS:REQUESTTAG/Kubernetes-Namespace': ['payments'] }), true],
+    ['values compare case-sensitively', scoped('P', { 'aws:RequestTag/kubernetes-namespace': 'Payments' }), false],
+    ['StringLike wildcards', scoped('P', { 'aws:RequestTag/kubernetes-service-account': 'a*' }, 'StringLike'), true],
+    [
+      'eks-cluster-name of both clusters',
+      scoped('P', { 'aws:RequestTag/eks-cluster-name': ['prod-a', 'prod-b'] }),
+      true,
+    ],
+    ['eks-cluster-name of one cluster', scoped('P', { 'aws:RequestTag/eks-cluster-name': 'prod-a' }), false],
+    ['a key EKS does not set', scoped('P', { 'aws:SourceAccount': ACCOUNT }), false],
+    [
+      'a set operator',
+      scoped('P', { 'aws:RequestTag/kubernetes-namespace': 'payments' }, 'ForAnyValue:StringEquals'),
+      false,
+    ],
+    ['a Deny statement', { ...podIdentityStatement('P', scope()), Effect: 'Deny' }, false],
+  ];
+  for (const [name, statement, expected] of covers) {
+    test(`covers the service account: ${name} -> ${expected}`, () =>
+      assert.equal(hasPodIdentityTrust(doc(ec2Statement, statement), scope()), expected));
+  }
+
+  test('an existing conditioned statement is not "absent": without a scope to check, none counts', () => {
+    assert.equal(hasPodIdentityTrust(doc(podIdentityStatement('P', scope()))), false);
+  });
+
+  test('appends a scoped statement, bigger than the unscoped one', () => {
+    const input = doc(ec2Statement);
+    const { document, added, widened } = addPodIdentityTrust(input, 'PodIdentity', scope());
+    assert.deepEqual([added, widened], [true, false]);
+    assert.deepEqual(document, doc(ec2Statement, podIdentityStatement('PodIdentity', scope())));
+    assert.ok(trustPolicySize(document) > trustPolicySize(addPodIdentityTrust(input, 'PodIdentity').document));
+  });
+
+  test('changes nothing when an existing statement covers the scope', () => {
+    const input = doc(scoped('Theirs', tags(['payments', 'billing'], 'api', [ARN_A, ARN_B, ARN_C])));
+    assert.deepEqual(addPodIdentityTrust(input, 'PodIdentity', scope()), {
+      document: input,
+      added: false,
+      widened: false,
+    });
+  });
+
+  test('a new cluster for the same service account widens the cluster list, not the statement count', () => {
+    const input = doc(ec2Statement, podIdentityStatement('Theirs', scope({ clusterArns: [ARN_A] })));
+    const before = frozenCopy(input);
+    const { document, added, widened } = addPodIdentityTrust(input, 'PodIdentity', scope({ clusterArns: [ARN_C] }));
+    assert.deepEqual([added, widened], [false, true]);
+    // Existing values keep their order; ours follow.
+    assert.deepEqual(document, doc(ec2Statement, scoped('Theirs', tags(['payments'], ['api'], [ARN_A, ARN_C]))));
+    assert.equal(frozenCopy(input), before);
+  });
+
+  test('a second service account of the same namespace and clusters joins the service-account list', () => {
+    const input = doc(podIdentityStatement('Theirs', scope({ serviceAccount: 'worker' })));
+    const { document, widened } = addPodIdentityTrust(input, 'PodIdentity', scope());
+    assert.equal(widened, true);
+    assert.deepEqual(document.Statement, [scoped('Theirs', tags(['payments'], ['worker', 'api'], [ARN_A, ARN_B]))]);
+  });
+
+  test('a statement that differs in two dimensions is left alone: a separate statement grants exactly ours', () => {
+    const theirs = podIdentityStatement('Theirs', scope({ namespace: 'billing', serviceAccount: 'worker' }));
+    const { document, added } = addPodIdentityTrust(doc(theirs), 'PodIdentity', scope());
+    assert.equal(added, true);
+    assert.deepEqual(document.Statement, [theirs, podIdentityStatement('PodIdentity', scope())]);
+  });
+
+  test('the statement holding our Sid is widened in every dimension rather than duplicating the Sid', () => {
+    const ours = podIdentityStatement('PodIdentity', scope({ namespace: 'billing', serviceAccount: 'worker' }));
+    const { document, added, widened } = addPodIdentityTrust(doc(ours), 'PodIdentity', scope());
+    assert.deepEqual([added, widened], [false, true]);
+    assert.deepEqual(document.Statement, [
+      scoped('PodIdentity', tags(['billing', 'payments'], ['worker', 'api'], [ARN_A, ARN_B])),
+    ]);
+  });
+
+  test('a statement tied to clusters does not cover "any cluster", nor is it merged with one that is not', () => {
+    const anyCluster = scope({ clusterArns: [] });
+    const tied = podIdentityStatement('Theirs', scope());
+    assert.equal(hasPodIdentityTrust(doc(tied), anyCluster), false);
+    assert.equal(hasPodIdentityTrust(doc(podIdentityStatement('Theirs', anyCluster)), scope()), true);
+    const { document, added } = addPodIdentityTrust(doc(tied), 'PodIdentity', anyCluster);
+    assert.equal(added, true);
+    assert.deepEqual(document.Statement, [tied, podIdentityStatement('PodIdentity', anyCluster)]);
+  });
+
+  test('a conditioned statement of another shape is never edited', () => {
+    const theirs = scoped('Theirs', {
+      'aws:SourceAccount': ACCOUNT,
+      'aws:RequestTag/kubernetes-namespace': 'payments',
+    });
+    const { document, added } = addPodIdentityTrust(doc(theirs), 'PodIdentity', scope());
+    assert.equal(added, true);
+    assert.deepEqual(document.Statement[0], theirs);
   });
 });
 

@@ -40,6 +40,11 @@ function iamDriver({ control }: SandboxFleet): IamFixtureDriver {
       await control.putRole({ ...r, managedPolicyArns: [...r.managedPolicyArns, arn] });
       return arn;
     },
+    async setPermissionsBoundary(roleName, policyName, document) {
+      const arn = await control.putManagedPolicy({ name: policyName, document });
+      await control.putRole({ ...(await role(roleName)), permissionsBoundaryArn: arn });
+      return arn;
+    },
     async tagRole(roleName, tags) {
       const r = await role(roleName);
       await control.putRole({ ...r, tags: { ...r.tags, ...tags } });
@@ -62,6 +67,8 @@ function eksDriver({ control }: SandboxFleet): EksFixtureDriver {
       return name;
     },
     createRole: (name) => control.putRole({ name, trustPolicy: podIdentityTrust }),
+    createNodegroup: (cluster, name, nodeRoleArn) =>
+      control.putNodegroup(cluster, { name, nodeRoleArn, status: 'ACTIVE' }),
   };
 }
 

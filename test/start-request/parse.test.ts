@@ -52,6 +52,42 @@ describe('buildMigrationInput', () => {
     assert.equal(input.requestedBy, 'alice');
   });
 
+  test('the trust is scoped unless --unscoped-trust; --disable-session-tags is recorded for the associations', () => {
+    const plain = build(`payments/reconciler --role ${ROLE} --clusters sandbox-a --approvers bob`);
+    assert.equal(plain.options.unscopedTrust, undefined);
+    assert.equal(plain.options.disableSessionTags, undefined);
+    const opted = build(
+      `payments/reconciler --role ${ROLE} --clusters sandbox-a --approvers bob --unscoped-trust --disable-session-tags`,
+    );
+    assert.equal(opted.options.unscopedTrust, true);
+    assert.equal(opted.options.disableSessionTags, true);
+    assert.throws(
+      () => build(`payments/reconciler --role ${ROLE} --clusters sandbox-a --unscoped-trust=yes`),
+      /takes no value/,
+    );
+  });
+
+  test('--target-role is recorded for the associations; it must be another role of the same partition', () => {
+    const TARGET = 'arn:aws:iam::444455556666:role/payments-data';
+    const base = `payments/reconciler --role ${ROLE} --clusters sandbox-a --approvers bob`;
+    assert.equal(build(base).options.targetRoleArn, undefined);
+    assert.equal(build(`${base} --target-role ${TARGET}`).options.targetRoleArn, TARGET);
+    assert.throws(
+      () => build(`${base} --target-role payments-data`),
+      (err: unknown) => {
+        assert.ok(err instanceof ValidationError);
+        assert.equal(err.field, 'target-role');
+        assert.match(err.message, /^--target-role: role ARN "payments-data" is not an IAM role ARN/);
+        return true;
+      },
+    );
+    assert.throws(() => build(`${base} --target-role ${ROLE}`), /--target-role is the --role itself/);
+    assert.throws(
+      () => build(`${base} --target-role arn:aws-cn:iam::444455556666:role/payments-data`),
+      /--target-role is in partition aws-cn, --role in aws/,
+    );
+  });
+
   test('every option is parsed', () => {
     const input = build(
       `payments/reconciler --role ${ROLE} --clusters sandbox-c --approvers bob,carol --consistency-wait 45s --soak 0 ` +

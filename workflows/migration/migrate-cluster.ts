@@ -42,6 +42,8 @@ export async function migrateCluster(run: MigrationRun, pf: ClusterPreflight): P
         cluster,
         serviceAccount: run.serviceAccount,
         roleArn: run.input.roleArn,
+        ...(run.options.disableSessionTags === true && { disableSessionTags: true }),
+        ...(run.options.targetRoleArn !== undefined && { targetRoleArn: run.options.targetRoleArn }),
         idempotencyKey: `${workflowId}/${firstExecutionRunId}/${cluster}`,
       });
       if (created.created) progress.createdAssociationId = created.associationId;
@@ -102,6 +104,7 @@ export function verifyPodIdentity(
       cluster,
       serviceAccount: run.serviceAccount,
       roleArn: run.input.roleArn,
+      ...(run.options.targetRoleArn !== undefined && { targetRoleArn: run.options.targetRoleArn }),
       expect: 'pod-identity',
       verifyCommand: run.options.verifyCommand,
       ...(workloads === undefined ? {} : { workloads }),

@@ -2,6 +2,7 @@ import type { ClusterPreflight, RolePreflight } from '../../activities/types.js'
 import type { MigrationPlan } from '../../src/domain/migration-state.js';
 import { mergePlan } from '../../src/domain/plan.js';
 import type { MigrationInput } from '../../src/domain/types.js';
+import { patched } from '@temporalio/workflow';
 import { activities, API_CALL } from '../activity-options.js';
 import type { MigrationRun } from './run.js';
 
@@ -11,25 +12,50 @@ export interface PreflightResult {
   plan: MigrationPlan;
 }
 
-/** Read-only checks of every cluster (in parallel) and the role. Changes nothing; `plan` mode is this alone. */
+/**
+ * Runs that started before the trust was scoped preflighted the role alongside the clusters;
+ * scoping needs the clusters' ARNs first. README, "Changing workflow code safely".
+ */
+export const ROLE_AFTER_CLUSTERS_PATCH = 'preflight-role-after-clusters';
+
+/** Read-only checks of every cluster (in parallel), then of the role. Changes nothing; `plan` mode is this alone. */
 export async function runPreflight(input: MigrationInput): Promise<PreflightResult> {
   const { serviceAccount, roleArn } = input;
   const { keepIrsaTrust } = input.options;
-  const [role, ...clusters] = await Promise.all([
-    activities(API_CALL, `preflight role ${roleArn}`).preflightRole({ roleArn, serviceAccount }),
-    ...input.clusters.map((cluster) =>
+  const preflightRole = (clusterArns?: string[]) =>
+    activities(API_CALL, `preflight role ${roleArn}`).preflightRole({
+      roleArn,
+      serviceAccount,
+      ...(clusterArns && { clusterArns }),
+      unscopedTrust: input.options.unscopedTrust === true,
+      disableSessionTags: input.options.disableSessionTags === true,
+      ...(input.options.targetRoleArn !== undefined && { targetRoleArn: input.options.targetRoleArn }),
+    });
+  const preflightClusters = () =>
+    input.clusters.map((cluster) =>
       activities(API_CALL, `preflight ${cluster}`).preflightCluster({
         cluster,
         serviceAccount,
         roleArn,
         keepIrsaTrust,
+        ...(input.options.disableSessionTags === true && { disableSessionTags: true }),
+        ...(input.options.targetRoleArn !== undefined && { targetRoleArn: input.options.targetRoleArn }),
       }),
-    ),
-  ]);
+    );
+  let role: RolePreflight;
+  let clusters: ClusterPreflight[];
+  if (patched(ROLE_AFTER_CLUSTERS_PATCH)) {
+    clusters = await Promise.all(preflightClusters());
+    // After the clusters: the trust statement is scoped to the ARNs their DescribeCluster gave.
+    role = await preflightRole(clusters.flatMap((c) => (c.clusterArn ? [c.clusterArn] : [])));
+  } else {
+    // As those runs scheduled it: the role first, all at once, without the clusters' ARNs (unscoped).
+    [role, ...clusters] = await Promise.all([preflightRole(), ...preflightClusters()]);
+  }
   const plan = mergePlan({
     serviceAccount,
     roleArn,
-    keepIrsaTrust: input.options.keepIrsaTrust,
+    keepIrsaTrust,
     trust: role.trust,
     clusters: clusters.map((c) => c.plan),
     cleanupIssuers: clusters.flatMap((c) => c.cleanupIssuers),

@@ -6,7 +6,11 @@ import type { MigrationRun } from './run.js';
 export async function addPodIdentityTrust(run: MigrationRun): Promise<void> {
   run.setPhase('Trust');
   const { added } = await activities(API_CALL, 'add Pod Identity trust statement')
-    .ensurePodIdentityTrust({ roleArn: run.input.roleArn, sid: POD_IDENTITY_TRUST_SID })
+    .ensurePodIdentityTrust({
+      roleArn: run.input.roleArn,
+      sid: POD_IDENTITY_TRUST_SID,
+      ...(run.state.plan?.trust.scope && { scope: run.state.plan.trust.scope }),
+    })
     .catch((err: unknown) => {
       run.recordFailure(err, { step: 'trust' });
       throw err;

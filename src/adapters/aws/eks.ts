@@ -4,13 +4,15 @@ import {
   DescribeAddonCommand,
   DescribeClusterCommand,
   DescribeFargateProfileCommand,
+  DescribeNodegroupCommand,
   DescribePodIdentityAssociationCommand,
   ListFargateProfilesCommand,
+  ListNodegroupsCommand,
   ListPodIdentityAssociationsCommand,
   type EKSClient,
   type PodIdentityAssociation as EksAssociation,
 } from '@aws-sdk/client-eks';
-import type { ClusterInfo, FargateProfileInfo } from '../../domain/eks.js';
+import type { ClusterInfo, FargateProfileInfo, NodegroupInfo } from '../../domain/eks.js';
 import type { EksPort } from '../../ports/eks.js';
 import { isPortError } from '../../ports/errors.js';
 import type { PodIdentityAssociation } from '../../domain/eks.js';
@@ -65,6 +67,10 @@ export function createEksAdapter(
           ...(found.certificateAuthority?.data !== undefined && {
             certificateAuthority: found.certificateAuthority.data,
           }),
+          ...(found.resourcesVpcConfig?.endpointPublicAccess !== undefined && {
+            endpointPublicAccess: found.resourcesVpcConfig.endpointPublicAccess,
+          }),
+          ...(found.resourcesVpcConfig?.vpcId !== undefined && { vpcId: found.resourcesVpcConfig.vpcId }),
         } satisfies ClusterInfo;
       }),
 
@@ -108,6 +114,26 @@ export function createEksAdapter(
         return profiles;
       }),
 
+    listNodegroups: (cluster) =>
+      call(cluster, 'ListNodegroups', async ({ client, eksClusterName }) => {
+        const names = await collectPages(async (nextToken) => {
+          const page = await client.send(new ListNodegroupsCommand({ clusterName: eksClusterName, nextToken }));
+          return { items: page.nodegroups ?? [], next: page.nextToken };
+        });
+        const nodegroups: NodegroupInfo[] = [];
+        for (const nodegroupName of names) {
+          const { nodegroup } = await client.send(
+            new DescribeNodegroupCommand({ clusterName: eksClusterName, nodegroupName }),
+          );
+          nodegroups.push({
+            name: nodegroup?.nodegroupName ?? nodegroupName,
+            ...(nodegroup?.nodeRole !== undefined && { nodeRoleArn: nodegroup.nodeRole }),
+            ...(nodegroup?.status !== undefined && { status: nodegroup.status }),
+          });
+        }
+        return nodegroups;
+      }),
+
     findPodIdentityAssociations: (cluster, namespace, serviceAccount) =>
       call(cluster, 'ListPodIdentityAssociations', (eks) =>
         listAndDescribe(cluster, eks, { namespace, serviceAccount }, 1),
@@ -123,6 +149,9 @@ export function createEksAdapter(
             roleArn: request.roleArn,
             clientRequestToken: request.clientRequestToken,
             ...(request.tags !== undefined && { tags: request.tags }),
+            ...(request.targetRoleArn !== undefined && { targetRoleArn: request.targetRoleArn }),
+            ...(request.disableSessionTags === true && { disableSessionTags: true }),
+            ...(request.policy !== undefined && { policy: request.policy }),
           }),
         );
         if (association === undefined) throw new Error('the response has no association');
@@ -192,6 +221,11 @@ function toAssociation(cluster: string, association: EksAssociation): PodIdentit
     namespace: association.namespace ?? '',
     serviceAccount: association.serviceAccount ?? '',
     roleArn: association.roleArn ?? '',
+    // Fields that make two associations with one roleArn differ (see domain/associations.ts).
+    ...(association.targetRoleArn && { targetRoleArn: association.targetRoleArn }),
+    ...(association.disableSessionTags === true && { disableSessionTags: true }),
+    ...(association.externalId && { externalId: association.externalId }),
+    ...(association.policy && { policy: association.policy }),
     ...(association.associationArn !== undefined && { associationArn: association.associationArn }),
     ...(association.ownerArn !== undefined && { ownerArn: association.ownerArn }),
   };

@@ -89,6 +89,8 @@ export function createIamAdapter(client: IAMClient, options: IamAdapterOptions =
         return documents;
       }),
 
+    getPolicyDocument: (policyArn) => call(`policy ${policyArn}`, () => getPolicyVersionDocument(policyArn)),
+
     listRoles: () =>
       call('ListRoles', async () => {
         const roles = await collectPages(async (marker) => {
@@ -127,6 +129,9 @@ function toRoleInfo(role: Role, roleName: string): RoleInfo {
     name: role.RoleName ?? roleName,
     accountId: role.Arn.split(':')[4] ?? '',
     trustPolicy: decode(role.AssumeRolePolicyDocument, `trust policy of role ${roleName}`),
+    ...(role.PermissionsBoundary?.PermissionsBoundaryArn !== undefined && {
+      permissionsBoundaryArn: role.PermissionsBoundary.PermissionsBoundaryArn,
+    }),
   };
 }
 

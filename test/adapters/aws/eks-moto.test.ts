@@ -1,4 +1,9 @@
-import { CreateClusterCommand, CreateFargateProfileCommand, EKSClient } from '@aws-sdk/client-eks';
+import {
+  CreateClusterCommand,
+  CreateFargateProfileCommand,
+  CreateNodegroupCommand,
+  EKSClient,
+} from '@aws-sdk/client-eks';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createEksAdapter } from '../../../src/adapters/aws/eks.js';
@@ -88,5 +93,50 @@ describe('EKS adapter against moto', () => {
       }),
     );
     assert.deepEqual(await eks.listFargateProfiles('prod-b'), []);
+  });
+
+  test('listNodegroups lists and describes every managed node group, with its node role', async () => {
+    await client.send(
+      new CreateClusterCommand({
+        name: 'prod-ng-eks',
+        roleArn: 'arn:aws:iam::123456789012:role/eks-cluster',
+        resourcesVpcConfig: { subnetIds: ['subnet-1'] },
+      }),
+    );
+    assert.deepEqual(await eks.listNodegroups('prod-ng'), []);
+    for (const [name, nodeRole] of [
+      ['general', 'arn:aws:iam::123456789012:role/eks-nodes'],
+      ['gpu', 'arn:aws:iam::123456789012:role/eks-gpu-nodes'],
+    ]) {
+      await client.send(
+        new CreateNodegroupCommand({
+          clusterName: 'prod-ng-eks',
+          nodegroupName: name,
+          nodeRole,
+          subnets: ['subnet-1'],
+        }),
+      );
+    }
+    const groups = await eks.listNodegroups('prod-ng');
+    assert.deepEqual(
+      [...groups].sort((a, b) => a.name.localeCompare(b.name)).map((g) => [g.name, g.nodeRoleArn]),
+      [
+        ['general', 'arn:aws:iam::123456789012:role/eks-nodes'],
+        ['gpu', 'arn:aws:iam::123456789012:role/eks-gpu-nodes'],
+      ],
+    );
+    // moto answers ListNodegroups of an unknown cluster with an HTML 404; the sandbox contract pins not-found.
+  });
+
+  test('describeCluster reports whether the API endpoint is public', async () => {
+    await client.send(
+      new CreateClusterCommand({
+        name: 'prod-private-eks',
+        roleArn: 'arn:aws:iam::123456789012:role/eks-cluster',
+        resourcesVpcConfig: { subnetIds: ['subnet-1'], endpointPublicAccess: false, endpointPrivateAccess: true },
+      }),
+    );
+    const info = await eks.describeCluster('prod-private');
+    assert.equal(info.endpointPublicAccess, false);
   });
 });

@@ -338,6 +338,33 @@ describe('EKS adapter: createPodIdentityAssociation', () => {
     });
   });
 
+  test('target role, session tags and session policy are sent and read back', async () => {
+    const { eks, mock } = setup();
+    const fields = {
+      targetRoleArn: 'arn:aws:iam::444455556666:role/orders-data',
+      disableSessionTags: true,
+      policy: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}',
+    };
+    mock.on(CreatePodIdentityAssociationCommand).resolves({
+      association: { associationId: 'a-9', roleArn: ROLE, ...fields, externalId: 'ext-a-9' },
+    });
+    const created = await eks.createPodIdentityAssociation({ ...request, ...fields });
+    const [input] = inputs(mock.commandCalls(CreatePodIdentityAssociationCommand));
+    assert.deepEqual(
+      { targetRoleArn: input?.targetRoleArn, disableSessionTags: input?.disableSessionTags, policy: input?.policy },
+      fields,
+    );
+    assert.deepEqual(
+      {
+        targetRoleArn: created.targetRoleArn,
+        disableSessionTags: created.disableSessionTags,
+        policy: created.policy,
+        externalId: created.externalId,
+      },
+      { ...fields, externalId: 'ext-a-9' },
+    );
+  });
+
   test('no tags are sent when none are given', async () => {
     const { eks, mock } = setup();
     mock.on(CreatePodIdentityAssociationCommand).resolves({ association: { associationId: 'a-9', roleArn: ROLE } });

@@ -4,6 +4,7 @@ import {
   CreatePolicyCommand,
   CreateRoleCommand,
   IAMClient,
+  PutRolePermissionsBoundaryCommand,
   PutRolePolicyCommand,
   TagRoleCommand,
 } from '@aws-sdk/client-iam';
@@ -40,6 +41,14 @@ function sdkDriver(client: IAMClient): IamFixtureDriver {
       );
       if (policy?.Arn === undefined) throw new Error(`CreatePolicy ${policyName}: no ARN in the response`);
       await client.send(new AttachRolePolicyCommand({ RoleName: roleName, PolicyArn: policy.Arn }));
+      return policy.Arn;
+    },
+    async setPermissionsBoundary(roleName, policyName, document) {
+      const { Policy: policy } = await client.send(
+        new CreatePolicyCommand({ PolicyName: policyName, PolicyDocument: JSON.stringify(document) }),
+      );
+      if (policy?.Arn === undefined) throw new Error(`CreatePolicy ${policyName}: no ARN in the response`);
+      await client.send(new PutRolePermissionsBoundaryCommand({ RoleName: roleName, PermissionsBoundary: policy.Arn }));
       return policy.Arn;
     },
     async tagRole(roleName, tags) {
