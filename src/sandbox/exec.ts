@@ -11,6 +11,13 @@ import { isFargateNode } from './pods.js';
 import type { ClusterState, ContainerSpec, FleetState, PodState, RoleState } from './state.js';
 import { AGENT_ADDON } from '../domain/constants.js';
 import { issuerHostPath, oidcProviderArn } from '../domain/trust-policy.js';
+import {
+  podIdentityEvents,
+  PROBE_USER_AGENT,
+  probeCaller,
+  recordProbe,
+  webIdentityEvent,
+} from './cloudtrail-traffic.js';
 import { trustAllows } from './trust.js';
 import { credentialPath, POD_IDENTITY_URI, visibleAssociation } from './webhook.js';
 
@@ -145,6 +152,11 @@ function webIdentity({ state, cluster, pod, now }: ExecContext, env: Record<stri
         [`${issuerHostPath(issuer)}:aud`]: 'sts.amazonaws.com',
       },
     });
+  // CloudTrail records the call, failed or not.
+  const call = probeCaller(state, cluster, pod, now);
+  recordProbe(state, [
+    webIdentityEvent(call, env.AWS_ROLE_ARN ?? '', PROBE_USER_AGENT, allowed ? undefined : 'AccessDenied'),
+  ]);
   if (!allowed) {
     return fail(
       254,
@@ -200,6 +212,10 @@ function podIdentity(ctx: ExecContext, env: Record<string, string>): ExecResult 
         'aws:RequestTag/kubernetes-pod-uid': pod.uid,
       },
     });
+  if (roleArn !== undefined) {
+    const call = probeCaller(state, cluster, pod, now);
+    recordProbe(state, podIdentityEvents(call, roleArn, allowed ? undefined : 'AccessDeniedException'));
+  }
   if (!allowed) {
     return fail(
       254,
