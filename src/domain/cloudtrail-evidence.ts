@@ -237,3 +237,67 @@ export function auditSdks(
   }
   return { usages, findings };
 }
+
+/** How a run collects CloudTrail evidence (`MigrationOptions.evidence`). */
+export interface EvidenceOptions {
+  /** How far back the SDK audit reads IRSA sessions before the first cluster; 0 skips it. */
+  sdkAuditLookbackSeconds: number;
+  /** How long after a cluster's restart its Pod Identity sessions may take to show up in CloudTrail. */
+  waitSeconds: number;
+  /** Durable timer between two lookups while waiting. */
+  pollSeconds: number;
+  /**
+   * No Pod Identity session in CloudTrail for a cluster by cleanup: `block` leaves IRSA in
+   * place (the run ends MigratedNotCleaned with the finding), `warn` cleans up anyway.
+   */
+  missing: 'block' | 'warn';
+}
+
+/**
+ * CloudTrail usually delivers within 5 minutes but promises no bound, so the wait is 15
+ * minutes from the restart and missing evidence blocks only cleanup: the migration itself
+ * keeps IRSA as the fallback, so running without proof costs nothing, while removing the
+ * fallback without proof is the step that breaks workloads.
+ */
+export const EVIDENCE_DEFAULTS: EvidenceOptions = {
+  sdkAuditLookbackSeconds: 24 * 3600,
+  waitSeconds: 15 * 60,
+  pollSeconds: 60,
+  missing: 'block',
+};
+
+export function evidenceOptions(options: { evidence?: Partial<EvidenceOptions> }): EvidenceOptions {
+  return { ...EVIDENCE_DEFAULTS, ...options.evidence };
+}
+
+/** One cluster's Pod Identity evidence, as recorded in the migration state. */
+export interface ClusterEvidence {
+  status: 'found' | 'absent' | 'unavailable';
+  /** The restart the sessions are counted from. */
+  since: string;
+  checkedAt: string;
+  lookups: number;
+  /** STS AssumeRole calls EKS Auth made for this service account, cluster and role. */
+  sessions: EventSummary;
+  /** The agent's AssumeRoleForPodIdentity calls on the cluster, and how many failed. */
+  agentCalls: number;
+  agentErrors: number;
+  /** Why there is no answer (unavailable). */
+  reason?: string;
+}
+
+/** Web-identity calls of the service account since a cluster's restart: a dependency on IRSA cleanup would break. */
+export interface IrsaAfterRestart extends EventSummary {
+  since: string;
+  roles: string[];
+  userAgents: string[];
+}
+
+export interface EvidenceState {
+  /** Set when the worker has no CloudTrail: the run collects no evidence (and says so once). */
+  notConfigured?: string;
+  sdkAudit?: { since: string; until: string; usages: SdkUsage[]; unavailable?: string };
+  podIdentity: Record<string, ClusterEvidence>;
+  irsaAfterRestart?: { checkedAt: string; clusters: Record<string, IrsaAfterRestart>; unavailable?: string };
+  stsProfile?: { before?: StsProfile; after?: StsProfile };
+}

@@ -1,3 +1,4 @@
+import type { EvidenceState } from './cloudtrail-evidence.js';
 import type { FailureType } from './failure-types.js';
 import type { Finding, MigrationInput, NotifyTarget, PolicyDocument, WorkloadRef } from './types.js';
 
@@ -40,6 +41,7 @@ export type StepName =
   | 'restart'
   | 'verify'
   | 'soak'
+  | 'cloudtrail-evidence'
   | 'remove-annotation'
   | 'cleanup-restart'
   | 'cleanup-verify'
@@ -125,6 +127,8 @@ export interface MigrationState {
   plan?: MigrationPlan;
   /** The run's Slack thread: from the input, then told by the Slack app or returned by the notifier. */
   slackThread?: SlackThread;
+  /** What CloudTrail showed: the SDK audit, Pod Identity sessions per cluster, IRSA after the restarts, the STS profile. */
+  evidence?: EvidenceState;
 }
 
 export interface ClusterPlan {

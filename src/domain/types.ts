@@ -3,6 +3,7 @@
  * Everything here crosses the Temporal payload boundary, so it is JSON only:
  * no classes, no Dates (ISO strings instead), no Maps.
  */
+import type { EvidenceOptions } from './cloudtrail-evidence.js';
 
 export interface ServiceAccountRef {
   namespace: string;
@@ -64,6 +65,8 @@ export interface MigrationOptions {
   keepIrsaTrust: boolean;
   /** How long one cluster's rollouts may take before the step fails. */
   rolloutTimeoutSeconds: number;
+  /** CloudTrail evidence; what is unset takes EVIDENCE_DEFAULTS (src/domain/cloudtrail-evidence.ts). */
+  evidence?: Partial<EvidenceOptions>;
 }
 
 export const DEFAULT_OPTIONS: MigrationOptions = {
