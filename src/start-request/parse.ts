@@ -1,4 +1,5 @@
 import type { FleetFile } from '../config/index.js';
+import type { EvidenceOptions } from '../domain/cloudtrail-evidence.js';
 import { parseDurationSeconds } from '../domain/duration.js';
 import { ValidationError } from '../domain/errors.js';
 import { parseClusterList, parseRoleArn, parseServiceAccountRef, validateApprovers } from '../domain/names.js';
@@ -16,11 +17,14 @@ export const START_VALUE_FLAGS = [
   'approval-reminder',
   'on-approval-timeout',
   'rollout-timeout',
+  'sdk-audit-lookback',
+  'evidence-wait',
+  'missing-evidence',
 ] as const;
 export const START_BOOLEAN_FLAGS = ['keep-irsa-trust'] as const;
 
 export const START_USAGE =
-  '<namespace>/<service-account> --role <role-arn> --clusters a,b,c [--consistency-wait 30s] [--soak 5m] [--approvers u1,u2] [--verify-command "cmd args"] [--keep-irsa-trust] [--approval-window 7d] [--approval-reminder 24h] [--on-approval-timeout hold|rollback] [--rollout-timeout 10m]';
+  '<namespace>/<service-account> --role <role-arn> --clusters a,b,c [--consistency-wait 30s] [--soak 5m] [--approvers u1,u2] [--verify-command "cmd args"] [--keep-irsa-trust] [--approval-window 7d] [--approval-reminder 24h] [--on-approval-timeout hold|rollback] [--rollout-timeout 10m] [--sdk-audit-lookback 24h] [--evidence-wait 15m] [--missing-evidence block|warn]';
 
 /**
  * Builds and validates a migration request from command-line tokens (CLI `start`/`plan`,
@@ -93,6 +97,7 @@ export function buildMigrationInput(
   if (reminder <= 0) throw new ValidationError('--approval-reminder must be more than 0', 'approval-reminder');
   const rolloutTimeout = seconds('rollout-timeout', defaults.rolloutTimeout, DEFAULT_OPTIONS.rolloutTimeoutSeconds);
   if (rolloutTimeout <= 0) throw new ValidationError('--rollout-timeout must be more than 0', 'rollout-timeout');
+  const evidence = evidenceFlags(str, seconds);
   return {
     serviceAccount,
     roleArn: role,
@@ -113,8 +118,30 @@ export function buildMigrationInput(
       verifyCommand,
       keepIrsaTrust: flags['keep-irsa-trust'] === true,
       rolloutTimeoutSeconds: rolloutTimeout,
+      // Only what was asked for: the rest takes EVIDENCE_DEFAULTS when the run uses it.
+      ...(Object.keys(evidence).length > 0 && { evidence }),
     },
   };
+}
+
+/** CloudTrail evidence flags (`MigrationOptions.evidence`). */
+function evidenceFlags(
+  str: (flag: (typeof START_VALUE_FLAGS)[number]) => string | undefined,
+  seconds: (flag: (typeof START_VALUE_FLAGS)[number], fallback: undefined, base: number) => number,
+): Partial<EvidenceOptions> {
+  const evidence: Partial<EvidenceOptions> = {};
+  if (str('sdk-audit-lookback') !== undefined) {
+    evidence.sdkAuditLookbackSeconds = seconds('sdk-audit-lookback', undefined, 0);
+  }
+  if (str('evidence-wait') !== undefined) evidence.waitSeconds = seconds('evidence-wait', undefined, 0);
+  const missing = str('missing-evidence');
+  if (missing !== undefined) {
+    if (missing !== 'block' && missing !== 'warn') {
+      throw new ValidationError(`--missing-evidence must be block or warn, not "${missing}"`, 'missing-evidence');
+    }
+    evidence.missing = missing;
+  }
+  return evidence;
 }
 
 export { tokenize };
