@@ -50,6 +50,7 @@ async function lookupByScope(
   eventName: string,
   startTime: string,
   endTime: string,
+  truncated: string[],
 ): Promise<Map<string, CloudTrailRecord[]>> {
   const byScope = new Map<string, CloudTrailRecord[]>();
   const result = new Map<string, CloudTrailRecord[]>();
@@ -58,9 +59,13 @@ async function lookupByScope(
     let events = byScope.get(scope);
     if (events === undefined) {
       let pages = 0;
-      ({ events } = await port.lookupEvents(cluster, { eventName, startTime, endTime }, () =>
+      const page = await port.lookupEvents(cluster, { eventName, startTime, endTime }, () =>
         heartbeat({ eventName, scope, pages: ++pages }),
-      ));
+      );
+      events = page.events;
+      // Newest first: what was cut is the oldest part of the window.
+      if (page.truncated)
+        truncated.push(`${eventName} (${cluster}'s account and Region) before ${events.at(-1)?.eventTime ?? endTime}`);
       byScope.set(scope, events);
     }
     result.set(cluster, events);
@@ -89,12 +94,13 @@ export function cloudTrailActivities(deps: ActivityDeps) {
       until: string;
       lookback: string;
       clusters: (EvidenceCluster & { workloads: string[] })[];
-    }): Promise<Unavailable | { usages: SdkUsage[]; findings: Finding[]; profile: StsProfile }> {
+    }): Promise<Unavailable | { usages: SdkUsage[]; findings: Finding[]; profile: StsProfile; truncated: string[] }> {
       const port = deps.cloudTrail;
       if (!port) return NOT_CONFIGURED;
       const names = input.clusters.map((c) => c.cluster);
-      const web = await lookupByScope(port, names, WEB_IDENTITY_EVENT, input.since, input.until);
-      const assume = await lookupByScope(port, names, ASSUME_ROLE_EVENT, input.since, input.until);
+      const truncated: string[] = [];
+      const web = await lookupByScope(port, names, WEB_IDENTITY_EVENT, input.since, input.until, truncated);
+      const assume = await lookupByScope(port, names, ASSUME_ROLE_EVENT, input.since, input.until, truncated);
       const calls: Record<string, CloudTrailRecord[]> = {};
       const sessions: CloudTrailRecord[] = [];
       for (const c of input.clusters) {
@@ -118,7 +124,7 @@ export function cloudTrailActivities(deps: ActivityDeps) {
       const workloads = Object.fromEntries(input.clusters.map((c) => [c.cluster, c.workloads]));
       const audit = auditSdks(calls, input.serviceAccount, workloads, input.lookback);
       const allWeb = Object.values(calls).flat();
-      return { ...audit, profile: stsProfile(allWeb, sessions, allWeb, input.since, input.until) };
+      return { ...audit, profile: stsProfile(allWeb, sessions, allWeb, input.since, input.until), truncated };
     },
 
     /** The service account's Pod Identity sessions in one cluster since its restart, and the agent's calls there. */
@@ -162,13 +168,16 @@ export function cloudTrailActivities(deps: ActivityDeps) {
       clusters: (EvidenceCluster & { since: string })[];
       profileFrom: string;
       until: string;
-    }): Promise<Unavailable | { clusters: Record<string, IrsaAfterRestart>; profile: StsProfile }> {
+    }): Promise<
+      Unavailable | { clusters: Record<string, IrsaAfterRestart>; profile: StsProfile; truncated: string[] }
+    > {
       const port = deps.cloudTrail;
       if (!port) return NOT_CONFIGURED;
       const names = input.clusters.map((c) => c.cluster);
       const from = [input.profileFrom, ...input.clusters.map((c) => c.since)].sort()[0] ?? input.profileFrom;
-      const web = await lookupByScope(port, names, WEB_IDENTITY_EVENT, from, input.until);
-      const assume = await lookupByScope(port, names, ASSUME_ROLE_EVENT, input.profileFrom, input.until);
+      const truncated: string[] = [];
+      const web = await lookupByScope(port, names, WEB_IDENTITY_EVENT, from, input.until, truncated);
+      const assume = await lookupByScope(port, names, ASSUME_ROLE_EVENT, input.profileFrom, input.until, truncated);
       const clusters: Record<string, IrsaAfterRestart> = {};
       const profileWeb: CloudTrailRecord[] = [];
       const profileSessions: CloudTrailRecord[] = [];
@@ -196,6 +205,7 @@ export function cloudTrailActivities(deps: ActivityDeps) {
       return {
         clusters,
         profile: stsProfile(profileWeb, profileSessions, profileWeb, input.profileFrom, input.until),
+        truncated,
       };
     },
   };

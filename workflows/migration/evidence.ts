@@ -88,7 +88,7 @@ export async function auditSdkVersions(run: MigrationRun, preflight: ClusterPref
     }
     evidence.sdkAudit = { since, until, usages: result.usages };
     evidence.stsProfile = { before: result.profile };
-    return result.findings;
+    return [...result.findings, ...result.truncated.map((what) => incomplete('warning', `SDK audit: ${what}`))];
   } catch (err) {
     if (isCancellation(err)) throw err;
     evidence.sdkAudit = { since, until, usages: [], unavailable: errorMessage(err) };
@@ -100,6 +100,15 @@ export async function auditSdkVersions(run: MigrationRun, preflight: ClusterPref
       },
     ];
   }
+}
+
+/** A lookup stopped at the events it may read (the newest 5,000): what it says is not the whole window. */
+function incomplete(severity: Finding['severity'], what: string): Finding {
+  return {
+    severity,
+    code: 'cloudtrail-evidence-incomplete',
+    message: `${what}: more events than one lookup reads, and the older ones were not read: the evidence is incomplete`,
+  };
 }
 
 /** When the cluster's restart (the one onto Pod Identity) started and finished. */
@@ -216,6 +225,8 @@ export async function cleanupGate(run: MigrationRun, preflight: ClusterPreflight
     } else {
       evidence.irsaAfterRestart = { checkedAt, clusters: result.clusters };
       evidence.stsProfile = { ...evidence.stsProfile, after: result.profile };
+      const severity = options.missing === 'block' ? 'blocking' : 'warning';
+      findings.push(...result.truncated.map((what) => incomplete(severity, `IRSA after the restarts: ${what}`)));
       for (const [cluster, irsa] of Object.entries(result.clusters)) {
         if (irsa.count === 0) continue;
         findings.push({
