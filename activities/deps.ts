@@ -1,4 +1,5 @@
 import type { RunningMigration } from '../src/domain/fleet-report.js';
+import type { CloudTrailPort } from '../src/ports/cloudtrail.js';
 import type { DriftNotifierPort } from '../src/ports/drift-notifier.js';
 import type { EksPort } from '../src/ports/eks.js';
 import type { IamPort } from '../src/ports/iam.js';
@@ -11,6 +12,8 @@ export interface ActivityDeps {
   iam: IamPort;
   kubernetes: KubernetesPort;
   notifier: NotifierPort;
+  /** CloudTrail evidence (SDK audit, Pod Identity sessions, IRSA after restart); unset: the runs record none. */
+  cloudTrail?: CloudTrailPort;
   /** The EKS cluster name behind a fleet cluster name (Pod Identity session names use it). */
   eksClusterName?: (cluster: string) => string;
   /** The roles' account trust-policy length quota; default IAM's 2,048. */

@@ -1,3 +1,4 @@
+import { cloudTrailActivities } from './cloudtrail.js';
 import type { ActivityDeps } from './deps.js';
 import { eksActivities } from './eks.js';
 import { withTypedFailures } from './failures.js';
@@ -20,6 +21,7 @@ export function createActivities(deps: ActivityDeps) {
     ...verifyActivities(deps),
     ...notifyActivities(deps),
     ...scanActivities(deps),
+    ...cloudTrailActivities(deps),
   });
 }
 

@@ -30,6 +30,8 @@ export function demoInput(): MigrationInput {
       soakSeconds: 5,
       approvers: [DEMO_APPROVER],
       rolloutTimeoutSeconds: 120,
+      // The sandbox's CloudTrail delivers in seconds: look it up every 2 s, for a minute at most.
+      evidence: { pollSeconds: 2, waitSeconds: 60 },
     },
   };
 }

@@ -2,6 +2,7 @@ import { describeAuditEntry } from '../domain/audit.js';
 import type { MigrationPlan, MigrationState } from '../domain/migration-state.js';
 import type { Finding } from '../domain/types.js';
 import type { MigrationSummary } from '../temporal/migrations.js';
+import { renderEvidence } from './evidence-render.js';
 
 /**
  * The version of every `--json` shape. Scripts check it; it goes up when a field changes
@@ -39,6 +40,7 @@ export function renderState(state: MigrationState, url?: string): string {
   }
   const notable = state.findings.filter((f) => f.severity !== 'info');
   if (notable.length) lines.push('findings:', ...renderFindings(notable));
+  if (state.evidence) lines.push(...renderEvidence(state.evidence));
   if (state.approval && !state.decision && state.phase === 'AwaitingApproval') {
     const needed = state.input.options.minApprovals ?? 1;
     lines.push(

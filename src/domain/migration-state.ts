@@ -1,3 +1,4 @@
+import type { EvidenceState } from './cloudtrail-evidence.js';
 import type { FailureType } from './failure-types.js';
 import type { PodIdentityTrustScope } from './trust-policy.js';
 import type { Finding, MigrationInput, NotifyTarget, PolicyDocument, RequestOrigin, WorkloadRef } from './types.js';
@@ -44,6 +45,7 @@ export type StepName =
   | 'restart'
   | 'verify'
   | 'soak'
+  | 'cloudtrail-evidence'
   | 'remove-annotation'
   | 'cleanup-restart'
   | 'cleanup-verify'
@@ -153,6 +155,8 @@ export interface MigrationState {
   plan?: MigrationPlan;
   /** The run's Slack thread: from the input, then told by the Slack app or returned by the notifier. */
   slackThread?: SlackThread;
+  /** What CloudTrail showed: the SDK audit, Pod Identity sessions per cluster, IRSA after the restarts, the STS profile. */
+  evidence?: EvidenceState;
 }
 
 export interface ClusterPlan {

@@ -5,6 +5,7 @@ import type { AccessSnapshot } from './access-policy.js';
  * Everything here crosses the Temporal payload boundary, so it is JSON only:
  * no classes, no Dates (ISO strings instead), no Maps.
  */
+import type { EvidenceOptions } from './cloudtrail-evidence.js';
 
 export interface ServiceAccountRef {
   namespace: string;
@@ -86,6 +87,8 @@ export interface MigrationOptions {
    * It may be in another account; its trust must admit the run's role.
    */
   targetRoleArn?: string;
+  /** CloudTrail evidence; what is unset takes EVIDENCE_DEFAULTS (src/domain/cloudtrail-evidence.ts). */
+  evidence?: Partial<EvidenceOptions>;
 }
 
 export const DEFAULT_OPTIONS: MigrationOptions = {

@@ -38,6 +38,10 @@ export const ACTIVITY_API: Readonly<Record<string, string>> = {
   lookUpRunningMigrations: 'temporal',
   lastScheduledScanKeys: 'temporal',
   postNewDrift: 'slack',
+  // CloudTrail evidence (activities/cloudtrail.ts).
+  auditSdkVersions: 'aws-cloudtrail',
+  podIdentityEvidence: 'aws-cloudtrail',
+  irsaAfterRestart: 'aws-cloudtrail',
 };
 
 function clusterOf(args: readonly unknown[]): string {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { ActivityDeps } from '../../activities/index.js';
 import { createAwsClients, type AwsClients } from '../adapters/aws/clients.js';
+import { createCloudTrailAdapter } from '../adapters/aws/cloudtrail.js';
 import { createEksAdapter } from '../adapters/aws/eks.js';
 import { mapAwsError } from '../adapters/aws/errors.js';
 import { createEksToken } from '../adapters/aws/eks-token.js';
@@ -17,7 +18,10 @@ import { ConfigError } from '../config/index.js';
 import { PortError } from '../ports/errors.js';
 import { createSandboxFleet, type SandboxFleet } from '../sandbox/index.js';
 
-export type FleetPorts = Pick<ActivityDeps, 'eks' | 'iam' | 'kubernetes' | 'eksClusterName' | 'trustPolicyLimit'> & {
+export type FleetPorts = Pick<
+  ActivityDeps,
+  'eks' | 'iam' | 'kubernetes' | 'eksClusterName' | 'trustPolicyLimit' | 'cloudTrail'
+> & {
   sandbox?: SandboxFleet;
 };
 
@@ -92,7 +96,15 @@ function awsPorts(config: Config): FleetPorts {
         }),
     });
   });
-  return { eks, iam: createIamAdapter(iamClients.iam), kubernetes, eksClusterName: eksName };
+  // Each cluster's events are in its account and Region; clusters sharing both share one history and its rate limit.
+  const cloudTrail = createCloudTrailAdapter((name) => {
+    const c = cluster(name);
+    return {
+      client: clientsFor(name).cloudTrail,
+      scope: `${c.accountId ?? c.assumeRoleArn ?? 'default'}/${region(c)}`,
+    };
+  });
+  return { eks, iam: createIamAdapter(iamClients.iam), kubernetes, eksClusterName: eksName, cloudTrail };
 }
 
 /**
@@ -128,5 +140,12 @@ export function openFleetPorts(config: Config): FleetPorts {
   const trustPolicyLimit = config.fleet.iam?.trustPolicySizeLimit;
   if (config.fleet.mode === 'aws') return { ...awsPorts(config), trustPolicyLimit };
   const sandbox = openSandbox(config);
-  return { eks: sandbox.eks, iam: sandbox.iam, kubernetes: sandbox.kubernetes, sandbox, trustPolicyLimit };
+  return {
+    eks: sandbox.eks,
+    iam: sandbox.iam,
+    kubernetes: sandbox.kubernetes,
+    cloudTrail: sandbox.cloudTrail,
+    sandbox,
+    trustPolicyLimit,
+  };
 }

@@ -13,6 +13,13 @@ import { issuerHostPath, oidcProviderArn } from '../domain/trust-policy.js';
 import { agentMissing, nodeRoleRefusal } from './agent.js';
 import { chainRefusal, roleByArn } from './role-chaining.js';
 import { podIdentityRequestContext } from './session-tags.js';
+import {
+  podIdentityEvents,
+  PROBE_USER_AGENT,
+  probeCaller,
+  recordProbe,
+  webIdentityEvent,
+} from './cloudtrail-traffic.js';
 import { trustAllows } from './trust.js';
 import { credentialPath, POD_IDENTITY_URI, visibleAssociation } from './webhook.js';
 
@@ -144,6 +151,11 @@ function webIdentity({ state, cluster, pod, now }: ExecContext, env: Record<stri
         [`${issuerHostPath(issuer)}:aud`]: 'sts.amazonaws.com',
       },
     });
+  // CloudTrail records the call, failed or not.
+  const call = probeCaller(state, cluster, pod, now);
+  recordProbe(state, [
+    webIdentityEvent(call, env.AWS_ROLE_ARN ?? '', PROBE_USER_AGENT, allowed ? undefined : 'AccessDenied'),
+  ]);
   if (!allowed) {
     return fail(
       254,
@@ -202,6 +214,10 @@ function podIdentity(ctx: ExecContext, env: Record<string, string>): ExecResult 
       actions: ['sts:AssumeRole', 'sts:TagSession'],
       context,
     });
+  if (roleArn !== undefined) {
+    const call = probeCaller(state, cluster, pod, now);
+    recordProbe(state, podIdentityEvents(call, roleArn, allowed ? undefined : 'AccessDeniedException'));
+  }
   if (!allowed) {
     return fail(
       254,

@@ -4,7 +4,8 @@ import { PortError } from '../ports/errors.js';
  * Which port call a fault hits: `annotate` setServiceAccountAnnotation, `restart`
  * restartWorkload, `rollout` getWorkloadStatus (and, for `stuck`, the next
  * restartWorkload), `list-pods` listPods, `exec` exec, `describe-cluster`
- * describeCluster; `get-role` and `update-trust` are IAM (cluster `*`).
+ * describeCluster, `lookup-events` CloudTrail lookupEvents; `get-role` and `update-trust`
+ * are IAM (cluster `*`).
  */
 export const FAULT_STEPS = [
   'describe-cluster',
@@ -17,6 +18,7 @@ export const FAULT_STEPS = [
   'exec',
   'get-role',
   'update-trust',
+  'lookup-events',
 ] as const;
 export type FaultStep = (typeof FAULT_STEPS)[number];
 

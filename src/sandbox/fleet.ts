@@ -1,7 +1,9 @@
+import type { CloudTrailPort } from '../ports/cloudtrail.js';
 import type { EksPort } from '../ports/eks.js';
 import type { IamPort } from '../ports/iam.js';
 import type { KubernetesPort } from '../ports/kubernetes.js';
 import type { SandboxControl } from './control.js';
+import { createSandboxCloudTrail, type SandboxCloudTrailControl } from './cloudtrail.js';
 import { createSandboxControl } from './control.js';
 import { createSandboxEks } from './eks.js';
 import { createSandboxIam } from './iam.js';
@@ -22,6 +24,8 @@ export interface SandboxOptions {
   podStartMs?: number;
   /** The initial state when `file` does not exist yet, and what `reset()` returns to. Default `seedFleet()`. */
   seed?: FleetState;
+  /** How long after an event CloudTrail LookupEvents shows it. Default 2000. */
+  cloudTrailDelayMs?: number;
 }
 
 export interface SandboxFleet {
@@ -29,6 +33,8 @@ export interface SandboxFleet {
   iam: IamPort;
   kubernetes: KubernetesPort;
   control: SandboxControl;
+  cloudTrail: CloudTrailPort;
+  cloudTrailControl: SandboxCloudTrailControl;
 }
 
 /** An in-memory (or JSON-file) EKS, IAM and Kubernetes that behave like the real ones where a migration cares. */
@@ -41,10 +47,13 @@ export function createSandboxFleet(options: SandboxOptions = {}): SandboxFleet {
     consistencyDelayMs: options.consistencyDelayMs ?? 2000,
     podStartMs: options.podStartMs ?? 500,
   });
+  const cloudTrail = createSandboxCloudTrail(runtime, { deliveryDelayMs: options.cloudTrailDelayMs });
   return {
     eks: createSandboxEks(runtime),
     iam: createSandboxIam(runtime),
     kubernetes: createSandboxKubernetes(runtime),
     control: createSandboxControl(runtime, seed),
+    cloudTrail: cloudTrail.port,
+    cloudTrailControl: cloudTrail.control,
   };
 }

@@ -1,6 +1,8 @@
 export type { SandboxFleet, SandboxOptions } from './fleet.js';
 export { createSandboxFleet } from './fleet.js';
 export type { SandboxControl } from './control.js';
+export type { SandboxCloudTrailControl } from './cloudtrail.js';
+export type { TrafficProfile } from './cloudtrail-traffic.js';
 export type { EssentialSnapshot } from './essentials.js';
 export type { Fault, FaultKind, FaultStep } from './faults.js';
 export { FAULT_KINDS, FAULT_STEPS, isFaultKind, isFaultStep, normalizeFault } from './faults.js';

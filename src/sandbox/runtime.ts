@@ -1,6 +1,7 @@
 import { PortError } from '../ports/errors.js';
 import type { FaultStep } from './faults.js';
 import { faultError, takeFault } from './faults.js';
+import { noteCredentialUsers } from './cloudtrail-traffic.js';
 import { advanceFleet } from './rollout.js';
 import type { ClusterState, FleetState } from './state.js';
 import type { StateStore } from './store.js';
@@ -38,6 +39,7 @@ export function createRuntime(store: StateStore, options: RuntimeOptions): Sandb
     await store.update((state) => {
       const now = options.now();
       advanceFleet(state, now);
+      noteCredentialUsers(state, now);
       const refused = before(state);
       if (refused !== undefined) {
         outcome = { ok: false, error: refused };

@@ -5,6 +5,7 @@
 import type { PolicyDocument, WorkloadKind, WorkloadRef } from '../domain/types.js';
 import type { ClusterInfo, FargateProfileInfo, NodegroupInfo } from '../domain/eks.js';
 import type { DaemonSetInfo, JobInfo, PodController } from '../domain/kubernetes.js';
+import type { CloudTrailState } from './cloudtrail-traffic.js';
 import type { Fault } from './faults.js';
 
 export const STATE_FORMAT = 1;
@@ -34,6 +35,8 @@ export interface FleetState {
   faults: Fault[];
   /** Port calls per `<cluster>:<operation>` (`*` for IAM). */
   calls: Record<string, number>;
+  /** What CloudTrail would have recorded (cloudtrail-traffic.ts). Absent in states saved before it existed. */
+  cloudTrail?: CloudTrailState;
 }
 
 /** What DescribeCluster answers (endpoint and CA always set here), plus what the cluster holds. */

@@ -1,4 +1,5 @@
 import type { FleetFile } from '../config/index.js';
+import type { EvidenceOptions } from '../domain/cloudtrail-evidence.js';
 import { parseDurationSeconds } from '../domain/duration.js';
 import { ValidationError } from '../domain/errors.js';
 import { parseClusterList, parseRoleArn, parseServiceAccountRef, validateApprovers } from '../domain/names.js';
@@ -17,11 +18,14 @@ export const START_VALUE_FLAGS = [
   'on-approval-timeout',
   'rollout-timeout',
   'target-role',
+  'sdk-audit-lookback',
+  'evidence-wait',
+  'missing-evidence',
 ] as const;
 export const START_BOOLEAN_FLAGS = ['keep-irsa-trust', 'unscoped-trust', 'disable-session-tags'] as const;
 
 export const START_USAGE =
-  '<namespace>/<service-account> --role <role-arn> --clusters a,b,c [--consistency-wait 30s] [--soak 5m] [--approvers u1,u2] [--probe <name>] [--keep-irsa-trust] [--unscoped-trust] [--disable-session-tags] [--target-role <role-arn>] [--approval-window 7d] [--approval-reminder 24h] [--on-approval-timeout hold|rollback] [--rollout-timeout 10m]';
+  '<namespace>/<service-account> --role <role-arn> --clusters a,b,c [--consistency-wait 30s] [--soak 5m] [--approvers u1,u2] [--probe <name>] [--keep-irsa-trust] [--unscoped-trust] [--disable-session-tags] [--target-role <role-arn>] [--approval-window 7d] [--approval-reminder 24h] [--on-approval-timeout hold|rollback] [--rollout-timeout 10m] [--sdk-audit-lookback 24h] [--evidence-wait 15m] [--missing-evidence block|warn]';
 
 const PROBE_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
@@ -116,6 +120,7 @@ export function buildMigrationInput(
   if (reminder <= 0) throw new ValidationError('--approval-reminder must be more than 0', 'approval-reminder');
   const rolloutTimeout = seconds('rollout-timeout', defaults.rolloutTimeout, DEFAULT_OPTIONS.rolloutTimeoutSeconds);
   if (rolloutTimeout <= 0) throw new ValidationError('--rollout-timeout must be more than 0', 'rollout-timeout');
+  const evidence = evidenceFlags(str, seconds);
   return {
     serviceAccount,
     roleArn: role,
@@ -140,6 +145,8 @@ export function buildMigrationInput(
       ...(flags['unscoped-trust'] === true && { unscopedTrust: true }),
       ...(flags['disable-session-tags'] === true && { disableSessionTags: true }),
       ...(targetRole !== undefined && { targetRoleArn: targetRole }),
+      // Only what was asked for: the rest takes EVIDENCE_DEFAULTS when the run uses it.
+      ...(Object.keys(evidence).length > 0 && { evidence }),
     },
   };
 }
@@ -162,6 +169,26 @@ function checkTargetRole(targetRole: string, role: string, partition: string): v
       'target-role',
     );
   }
+}
+
+/** CloudTrail evidence flags (`MigrationOptions.evidence`). */
+function evidenceFlags(
+  str: (flag: (typeof START_VALUE_FLAGS)[number]) => string | undefined,
+  seconds: (flag: (typeof START_VALUE_FLAGS)[number], fallback: undefined, base: number) => number,
+): Partial<EvidenceOptions> {
+  const evidence: Partial<EvidenceOptions> = {};
+  if (str('sdk-audit-lookback') !== undefined) {
+    evidence.sdkAuditLookbackSeconds = seconds('sdk-audit-lookback', undefined, 0);
+  }
+  if (str('evidence-wait') !== undefined) evidence.waitSeconds = seconds('evidence-wait', undefined, 0);
+  const missing = str('missing-evidence');
+  if (missing !== undefined) {
+    if (missing !== 'block' && missing !== 'warn') {
+      throw new ValidationError(`--missing-evidence must be block or warn, not "${missing}"`, 'missing-evidence');
+    }
+    evidence.missing = missing;
+  }
+  return evidence;
 }
 
 export { tokenize };

@@ -20,7 +20,12 @@ const RBAC = 'deploy/kubernetes/rbac.yaml';
 const IAM_README = 'deploy/iam/README.md';
 const KUBERNETES_GROUP = 'migrate-identity';
 
-const AWS_PREFIXES: Record<string, string> = { 'client-eks': 'eks', 'client-iam': 'iam', 'client-sts': 'sts' };
+const AWS_PREFIXES: Record<string, string> = {
+  'client-cloudtrail': 'cloudtrail',
+  'client-eks': 'eks',
+  'client-iam': 'iam',
+  'client-sts': 'sts',
+};
 
 /**
  * The IAM actions each AWS operation needs, as the Service Authorization Reference lists
@@ -60,6 +65,9 @@ const AWS_ACTIONS: Record<string, string[]> = {
   // The EKS bearer token is a presigned GetCallerIdentity, which needs no permission and
   // cannot be denied (STS API reference, GetCallerIdentity).
   'sts:GetCallerIdentity': [],
+  // Event history takes no resource-level permissions: "*" only (Service Authorization
+  // Reference, AWS CloudTrail).
+  'cloudtrail:LookupEvents': ['cloudtrail:LookupEvents'],
 };
 
 /** The worker's own identity only assumes the configured roles; those roles do the rest. */

@@ -6,6 +6,7 @@ import { createSandboxFleet, FAULT_KINDS, FAULT_STEPS } from '../../src/sandbox/
 import { RECONCILER, reconcilerAssociation, STS_PROBE } from '../support/sandbox-fixtures.js';
 
 const fresh = () => createSandboxFleet({ consistencyDelayMs: 0, podStartMs: 1 });
+const SEED_ISO = '2025-01-06T09:00:00.000Z';
 
 /** One call per fault step, against the seeded fleet. */
 function callFor(fleet: SandboxFleet, step: FaultStep, cluster: string): () => Promise<unknown> {
@@ -31,6 +32,9 @@ function callFor(fleet: SandboxFleet, step: FaultStep, cluster: string): () => P
       return () => fleet.iam.getRole('eks-payments-reconciler');
     case 'update-trust':
       return () => fleet.iam.updateTrustPolicy('eks-payments-reconciler', { Statement: [] });
+    case 'lookup-events':
+      return () =>
+        fleet.cloudTrail.lookupEvents(cluster, { eventName: 'AssumeRoleWithWebIdentity', startTime: SEED_ISO });
   }
 }
 

@@ -107,6 +107,25 @@ describe('buildMigrationInput', () => {
     });
   });
 
+  test('CloudTrail evidence flags set only what they name', () => {
+    const input = build(
+      `payments/reconciler --role ${ROLE} --clusters sandbox-a --approvers bob --sdk-audit-lookback 48h --evidence-wait 30m --missing-evidence warn`,
+    );
+    assert.deepEqual(input.options.evidence, {
+      sdkAuditLookbackSeconds: 48 * 3600,
+      waitSeconds: 1800,
+      missing: 'warn',
+    });
+    const some = build(
+      `payments/reconciler --role ${ROLE} --clusters sandbox-a --approvers bob --sdk-audit-lookback 0`,
+    );
+    assert.deepEqual(some.options.evidence, { sdkAuditLookbackSeconds: 0 });
+    assert.equal(
+      build(`payments/reconciler --role ${ROLE} --clusters sandbox-a --approvers bob`).options.evidence,
+      undefined,
+    );
+  });
+
   test('fleet defaults apply and configured approvers join', () => {
     const fleet = parseFleet('mode: sandbox\ndefaults:\n  soak: 1m\n  approvers: [dave]\n', 'test');
     const input = buildMigrationInput(tokenize(`payments/reconciler --role ${ROLE} --clusters sandbox-a`), {
@@ -150,6 +169,14 @@ describe('buildMigrationInput', () => {
     ],
     [`payments/reconciler --role ${ROLE} --clusters sandbox-a --approvers bob --probe "sh -c id"`, /not a probe name/],
     [`payments/reconciler --role ${ROLE} --clusters sandbox-a --approvers bob --force`, /unknown option --force/],
+    [
+      `payments/reconciler --role ${ROLE} --clusters sandbox-a --approvers bob --missing-evidence maybe`,
+      /--missing-evidence must be block or warn/,
+    ],
+    [
+      `payments/reconciler --role ${ROLE} --clusters sandbox-a --approvers bob --evidence-wait later`,
+      /--evidence-wait/,
+    ],
   ];
   for (const [text, message] of bad) {
     test(`refuses: ${text}`, () => {

@@ -11,7 +11,11 @@ import { parseAllDocuments } from 'yaml';
  * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html):
  * a policy can grant them only on "*". The fleet scan needs them to find every role and OIDC provider.
  */
-export const ACCOUNT_LEVEL_ACTIONS = new Set(['iam:ListRoles', 'iam:ListOpenIDConnectProviders']);
+export const ACCOUNT_LEVEL_ACTIONS = new Set([
+  'iam:ListRoles',
+  'iam:ListOpenIDConnectProviders',
+  'cloudtrail:LookupEvents',
+]);
 
 export interface Statement {
   Sid?: unknown;

@@ -11,6 +11,7 @@ import {
 import type { MigrationInput } from '../../src/domain/types.js';
 import { planWorkflowIdFor, workflowIdFor } from '../../src/domain/workflow-id.js';
 import { createSandboxFleet } from '../../src/sandbox/index.js';
+import { serverClock } from './server-clock.js';
 import { PLAN_WORKFLOW_TYPE, WORKFLOW_TYPE } from '../../workflows/messages.js';
 import type { planWorkflow } from '../../workflows/plan.js';
 import { RECORDING_TASK_QUEUE } from './history-fixtures.js';
@@ -290,5 +291,33 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
         if (plan.blocked) throw new Error(`plan: blocked: ${JSON.stringify(plan.findings)}`);
         return runId(env, workflowId);
       }),
+  },
+  {
+    name: 'cloudtrail-evidence',
+    summary:
+      'two clusters with CloudTrail (two minutes late): SDK audit, Pod Identity sessions found during the soak, approved; a workload still on IRSA blocks cleanup',
+    workflowType: WORKFLOW_TYPE,
+    record: async (env) => {
+      const clock = serverClock();
+      const fleet = createSandboxFleet({
+        now: clock.now,
+        consistencyDelayMs: 0,
+        podStartMs: 5,
+        cloudTrailDelayMs: 120_000,
+      });
+      await fleet.cloudTrailControl.setTraffic('sandbox-b/payments/reconciler-ledger-writer', {
+        hiddenWebIdentity: true,
+      });
+      return withHarness(
+        env,
+        async (h) => {
+          expectPhase(await toGate(env, h, twoClusters()), 'AwaitingApproval', 'cloudtrail-evidence');
+          await h.service.decide(SA, { decision: 'approve', by: APPROVER });
+          expectPhase(await h.service.result(SA), 'MigratedNotCleaned', 'cloudtrail-evidence');
+          return runId(env);
+        },
+        { fleet, cloudTrail: true, activityInterceptors: [clock.interceptor] },
+      );
+    },
   },
 ];

@@ -1,5 +1,5 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
+import type { ActivityInterceptorsFactory, Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { createConsoleNotifier } from '../../src/adapters/console-notifier.js';
@@ -53,6 +53,9 @@ export async function startHarness(
     fleet?: SandboxFleet;
     maxCachedWorkflows?: number;
     trustPolicyLimit?: number;
+    /** Give the worker the sandbox's CloudTrail (evidence); default: none, the runs record no evidence. */
+    cloudTrail?: boolean;
+    activityInterceptors?: ActivityInterceptorsFactory[];
   } = {},
 ): Promise<Harness> {
   const taskQueue = options.taskQueue ?? `test-${randomUUID()}`;
@@ -69,7 +72,9 @@ export async function startHarness(
       notifier: options.notifier ?? createConsoleNotifier((line) => events.push(line)),
       rolloutPollMs: 5,
       trustPolicyLimit: options.trustPolicyLimit,
+      ...(options.cloudTrail === true && { cloudTrail: fleet.cloudTrail }),
     },
+    ...(options.activityInterceptors && { activityInterceptors: options.activityInterceptors }),
     workflowBundle: await workflowBundle(),
     maxCachedWorkflows: options.maxCachedWorkflows,
   });

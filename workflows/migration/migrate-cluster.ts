@@ -3,6 +3,7 @@ import type { ClusterPreflight } from '../../activities/types.js';
 import type { WorkloadRef } from '../../src/domain/types.js';
 import { activities, API_CALL, LONG_WAIT } from '../activity-options.js';
 import { clusterProgress, nowIso } from '../state.js';
+import { evidenceEnabled, podIdentityEvidence } from './evidence.js';
 import type { MigrationRun } from './run.js';
 
 /** The clusters one at a time, in order, with a soak between one and the next. */
@@ -12,12 +13,16 @@ export async function migrateClusters(run: MigrationRun, preflight: ClusterPrefl
   for (const [index, pf] of preflight.entries()) {
     await run.checkpoint();
     await migrateCluster(run, pf);
-    if (index < preflight.length - 1 && soakSeconds > 0) {
-      await run.step(pf.cluster, 'soak', async () => {
-        await run.wait(soakSeconds);
-        return { detail: `soaked ${soakSeconds}s` };
-      });
-    }
+    const soak =
+      index < preflight.length - 1 && soakSeconds > 0
+        ? run.step(pf.cluster, 'soak', async () => {
+            await run.wait(soakSeconds);
+            return { detail: `soaked ${soakSeconds}s` };
+          })
+        : undefined;
+    // CloudTrail evidence is looked up during the soak (after the last cluster, alone).
+    const evidence = evidenceEnabled() ? podIdentityEvidence(run, pf.cluster) : undefined;
+    await Promise.all([soak, evidence]);
   }
 }
 

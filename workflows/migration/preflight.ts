@@ -4,6 +4,7 @@ import { mergePlan } from '../../src/domain/plan.js';
 import type { MigrationInput } from '../../src/domain/types.js';
 import { patched } from '@temporalio/workflow';
 import { activities, API_CALL } from '../activity-options.js';
+import { auditSdkVersions, evidenceEnabled } from './evidence.js';
 import type { MigrationRun } from './run.js';
 
 export interface PreflightResult {
@@ -71,6 +72,11 @@ export async function runPreflight(input: MigrationInput): Promise<PreflightResu
 export async function preflight(run: MigrationRun): Promise<ClusterPreflight[] | undefined> {
   const { state } = run;
   const { role, clusters, plan } = await runPreflight(run.input);
+  if (evidenceEnabled()) {
+    const sdkFindings = await auditSdkVersions(run, clusters);
+    plan.findings.push(...sdkFindings);
+    plan.blocked ||= sdkFindings.some((f) => f.severity === 'blocking');
+  }
   state.plan = plan;
   state.findings = plan.findings;
   state.rollbackNote.originalTrustPolicy = role.trustPolicy;

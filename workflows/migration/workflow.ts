@@ -2,6 +2,7 @@ import type { MigrationState } from '../../src/domain/migration-state.js';
 import type { MigrationInput } from '../../src/domain/types.js';
 import { approvalGate } from './approval-gate.js';
 import { cleanup } from './cleanup.js';
+import { cleanupGate, evidenceEnabled } from './evidence.js';
 import { registerHandlers } from './handlers.js';
 import { migrateClusters } from './migrate-cluster.js';
 import { preflight } from './preflight.js';
@@ -11,8 +12,8 @@ import { addPodIdentityTrust } from './trust.js';
 
 /**
  * Migrates one service account from IRSA to EKS Pod Identity across an ordered list of
- * clusters: preflight → trust → per cluster (associate, wait, restart, verify, soak) →
- * approval → cleanup. Any failure, a Reject, or an abort rolls every cluster back to IRSA.
+ * clusters: preflight (with the SDK audit) → trust → per cluster (associate, wait, restart,
+ * verify, soak with CloudTrail evidence) → approval → CloudTrail gate → cleanup. Any failure, a Reject, or an abort rolls every cluster back to IRSA.
  */
 export async function migrationWorkflow(input: MigrationInput): Promise<MigrationState> {
   const run = new MigrationRun(input);
@@ -33,6 +34,19 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
       run.setPhase('MigratedNotCleaned');
       await run.notify('finished', 'approval window ended: migrated, IRSA left in place (hold)');
       return run.state;
+    }
+    if (evidenceEnabled()) {
+      const findings = await cleanupGate(run, clusters);
+      run.state.findings.push(...findings);
+      run.state.warnings.push(...findings.filter((f) => f.severity === 'warning').map((f) => f.message));
+      const blocking = findings.filter((f) => f.severity === 'blocking');
+      if (blocking.length > 0) {
+        run.setPhase('MigratedNotCleaned');
+        await run.notify('finished', 'CloudTrail evidence blocks cleanup: migrated, IRSA left in place', {
+          findings: blocking,
+        });
+        return run.state;
+      }
     }
     await cleanup(run, clusters);
     run.setPhase('Completed');

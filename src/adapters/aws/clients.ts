@@ -1,3 +1,4 @@
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -22,6 +23,7 @@ export interface AwsClientOptions {
 }
 
 export interface AwsClients {
+  cloudTrail: CloudTrailClient;
   eks: EKSClient;
   iam: IAMClient;
   sts: STSClient;
@@ -72,6 +74,7 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
         });
   const withCredentials = { ...shared, credentials };
   return {
+    cloudTrail: new CloudTrailClient(withCredentials),
     eks: new EKSClient(withCredentials),
     iam: new IAMClient(withCredentials),
     sts: options.assumeRoleArn === undefined ? base : new STSClient(withCredentials),
