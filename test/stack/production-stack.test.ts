@@ -42,6 +42,9 @@ function demoCommand(): string {
     `--consistency-wait ${o.consistencyWaitSeconds}s`,
     `--soak ${o.soakSeconds}s`,
     `--rollout-timeout ${o.rolloutTimeoutSeconds}s`,
+    // CloudTrail evidence as the demo bounds it (its 2 s polling is not a flag: the default
+    // 60 s poll, bounded by this wait, keeps the run within the test's minutes).
+    `--evidence-wait ${o.evidence?.waitSeconds ?? 60}s`,
   ].join(' ');
 }
 
@@ -127,7 +130,7 @@ describe('production-shaped stack', () => {
     const request = await api.waitFor(
       () => api.messages.find((m) => m.reply_broadcast && blocksText(m).includes(APPROVE_ACTION_ID)),
       'the approval request',
-      120_000,
+      300_000,
     );
     const waiting = await waitForState((s) => s.phase === 'AwaitingApproval', 'the approval gate');
     const click = buttonClick({
