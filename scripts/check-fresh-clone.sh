@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The README's first commands as a new user runs them: a clean clone of this checkout's HEAD
 # (commit first), with the machine's own Node first on PATH (older than 22 on our machines):
-#   1. `npm ci`
+#   1. `npm install` (the README's first command; the lockfile keeps it to the same tree)
 #   2. `npm run demo -- --yes --json` exits 0 and its last line says the run Completed
 #   3. `npm start` reaches "migrate-identity is running", then Ctrl-C (SIGINT to its process
 #      group, as a terminal sends it) stops it: its handler runs, it prints nothing after
 #      "stopping…", every process of the job exits, and the ports are free again
 # Node 22 and the Temporal CLI come through the npm scripts' own provisioning, so the caches
-# are reused: npm's, and $MIGRATE_IDENTITY_CACHE. Servers listen on free ports of 127.0.0.1.
+# are reused: npm's, and $MIGRATE_IDENTITY_CACHE (point both at empty directories, e.g.
+# MIGRATE_IDENTITY_CACHE=$(mktemp -d) npm_config_cache=$(mktemp -d), for a laptop that has
+# never run it). Servers listen on free ports of 127.0.0.1.
 # FRESH_CLONE_PATH sets the PATH to use (.ci/run passes the one it started with).
 set -euo pipefail
 
@@ -53,9 +55,10 @@ cd "$work/repo"
 echo "fresh clone of $(git rev-parse --short HEAD), $(as_user node --version 2>/dev/null || echo 'no node') first on PATH"
 
 t=$(date +%s)
-as_user npm ci --no-audit --no-fund --prefer-offline >"$work/npm-ci.log" 2>&1 \
-  || { tail -n 20 "$work/npm-ci.log" >&2; fail "npm ci failed"; }
-echo "npm ci: $(seconds_since "$t") s"
+as_user npm install --no-audit --no-fund --prefer-offline >"$work/npm-install.log" 2>&1 \
+  || { tail -n 20 "$work/npm-install.log" >&2; fail "npm install failed"; }
+git diff --quiet -- package-lock.json || fail "npm install changed package-lock.json: the lockfile is out of date"
+echo "npm install: $(seconds_since "$t") s"
 
 export TEMPORAL_ADDRESS="127.0.0.1:$(free_port)"
 export TEMPORAL_UI_URL="http://127.0.0.1:$(free_port)"
