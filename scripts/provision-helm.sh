@@ -29,34 +29,18 @@ TOOL=provision-helm PARALLELISM_VAR=HELM_BUILD_PARALLELISM
 # shellcheck source=lib/go-build-env.sh
 source "$ROOT/scripts/lib/go-build-env.sh"
 
-T0=$(date +%s)
-log() { echo "provision-helm: $*"; }
 required_version() { go_required_version "$MODULE/go.mod" "$1"; }
 
 # The inputs that decide the binary and the CRD.
-STAMP="$({
-  cd "$MODULE"
-  cat go.mod go.sum
-  go env GOVERSION
-  echo "$PROMETHEUS_OPERATOR@$PROMETHEUS_OPERATOR_VERSION $PROMETHEUS_OPERATOR_SUM"
-} | sha256sum | cut -d' ' -f1)"
+STAMP="$(module_stamp "$MODULE" "$PROMETHEUS_OPERATOR@$PROMETHEUS_OPERATOR_VERSION $PROMETHEUS_OPERATOR_SUM")"
 if [[ "$STAMP" == "$(cat "$BIN/.stamp" 2>/dev/null || true)" && -x "$BIN/helm" &&
   -f "$SHARE/servicemonitors.crd.yaml" && "${HELM_PROVISION_FORCE:-0}" != 1 ]]; then
   log "up to date ($BIN/helm)"
   exit 0
 fi
 
-LOGF="$LOGS/build.log"
-: >"$LOGF"
-fail() {
-  log "$1 FAILED, see $LOGF"
-  tail -n 40 "$LOGF" >&2
-  exit 1
-}
-
-log "downloading modules..."
-(cd "$MODULE" && go mod download) >>"$LOGF" 2>&1 || fail "module download"
-log "modules ready in $(($(date +%s) - T0))s"
+begin_build_log "$LOGS/build.log"
+download_modules "$MODULE"
 
 # What helm's Makefile stamps in: its version, and the Kubernetes version it reports as
 # .Capabilities.KubeVersion (its client-go's minor, as 1.x).

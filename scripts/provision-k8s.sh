@@ -24,8 +24,6 @@ TOOL=provision-k8s PARALLELISM_VAR=K8S_BUILD_PARALLELISM
 # shellcheck source=lib/go-build-env.sh
 source "$ROOT/scripts/lib/go-build-env.sh"
 
-T0=$(date +%s)
-log() { echo "provision-k8s: $*"; }
 
 # version of a module as required by a group's go.mod
 required_version() { go_required_version "$ROOT/tools/k8s/$1/go.mod" "$2"; }

@@ -30,8 +30,6 @@ TOOL=provision-temporal-server PARALLELISM_VAR=TEMPORAL_SERVER_BUILD_PARALLELISM
 # shellcheck source=lib/go-build-env.sh
 source "$ROOT/scripts/lib/go-build-env.sh"
 
-T0=$(date +%s)
-log() { echo "provision-temporal-server: $*"; }
 
 BINARIES=(
   temporal-server=go.temporal.io/server/cmd/server
@@ -39,12 +37,7 @@ BINARIES=(
   temporal-ui-server=github.com/temporalio/ui-server/v2/cmd/server
 )
 
-STAMP="$({
-  cd "$MODULE"
-  cat go.mod go.sum
-  go env GOVERSION
-  printf '%s\n' "${BINARIES[@]}"
-} | sha256sum | cut -d' ' -f1)"
+STAMP="$(module_stamp "$MODULE" "${BINARIES[@]}")"
 outputs_present() {
   local spec
   for spec in "${BINARIES[@]}"; do
@@ -58,17 +51,8 @@ if [[ "$STAMP" == "$(cat "$BIN/.stamp" 2>/dev/null || true)" && "${TEMPORAL_SERV
   exit 0
 fi
 
-LOGF="$LOGS/build.log"
-: >"$LOGF"
-fail() {
-  log "$1 FAILED, see $LOGF"
-  tail -n 40 "$LOGF" >&2
-  exit 1
-}
-
-log "downloading modules..."
-(cd "$MODULE" && go mod download) >>"$LOGF" 2>&1 || fail "module download"
-log "modules ready in $(($(date +%s) - T0))s"
+begin_build_log "$LOGS/build.log"
+download_modules "$MODULE"
 
 for spec in "${BINARIES[@]}"; do
   name="${spec%%=*}" pkg="${spec#*=}"
