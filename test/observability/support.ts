@@ -1,17 +1,12 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { ActivityInterceptorsFactory, Worker } from '@temporalio/worker';
-import { randomUUID } from 'node:crypto';
+import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
-import { createConsoleNotifier } from '../../src/adapters/console-notifier.js';
 import { DEFAULT_OPTIONS, type MigrationInput, type MigrationOptions } from '../../src/domain/types.js';
 import type { workflowSpanSinks } from '../../src/observability/tracing.js';
 import type { NotifierPort } from '../../src/ports/notifier.js';
-import { createSandboxFleet, type SandboxFleet } from '../../src/sandbox/index.js';
-import { MigrationService } from '../../src/temporal/migrations.js';
-import { createMigrationWorker } from '../../src/temporal/worker.js';
-import { workflowBundle } from '../support/temporal.js';
+import { startHarness, type Harness } from '../support/sandbox-worker.js';
 
 /**
  * Helpers for the observability tests. Each of those files installs the Temporal runtime
@@ -96,52 +91,18 @@ export function sample(text: string, name: string, labels: Record<string, string
   return total ?? 0;
 }
 
-export interface ObservedHarness {
-  fleet: SandboxFleet;
-  service: MigrationService;
-  taskQueue: string;
-  worker: Worker;
-  stop(): Promise<void>;
-}
+export type ObservedHarness = Harness;
 
 /** A worker on its own task queue over a fresh sandbox fleet, with the given interceptors and sinks. */
-export async function startObservedWorker(
+export function startObservedWorker(
   env: TestWorkflowEnvironment,
   options: {
     activityInterceptors?: ActivityInterceptorsFactory[];
     sinks?: ReturnType<typeof workflowSpanSinks>;
     notifier?: NotifierPort;
-    client?: MigrationService;
   } = {},
-): Promise<ObservedHarness> {
-  const taskQueue = `test-${randomUUID()}`;
-  const fleet = createSandboxFleet({ consistencyDelayMs: 0, podStartMs: 5 });
-  const worker = await createMigrationWorker({
-    connection: env.nativeConnection,
-    namespace: env.namespace ?? 'default',
-    taskQueue,
-    deps: {
-      eks: fleet.eks,
-      iam: fleet.iam,
-      kubernetes: fleet.kubernetes,
-      notifier: options.notifier ?? createConsoleNotifier(() => undefined),
-      rolloutPollMs: 5,
-    },
-    workflowBundle: await workflowBundle(),
-    ...(options.activityInterceptors && { activityInterceptors: options.activityInterceptors }),
-    ...(options.sinks && { sinks: options.sinks }),
-  });
-  const running = worker.run();
-  return {
-    fleet,
-    service: new MigrationService(env.client, taskQueue, 'http://127.0.0.1:8233'),
-    taskQueue,
-    worker,
-    stop: async () => {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
-    },
-  };
+): Promise<Harness> {
+  return startHarness(env, options);
 }
 
 /** Metric names deploy/observability's dashboard and alert rules query (histogram series as their family). */

@@ -1,17 +1,11 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { ActivityInterceptorsFactory, Worker } from '@temporalio/worker';
-import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
-import { createConsoleNotifier } from '../../src/adapters/console-notifier.js';
 import type { MigrationState } from '../../src/domain/migration-state.js';
 import { DEFAULT_OPTIONS, type MigrationInput, type MigrationOptions } from '../../src/domain/types.js';
-import type { NotifierPort } from '../../src/ports/notifier.js';
-import { createSandboxFleet, type SandboxFleet, type SandboxOptions } from '../../src/sandbox/index.js';
-import { MigrationService } from '../../src/temporal/migrations.js';
-import { createMigrationWorker } from '../../src/temporal/worker.js';
 import { stateQuery } from '../../workflows/messages.js';
 import { after, before } from 'node:test';
-import { createTimeSkippingEnv, quietTemporalLogs, workflowBundle } from './temporal.js';
+import { startHarness, type Harness } from './sandbox-worker.js';
+import { createTimeSkippingEnv, quietTemporalLogs } from './temporal.js';
 
 quietTemporalLogs();
 
@@ -33,64 +27,7 @@ export function migrationInput(
   };
 }
 
-export interface Harness {
-  fleet: SandboxFleet;
-  service: MigrationService;
-  taskQueue: string;
-  events: string[];
-  worker: Worker;
-  /** Stops the worker and waits for it. */
-  stop(): Promise<void>;
-}
-
-/** A worker on its own task queue over a fresh sandbox fleet, on the given test server. */
-export async function startHarness(
-  env: TestWorkflowEnvironment,
-  options: {
-    sandbox?: SandboxOptions;
-    taskQueue?: string;
-    notifier?: NotifierPort;
-    fleet?: SandboxFleet;
-    maxCachedWorkflows?: number;
-    trustPolicyLimit?: number;
-    /** Give the worker the sandbox's CloudTrail (evidence); default: none, the runs record no evidence. */
-    cloudTrail?: boolean;
-    activityInterceptors?: ActivityInterceptorsFactory[];
-  } = {},
-): Promise<Harness> {
-  const taskQueue = options.taskQueue ?? `test-${randomUUID()}`;
-  const fleet = options.fleet ?? createSandboxFleet({ consistencyDelayMs: 0, podStartMs: 5, ...options.sandbox });
-  const events: string[] = [];
-  const worker = await createMigrationWorker({
-    connection: env.nativeConnection,
-    namespace: env.namespace ?? 'default',
-    taskQueue,
-    deps: {
-      eks: fleet.eks,
-      iam: fleet.iam,
-      kubernetes: fleet.kubernetes,
-      notifier: options.notifier ?? createConsoleNotifier((line) => events.push(line)),
-      rolloutPollMs: 5,
-      trustPolicyLimit: options.trustPolicyLimit,
-      ...(options.cloudTrail === true && { cloudTrail: fleet.cloudTrail }),
-    },
-    ...(options.activityInterceptors && { activityInterceptors: options.activityInterceptors }),
-    workflowBundle: await workflowBundle(),
-    maxCachedWorkflows: options.maxCachedWorkflows,
-  });
-  const running = worker.run();
-  return {
-    fleet,
-    service: new MigrationService(env.client, taskQueue, 'http://127.0.0.1:8233'),
-    taskQueue,
-    events,
-    worker,
-    stop: async () => {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
-    },
-  };
-}
+export { startHarness, type Harness };
 
 /**
  * Moves the time-skipping server's clock forward in `stepMs` jumps (timers fire, activities

@@ -1,15 +1,13 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
-import { createConsoleNotifier } from '../../src/adapters/console-notifier.js';
 import { loadConfig } from '../../src/config/index.js';
 import type { RunningMigration } from '../../src/domain/fleet-report.js';
 import type { DriftPost } from '../../src/ports/drift-notifier.js';
-import { createSandboxFleet, type FleetState, type SandboxFleet } from '../../src/sandbox/index.js';
+import type { FleetState, SandboxFleet } from '../../src/sandbox/index.js';
 import { scanInputFor, ScanService } from '../../src/temporal/scans.js';
-import { createMigrationWorker } from '../../src/temporal/worker.js';
 import type { ScanInput } from '../../workflows/scan/messages.js';
-import { workflowBundle } from './temporal.js';
+import { startHarness } from './sandbox-worker.js';
 
 export interface ScanHarness {
   fleet: SandboxFleet;
@@ -42,43 +40,29 @@ export async function startScanHarness(
     migrationLookup?: 'stub' | 'visibility';
   } = {},
 ): Promise<ScanHarness> {
-  const taskQueue = `scan-${randomUUID()}`;
-  const fleet =
-    options.fleet ??
-    createSandboxFleet({ consistencyDelayMs: 0, podStartMs: 5, ...(options.seed ? { seed: options.seed } : {}) });
   const posts: DriftPost[] = [];
-  const harness = { running: [] as RunningMigration[] };
-  const worker = await createMigrationWorker({
-    connection: env.nativeConnection,
-    namespace: env.namespace ?? 'default',
-    taskQueue,
+  // Tests replace `running` on the returned harness: the lookup reads it at each call.
+  const lookup = { running: [] as RunningMigration[] };
+  const harness = await startHarness(env, {
+    taskQueue: `scan-${randomUUID()}`,
+    ...(options.fleet && { fleet: options.fleet }),
+    ...(options.seed && { sandbox: { seed: options.seed } }),
     deps: {
-      eks: fleet.eks,
-      iam: fleet.iam,
-      kubernetes: fleet.kubernetes,
-      notifier: createConsoleNotifier(() => undefined),
       driftNotifier: {
         postNewDrift(post) {
           posts.push(post);
           return Promise.resolve({});
         },
       },
-      ...(options.migrationLookup === 'visibility'
-        ? {}
-        : { runningMigrations: () => Promise.resolve(harness.running) }),
+      ...(options.migrationLookup === 'visibility' ? {} : { runningMigrations: () => Promise.resolve(lookup.running) }),
     },
-    workflowBundle: await workflowBundle(),
   });
-  const running = worker.run();
-  return Object.assign(harness, {
-    fleet,
-    scans: new ScanService(env.client, taskQueue, 'http://127.0.0.1:8233'),
-    taskQueue,
+  return Object.assign(lookup, {
+    fleet: harness.fleet,
+    scans: new ScanService(env.client, harness.taskQueue, 'http://127.0.0.1:8233'),
+    taskQueue: harness.taskQueue,
     posts,
-    worker,
-    stop: async () => {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
-    },
+    worker: harness.worker,
+    stop: () => harness.stop(),
   });
 }
