@@ -37,8 +37,13 @@ export interface PodIdentityAssociation {
   namespace: string;
   serviceAccount: string;
   roleArn: string;
+  /** Role chaining: the agent assumes `roleArn`, then this role (possibly in another account). */
+  targetRoleArn?: string;
+  disableSessionTags?: boolean;
   /** Set when an EKS add-on owns the association: never touch those. */
   ownerArn?: string;
+  /** As Describe returns them; List summaries carry none. */
+  tags?: Record<string, string>;
 }
 
 export interface CreateAssociationRequest {
@@ -49,4 +54,5 @@ export interface CreateAssociationRequest {
   /** Idempotency token; the same token returns the same association. */
   clientRequestToken: string;
   tags?: Record<string, string>;
+  targetRoleArn?: string;
 }

@@ -8,6 +8,11 @@ import { requireCluster } from './runtime.js';
 import type { AssociationState, ClusterState } from './state.js';
 
 export const ASSOCIATION_LIMIT = 1000;
+/**
+ * How long credentials vended through a deleted association stay valid ("might still be
+ * valid until the session expiry"): the sandbox keeps the association's record that long.
+ */
+export const VENDED_CREDENTIALS_LIFETIME_MS = 15 * 60 * 1000;
 
 function toAssociation(cluster: ClusterState, a: AssociationState): PodIdentityAssociation {
   return {
@@ -17,13 +22,30 @@ function toAssociation(cluster: ClusterState, a: AssociationState): PodIdentityA
     namespace: a.namespace,
     serviceAccount: a.serviceAccount,
     roleArn: a.roleArn,
+    ...(a.targetRoleArn === undefined ? {} : { targetRoleArn: a.targetRoleArn }),
     ...(a.ownerArn === undefined ? {} : { ownerArn: a.ownerArn }),
+    tags: { ...a.tags },
   };
 }
 
-/** The EKS API sees creates and deletes at once; only the webhook lags (see webhook.ts). */
+/** Create, Describe and Delete see creates and deletes at once. */
 function liveAssociations(cluster: ClusterState): AssociationState[] {
   return cluster.associations.filter((a) => a.deletedAt === undefined);
+}
+
+/**
+ * What List answers at `now`. EKS API reference, CreatePodIdentityAssociation: "Similar to
+ * AWS IAM behavior, EKS Pod Identity associations are eventually consistent, and may take
+ * several seconds to be effective after the initial API call returns successfully." So a
+ * create shows in List only `listDelayMs` after it, and a delete still shows for as long;
+ * Describe, Create's 409 and Delete see the association at once. The webhook lags on its
+ * own clock (webhook.ts); DeletePodIdentityAssociation adds that credentials already vended
+ * "might still be valid until the session expiry" (the agent's cache, exec.ts).
+ */
+function listedAssociations(cluster: ClusterState, now: number, listDelayMs: number): AssociationState[] {
+  return cluster.associations.filter(
+    (a) => a.createdAt + listDelayMs <= now && (a.deletedAt === undefined || now < a.deletedAt + listDelayMs),
+  );
 }
 
 function create(
@@ -46,7 +68,8 @@ function create(
     return toAssociation(cluster, sameToken);
   }
   if (sameTarget !== undefined) {
-    throw new PortError('conflict', `Association already exists: ${sameTarget.associationId}`, {
+    // EKS's own words: the id is in the message, and List may not show that association yet.
+    throw new PortError('conflict', `ResourceInUseException: Association already exists: ${sameTarget.associationId}`, {
       code: 'ResourceInUseException',
       httpStatus: 409,
       existingId: sameTarget.associationId,
@@ -71,6 +94,7 @@ function create(
     namespace: request.namespace,
     serviceAccount: request.serviceAccount,
     roleArn: request.roleArn,
+    ...(request.targetRoleArn === undefined ? {} : { targetRoleArn: request.targetRoleArn }),
     clientRequestToken: request.clientRequestToken,
     tags: { ...(request.tags ?? {}) },
     createdAt: now,
@@ -108,9 +132,9 @@ export function createSandboxEks(runtime: SandboxRuntime): EksPort {
       return runtime.call(name, 'listFargateProfiles', undefined, (s) => requireCluster(s, name).fargateProfiles);
     },
     findPodIdentityAssociations(name, namespace, serviceAccount) {
-      return runtime.call(name, 'findPodIdentityAssociations', undefined, (s) => {
+      return runtime.call(name, 'findPodIdentityAssociations', undefined, (s, now) => {
         const c = requireCluster(s, name);
-        return liveAssociations(c)
+        return listedAssociations(c, now, runtime.listDelayMs)
           .filter((a) => a.namespace === namespace && a.serviceAccount === serviceAccount)
           .map((a) => toAssociation(c, a));
       });
@@ -119,6 +143,13 @@ export function createSandboxEks(runtime: SandboxRuntime): EksPort {
       return runtime.call(request.cluster, 'createPodIdentityAssociation', 'create-association', (s, now) =>
         create(requireCluster(s, request.cluster), request, now, runtime.consistencyDelayMs, s),
       );
+    },
+    describePodIdentityAssociation(name, associationId) {
+      return runtime.call(name, 'describePodIdentityAssociation', undefined, (s) => {
+        const c = requireCluster(s, name);
+        const found = liveAssociations(c).find((a) => a.associationId === associationId);
+        return found === undefined ? undefined : toAssociation(c, found);
+      });
     },
     deletePodIdentityAssociation(name, associationId) {
       return runtime.call(name, 'deletePodIdentityAssociation', 'delete-association', (s, now) => {
@@ -131,12 +162,14 @@ export function createSandboxEks(runtime: SandboxRuntime): EksPort {
         }
         association.deletedAt = now;
         association.hiddenFrom = now + runtime.consistencyDelayMs;
+        association.forgetAt =
+          now + Math.max(runtime.consistencyDelayMs, runtime.listDelayMs, VENDED_CREDENTIALS_LIFETIME_MS);
       });
     },
     listPodIdentityAssociations(name) {
-      return runtime.call(name, 'listPodIdentityAssociations', undefined, (s) => {
+      return runtime.call(name, 'listPodIdentityAssociations', undefined, (s, now) => {
         const c = requireCluster(s, name);
-        return liveAssociations(c).map((a) => toAssociation(c, a));
+        return listedAssociations(c, now, runtime.listDelayMs).map((a) => toAssociation(c, a));
       });
     },
   };

@@ -120,10 +120,17 @@ export function createEksAdapter(
             roleArn: request.roleArn,
             clientRequestToken: request.clientRequestToken,
             ...(request.tags !== undefined && { tags: request.tags }),
+            ...(request.targetRoleArn !== undefined && { targetRoleArn: request.targetRoleArn }),
           }),
         );
         if (association === undefined) throw new Error('the response has no association');
         return toAssociation(request.cluster, association);
+      }),
+
+    describePodIdentityAssociation: (cluster, associationId) =>
+      call(cluster, `DescribePodIdentityAssociation ${associationId}`, async (eks) => {
+        const association = await describeAssociation(cluster, eks, associationId);
+        return association === undefined ? undefined : toAssociation(cluster, association);
       }),
 
     deletePodIdentityAssociation: (cluster, associationId) =>
@@ -190,6 +197,9 @@ function toAssociation(cluster: string, association: EksAssociation): PodIdentit
     serviceAccount: association.serviceAccount ?? '',
     roleArn: association.roleArn ?? '',
     ...(association.associationArn !== undefined && { associationArn: association.associationArn }),
+    ...(association.targetRoleArn !== undefined && { targetRoleArn: association.targetRoleArn }),
+    ...(association.disableSessionTags !== undefined && { disableSessionTags: association.disableSessionTags }),
     ...(association.ownerArn !== undefined && { ownerArn: association.ownerArn }),
+    ...(association.tags !== undefined && { tags: association.tags }),
   };
 }
