@@ -9,6 +9,11 @@ export interface ActivityDeps {
   iam: IamPort;
   kubernetes: KubernetesPort;
   notifier: NotifierPort;
+  /**
+   * Every cluster of the fleet, not only a run's: before removing Pod Identity trust, every
+   * one is searched for associations that still use the role. Default: the run's clusters.
+   */
+  fleetClusters?: string[];
   /** The EKS cluster name behind a fleet cluster name (Pod Identity session names use it). */
   eksClusterName?: (cluster: string) => string;
   /** The roles' account trust-policy length quota; default IAM's 2,048. */

@@ -1,4 +1,5 @@
-import type { PolicyStatement, ServiceAccountRef } from '../src/domain/types.js';
+import { credentialPath } from '../src/domain/credentials.js';
+import { FailureType } from '../src/domain/failure-types.js';
 import { parseRoleArn } from '../src/domain/names.js';
 import {
   addPodIdentityTrust,
@@ -7,30 +8,92 @@ import {
   removeStatementBySid,
   restoreIrsaTrust,
 } from '../src/domain/trust-policy.js';
+import type { PolicyDocument, PolicyStatement, ServiceAccountRef } from '../src/domain/types.js';
 import type { ActivityDeps } from './deps.js';
+import { failure } from './failures.js';
 
+/**
+ * Trust-policy writes are read-modify-write (UpdateAssumeRolePolicy replaces the whole
+ * document): the workflow holds the role's lock around each of these, and each write is
+ * read back, so a write another writer lost is retried instead of reported done.
+ */
 export function trustActivities(deps: ActivityDeps) {
   const { iam } = deps;
+
+  async function write(roleArn: string, document: PolicyDocument, confirmed: (doc: PolicyDocument) => boolean) {
+    const { roleName } = parseRoleArn(roleArn);
+    await iam.updateTrustPolicy(roleName, document);
+    const after = await iam.getRole(roleName);
+    if (!confirmed(after.trustPolicy)) {
+      throw failure(
+        FailureType.Unavailable,
+        `role ${roleName}: the trust policy written is not what IAM returns: another writer changed it; retrying`,
+      );
+    }
+  }
+
   return {
-    /**
-     * Adds the Pod Identity statement unless an equivalent one exists. A statement with our
-     * Sid counts as added by this run, so a retry after a lost answer still lets rollback remove it.
-     */
-    async ensurePodIdentityTrust(input: { roleArn: string; sid: string }): Promise<{ added: boolean }> {
-      const { roleName } = parseRoleArn(input.roleArn);
-      const role = await iam.getRole(roleName);
-      if (role.trustPolicy.Statement.some((s) => s.Sid === input.sid)) return { added: true };
-      if (hasPodIdentityTrust(role.trustPolicy)) return { added: false };
-      const { document } = addPodIdentityTrust(role.trustPolicy, input.sid);
-      await iam.updateTrustPolicy(roleName, document);
-      return { added: true };
+    /** Whether the role trusts Pod Identity now: the read the run records before deciding to write. */
+    async readPodIdentityTrust(input: { roleArn: string }): Promise<{ trusted: boolean }> {
+      const role = await iam.getRole(parseRoleArn(input.roleArn).roleName);
+      return { trusted: hasPodIdentityTrust(role.trustPolicy) };
     },
 
-    async removePodIdentityTrust(input: { roleArn: string; sid: string }): Promise<{ removed: boolean }> {
-      const { roleName } = parseRoleArn(input.roleArn);
+    /**
+     * Adds the Pod Identity statement. Idempotent: a retry after a lost answer finds the
+     * statement and writes nothing (`written: false`); whose it is, the run knows from the
+     * read it recorded under the same lock.
+     */
+    async writePodIdentityTrust(input: { roleArn: string; sid: string }): Promise<{ written: boolean }> {
+      const role = await iam.getRole(parseRoleArn(input.roleArn).roleName);
+      const { document, added } = addPodIdentityTrust(role.trustPolicy, input.sid);
+      if (!added) return { written: false };
+      await write(input.roleArn, document, hasPodIdentityTrust);
+      return { written: true };
+    },
+
+    /**
+     * Removes the Pod Identity statement this run added, only while nothing can need it: no
+     * association in any fleet cluster names the role (as `roleArn` or `targetRoleArn`),
+     * besides those the run has just deleted (List lags a delete), and no pod of the service
+     * account in the run's clusters is on Pod Identity. Otherwise it stays, and says why.
+     */
+    async removePodIdentityTrust(input: {
+      roleArn: string;
+      sid: string;
+      serviceAccount: ServiceAccountRef;
+      clusters: string[];
+      deletedAssociationIds: string[];
+    }): Promise<{ removed: boolean; keptBecause?: string }> {
+      const { roleArn, serviceAccount: sa } = input;
+      const { roleName } = parseRoleArn(roleArn);
       const role = await iam.getRole(roleName);
+      // Never written (the write failed), or already removed by a retry whose answer was lost.
+      if (!role.trustPolicy.Statement.some((s) => s.Sid === input.sid)) return { removed: false };
+      const users: string[] = [];
+      for (const cluster of deps.fleetClusters ?? input.clusters) {
+        for (const a of await deps.eks.listPodIdentityAssociations(cluster)) {
+          const usesRole = a.roleArn === roleArn || a.targetRoleArn === roleArn;
+          if (usesRole && !input.deletedAssociationIds.includes(a.associationId)) {
+            users.push(`${cluster} ${a.namespace}/${a.serviceAccount} (${a.associationId})`);
+          }
+        }
+      }
+      if (users.length > 0)
+        return { removed: false, keptBecause: `associations still use the role: ${users.join(', ')}` };
+      const onPodIdentity: string[] = [];
+      for (const cluster of input.clusters) {
+        for (const pod of await deps.kubernetes.listPods(cluster, sa.namespace, sa.name)) {
+          if (!pod.terminating && pod.containers.some((c) => credentialPath(c.env) === 'pod-identity')) {
+            onPodIdentity.push(`${cluster} ${pod.name}`);
+          }
+        }
+      }
+      if (onPodIdentity.length > 0) {
+        return { removed: false, keptBecause: `pods still on Pod Identity: ${onPodIdentity.join(', ')}` };
+      }
       const { document, removed } = removeStatementBySid(role.trustPolicy, input.sid);
-      if (removed) await iam.updateTrustPolicy(roleName, document);
+      if (removed) await write(roleArn, document, (doc) => !doc.Statement.some((s) => s.Sid === input.sid));
       return { removed };
     },
 
@@ -39,23 +102,29 @@ export function trustActivities(deps: ActivityDeps) {
       serviceAccount: ServiceAccountRef;
       issuers: string[];
     }): Promise<{ removed: PolicyStatement[] }> {
-      const { roleName } = parseRoleArn(input.roleArn);
-      const role = await iam.getRole(roleName);
-      const { document, removed } = removeIrsaTrust(role.trustPolicy, {
+      const role = await iam.getRole(parseRoleArn(input.roleArn).roleName);
+      const target = {
         issuers: input.issuers,
         namespace: input.serviceAccount.namespace,
         serviceAccount: input.serviceAccount.name,
-      });
-      if (removed.length > 0) await iam.updateTrustPolicy(roleName, document);
+      };
+      const { document, removed } = removeIrsaTrust(role.trustPolicy, target);
+      if (removed.length > 0) {
+        await write(input.roleArn, document, (doc) => removeIrsaTrust(doc, target).removed.length === 0);
+      }
       return { removed };
     },
 
     async restoreIrsaTrust(input: { roleArn: string; removed: PolicyStatement[] }): Promise<void> {
-      const { roleName } = parseRoleArn(input.roleArn);
-      const role = await iam.getRole(roleName);
+      const role = await iam.getRole(parseRoleArn(input.roleArn).roleName);
       const document = restoreIrsaTrust(role.trustPolicy, input.removed);
-      if (JSON.stringify(document) !== JSON.stringify(role.trustPolicy))
-        await iam.updateTrustPolicy(roleName, document);
+      if (JSON.stringify(document) !== JSON.stringify(role.trustPolicy)) {
+        await write(
+          input.roleArn,
+          document,
+          (doc) => JSON.stringify(restoreIrsaTrust(doc, input.removed)) === JSON.stringify(doc),
+        );
+      }
     },
   };
 }

@@ -1,2 +1,3 @@
 export { migrationWorkflow } from './migration/workflow.js';
 export { planWorkflow } from './plan.js';
+export { roleLockWorkflow } from './role-lock.js';

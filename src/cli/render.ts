@@ -7,6 +7,7 @@ const ICON: Record<string, string> = {
   failed: '✘',
   running: '…',
   skipped: '−',
+  retried: '↻',
 };
 
 export function renderFindings(findings: Finding[]): string[] {

@@ -11,7 +11,10 @@ import { ConfigError } from '../config/index.js';
 import { PortError } from '../ports/errors.js';
 import { createSandboxFleet, type SandboxFleet } from '../sandbox/index.js';
 
-export type FleetPorts = Pick<ActivityDeps, 'eks' | 'iam' | 'kubernetes' | 'eksClusterName' | 'trustPolicyLimit'> & {
+export type FleetPorts = Pick<
+  ActivityDeps,
+  'eks' | 'iam' | 'kubernetes' | 'eksClusterName' | 'trustPolicyLimit' | 'fleetClusters'
+> & {
   sandbox?: SandboxFleet;
 };
 
@@ -24,6 +27,8 @@ export function openSandbox(config: Config): SandboxFleet {
   return createSandboxFleet({
     file: sandboxFile(config),
     consistencyDelayMs: config.fleet.sandbox?.consistencyDelayMs,
+    // EKS List lags as the webhook does.
+    listDelayMs: config.fleet.sandbox?.consistencyDelayMs ?? 2000,
     podStartMs: config.fleet.sandbox?.podStartMs,
   });
 }
@@ -82,7 +87,15 @@ function awsPorts(config: Config): FleetPorts {
 
 export function openFleetPorts(config: Config): FleetPorts {
   const trustPolicyLimit = config.fleet.iam?.trustPolicySizeLimit;
-  if (config.fleet.mode === 'aws') return { ...awsPorts(config), trustPolicyLimit };
+  const fleetClusters = config.fleet.clusters.map((c) => c.name);
+  if (config.fleet.mode === 'aws') return { ...awsPorts(config), trustPolicyLimit, fleetClusters };
   const sandbox = openSandbox(config);
-  return { eks: sandbox.eks, iam: sandbox.iam, kubernetes: sandbox.kubernetes, sandbox, trustPolicyLimit };
+  return {
+    eks: sandbox.eks,
+    iam: sandbox.iam,
+    kubernetes: sandbox.kubernetes,
+    sandbox,
+    trustPolicyLimit,
+    fleetClusters,
+  };
 }

@@ -5,6 +5,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { createConsoleNotifier } from '../../src/adapters/console-notifier.js';
 import type { MigrationState } from '../../src/domain/migration-state.js';
 import { DEFAULT_OPTIONS, type MigrationInput, type MigrationOptions } from '../../src/domain/types.js';
+import type { IamPort } from '../../src/ports/iam.js';
 import type { NotifierPort } from '../../src/ports/notifier.js';
 import { createSandboxFleet, type SandboxFleet, type SandboxOptions } from '../../src/sandbox/index.js';
 import { MigrationService } from '../../src/temporal/migrations.js';
@@ -53,10 +54,13 @@ export async function startHarness(
     fleet?: SandboxFleet;
     maxCachedWorkflows?: number;
     trustPolicyLimit?: number;
+    /** Wraps the fleet's IAM port (to slow or interleave calls). */
+    iam?: (iam: IamPort) => IamPort;
   } = {},
 ): Promise<Harness> {
   const taskQueue = options.taskQueue ?? `test-${randomUUID()}`;
   const fleet = options.fleet ?? createSandboxFleet({ consistencyDelayMs: 0, podStartMs: 5, ...options.sandbox });
+  const fleetClusters = Object.keys((await fleet.control.state()).clusters);
   const events: string[] = [];
   const worker = await createMigrationWorker({
     connection: env.nativeConnection,
@@ -64,8 +68,9 @@ export async function startHarness(
     taskQueue,
     deps: {
       eks: fleet.eks,
-      iam: fleet.iam,
+      iam: options.iam ? options.iam(fleet.iam) : fleet.iam,
       kubernetes: fleet.kubernetes,
+      fleetClusters,
       notifier: options.notifier ?? createConsoleNotifier((line) => events.push(line)),
       rolloutPollMs: 5,
       trustPolicyLimit: options.trustPolicyLimit,
@@ -104,6 +109,28 @@ export async function advanceUntil(
   }
   const state = await handle.query(stateQuery);
   throw new Error(`workflow did not reach the expected state; phase ${state.phase}: ${JSON.stringify(state.failure)}`);
+}
+
+/**
+ * Polls the workflow's state on the wall clock, never unlocking time skipping: durable
+ * timers then run in real time, as the sandbox's clock does (eventual consistency, rollouts).
+ */
+export async function waitForState(
+  handle: WorkflowHandle,
+  done: (state: MigrationState) => boolean,
+  { timeoutMs = 90_000, intervalMs = 100 } = {},
+): Promise<MigrationState> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const state = await handle.query(stateQuery);
+    if (done(state)) return state;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `workflow did not reach the expected state in ${timeoutMs} ms; phase ${state.phase}: ${JSON.stringify(state.failure)}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
 }
 
 /**

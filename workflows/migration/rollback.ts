@@ -1,15 +1,30 @@
-import { ApplicationFailure, CancellationScope, log, sleep } from '@temporalio/workflow';
-import { IRSA_ANNOTATION } from '../../src/domain/constants.js';
+import { ApplicationFailure, CancellationScope, log } from '@temporalio/workflow';
 import { FailureType } from '../../src/domain/failure-types.js';
-import type { StepName } from '../../src/domain/migration-state.js';
-import { activities, COMPENSATION, LONG_WAIT } from '../activity-options.js';
+import type { CredentialExpectation } from '../../activities/types.js';
+import { activities, API_CALL, COMPENSATION, LONG_WAIT } from '../activity-options.js';
 import { clusterProgress, nowIso } from '../state.js';
+import {
+  clusterCommand,
+  clusterManualSteps,
+  recreateAssociationCommand,
+  removePodIdentityTrustCommand,
+  restoreIrsaTrustCommand,
+  roleName,
+  type ClusterAction,
+} from './manual-steps.js';
+import { podsOnOtherPath } from './migrate-cluster.js';
+import { withRoleLock } from './role-lock.js';
 import { errorMessage, type MigrationRun } from './run.js';
 
 /**
  * After a failure, a Reject or an abort: records why, then puts every cluster back on IRSA
  * even while the run is being cancelled. Ends RolledBack, or RollbackFailed with the manual
  * steps (and a failed workflow, so the run stands out).
+ *
+ * Every compensation keeps the credential invariant (src/domain/invariant.ts): IRSA trust
+ * comes back before any pod returns to IRSA; an association is deleted only right before
+ * the restart that moves its pods off it, and re-created if that restart fails; the Pod
+ * Identity trust goes last, and only while nothing uses it.
  */
 export async function rollBack(run: MigrationRun, err: unknown): Promise<void> {
   const { state } = run;
@@ -18,13 +33,17 @@ export async function rollBack(run: MigrationRun, err: unknown): Promise<void> {
   await CancellationScope.nonCancellable(async () => {
     run.setPhase('RollingBack');
     await run.notify('rollback-step', `rolling back: ${state.failure?.type ?? ''}: ${state.failure?.message ?? ''}`);
-    await compensate(run);
-    run.setPhase(state.manualSteps?.length ? 'RollbackFailed' : 'RolledBack');
+    const manual = await compensate(run);
+    if (manual.length > 0) state.manualSteps = manual;
+    run.setPhase(manual.length ? 'RollbackFailed' : 'RolledBack');
+    const stopped = state.rollbackAbortRequested;
     await run.notify(
       'finished',
-      state.manualSteps?.length
-        ? `ROLLBACK FAILED: manual steps needed:\n${state.manualSteps.join('\n')}`
-        : 'rolled back: every cluster is on IRSA as before',
+      !manual.length
+        ? 'rolled back: every cluster is on IRSA as before'
+        : stopped
+          ? `ROLLBACK STOPPED by a second abort (by ${stopped.by}); left behind, to finish by hand:\n${manual.join('\n')}`
+          : `ROLLBACK FAILED: manual steps needed:\n${manual.join('\n')}`,
     );
   });
   if (state.phase === 'RollbackFailed') {
@@ -37,158 +56,348 @@ export async function rollBack(run: MigrationRun, err: unknown): Promise<void> {
   }
 }
 
-interface Compensation {
-  name: StepName;
-  /** The manual step, should this one fail or not be reached. */
-  what: string;
-  run: () => Promise<string>;
-}
+const SECOND_ABORT = 'not done: the rollback was stopped by a second abort';
+const WAIT_LINE = (run: MigrationRun) => clusterCommand(run, '', 'wait');
 
 /**
- * Compensations in reverse order, each idempotent and retried: IRSA trust back first (pods
- * returning to IRSA need it), then each touched cluster newest first, then the Pod Identity
- * trust statement last. A compensation that still fails is recorded with the exact manual
- * steps; the others still run.
+ * Compensations in reverse order: IRSA trust back first (pods returning to IRSA need it),
+ * then each touched cluster newest first, then the Pod Identity trust statement. Returns
+ * the manual steps for whatever could not be done, in the order to run them.
  */
-async function compensate(run: MigrationRun): Promise<void> {
+async function compensate(run: MigrationRun): Promise<string[]> {
   const { state, input, touched } = run;
   const manual: string[] = [];
-  const roleName = input.roleArn.split('/').pop() ?? input.roleArn;
+  const role = roleName(run);
+  const deletedAssociationIds: string[] = [];
 
+  let irsaTrustBack = true;
   const removed = state.rollbackNote.removedIrsaTrust;
   if (removed) {
     try {
-      await activities(COMPENSATION, 'restore IRSA trust').restoreIrsaTrust({
-        roleArn: input.roleArn,
-        removed: removed.Statement,
-      });
+      const done = await withRoleLock(
+        run,
+        'rollback: restore IRSA trust',
+        () =>
+          activities(COMPENSATION, 'restore IRSA trust').restoreIrsaTrust({
+            roleArn: input.roleArn,
+            removed: removed.Statement,
+          }),
+        { stop: () => run.rollbackInterrupted, compensation: true },
+      );
+      if (done === undefined) throw new Error(SECOND_ABORT);
       await run.notify('rollback-step', 'trust: IRSA trust statements restored');
     } catch (err) {
-      manual.push(
-        `Restore the IRSA trust of role ${roleName}: put back these statements (from the state query, rollbackNote.removedIrsaTrust): aws iam update-assume-role-policy --role-name ${roleName} --policy-document file://trust.json  # ${errorMessage(err)}`,
-      );
+      irsaTrustBack = false;
+      manual.push(`role ${role}: ${restoreIrsaTrustCommand(run, removed.Statement)}  # ${errorMessage(err)}`);
     }
   }
 
+  let everyClusterBack = true;
   for (const cluster of input.clusters.filter((c) => touched.clusters[c]).reverse()) {
     const progress = clusterProgress(state, cluster);
     progress.status = 'rolling-back';
     run.refresh();
-    // Later steps depend on earlier ones (deleting the association before the annotation is
-    // back would leave pods with no credentials), so after a failure the rest become manual steps.
-    let ok = true;
-    for (const item of clusterCompensations(run, cluster, roleName)) {
-      if (!ok) {
-        manual.push(`${cluster}: then ${item.what}`);
-        continue;
-      }
-      try {
-        await run.step(cluster, item.name, async () => ({ detail: await item.run() }), 'rollback-step');
-      } catch (err) {
-        manual.push(`${cluster}: ${item.what}  # ${errorMessage(err)}`);
-        await run.notify('rollback-step', `${cluster}: ${item.name} FAILED: ${errorMessage(err)}`, { cluster });
-        ok = false;
-      }
+    let lines: string[];
+    if (!irsaTrustBack || run.rollbackInterrupted) {
+      // Pods sent back to IRSA now would find no trust (or nobody wants them moved): they stay where they are.
+      const why = !irsaTrustBack ? 'not done: the IRSA trust must be restored first (above)' : SECOND_ABORT;
+      lines = clusterManualSteps(run, cluster, remainingActions(run, cluster), why);
+    } else {
+      lines = await compensateCluster(run, cluster, deletedAssociationIds);
     }
-    progress.status = ok ? 'rolled-back' : 'failed';
+    manual.push(...lines);
+    if (lines.length > 0) everyClusterBack = false;
+    progress.status = lines.length === 0 ? 'rolled-back' : 'failed';
     run.refresh();
   }
 
   const sid = state.rollbackNote.addedTrustStatementSid;
-  if (touched.trustAdded && sid) {
+  if (sid !== undefined) {
+    const command = removePodIdentityTrustCommand(run, sid);
+    const condition = `once no pod uses Pod Identity with role ${role} and no association in any cluster names it`;
     try {
-      await activities(COMPENSATION, 'remove the Pod Identity trust statement this run added').removePodIdentityTrust({
-        roleArn: input.roleArn,
-        sid,
-      });
-      await run.notify('rollback-step', `trust: Pod Identity statement ${sid} removed`);
+      const result = await withRoleLock(
+        run,
+        'rollback: remove the Pod Identity trust this run added',
+        () =>
+          activities(COMPENSATION, 'remove the Pod Identity trust statement this run added').removePodIdentityTrust({
+            roleArn: input.roleArn,
+            sid,
+            serviceAccount: run.serviceAccount,
+            clusters: input.clusters,
+            deletedAssociationIds,
+          }),
+        { stop: () => run.rollbackInterrupted, compensation: true },
+      );
+      if (result === undefined) throw new Error(SECOND_ABORT);
+      if (result.removed) {
+        await run.notify('rollback-step', `trust: Pod Identity statement ${sid} removed`);
+      } else if (result.keptBecause !== undefined) {
+        const kept = `trust: Pod Identity statement ${sid} kept: ${result.keptBecause ?? ''}`;
+        state.warnings.push(kept);
+        // Kept because of this run's own clusters: finishing them by hand makes it removable.
+        if (!everyClusterBack) manual.push(`role ${role}: then, ${condition}: ${command}`);
+        await run.notify('rollback-step', kept);
+      }
     } catch (err) {
-      manual.push(
-        `Remove statement Sid ${sid} from the trust policy of role ${roleName} (original policy: state query, rollbackNote.originalTrustPolicy)  # ${errorMessage(err)}`,
+      manual.push(`role ${role}: ${everyClusterBack ? '' : 'then, '}${condition}: ${command}  # ${errorMessage(err)}`);
+    }
+  }
+  return manual;
+}
+
+/** What is left to do in a cluster that rollback has not touched yet. */
+function remainingActions(run: MigrationRun, cluster: string): { action: ClusterAction; associationId?: string }[] {
+  const did = run.touched.clusters[cluster] ?? {};
+  const progress = clusterProgress(run.state, cluster);
+  const actions: { action: ClusterAction; associationId?: string }[] = [];
+  if (did.annotationRemoved && run.state.rollbackNote.previousAnnotations[cluster] != null)
+    actions.push({ action: 'annotate' });
+  if (did.associationAttempted) {
+    actions.push({ action: 'delete-association', associationId: progress.createdAssociationId });
+    actions.push({ action: 'wait' });
+  }
+  if (did.restarted || did.associationAttempted) actions.push({ action: 'restart' }, { action: 'verify' });
+  return actions;
+}
+
+/**
+ * One cluster back to IRSA: annotation, then the association this run created, the
+ * consistency wait, and restart + verification retried within the retry window. Returns
+ * the manual steps left (none: done).
+ */
+async function compensateCluster(run: MigrationRun, cluster: string, deletedIds: string[]): Promise<string[]> {
+  const { state, serviceAccount: sa } = run;
+  const did = run.touched.clusters[cluster] ?? {};
+  const progress = clusterProgress(state, cluster);
+  const previous = state.rollbackNote.previousAnnotations[cluster] ?? null;
+  const rest = remainingActions(run, cluster);
+  const from = (action: ClusterAction) => rest.slice(rest.findIndex((a) => a.action === action));
+  const failed = async (name: string, err: unknown) => {
+    const message = errorMessage(err);
+    if (message === SECOND_ABORT) return message;
+    await run.notify('rollback-step', `${cluster}: ${name} FAILED: ${message}`, { cluster });
+    return `${name} failed: ${message}`;
+  };
+
+  if (did.annotationRemoved && previous !== null) {
+    try {
+      await run.step(
+        cluster,
+        'rollback-restore-annotation',
+        async () => {
+          await activities(COMPENSATION, `restore IRSA annotation in ${cluster}`).setIrsaAnnotation({
+            cluster,
+            serviceAccount: sa,
+            value: previous,
+          });
+          return { detail: `IRSA annotation restored (${previous})` };
+        },
+        'rollback-step',
+      );
+    } catch (err) {
+      // The association stays, so its pods keep Pod Identity: nothing below may run.
+      return clusterManualSteps(run, cluster, from('annotate'), await failed('rollback-restore-annotation', err));
+    }
+  }
+
+  let deleted: string[] = [];
+  if (did.associationAttempted) {
+    try {
+      deleted =
+        (await run.step(
+          cluster,
+          'rollback-delete-association',
+          async () => {
+            const result = await activities(
+              COMPENSATION,
+              `delete Pod Identity association in ${cluster}`,
+            ).deleteAssociation({
+              cluster,
+              serviceAccount: sa,
+              runTag: run.runTag,
+              ...(progress.createdAssociationId !== undefined && { associationId: progress.createdAssociationId }),
+            });
+            return {
+              detail: result.deleted.length
+                ? `association ${result.deleted.join(', ')} deleted`
+                : 'no association of this run left to delete',
+              value: result.deleted,
+            };
+          },
+          'rollback-step',
+        )) ?? [];
+      deletedIds.push(...deleted);
+    } catch (err) {
+      return clusterManualSteps(
+        run,
+        cluster,
+        from('delete-association'),
+        await failed('rollback-delete-association', err),
       );
     }
   }
-  if (manual.length > 0) state.manualSteps = manual;
+
+  const podsMayHavePodIdentity = did.restarted === true || deleted.length > 0;
+  if (!podsMayHavePodIdentity) {
+    if (did.associationAttempted)
+      run.skipStep(
+        cluster,
+        'rollback-restart',
+        'no restart needed: no association took effect and nothing was restarted',
+      );
+    return [];
+  }
+  try {
+    if (deleted.length > 0) {
+      await run.step(
+        cluster,
+        'rollback-consistency-wait',
+        async () => {
+          const seconds = run.options.consistencyWaitSeconds;
+          if (!(await run.rollbackWait(seconds))) throw new Error(SECOND_ABORT);
+          return { detail: `waited ${seconds}s for the deletion to reach the webhook` };
+        },
+        'rollback-step',
+      );
+    }
+    // Back to how the pods were before this run: IRSA where the annotation was, unless an
+    // association this run found and reused keeps them on Pod Identity (a rerun).
+    const expect = progress.reusedAssociationId !== undefined ? 'pod-identity' : previous !== null ? 'irsa' : undefined;
+    await restartBack(run, cluster, expect);
+    return [];
+  } catch (err) {
+    const cause = await failed(progress.steps.at(-1)?.step ?? 'rollback', err);
+    const before = await keepPodIdentityPodsWorking(run, cluster, deleted, err);
+    return clusterManualSteps(run, cluster, from('restart'), cause, before);
+  }
 }
 
-/** What undoes this run's changes to one cluster, in order. */
-function clusterCompensations(run: MigrationRun, cluster: string, roleName: string): Compensation[] {
-  const { state, input, serviceAccount: sa } = run;
-  const did = run.touched.clusters[cluster] ?? {};
-  const previous = state.rollbackNote.previousAnnotations[cluster] ?? null;
-  const steps: Compensation[] = [];
-  if (did.annotationRemoved && previous !== null) {
-    steps.push({
-      name: 'rollback-restore-annotation',
-      what: `kubectl -n ${sa.namespace} annotate serviceaccount ${sa.name} ${IRSA_ANNOTATION}=${previous} --overwrite`,
-      run: async () => {
-        await activities(COMPENSATION, `restore IRSA annotation in ${cluster}`).setIrsaAnnotation({
-          cluster,
-          serviceAccount: sa,
-          value: previous,
-        });
-        return `IRSA annotation restored (${previous})`;
-      },
-    });
-  }
-  // A restart is needed only if some pod may have been created with Pod Identity.
-  let podsMayHavePodIdentity = did.restarted === true;
-  if (did.associationAttempted) {
-    const id = clusterProgress(state, cluster).createdAssociationId;
-    steps.push({
-      name: 'rollback-delete-association',
-      what: `aws eks delete-pod-identity-association --cluster-name ${cluster} --association-id ${id ?? `<id from: aws eks list-pod-identity-associations --cluster-name ${cluster} --namespace ${sa.namespace} --service-account ${sa.name}>`}`,
-      run: async () => {
-        const result = await activities(
-          COMPENSATION,
-          `delete Pod Identity association in ${cluster}`,
-        ).deleteAssociation({ cluster, serviceAccount: sa, roleArn: input.roleArn, associationId: id });
-        if (result.deleted) podsMayHavePodIdentity = true;
-        // Deletion is eventually consistent too: pods created too early would still get Pod Identity.
-        if (result.deleted && input.options.consistencyWaitSeconds > 0) {
-          await sleep(input.options.consistencyWaitSeconds * 1000);
-        }
-        return result.deleted
-          ? `association ${result.associationId ?? id ?? ''} deleted`
-          : 'no association of this run left to delete';
-      },
-    });
-  }
-  if (did.restarted || did.associationAttempted) {
-    steps.push({
-      name: 'rollback-restart',
-      what: `kubectl -n ${sa.namespace} rollout restart <each deployment/statefulset/daemonset using ${sa.name}>`,
-      run: async () => {
-        if (!podsMayHavePodIdentity) return 'no restart needed: no association took effect and nothing was restarted';
+/** Restart and verify (IRSA, as a rule), retried within the retry window while pods still come up on the other path. */
+async function restartBack(
+  run: MigrationRun,
+  cluster: string,
+  expect: CredentialExpectation | undefined,
+): Promise<void> {
+  const { serviceAccount: sa, options } = run;
+  const started = Date.now();
+  let wait = Math.max(1, options.consistencyWaitSeconds);
+  for (let attempt = 1; ; attempt += 1) {
+    await run.step(
+      cluster,
+      'rollback-restart',
+      async () => {
         const { restarted } = await activities(COMPENSATION, `restart workloads in ${cluster}`).restartWorkloads({
           cluster,
           serviceAccount: sa,
           restartedAt: nowIso(),
         });
-        const { detail } = await activities(LONG_WAIT, `wait for rollouts in ${cluster}`).waitForRollouts({
-          cluster,
-          workloads: restarted,
-          timeoutSeconds: input.options.rolloutTimeoutSeconds,
-        });
-        return detail;
-      },
-    });
-    if (previous !== null) {
-      steps.push({
-        name: 'rollback-verify',
-        what: `kubectl -n ${sa.namespace} exec <pod> -- aws sts get-caller-identity  # expect an IRSA session of ${roleName}`,
-        run: async () => {
-          const { detail } = await activities(COMPENSATION, `verify IRSA credentials in ${cluster}`).verifyCredentials({
+        const rollout = await run.interruptible(() =>
+          activities(LONG_WAIT, `wait for rollouts in ${cluster}`).waitForRollouts({
             cluster,
-            serviceAccount: sa,
-            roleArn: input.roleArn,
-            expect: 'irsa',
-            verifyCommand: input.options.verifyCommand,
-          });
-          return detail;
-        },
-      });
-    }
+            workloads: restarted,
+            timeoutSeconds: options.rolloutTimeoutSeconds,
+          }),
+        );
+        if (rollout === 'interrupted') throw new Error(SECOND_ABORT);
+        return { detail: rollout.detail };
+      },
+      'rollback-step',
+    );
+    if (expect === undefined) return;
+    const done = await run.step(
+      cluster,
+      'rollback-verify',
+      async () => {
+        try {
+          const result = await activities(COMPENSATION, `verify ${expect} credentials in ${cluster}`).verifyCredentials(
+            {
+              cluster,
+              serviceAccount: sa,
+              roleArn: run.input.roleArn,
+              expect,
+              verifyCommand: options.verifyCommand,
+            },
+          );
+          return { ...result, value: true };
+        } catch (err) {
+          const elapsed = Math.round((Date.now() - started) / 1000);
+          const stale = await podsOnOtherPath(run, cluster, expect, err).catch(() => []);
+          if (stale.length === 0 || elapsed + wait > run.retryWindowSeconds || run.rollbackInterrupted) throw err;
+          return {
+            detail: `${stale.length} pod(s) still on ${expect === 'irsa' ? 'Pod Identity' : 'IRSA'} (${stale.join(', ')}): the association change has not reached the webhook yet; retry ${attempt} after ${wait}s (${elapsed}s of the ${run.retryWindowSeconds}s retry window used)`,
+            retried: true,
+            value: false,
+          };
+        }
+      },
+      'rollback-step',
+    );
+    if (done) return;
+    await run.step(
+      cluster,
+      'rollback-consistency-retry',
+      async () => {
+        if (!(await run.rollbackWait(wait))) throw new Error(SECOND_ABORT);
+        return { detail: `waited ${wait}s more for the deletion to propagate` };
+      },
+      'rollback-step',
+    );
+    wait = Math.min(wait * 2, Math.max(1, run.retryWindowSeconds - Math.round((Date.now() - started) / 1000)));
   }
-  return steps;
+}
+
+/**
+ * Compensates the compensation: the pods could not be moved back to IRSA after this run
+ * deleted their association, so any still on Pod Identity would lose their credentials.
+ * Re-creates the association (then they keep working) and returns the lines to run before
+ * the manual restart: delete it again, wait. When that fails too, the first line says so.
+ */
+async function keepPodIdentityPodsWorking(
+  run: MigrationRun,
+  cluster: string,
+  deleted: string[],
+  cause: unknown,
+): Promise<string[]> {
+  if (deleted.length === 0) return [];
+  const stranded = await activities(API_CALL, `read credential paths in ${cluster}`)
+    .credentialPaths({ cluster, serviceAccount: run.serviceAccount })
+    .then(({ pods }) => pods.filter((p) => p.path === 'pod-identity').map((p) => p.name))
+    .catch(() => ['(unknown: the pods could not be listed)']);
+  if (stranded.length === 0) return [];
+  const progress = clusterProgress(run.state, cluster);
+  try {
+    const id = await run.step(
+      cluster,
+      'rollback-recreate-association',
+      async () => {
+        const { associationId } = await activities(
+          COMPENSATION,
+          `re-create Pod Identity association in ${cluster}`,
+        ).createAssociation({
+          cluster,
+          serviceAccount: run.serviceAccount,
+          roleArn: run.input.roleArn,
+          idempotencyKey: `${run.runTag}/${cluster}/recreate`,
+          runTag: run.runTag,
+        });
+        return {
+          detail: `association ${associationId} re-created: ${stranded.length} pod(s) still on Pod Identity keep their credentials (${errorMessage(cause)})`,
+          value: associationId,
+        };
+      },
+      'rollback-step',
+    );
+    if (id !== undefined) progress.recreatedAssociationId = id;
+    return [
+      `aws eks delete-pod-identity-association --cluster-name ${cluster} --association-id ${id ?? '<re-created id>'}  # re-created by the rollback so pods still on Pod Identity keep working: delete it once the cause below is fixed`,
+      WAIT_LINE(run),
+    ];
+  } catch (err) {
+    return [
+      `${recreateAssociationCommand(run, cluster)}  # URGENT: pods ${stranded.join(', ')} are on Pod Identity without an association (re-creating it failed: ${errorMessage(err)}); then fix the cause below`,
+      `aws eks delete-pod-identity-association --cluster-name ${cluster} --association-id <the id the command above printed>  # once the cause below is fixed`,
+      WAIT_LINE(run),
+    ];
+  }
 }

@@ -1,19 +1,31 @@
 import {
+  CancellationScope,
   condition,
   isCancellation,
   log,
   setCurrentDetails,
+  setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import { FailureType } from '../../src/domain/failure-types.js';
 import { digestOf } from '../../src/domain/migration-digest.js';
 import type { FailureInfo, MigrationPhase, MigrationState, StepName } from '../../src/domain/migration-state.js';
-import type { Finding, MigrationInput } from '../../src/domain/types.js';
+import { DEFAULT_CONSISTENCY_RETRY_WINDOW_SECONDS, type Finding, type MigrationInput } from '../../src/domain/types.js';
 import type { NotificationKind } from '../../src/ports/notifier.js';
 import { activities, NOTIFY } from '../activity-options.js';
+import { roleLockGrantedSignal } from '../role-lock.js';
 import { MigrationPhaseKey } from '../search-attributes.js';
-import { beginStep, clusterProgress, currentDetails, endStep, failureInfo, initialState, nowIso } from '../state.js';
+import {
+  beginStep,
+  clusterProgress,
+  currentDetails,
+  describeError,
+  endStep,
+  failureInfo,
+  initialState,
+  nowIso,
+} from '../state.js';
 
 /** An abort signal (or a Temporal cancel) seen at a step boundary or during a wait. */
 export class MigrationAborted extends Error {}
@@ -23,7 +35,6 @@ export class MigrationRejected extends Error {}
 /** What this run changed, recorded before each change so rollback also covers a change whose answer was lost. */
 export interface Touched {
   clusters: Record<string, { associationAttempted?: boolean; restarted?: boolean; annotationRemoved?: boolean }>;
-  trustAdded: boolean;
 }
 
 export interface StepOutcome<T> {
@@ -31,10 +42,13 @@ export interface StepOutcome<T> {
   detail: string;
   warnings?: string[];
   value?: T;
+  /** Not done yet, and not a failure: pods still on the old path within the retry window. */
+  retried?: boolean;
 }
 
+/** What failed, in words: the activity's own failure (type and message), never "Activity task failed". */
 export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return describeError(err);
 }
 
 /**
@@ -45,10 +59,27 @@ export function errorMessage(err: unknown): string {
  */
 export class MigrationRun {
   readonly state: MigrationState;
-  readonly touched: Touched = { clusters: {}, trustAdded: false };
+  readonly touched: Touched = { clusters: {} };
+  /** Role-lock requests granted to this run (see workflows/role-lock.ts). */
+  readonly lockGrants = new Set<string>();
 
   constructor(readonly input: MigrationInput) {
     this.state = initialState(workflowInfo().workflowId, input);
+    this.state.consistencyRetryWindowSeconds =
+      input.options.consistencyRetryWindowSeconds ?? DEFAULT_CONSISTENCY_RETRY_WINDOW_SECONDS;
+    setHandler(roleLockGrantedSignal, ({ requestId }) => void this.lockGrants.add(requestId), {
+      description: 'The role lock is granted to this run (trust-policy writes).',
+    });
+  }
+
+  /** `<workflowId>/<runId>`: the tag on the associations this run creates. */
+  get runTag(): string {
+    const { workflowId, firstExecutionRunId } = workflowInfo();
+    return `${workflowId}/${firstExecutionRunId}`;
+  }
+
+  get retryWindowSeconds(): number {
+    return this.state.consistencyRetryWindowSeconds ?? DEFAULT_CONSISTENCY_RETRY_WINDOW_SECONDS;
   }
 
   get options() {
@@ -110,7 +141,7 @@ export class MigrationRun {
     this.refresh();
     try {
       const result = await body();
-      endStep(this.state, record, 'succeeded', result.detail, result.warnings);
+      endStep(this.state, record, result.retried ? 'retried' : 'succeeded', result.detail, result.warnings);
       this.refresh();
       await this.notify(kind, `${cluster}: ${result.detail}`, { cluster });
       return result.value;
@@ -147,6 +178,40 @@ export class MigrationRun {
     if (seconds <= 0) return;
     if (await condition(() => this.state.abortRequested !== undefined, seconds * 1000)) {
       throw new MigrationAborted(`aborted by ${this.state.abortRequested?.by ?? 'unknown'}`);
+    }
+  }
+
+  /** A second abort arrived: rollback stops at its next wait. */
+  get rollbackInterrupted(): boolean {
+    return this.state.rollbackAbortRequested !== undefined;
+  }
+
+  /** A durable timer in rollback: a second abort ends it early. Returns false when interrupted. */
+  async rollbackWait(seconds: number): Promise<boolean> {
+    if (this.rollbackInterrupted) return false;
+    if (seconds <= 0) return true;
+    return !(await condition(() => this.rollbackInterrupted, seconds * 1000));
+  }
+
+  /**
+   * Runs `work` (a long activity, such as a rollout wait) so that a second abort cancels it;
+   * rollback itself runs in a non-cancellable scope, so this is its only way out of a wait.
+   * Returns `interrupted` when cancelled that way.
+   */
+  async interruptible<T>(work: () => Promise<T>): Promise<T | 'interrupted'> {
+    if (this.rollbackInterrupted) return 'interrupted';
+    const scope = new CancellationScope({ cancellable: true });
+    let finished = false;
+    void condition(() => finished || this.rollbackInterrupted).then(() => {
+      if (!finished) scope.cancel();
+    });
+    try {
+      return await scope.run(work);
+    } catch (err) {
+      if (isCancellation(err) && this.rollbackInterrupted) return 'interrupted';
+      throw err;
+    } finally {
+      finished = true;
     }
   }
 }
