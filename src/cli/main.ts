@@ -24,6 +24,21 @@ export const USAGE = `usage: migrate-identity <command>
   sandbox show [--json] | reset | fault <cluster> <step> <kind> [--count N] | clear-faults
   demo [--yes] [--json]`;
 
+const COMMANDS = [
+  'start',
+  'plan',
+  'status',
+  'list',
+  'approve',
+  'reject',
+  'pause',
+  'resume',
+  'abort',
+  'sandbox',
+  'demo',
+  'help',
+];
+
 /** A problem with what the user typed: exit code 2. */
 class UsageError extends Error {}
 
@@ -79,6 +94,9 @@ export async function runCli(argv: string[], io: CliIo, env: Record<string, stri
     if (!command || command === 'help' || command === '--help' || command === '-h') {
       io.out(USAGE);
       return command ? 0 : 2;
+    }
+    if (!COMMANDS.includes(command)) {
+      throw new UsageError(`unknown command "${command}" (commands: ${COMMANDS.join(', ')}; --help shows usage)`);
     }
     const config = loadConfig(env);
     switch (command) {
@@ -161,7 +179,7 @@ export async function runCli(argv: string[], io: CliIo, env: Record<string, stri
       case 'demo':
         return await runDemo(config, args, io, env);
       default:
-        throw new UsageError(`unknown command "${command}"\n${USAGE}`);
+        throw new UsageError(`unknown command "${command}" (--help shows usage)`);
     }
   } catch (err) {
     if (err instanceof UsageError || err instanceof ValidationError) {

@@ -1,6 +1,7 @@
 import type { FleetFile } from '../config/index.js';
 import { parseDurationSeconds } from '../domain/duration.js';
 import { ValidationError } from '../domain/errors.js';
+import { checkDurationLimits } from '../domain/option-limits.js';
 import { parseClusterList, parseRoleArn, parseServiceAccountRef, validateApprovers } from '../domain/names.js';
 import { DEFAULT_OPTIONS, type MigrationInput, type NotifyTarget } from '../domain/types.js';
 import { parseFlags, tokenize } from './args.js';
@@ -9,6 +10,7 @@ export const START_VALUE_FLAGS = [
   'role',
   'clusters',
   'consistency-wait',
+  'consistency-retry-window',
   'soak',
   'approvers',
   'verify-command',
@@ -93,28 +95,27 @@ export function buildMigrationInput(
   if (reminder <= 0) throw new ValidationError('--approval-reminder must be more than 0', 'approval-reminder');
   const rolloutTimeout = seconds('rollout-timeout', defaults.rolloutTimeout, DEFAULT_OPTIONS.rolloutTimeoutSeconds);
   if (rolloutTimeout <= 0) throw new ValidationError('--rollout-timeout must be more than 0', 'rollout-timeout');
-  return {
-    serviceAccount,
-    roleArn: role,
-    clusters,
-    requestedBy: ctx.requestedBy,
-    notify: ctx.notify,
-    options: {
-      consistencyWaitSeconds: seconds(
-        'consistency-wait',
-        defaults.consistencyWait,
-        DEFAULT_OPTIONS.consistencyWaitSeconds,
-      ),
-      soakSeconds: seconds('soak', defaults.soak, DEFAULT_OPTIONS.soakSeconds),
-      approvers,
-      approvalReminderSeconds: reminder,
-      approvalWindowSeconds: seconds('approval-window', defaults.approvalWindow, DEFAULT_OPTIONS.approvalWindowSeconds),
-      onApprovalTimeout: onTimeout,
-      verifyCommand,
-      keepIrsaTrust: flags['keep-irsa-trust'] === true,
-      rolloutTimeoutSeconds: rolloutTimeout,
-    },
+  const retryWindow = str('consistency-retry-window');
+  const options: MigrationInput['options'] = {
+    consistencyWaitSeconds: seconds(
+      'consistency-wait',
+      defaults.consistencyWait,
+      DEFAULT_OPTIONS.consistencyWaitSeconds,
+    ),
+    soakSeconds: seconds('soak', defaults.soak, DEFAULT_OPTIONS.soakSeconds),
+    approvers,
+    approvalReminderSeconds: reminder,
+    approvalWindowSeconds: seconds('approval-window', defaults.approvalWindow, DEFAULT_OPTIONS.approvalWindowSeconds),
+    onApprovalTimeout: onTimeout,
+    verifyCommand,
+    keepIrsaTrust: flags['keep-irsa-trust'] === true,
+    rolloutTimeoutSeconds: rolloutTimeout,
+    ...(retryWindow !== undefined && {
+      consistencyRetryWindowSeconds: seconds('consistency-retry-window', retryWindow, 0),
+    }),
   };
+  checkDurationLimits(options);
+  return { serviceAccount, roleArn: role, clusters, requestedBy: ctx.requestedBy, notify: ctx.notify, options };
 }
 
 export { tokenize };
