@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { Context } from '@temporalio/activity';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { MigrationState } from '../../src/domain/migration-state.js';
 import type { MigrationInput } from '../../src/domain/types.js';
 import { workflowIdFor } from '../../src/domain/workflow-id.js';
-import type { IamPort } from '../../src/ports/iam.js';
 import { hasPodIdentityTrust } from '../../src/domain/trust-policy.js';
 import { decisionUpdate } from '../../workflows/messages.js';
+import { interleavingIam } from '../support/interleaving-iam.js';
 import { assertInvariantNow, watchInvariant } from '../support/invariant.js';
 import { APPROVER, migrationInput, startHarness, waitForState, type Harness } from '../support/migration-harness.js';
 import { createTimeSkippingEnv } from '../support/temporal.js';
@@ -31,50 +30,18 @@ const shared = (name: 'settlement' | 'payouts') =>
     clusters: SHARED_CLUSTERS,
   });
 
-/**
- * IAM whose reads outside preflight wait (up to `timeoutMs`) for a second one, so two
- * migrations writing one role read it before either writes: the race a per-role lock must
- * prevent. Under the lock, reads never meet and each just waits out the timeout.
- */
-const interleaving = { enabled: false };
-function interleavingIam(iam: IamPort, timeoutMs = 1000): IamPort {
-  let waiting: (() => void)[] = [];
-  return {
-    ...iam,
-    async getRole(roleName) {
-      let activity = '';
-      try {
-        activity = Context.current().info.activityType;
-      } catch {
-        // Not called from an activity.
-      }
-      if (interleaving.enabled && activity !== '' && !activity.startsWith('preflight')) {
-        await new Promise<void>((resolve) => {
-          waiting.push(resolve);
-          if (waiting.length >= 2) {
-            for (const release of waiting) release();
-            waiting = [];
-          } else {
-            setTimeout(() => {
-              waiting = waiting.filter((r) => r !== resolve);
-              resolve();
-            }, timeoutMs);
-          }
-        });
-      }
-      return iam.getRole(roleName);
-    },
-  };
-}
-
 describe('shared roles: a rerun or a second service account never strips trust others use', () => {
   let env: TestWorkflowEnvironment;
   let h: Harness;
   const watch = watchInvariant();
+  const interleaving = { enabled: false };
 
   before(async () => {
     env = await createTimeSkippingEnv();
-    h = await startHarness(env, { sandbox: { observe: watch.observe }, iam: (iam) => interleavingIam(iam) });
+    h = await startHarness(env, {
+      sandbox: { observe: watch.observe },
+      iam: (iam) => interleavingIam(iam, interleaving),
+    });
   });
   after(async () => {
     await h?.stop();
