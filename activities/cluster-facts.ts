@@ -82,13 +82,22 @@ async function readOwnFacts(
 ): Promise<ServiceAccountFacts> {
   const k8s = ports.kubernetes;
   const read = <T>(what: string, fn: () => Promise<T>) => readOrFinding(findings, cluster, what, fn);
-  const [serviceAccount, workloads, pods, associations] = await Promise.all([
+  const [serviceAccount, workloads, pods, jobs, associations] = await Promise.all([
     read(`service account ${sa.namespace}/${sa.name}`, () => k8s.getServiceAccount(cluster, sa.namespace, sa.name)),
     read('workloads', () => k8s.listWorkloads(cluster, sa.namespace, sa.name)),
     read('pods', () => k8s.listPods(cluster, sa.namespace, sa.name)),
+    read('Jobs and CronJobs', async () =>
+      (await k8s.listJobs(cluster, sa.namespace)).filter((j) => j.serviceAccount === sa.name),
+    ),
     read('Pod Identity associations', () => ports.eks.findPodIdentityAssociations(cluster, sa.namespace, sa.name)),
   ]);
-  return { serviceAccount, workloads: workloads ?? [], pods: pods ?? [], existingAssociations: associations ?? [] };
+  return {
+    serviceAccount,
+    workloads: workloads ?? [],
+    pods: pods ?? [],
+    jobs: jobs ?? [],
+    existingAssociations: associations ?? [],
+  };
 }
 
 const NO_SERVICE_ACCOUNT_FACTS: ServiceAccountFacts = { workloads: [], pods: [], existingAssociations: [] };
@@ -135,10 +144,11 @@ export async function readClusterInventory(
   namespace?: string,
 ): Promise<ClusterInventory> {
   const k8s = ports.kubernetes;
-  const [serviceAccounts, workloads, pods, associations] = await Promise.all([
+  const [serviceAccounts, workloads, pods, jobs, associations] = await Promise.all([
     k8s.listServiceAccounts(cluster, namespace),
     k8s.listAllWorkloads(cluster, namespace),
     k8s.listAllPods(cluster, namespace),
+    k8s.listJobs(cluster, namespace),
     ports.eks.listPodIdentityAssociations(cluster),
   ]);
   return {
@@ -147,6 +157,7 @@ export async function readClusterInventory(
     serviceAccounts,
     workloads,
     pods,
+    jobs,
     associations: namespace === undefined ? associations : associations.filter((a) => a.namespace === namespace),
   };
 }

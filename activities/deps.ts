@@ -1,3 +1,5 @@
+import type { RunningMigration } from '../src/domain/fleet-report.js';
+import type { DriftNotifierPort } from '../src/ports/drift-notifier.js';
 import type { EksPort } from '../src/ports/eks.js';
 import type { IamPort } from '../src/ports/iam.js';
 import type { KubernetesPort } from '../src/ports/kubernetes.js';
@@ -20,4 +22,10 @@ export interface ActivityDeps {
   trustPolicyLimit?: number;
   /** How often rollout waits poll; default 2 s. */
   rolloutPollMs?: number;
+  /** Where scheduled scans post new drift; unset: nowhere (the scan's report still has it). */
+  driftNotifier?: DriftNotifierPort;
+  /** Migration workflows running now (Temporal visibility); unset: the scan cannot tell. */
+  runningMigrations?: () => Promise<RunningMigration[]>;
+  /** The last scheduled scan's finding keys, when the Schedule did not hand its result over. */
+  lastScheduledScanKeys?: () => Promise<string[] | undefined>;
 }

@@ -5,6 +5,7 @@ import { kubernetesActivities } from './kubernetes.js';
 import { notifyActivities } from './notify.js';
 import { preflightActivities } from './preflight.js';
 import { roleLockActivities } from './role-lock.js';
+import { scanActivities } from './scan.js';
 import { trustActivities } from './trust.js';
 import { verifyActivities } from './verify.js';
 
@@ -20,6 +21,7 @@ export function createActivities(deps: ActivityDeps) {
     ...kubernetesActivities(deps),
     ...verifyActivities(deps),
     ...notifyActivities(deps),
+    ...scanActivities(deps),
   });
 }
 

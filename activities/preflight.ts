@@ -16,17 +16,21 @@ async function readRole(deps: ActivityDeps, roleArn: string, findings: Finding[]
 
 export function preflightActivities(deps: ActivityDeps) {
   return {
-    async preflightCluster(input: ClusterTarget & { roleArn: string }): Promise<ClusterPreflight> {
+    /** `keepIrsaTrust`: the run keeps the role's IRSA trust, so pods left on IRSA (bare pods) keep working. */
+    async preflightCluster(
+      input: ClusterTarget & { roleArn: string; keepIrsaTrust?: boolean },
+    ): Promise<ClusterPreflight> {
       const { cluster, serviceAccount: sa, roleArn } = input;
+      const keepIrsaTrust = input.keepIrsaTrust ?? false;
       const { facts, findings: readFindings } = await readClusterFacts(deps, input);
       // The role's trust decides whether IRSA works here now (rollback needs it) and what cleanup removes.
       const role = await readRole(deps, roleArn, []);
       const plan = buildPlan({
         serviceAccount: sa,
         roleArn,
-        keepIrsaTrust: false,
+        keepIrsaTrust,
         trustPolicy: role?.trustPolicy ?? { Statement: [] },
-        clusters: [{ facts, findings: evaluateCluster(facts) }],
+        clusters: [{ facts, findings: evaluateCluster(facts, { keepIrsaTrust }) }],
         roleFindings: [],
         podIdentitySid: POD_IDENTITY_TRUST_SID,
         trustLimit: deps.trustPolicyLimit,

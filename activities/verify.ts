@@ -1,35 +1,74 @@
 import { DEFAULT_VERIFY_COMMAND } from '../src/domain/constants.js';
+import { controllerLabel, podsToVerify } from '../src/domain/controllers.js';
 import { checkCallerIdentity, credentialPath, parseCallerIdentityOutput } from '../src/domain/credentials.js';
 import { FailureType } from '../src/domain/failure-types.js';
+import { isExecNotStarted } from '../src/domain/kubernetes.js';
 import type { PodInfo } from '../src/domain/kubernetes.js';
+import type { WorkloadRef } from '../src/domain/types.js';
 import type { ActivityDeps } from './deps.js';
 import { failure } from './failures.js';
 import type { ClusterTarget, CredentialExpectation } from './types.js';
 
-/** Exit codes a shell gives when the probe binary is missing or not executable. */
+/** Exit codes a shell gives when the probe binary is missing or not executable (`sh -c '…'` probes). */
 const PROBE_UNAVAILABLE = new Set([126, 127]);
 
 function ownerKey(pod: PodInfo): string {
   return pod.owner ? `${pod.owner.kind}/${pod.owner.name}` : `pod/${pod.name}`;
 }
 
+/** One probe target per workload: a Ready pod if there is one (readiness aside, any running pod will do). */
+function probeTargets(pods: PodInfo[]): Map<string, PodInfo> {
+  const targets = new Map<string, PodInfo>();
+  for (const pod of [...pods].sort((a, b) => Number(b.ready) - Number(a.ready))) {
+    if (!targets.has(ownerKey(pod))) targets.set(ownerKey(pod), pod);
+  }
+  return targets;
+}
+
+/** `; not verified: 2 not running, job/nightly-1 (pod nightly-1-abc)`: what the check left out and why. */
+function leftOut(notRunning: PodInfo[], others: PodInfo[]): string {
+  const parts = [
+    ...(notRunning.length > 0 ? [`${notRunning.length} not running or terminating`] : []),
+    ...others.map((pod) => `${controllerLabel(pod)} (pod ${pod.name}, not restarted by this run)`),
+  ];
+  return parts.length > 0 ? `; not verified: ${parts.join(', ')}` : '';
+}
+
 export function verifyActivities(deps: ActivityDeps) {
   const k8s = deps.kubernetes;
   return {
     /**
-     * Every live pod must carry the expected credential variables (and not the other set),
-     * and one pod per workload must answer the probe with the expected role and session.
-     * An unavailable probe is a recorded warning, never a silent pass.
+     * The pods of the workloads this run restarted that are running now must carry the
+     * expected credential variables (and not the other set), and one pod per workload must
+     * answer the probe with the expected role and session. `workloads` defaults to those
+     * `restartWorkloads` restarts. A probe that cannot run is a recorded warning, never a
+     * silent pass; pods of other controllers are left out, with a warning when they are on
+     * the other path.
      */
     async verifyCredentials(
-      input: ClusterTarget & { roleArn: string; expect: CredentialExpectation; verifyCommand?: string[] },
+      input: ClusterTarget & {
+        roleArn: string;
+        expect: CredentialExpectation;
+        verifyCommand?: string[];
+        workloads?: WorkloadRef[];
+      },
     ): Promise<{ detail: string; warnings: string[] }> {
       const { cluster, serviceAccount: sa, expect } = input;
-      const pods = (await k8s.listPods(cluster, sa.namespace, sa.name)).filter((p) => !p.terminating);
-      const warnings: string[] = [];
+      const restarted = input.workloads ?? (await k8s.listWorkloads(cluster, sa.namespace, sa.name)).map((w) => w.ref);
+      const {
+        verified: pods,
+        others,
+        notRunning,
+      } = podsToVerify(await k8s.listPods(cluster, sa.namespace, sa.name), restarted);
+      const warnings: string[] = others
+        .filter((pod) => pod.containers.some((c) => credentialPath(c.env) !== expect))
+        .map(
+          (pod) =>
+            `${cluster}: pod ${pod.name} (${controllerLabel(pod)}) runs as ${sa.namespace}/${sa.name} but was not restarted by this run: it is still on ${pod.containers.map((c) => credentialPath(c.env)).find((p) => p !== expect) ?? 'none'}`,
+        );
       if (pods.length === 0) {
         warnings.push(`${cluster}: no running pods use ${sa.namespace}/${sa.name}: credentials could not be verified`);
-        return { detail: 'no running pods to verify', warnings };
+        return { detail: `no running pods to verify${leftOut(notRunning, others)}`, warnings };
       }
       const wrong = pods.flatMap((pod) =>
         pod.containers
@@ -44,13 +83,17 @@ export function verifyActivities(deps: ActivityDeps) {
         );
       }
       const command = input.verifyCommand ?? DEFAULT_VERIFY_COMMAND;
-      const perWorkload = new Map<string, PodInfo>();
-      for (const pod of pods) if (!perWorkload.has(ownerKey(pod))) perWorkload.set(ownerKey(pod), pod);
       const identities: string[] = [];
-      for (const [owner, pod] of perWorkload) {
+      for (const [owner, pod] of probeTargets(pods)) {
         const container = pod.containers[0];
         if (!container) continue;
         const result = await k8s.exec(cluster, pod.namespace, pod.name, container.name, command);
+        if (isExecNotStarted(result)) {
+          warnings.push(
+            `${cluster}: probe unavailable in ${pod.name}/${container.name} (${command[0] ?? ''} is not in the image: ${result.message}): environment checked, caller identity not`,
+          );
+          continue;
+        }
         if (PROBE_UNAVAILABLE.has(result.exitCode)) {
           warnings.push(
             `${cluster}: probe unavailable in ${pod.name}/${container.name} (${command[0] ?? ''} exited ${result.exitCode}): environment checked, caller identity not`,
@@ -83,7 +126,7 @@ export function verifyActivities(deps: ActivityDeps) {
         identities.push(`${owner}: ${identity.arn}`);
       }
       return {
-        detail: `${pods.length} pod(s) on ${expect}${identities.length ? `; caller identity ${identities.join('; ')}` : ''}`,
+        detail: `${pods.length} pod(s) on ${expect}${identities.length ? `; caller identity ${identities.join('; ')}` : ''}${leftOut(notRunning, others)}`,
         warnings,
       };
     },

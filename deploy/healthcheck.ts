@@ -1,6 +1,7 @@
 import { Connection } from '@temporalio/client';
 import { hostname } from 'node:os';
 import { loadConfig, type Config } from '../src/config/index.js';
+import { temporalConnectionOptions } from '../src/temporal/connection.js';
 
 /**
  * Container healthchecks for docker-compose: `node --import tsx deploy/healthcheck.ts worker|bot`.
@@ -16,7 +17,7 @@ const POLLER_FRESH_MS = 3 * 60_000;
  * identity is `<pid>@<hostname>`, and the container id is the hostname.
  */
 async function checkWorker(config: Config): Promise<void> {
-  const connection = await Connection.connect({ address: config.temporal.address, connectTimeout: 3000 });
+  const connection = await Connection.connect({ ...temporalConnectionOptions(config.temporal), connectTimeout: 3000 });
   try {
     const { pollers } = await connection.workflowService.describeTaskQueue({
       namespace: config.temporal.namespace,
@@ -47,7 +48,7 @@ async function checkBot(config: Config): Promise<void> {
     if (!response.ok) throw new Error(`/healthz answered ${response.status}`);
     return;
   }
-  const connection = await Connection.connect({ address: config.temporal.address, connectTimeout: 3000 });
+  const connection = await Connection.connect({ ...temporalConnectionOptions(config.temporal), connectTimeout: 3000 });
   await connection.close();
 }
 

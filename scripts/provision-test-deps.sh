@@ -16,4 +16,6 @@ cd "$(dirname "$0")/.."
 bash scripts/provision-temporal.sh --test-server >/dev/null
 bash scripts/provision-moto.sh >/dev/null
 bash scripts/provision-k8s.sh
+bash scripts/provision-helm.sh
 bash scripts/provision-browser.sh >/dev/null
+bash scripts/provision-promtool.sh >/dev/null

@@ -4,11 +4,16 @@ import type { AddressInfo } from 'node:net';
 import { slackClientOptions } from './adapters/web-client.js';
 import { createSlackDirectory } from './adapters/directory.js';
 import type { Config } from '../src/config/index.js';
+import { temporalConnectionOptions } from '../src/temporal/connection.js';
 import { MigrationService } from '../src/temporal/migrations.js';
-import type { ListenerDeps, MigrationsApi, SlackAppDeps } from './deps.js';
+import { ScanService } from '../src/temporal/scans.js';
+import type { ListenerDeps, MigrationsApi, ScansApi, SlackAppDeps } from './deps.js';
 import { requestGuard } from './guard.js';
 import { registerListeners } from './listeners/index.js';
 import { lineLogger } from './logger.js';
+import { boltLogger } from '../src/observability/bolt-logger.js';
+import { instrumentSlackApp } from '../src/observability/slack-instrumentation.js';
+import { tracingClientInterceptors } from '../src/observability/tracing.js';
 
 export type { MigrationsApi, SlackAppDeps } from './deps.js';
 
@@ -26,7 +31,7 @@ const DIRECTORY_RETRY = { maxAttempts: 2, backoffMs: 200, maxRetryAfterMs: 1000,
 export function createSlackApp(
   slack: SlackSettings,
   fleet: Config['fleet'],
-  deps: { migrations: MigrationsApi; logger?: Logger },
+  deps: { migrations: MigrationsApi; scans?: ScansApi; logger?: Logger },
 ): App {
   const logger = deps.logger;
   const clientOptions = slackClientOptions(slack, logger);
@@ -59,6 +64,7 @@ export function createSlackApp(
       });
   const listenerDeps: ListenerDeps = {
     migrations: deps.migrations,
+    ...(deps.scans ? { scans: deps.scans } : {}),
     fleet,
     directory: createSlackDirectory(app.client, { retry: DIRECTORY_RETRY }),
     approvers: slack.approvers,
@@ -85,26 +91,39 @@ export async function startSlackApp(
   if (!slack) {
     throw new Error('Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN)');
   }
-  const logger = deps.logger ?? (deps.log ? lineLogger(deps.log) : undefined);
+  const logger =
+    deps.logger ?? (deps.appLogger ? boltLogger(deps.appLogger) : deps.log ? lineLogger(deps.log) : undefined);
   let connection: Connection | undefined;
   let migrations = deps.migrations;
+  let scans = deps.scans;
   if (!migrations) {
-    const { address, namespace, taskQueue, uiUrl } = config.temporal;
-    connection = await Connection.connect({ address });
-    migrations = new MigrationService(new Client({ connection, namespace }), taskQueue, uiUrl, namespace);
+    const { namespace, taskQueue, uiUrl } = config.temporal;
+    connection = await Connection.connect(temporalConnectionOptions(config.temporal));
+    const client = new Client({ connection, namespace, interceptors: tracingClientInterceptors() });
+    migrations = new MigrationService(client, taskQueue, uiUrl, namespace);
+    scans ??= new ScanService(client, taskQueue, uiUrl, namespace);
   }
   try {
-    const app = createSlackApp(slack, config.fleet, { migrations, ...(logger ? { logger } : {}) });
+    const app = createSlackApp(slack, config.fleet, {
+      migrations,
+      ...(scans ? { scans } : {}),
+      ...(logger ? { logger } : {}),
+    });
+    const requests = instrumentSlackApp(app, { metrics: deps.metrics, tracer: deps.tracer, logger: deps.appLogger });
     await app.init();
+    // Stop accepting first, then let requests already acked finish their work (a workflow
+    // start, a reply on response_url) before the Temporal connection closes under them.
     const stop = async () => {
       await (app.stop() as Promise<void>);
+      await requests.drain(deps.shutdownGraceMs ?? 10_000);
       await connection?.close();
     };
     if (slack.appToken) {
       await app.start();
       return { port: 0, stop };
     }
-    const server = await app.start({ port: slack.port, ...(deps.host ? { host: deps.host } : {}) });
+    const host = deps.host ?? slack.host;
+    const server = await app.start({ port: slack.port, ...(host ? { host } : {}) });
     const port = (server.address() as AddressInfo | null)?.port ?? slack.port;
     return { port, stop };
   } catch (err) {

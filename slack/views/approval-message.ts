@@ -13,38 +13,13 @@ import {
   truncate,
 } from './format.js';
 import { LIMITS } from './limits.js';
+import { encodeApprovalValue } from './payload.js';
 
 export const APPROVE_ACTION_ID = 'migration_approve';
 export const REJECT_ACTION_ID = 'migration_reject';
 /** The approval message is found again (after a restart) by this block id. */
 export const APPROVAL_BLOCK_ID = 'approval-request';
 const APPROVAL_ACTIONS_BLOCK_ID = 'approval-actions';
-
-/**
- * What a button carries: the service account (how the workflow is addressed) and the
- * run's start time, so a stale button never decides a later run of the same account.
- */
-export interface ApprovalButtonValue {
-  serviceAccount: string;
-  startedAt: string;
-}
-
-export function encodeApprovalValue(state: Pick<MigrationDigest, 'serviceAccount' | 'startedAt'>): string {
-  const value: ApprovalButtonValue = { serviceAccount: serviceAccountOf(state), startedAt: state.startedAt };
-  return JSON.stringify(value);
-}
-
-export function decodeApprovalValue(text: string | undefined): ApprovalButtonValue | undefined {
-  try {
-    const value = JSON.parse(text ?? '') as Partial<ApprovalButtonValue>;
-    if (typeof value.serviceAccount === 'string' && typeof value.startedAt === 'string') {
-      return { serviceAccount: value.serviceAccount, startedAt: value.startedAt };
-    }
-  } catch {
-    // A malformed value is refused like a missing one.
-  }
-  return undefined;
-}
 
 /** What cleanup will do, in the words an approver needs. */
 export function cleanupSummary(state: MigrationDigest): string[] {

@@ -1,6 +1,7 @@
 import type { InputBlock, ModalView, PlainTextOption } from './block-kit.js';
 import { LIMITS } from './limits.js';
 import { truncate } from './format.js';
+import { encodeStartModalMetadata, type StartModalMetadata } from './payload.js';
 
 export const START_MODAL_CALLBACK_ID = 'start_migration';
 const ACTION = 'value';
@@ -17,11 +18,6 @@ export const FIELD = {
   verifyCommand: 'verify-command',
   keepIrsaTrust: 'keep-irsa-trust',
 } as const;
-
-/** Where the modal was opened: the channel the run reports to. */
-export interface StartModalMetadata {
-  channel: string;
-}
 
 function option(value: string, text = value): PlainTextOption {
   return { text: { type: 'plain_text', text: truncate(text, LIMITS.optionText) }, value };
@@ -57,7 +53,7 @@ export function startModal(clusters: readonly string[], metadata: StartModalMeta
   return {
     type: 'modal',
     callback_id: START_MODAL_CALLBACK_ID,
-    private_metadata: JSON.stringify(metadata),
+    private_metadata: encodeStartModalMetadata(metadata),
     title: { type: 'plain_text', text: 'Migrate to Pod Identity' },
     submit: { type: 'plain_text', text: 'Start migration' },
     close: { type: 'plain_text', text: 'Cancel' },

@@ -9,7 +9,7 @@ import { connectClient, temporalReachable } from '../runtime/stack.js';
 import { MigrationService } from '../temporal/migrations.js';
 import { IRSA_ANNOTATION } from '../domain/constants.js';
 import type { CliIo } from './io.js';
-import { renderState } from './render.js';
+import { jsonOutput, renderState } from './render.js';
 import { watchMigration } from './watch.js';
 
 export const DEMO_REQUESTER = 'demo-requester';
@@ -106,7 +106,7 @@ export async function runDemo(config: Config, args: string[], io: CliIo, env: No
     } else if (problems.length) {
       io.out(`\ndemo FAILED: the sandbox does not show a completed migration:\n  ${problems.join('\n  ')}`);
     }
-    if (flags.json) io.out(JSON.stringify(state));
+    if (flags.json) io.out(jsonOutput(state));
     return state.phase === 'Completed' && problems.length === 0 ? 0 : 1;
   } finally {
     await close();

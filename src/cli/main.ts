@@ -7,8 +7,9 @@ import { parseServiceAccountRef } from '../domain/names.js';
 import { connectClient } from '../runtime/stack.js';
 import { MigrationRequestError, MigrationService } from '../temporal/migrations.js';
 import { runDemo } from './demo.js';
+import { INVENTORY_USAGE, runFleetCommand } from './inventory.js';
 import type { CliIo } from './io.js';
-import { renderList, renderPlan, renderState } from './render.js';
+import { jsonOutput, renderList, renderPlan, renderState } from './render.js';
 import { runSandboxCommand } from './sandbox.js';
 import { watchMigration } from './watch.js';
 
@@ -21,8 +22,9 @@ export const USAGE = `usage: migrate-identity <command>
   approve|reject <ns>/<sa> --as <user> [--reason <text>]
   pause|resume <ns>/<sa> [--as <user>]
   abort <ns>/<sa> [--as <user>] [--reason <text>]
-  sandbox show [--json] | reset | fault <cluster> <step> <kind> [--count N] | clear-faults
-  demo [--yes] [--json]`;
+  sandbox show [--json] | reset [--with-drift] | fault <cluster> <step> <kind> [--count N] | clear-faults
+  demo [--yes] [--json]
+${INVENTORY_USAGE}`;
 
 const COMMANDS = [
   'start',
@@ -111,13 +113,13 @@ export async function runCli(argv: string[], io: CliIo, env: Record<string, stri
         return await withService(config, async (service) => {
           if (command === 'plan') {
             const plan = await service.plan(input);
-            io.out(json ? JSON.stringify(plan) : renderPlan(plan));
+            io.out(json ? jsonOutput(plan) : renderPlan(plan));
             return plan.blocked ? 1 : 0;
           }
           const started = await service.start(input);
           io.out(
             json
-              ? JSON.stringify(started)
+              ? jsonOutput(started)
               : `started ${started.workflowId}\nfollow: migrate-identity status ${tokens[0] ?? ''} --watch\nrun: ${started.url}`,
           );
           return 0;
@@ -129,11 +131,11 @@ export async function runCli(argv: string[], io: CliIo, env: Record<string, stri
         return await withService(config, async (service) => {
           if (flags.watch) {
             const state = await watchMigration(service, sa, (line) => io.out(line));
-            if (flags.json) io.out(JSON.stringify(state));
+            if (flags.json) io.out(jsonOutput(state));
             return 0;
           }
           const state = await service.state(sa);
-          io.out(flags.json ? JSON.stringify(state) : renderState(state, service.url(state.workflowId)));
+          io.out(flags.json ? jsonOutput(state) : renderState(state, service.url(state.workflowId)));
           return 0;
         });
       }
@@ -141,7 +143,7 @@ export async function runCli(argv: string[], io: CliIo, env: Record<string, stri
         const { flags } = parseFlags(args, { values: [], booleans: ['json', 'all'] });
         return await withService(config, async (service) => {
           const list = await service.list({ runningOnly: !flags.all });
-          io.out(flags.json ? JSON.stringify(list) : renderList(list));
+          io.out(flags.json ? jsonOutput({ migrations: list }) : renderList(list));
           return 0;
         });
       }
@@ -155,7 +157,7 @@ export async function runCli(argv: string[], io: CliIo, env: Record<string, stri
         const reason = typeof flags.reason === 'string' ? flags.reason : undefined;
         return await withService(config, async (service) => {
           const state = await service.decide(sa, { decision: command, by, reason });
-          io.out(flags.json ? JSON.stringify(state) : `${command}d by ${by}: ${state.workflowId}`);
+          io.out(flags.json ? jsonOutput(state) : `${command}d by ${by}: ${state.workflowId}`);
           return 0;
         });
       }
@@ -178,6 +180,9 @@ export async function runCli(argv: string[], io: CliIo, env: Record<string, stri
         return await runSandboxCommand(config, args, io);
       case 'demo':
         return await runDemo(config, args, io, env);
+      case 'inventory':
+      case 'drift':
+        return await runFleetCommand(command, config, args, io);
       default:
         throw new UsageError(`unknown command "${command}" (--help shows usage)`);
     }

@@ -2,6 +2,17 @@ import type { MigrationPlan, MigrationState } from '../domain/migration-state.js
 import type { Finding } from '../domain/types.js';
 import type { MigrationSummary } from '../temporal/migrations.js';
 
+/**
+ * The version of every `--json` shape. Scripts check it; it goes up when a field changes
+ * meaning or goes away (new fields keep it). README, "JSON outputs".
+ */
+export const JSON_SCHEMA_VERSION = 1;
+
+/** One `--json` document: the shape's version, then its fields. */
+export function jsonOutput(fields: object): string {
+  return JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, ...fields });
+}
+
 const ICON: Record<string, string> = {
   succeeded: '✔',
   failed: '✘',

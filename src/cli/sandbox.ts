@@ -2,8 +2,10 @@ import { parseFlags } from '../start-request/args.js';
 import type { Config } from '../config/index.js';
 import { ValidationError } from '../domain/errors.js';
 import { openSandbox } from '../runtime/fleet-ports.js';
+import { driftSeedFleet } from '../sandbox/drift-seed.js';
 import { FAULT_KINDS, FAULT_STEPS, faultRefusal, isFaultKind, isFaultStep } from '../sandbox/index.js';
 import type { CliIo } from './io.js';
+import { jsonOutput } from './render.js';
 
 /** `sandbox show|reset|fault|clear-faults`: the embedded fleet, read and changed through its state file. */
 export async function runSandboxCommand(config: Config, args: string[], io: CliIo): Promise<number> {
@@ -13,13 +15,13 @@ export async function runSandboxCommand(config: Config, args: string[], io: CliI
     );
   }
   const [sub, ...rest] = args;
-  const { positionals, flags } = parseFlags(rest, { values: ['count'], booleans: ['json'] });
+  const { positionals, flags } = parseFlags(rest, { values: ['count'], booleans: ['json', 'with-drift'] });
   const sandbox = openSandbox(config);
   switch (sub) {
     case 'show': {
       const [essentials, faults] = await Promise.all([sandbox.control.essentials(), sandbox.control.faults()]);
       if (flags.json) {
-        io.out(JSON.stringify({ ...essentials, faults }));
+        io.out(jsonOutput({ ...essentials, faults }));
         return 0;
       }
       for (const [cluster, workloads] of Object.entries(essentials.workloadCredentials)) {
@@ -44,8 +46,10 @@ export async function runSandboxCommand(config: Config, args: string[], io: CliI
       return 0;
     }
     case 'reset':
-      await sandbox.control.reset();
-      io.out('sandbox reset to its seed fleet');
+      await sandbox.control.reset(flags['with-drift'] ? driftSeedFleet() : undefined);
+      io.out(
+        flags['with-drift'] ? 'sandbox reset to its seed fleet plus IRSA drift' : 'sandbox reset to its seed fleet',
+      );
       return 0;
     case 'fault': {
       const [cluster, step, kind] = positionals;
@@ -72,7 +76,7 @@ export async function runSandboxCommand(config: Config, args: string[], io: CliI
       return 0;
     default:
       throw new ValidationError(
-        'usage: sandbox show [--json] | reset | fault <cluster> <step> <kind> [--count N] | clear-faults',
+        'usage: sandbox show [--json] | reset [--with-drift] | fault <cluster> <step> <kind> [--count N] | clear-faults',
       );
   }
 }

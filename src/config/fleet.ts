@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { parseEksClusterArn } from '../domain/eks-cluster-arn.js';
 import { ConfigError, formatZodIssues } from './errors.js';
 
 const clusterName = z.string().regex(/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, 'must be a valid EKS cluster name');
@@ -12,7 +13,10 @@ const clusterSchema = z
   .object({
     /** The name used in commands and state; unique in the fleet. */
     name: clusterName,
-    /** The EKS cluster name, when it differs from `name`. */
+    /**
+     * The EKS cluster name, when it differs from `name`. Every EKS call (associations,
+     * DescribeCluster) uses it, also for clusters reached through `kubeconfigContext`.
+     */
     eksClusterName: clusterName.optional(),
     region: z.string().min(1).optional(),
     accountId: accountId.optional(),
@@ -54,8 +58,17 @@ export const fleetSchema = z
       .object({
         region: z.string().min(1).optional(),
         assumeRoleArn: roleArn.optional(),
-        /** The account's role trust-policy length quota, when raised above IAM's default 2,048. */
-        trustPolicySizeLimit: z.number().int().min(2048).max(100_000).optional(),
+        /**
+         * The account's role trust-policy length quota, when raised above IAM's default 2,048.
+         * IAM raises it to 4,096 at most ("Role trust policy length: 2048 characters, maximum
+         * quota 4096 characters", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
+         */
+        trustPolicySizeLimit: z
+          .number()
+          .int()
+          .min(2048, "IAM's default role trust policy length is 2,048 characters; set a larger quota or leave it out")
+          .max(4096, 'IAM raises the role trust policy length quota to 4,096 characters at most')
+          .optional(),
       })
       .strict()
       .optional(),
@@ -71,11 +84,42 @@ export const fleetSchema = z
       if (fleet.mode === 'aws' && !c.region && !fleet.defaults.region) {
         ctx.addIssue({ code: 'custom', path: ['clusters', i, 'region'], message: 'required (or set defaults.region)' });
       }
+      checkEksContext(c, fleet.defaults.region, (field, message) =>
+        ctx.addIssue({ code: 'custom', path: ['clusters', i, field], message }),
+      );
     });
     if (fleet.mode === 'aws' && fleet.clusters.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['clusters'], message: 'an aws fleet needs at least one cluster' });
     }
   });
+
+/**
+ * A context named by `aws eks update-kubeconfig` (the cluster's ARN) says which EKS cluster
+ * Kubernetes calls go to; EKS calls must go to the same one, or the association would be
+ * made on one cluster while the pods restart on another.
+ */
+function checkEksContext(
+  c: { name: string; eksClusterName?: string; region?: string; accountId?: string; kubeconfigContext?: string },
+  defaultRegion: string | undefined,
+  issue: (field: string, message: string) => void,
+): void {
+  const arn = c.kubeconfigContext === undefined ? undefined : parseEksClusterArn(c.kubeconfigContext);
+  if (arn === undefined) return;
+  const eksName = c.eksClusterName ?? c.name;
+  if (arn.name !== eksName) {
+    issue(
+      'eksClusterName',
+      `kubeconfig context ${c.kubeconfigContext} is EKS cluster "${arn.name}", but EKS calls would go to "${eksName}": set eksClusterName: ${arn.name}`,
+    );
+  }
+  const region = c.region ?? defaultRegion;
+  if (region !== undefined && arn.region !== region) {
+    issue('region', `kubeconfig context ${c.kubeconfigContext} is in ${arn.region}, not ${region}`);
+  }
+  if (c.accountId !== undefined && arn.accountId !== c.accountId) {
+    issue('accountId', `kubeconfig context ${c.kubeconfigContext} is in account ${arn.accountId}, not ${c.accountId}`);
+  }
+}
 
 export type FleetFile = z.infer<typeof fleetSchema>;
 export type FleetCluster = z.infer<typeof clusterSchema>;

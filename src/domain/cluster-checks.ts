@@ -1,6 +1,9 @@
 import type { AddonInfo, ClusterInfo, FargateProfileInfo, PodIdentityAssociation } from './eks.js';
-import type { ContainerInfo, DaemonSetInfo, PodInfo, ServiceAccountInfo, WorkloadInfo } from './kubernetes.js';
+import type { ContainerInfo, DaemonSetInfo, JobInfo, PodInfo, ServiceAccountInfo, WorkloadInfo } from './kubernetes.js';
 import { AGENT_ADDON, AGENT_DAEMONSET, IRSA_ANNOTATION, IRSA_TOKEN_FILE } from './constants.js';
+import type { ControllerOptions } from './controllers.js';
+import { serviceAccountControllers } from './controllers.js';
+import { noProxyCovers } from './no-proxy.js';
 import { iamWildcardMatch } from './trust-policy.js';
 import type { Finding, FindingSeverity } from './types.js';
 
@@ -17,6 +20,8 @@ export interface ClusterFacts {
   serviceAccount?: ServiceAccountInfo;
   workloads: WorkloadInfo[];
   pods: PodInfo[];
+  /** Jobs and CronJobs that run as the service account; undefined when not read (a fleet scan). */
+  jobs?: JobInfo[];
   fargateProfiles: FargateProfileInfo[];
   existingAssociations: PodIdentityAssociation[];
   roleArn: string;
@@ -37,7 +42,7 @@ export function supportsPodIdentity(version: string, platformVersion: string): b
   return platform !== null && Number(platform[1]) >= minimum;
 }
 
-export function evaluateCluster(f: ClusterFacts): Finding[] {
+export function evaluateCluster(f: ClusterFacts, options: ControllerOptions = {}): Finding[] {
   const findings: Finding[] = [];
   const add = (severity: FindingSeverity, code: string, message: string): void => {
     findings.push({ severity, code, message: `cluster ${f.cluster}: ${message}`, cluster: f.cluster });
@@ -73,6 +78,7 @@ export function evaluateCluster(f: ClusterFacts): Finding[] {
       'no-workloads',
       'no Deployment, StatefulSet or DaemonSet uses the service account: nothing to restart',
     );
+  checkControllers(f, options, add);
   for (const issue of groupPodIssues(f.pods.flatMap((pod) => podIssues(f, pod))))
     add(issue.severity, issue.code, issue.message);
   checkFargateProfiles(f, add);
@@ -81,6 +87,18 @@ export function evaluateCluster(f: ClusterFacts): Finding[] {
 }
 
 type Add = (severity: FindingSeverity, code: string, message: string) => void;
+
+/** Every controller the migration will not restart as usual, with what happens to it and what to do. */
+function checkControllers(f: ClusterFacts, options: ControllerOptions, add: Add): void {
+  for (const c of serviceAccountControllers(f, options)) {
+    if (c.finding === undefined) continue;
+    const named = c.pods.slice(0, MAX_PODS_NAMED).join(', ');
+    const more = c.pods.length > MAX_PODS_NAMED ? ` and ${c.pods.length - MAX_PODS_NAMED} more` : '';
+    const pods = c.kind === 'Pod' || c.pods.length === 0 ? '' : ` (pods ${named}${more})`;
+    const manual = c.manual === undefined ? '' : `; ${c.manual}`;
+    add(c.finding.severity, c.finding.code, `${c.kind} ${c.namespace}/${c.name}${pods}: ${c.reason}${manual}`);
+  }
+}
 
 function checkAgent(f: ClusterFacts, info: ClusterInfo, add: Add): void {
   if (info.autoMode) {
@@ -157,7 +175,7 @@ function podIssues(f: ClusterFacts, pod: PodInfo): PodIssue[] {
     );
   }
   for (const container of pod.containers) {
-    const proxy = proxyIssue(container);
+    const proxy = proxyIssue(container, f.info?.ipFamily);
     if (proxy) issue(proxy.severity, 'proxy-no-proxy', `container ${container.name} ${proxy.detail}`);
     const handSet = handSetCredentials(f, container);
     if (handSet.length > 0) {
@@ -171,28 +189,59 @@ function podIssues(f: ClusterFacts, pod: PodInfo): PodIssue[] {
   return issues;
 }
 
-function proxyIssue(container: ContainerInfo): { severity: FindingSeverity; detail: string } | undefined {
+const PROXY_VARIABLES = ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy'];
+const NO_PROXY_VARIABLES = ['NO_PROXY', 'no_proxy'];
+
+/**
+ * The agent address a pod is given, by the cluster's IP family: 169.254.170.23 on IPv4
+ * clusters, [fd00:ec2::23] on IPv6 ones (EKS User Guide, "Set up the Amazon EKS Pod Identity
+ * Agent"; in IPv4 clusters the agent listens on the IPv4 link-local address only,
+ * awsdocs/amazon-eks-user-guide#1092). Unknown family: both, to be safe.
+ */
+function podIdentityEndpoints(ipFamily: ClusterInfo['ipFamily']): readonly string[] {
+  if (ipFamily === 'ipv4') return [POD_IDENTITY_ENDPOINTS[0]];
+  if (ipFamily === 'ipv6') return [POD_IDENTITY_ENDPOINTS[1]];
+  return POD_IDENTITY_ENDPOINTS;
+}
+
+/** envFrom sources that could define one of `names` (a prefix must be the start of the name). */
+function sourcesThatCouldSet(container: ContainerInfo, names: readonly string[]): string[] {
+  return (container.envFrom ?? [])
+    .filter((source) => names.some((name) => name.startsWith(source.prefix ?? '')))
+    .map((source) => `${source.kind} ${source.name}`);
+}
+
+function proxyIssue(
+  container: ContainerInfo,
+  ipFamily: ClusterInfo['ipFamily'],
+): { severity: FindingSeverity; detail: string } | undefined {
   const entries = Object.entries(container.env);
-  const proxies = entries
-    .filter(([key]) => ['HTTP_PROXY', 'HTTPS_PROXY'].includes(key.toUpperCase()))
-    .map(([key]) => key);
-  if (proxies.length === 0) return undefined;
-  const noProxy = entries.filter(([key]) => key.toUpperCase() === 'NO_PROXY');
-  const listed = noProxy
-    .flatMap(([, value]) => value.split(','))
-    .map((entry) =>
-      entry
-        .trim()
-        .toLowerCase()
-        .replace(/^\[(.*)\]$/, '$1'),
-    );
-  if (listed.includes('*')) return undefined;
-  const missing = POD_IDENTITY_ENDPOINTS.filter((endpoint) => !listed.includes(endpoint));
+  const isOneOf = (names: readonly string[]) => (key: string) => names.includes(key.toUpperCase());
+  const proxies = entries.filter(([key]) => isOneOf(PROXY_VARIABLES)(key)).map(([key]) => key);
+  const noProxy = entries.filter(([key]) => isOneOf(NO_PROXY_VARIABLES)(key)).map(([, value]) => value);
+  const endpoints = podIdentityEndpoints(ipFamily);
+  const missing = endpoints.filter((endpoint) => !noProxy.some((value) => noProxyCovers(value, endpoint)));
   if (missing.length === 0) return undefined;
+  // `env` wins over `envFrom` for the same name, so only names missing from `env` can come from a reference.
+  const proxySources = proxies.length === 0 ? sourcesThatCouldSet(container, PROXY_VARIABLES) : [];
+  const noProxySources = noProxy.length === 0 ? sourcesThatCouldSet(container, NO_PROXY_VARIABLES) : [];
+  if (proxies.length === 0) {
+    if (proxySources.length === 0) return undefined;
+    return {
+      severity: 'warning',
+      detail: `takes variables from ${proxySources.join(', ')}, which cannot be checked: if they set HTTP_PROXY or HTTPS_PROXY, NO_PROXY must list ${endpoints.join(', ')} or credential requests go to the proxy`,
+    };
+  }
   const detail = `sets ${proxies.join(', ')} but NO_PROXY lacks ${missing.join(', ')}: credential requests would go to the proxy`;
   // valueFrom entries arrive as '': the real value is elsewhere and may be fine.
-  if (noProxy.some(([, value]) => value === '')) {
+  if (noProxy.some((value) => value === '')) {
     return { severity: 'warning', detail: `${detail} (NO_PROXY comes from a reference and could not be read)` };
+  }
+  if (noProxySources.length > 0) {
+    return {
+      severity: 'warning',
+      detail: `${detail} (NO_PROXY may come from ${noProxySources.join(', ')}, which cannot be checked)`,
+    };
   }
   return { severity: 'blocking', detail };
 }

@@ -42,8 +42,27 @@ export interface ExpectedIdentity {
 }
 
 const ASSUMED_ROLE = /^arn:([^:]+):sts::(\d{12}):assumed-role\/([^/]+)\/(.+)$/;
-// STS caps role session names at 64 characters.
+// STS caps role session names at 64 characters (IAM and STS quotas, "Role session name").
 const SESSION_NAME_MAX = 64;
+const TRAILING_UUID = /-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Is `session` a Pod Identity session of `cluster`? EKS names it `eks-<cluster>-<pod>-<uuid>`
+ * (EKS Auth API, AssumedRoleUser.assumeRoleId), which long cluster and pod names push past
+ * STS's 64 characters. How EKS shortens it is not documented, so any cut is accepted that
+ * leaves a 64-character name whose part after `eks-` (and before a whole trailing UUID, if
+ * one survived) is a prefix of `<cluster>-`: the cut fell inside the cluster name. A name
+ * shorter than 64 was not cut and must carry the whole `eks-<cluster>-` prefix.
+ */
+function isPodIdentitySession(session: string, cluster: string): boolean {
+  const clusterPart = `${cluster}-`;
+  if (!session.startsWith('eks-')) return false;
+  const rest = session.slice('eks-'.length);
+  if (rest.startsWith(clusterPart)) return true;
+  if (session.length !== SESSION_NAME_MAX) return false;
+  const head = rest.replace(TRAILING_UUID, '');
+  return head.length > 0 && clusterPart.startsWith(head);
+}
 
 /** Does this `get-caller-identity` ARN show the pod on the expected role, through the expected path? */
 export function checkCallerIdentity(
@@ -69,10 +88,10 @@ export function checkCallerIdentity(
   if (roleName.toLowerCase() !== role.roleName.toLowerCase()) {
     return fail(`caller ${arn} runs as role ${roleName}, expected ${role.roleName}`);
   }
-  const prefix = `eks-${expected.eksClusterName ?? expected.cluster}-`;
+  const eksCluster = expected.eksClusterName ?? expected.cluster;
+  const prefix = `eks-${eksCluster}-`;
   if (path === 'pod-identity') {
-    const truncatedPrefix = session.length === SESSION_NAME_MAX && prefix.startsWith(session);
-    if (session.startsWith(prefix) || truncatedPrefix) {
+    if (isPodIdentitySession(session, eksCluster)) {
       return { ok: true, message: `Pod Identity session ${session} on role ${roleName}` };
     }
     return fail(`caller ${arn} is not a Pod Identity session for cluster ${expected.cluster} (expected ${prefix}…)`);

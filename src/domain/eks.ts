@@ -14,6 +14,8 @@ export interface ClusterInfo {
   oidcIssuer?: string;
   /** EKS Auto Mode: the Pod Identity Agent is built in, there is no DaemonSet. */
   autoMode: boolean;
+  /** kubernetesNetworkConfig.ipFamily: which address the Pod Identity webhook gives pods. */
+  ipFamily?: 'ipv4' | 'ipv6';
   endpoint?: string;
   /** Base64 PEM bundle, as DescribeCluster returns it. */
   certificateAuthority?: string;

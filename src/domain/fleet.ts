@@ -6,7 +6,7 @@
  */
 import type { ClusterFacts } from './cluster-checks.js';
 import type { PodIdentityAssociation } from './eks.js';
-import type { PodInfo, ServiceAccountInfo, WorkloadInfo } from './kubernetes.js';
+import type { JobInfo, PodInfo, ServiceAccountInfo, WorkloadInfo } from './kubernetes.js';
 import type { Finding } from './types.js';
 
 /** An IAM OIDC identity provider, as a trust statement's `Federated` principal names it. */
@@ -24,7 +24,10 @@ export type ClusterWideFacts = Pick<
 >;
 
 /** What preflight knows about one service account in one cluster. */
-export type ServiceAccountFacts = Pick<ClusterFacts, 'serviceAccount' | 'workloads' | 'pods' | 'existingAssociations'>;
+export type ServiceAccountFacts = Pick<
+  ClusterFacts,
+  'serviceAccount' | 'workloads' | 'pods' | 'jobs' | 'existingAssociations'
+>;
 
 /** A cluster's identity-related objects, listed cluster-wide or in one namespace. */
 export interface ClusterInventory {
@@ -34,6 +37,8 @@ export interface ClusterInventory {
   serviceAccounts: ServiceAccountInfo[];
   workloads: WorkloadInfo[];
   pods: PodInfo[];
+  /** Jobs and CronJobs; absent from inventories taken before they were listed. */
+  jobs?: JobInfo[];
   /** Add-on owned ones included (`ownerArn` set). */
   associations: PodIdentityAssociation[];
 }

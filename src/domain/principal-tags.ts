@@ -39,12 +39,12 @@ export function lintPrincipalTags(docs: NamedPolicyDocument[]): Finding[] {
   return findings;
 }
 
-function isSessionTag(key: string): boolean {
+export function isSessionTag(key: string): boolean {
   return (POD_IDENTITY_SESSION_TAGS as readonly string[]).includes(key);
 }
 
 /** Keys from condition keys and from `${aws:PrincipalTag/…}` anywhere in a string, in document order. */
-function principalTagKeys(value: unknown): string[] {
+export function principalTagKeys(value: unknown): string[] {
   if (typeof value === 'string') return [...value.matchAll(POLICY_VARIABLE)].map((m) => m[1] ?? '');
   if (Array.isArray(value)) return value.flatMap(principalTagKeys);
   if (value === null || typeof value !== 'object') return [];

@@ -2,6 +2,8 @@ import { POD_IDENTITY_TRUST_SID } from './constants.js';
 import { ValidationError } from './errors.js';
 import type { PolicyDocument, PolicyStatement } from './types.js';
 
+// The same in every partition: the China user guide's Pod Identity trust policy names
+// `pods.eks.amazonaws.com` too (docs.amazonaws.cn/en_us/eks/latest/userguide/pod-id-role.html).
 export const POD_IDENTITY_PRINCIPAL = 'pods.eks.amazonaws.com';
 export const POD_IDENTITY_ACTIONS = ['sts:AssumeRole', 'sts:TagSession'] as const;
 /** IAM's default quota for a role trust policy, in characters, whitespace excluded. */

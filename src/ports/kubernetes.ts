@@ -1,6 +1,7 @@
 import type {
   DaemonSetInfo,
-  ExecResult,
+  ExecOutcome,
+  JobInfo,
   PodInfo,
   ServiceAccountInfo,
   WorkloadInfo,
@@ -28,11 +29,15 @@ export interface KubernetesPort {
   /** Sets the pod template's `kubectl.kubernetes.io/restartedAt` to `restartedAt`, as `kubectl rollout restart`. */
   restartWorkload(cluster: string, ref: WorkloadRef, restartedAt: string): Promise<void>;
   getWorkloadStatus(cluster: string, ref: WorkloadRef): Promise<WorkloadStatus>;
-  /** Pods in `namespace` that run as the service account, with their node's labels. */
+  /** Pods in `namespace` that run as the service account, with their node's labels and controller. */
   listPods(cluster: string, namespace: string, serviceAccount: string): Promise<PodInfo[]>;
   /** Undefined when it does not exist. */
   getDaemonSet(cluster: string, namespace: string, name: string): Promise<DaemonSetInfo | undefined>;
-  exec(cluster: string, namespace: string, pod: string, container: string, command: string[]): Promise<ExecResult>;
+  /**
+   * Runs a command in a container. A command that exits (0 or not) is an `ExecResult`; one
+   * the container runtime could not start (no such executable) is `ExecNotStarted`.
+   */
+  exec(cluster: string, namespace: string, pod: string, container: string, command: string[]): Promise<ExecOutcome>;
 
   // Fleet-wide reads: every object of the cluster, or of one namespace when `namespace` is
   // given. Adapters page through the API (limit/continue); the result is the whole list.
@@ -43,4 +48,9 @@ export interface KubernetesPort {
   listAllWorkloads(cluster: string, namespace?: string): Promise<WorkloadInfo[]>;
   /** Pods, as `listPods` describes them (node labels, owner), whatever service account they run as. */
   listAllPods(cluster: string, namespace?: string): Promise<PodInfo[]>;
+  /**
+   * Jobs and CronJobs, with the service account their pod template runs as. The API has no
+   * selector for that, so preflight too lists a namespace's and keeps its service account's.
+   */
+  listJobs(cluster: string, namespace?: string): Promise<JobInfo[]>;
 }

@@ -2,10 +2,16 @@ import { join } from 'node:path';
 import type { ActivityDeps } from '../../activities/index.js';
 import { createAwsClients, type AwsClients } from '../adapters/aws/clients.js';
 import { createEksAdapter } from '../adapters/aws/eks.js';
+import { mapAwsError } from '../adapters/aws/errors.js';
 import { createEksToken } from '../adapters/aws/eks-token.js';
 import { createIamAdapter } from '../adapters/aws/iam.js';
 import { createKubernetesAdapter } from '../adapters/kubernetes/adapter.js';
-import { kubeConfigFromContext, kubeConfigFromEndpoint } from '../adapters/kubernetes/kubeconfig.js';
+import {
+  eksClusterOfContext,
+  kubeConfigFromContext,
+  kubeConfigFromEndpoint,
+  type ContextEksCluster,
+} from '../adapters/kubernetes/kubeconfig.js';
 import type { Config, FleetCluster } from '../config/index.js';
 import { ConfigError } from '../config/index.js';
 import { PortError } from '../ports/errors.js';
@@ -61,12 +67,17 @@ function awsPorts(config: Config): FleetPorts {
   const eksName = (name: string) => cluster(name).eksClusterName ?? name;
   const eks = createEksAdapter((name) => ({ client: clientsFor(name).eks, eksClusterName: eksName(name) }));
   const iamClients = createAwsClients({
-    region: fleet.iam?.region ?? fleet.defaults.region ?? 'us-east-1',
+    // IAM is global within a partition; a cluster's region keeps a China fleet in aws-cn.
+    region: fleet.iam?.region ?? fleet.defaults.region ?? fleet.clusters[0]?.region ?? 'us-east-1',
     assumeRoleArn: fleet.iam?.assumeRoleArn,
   });
   const kubernetes = createKubernetesAdapter(async (name) => {
     const c = cluster(name);
-    if (c.kubeconfigContext) return kubeConfigFromContext(c.kubeconfigContext, c.kubeconfigPath);
+    if (c.kubeconfigContext) {
+      const kc = kubeConfigFromContext(c.kubeconfigContext, c.kubeconfigPath);
+      checkSameEksCluster(config.fleetSource, c, eksName(name), region(c), eksClusterOfContext(kc));
+      return kc;
+    }
     const info = await eks.describeCluster(name);
     if (!info.endpoint || !info.certificateAuthority) {
       throw new PortError(
@@ -79,10 +90,43 @@ function awsPorts(config: Config): FleetPorts {
       clusterName: eksName(name),
       endpoint: info.endpoint,
       certificateAuthorityBase64: info.certificateAuthority,
-      token: async () => (await createEksToken({ clusterName: eksName(name), region: region(c), credentials })).token,
+      // The token carries its expiry, so the cache never outlives the credentials that signed it.
+      token: () =>
+        createEksToken({ clusterName: eksName(name), region: region(c), credentials }).catch((err: unknown) => {
+          throw mapAwsError(err, `EKS token for cluster ${name}`);
+        }),
     });
   });
   return { eks, iam: createIamAdapter(iamClients.iam), kubernetes, eksClusterName: eksName };
+}
+
+/**
+ * Kubernetes calls go where the kubeconfig context points, EKS calls to `eksClusterName`
+ * (default: the fleet name). When the context names its EKS cluster, the two must agree,
+ * or the association would be made on one cluster while the pods restart on another.
+ * A validation error: no retry can fix the fleet file.
+ */
+function checkSameEksCluster(
+  source: string,
+  c: FleetCluster,
+  eksName: string,
+  region: string,
+  context: ContextEksCluster | undefined,
+): void {
+  if (context === undefined) return;
+  const where = `${source}: clusters.${c.name}`;
+  if (context.name !== eksName) {
+    throw new PortError(
+      'validation',
+      `${where}.eksClusterName: kubeconfig context ${c.kubeconfigContext} reaches EKS cluster "${context.name}" (${context.source}), but EKS calls would go to "${eksName}": set eksClusterName: ${context.name}`,
+    );
+  }
+  if (context.region !== undefined && context.region !== region) {
+    throw new PortError(
+      'validation',
+      `${where}.region: kubeconfig context ${c.kubeconfigContext} reaches a cluster in ${context.region} (${context.source}), not ${region}`,
+    );
+  }
 }
 
 export function openFleetPorts(config: Config): FleetPorts {

@@ -1,7 +1,14 @@
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config/index.js';
 import type { NotifierPort } from '../ports/notifier.js';
-import { startDevServer, startWorker, temporalReachable, type DevServer, type RunningWorker } from './stack.js';
+import {
+  startDevServer,
+  startWorker,
+  temporalReachable,
+  type DevServer,
+  type RunningWorker,
+  type WorkerObservability,
+} from './stack.js';
 
 export interface LocalStack {
   devServer?: DevServer;
@@ -40,21 +47,34 @@ export function explainDevServerFailure(err: unknown): Error {
  */
 export async function startLocalStack(
   config: Config,
-  options: { env: NodeJS.ProcessEnv; log: (line: string) => void; notifier?: NotifierPort; worker?: boolean },
+  options: {
+    env: NodeJS.ProcessEnv;
+    log: (line: string) => void;
+    notifier?: NotifierPort;
+    worker?: boolean;
+    observability?: WorkerObservability;
+  },
 ): Promise<LocalStack> {
   let devServer: DevServer | undefined;
   if (!config.temporal.external && !(await temporalReachable(config))) {
     options.log(
       `starting the Temporal dev server on ${config.temporal.address} (UI ${config.temporal.uiUrl}, data in ${config.dataDir})`,
     );
-    devServer = await startDevServer(config, options.env).catch((err: unknown) => {
+    devServer = await startDevServer(config, options.env, {
+      logger: options.observability?.logger,
+      sdkMetrics: options.observability?.sdkMetrics,
+    }).catch((err: unknown) => {
       throw explainDevServerFailure(err);
     });
   }
   let worker: RunningWorker | undefined;
   try {
     if (options.worker !== false) {
-      worker = await startWorker(config, { notifier: options.notifier, log: options.log });
+      worker = await startWorker(config, {
+        notifier: options.notifier,
+        log: options.log,
+        ...(options.observability && { observability: options.observability }),
+      });
     }
   } catch (err) {
     await devServer?.stop();

@@ -1,21 +1,78 @@
 import { Connection, Client } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import {
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+} from '@temporalio/interceptors-opentelemetry';
+import {
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  type ActivityInterceptorsFactory,
+  type Worker,
+} from '@temporalio/worker';
 import { existsSync, mkdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { createDriftNotifier } from './drift-notifier.js';
 import { createWorkerNotifier } from './worker-notifier.js';
 import type { Config } from '../config/index.js';
 import type { NotifierPort } from '../ports/notifier.js';
+import { temporalConnectionOptions } from '../temporal/connection.js';
 import { createMigrationWorker } from '../temporal/worker.js';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import { openFleetPorts, type FleetPorts } from './fleet-ports.js';
+import { observedActivities } from '../observability/activity-interceptor.js';
+import type { AppLogger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import { temporalLogger } from '../observability/temporal-logger.js';
+import { workflowSpanSinks, type Tracing } from '../observability/tracing.js';
+import { startVisibilityCollector, type VisibilityCollector } from '../observability/visibility-collector.js';
 
 let runtimeInstalled = false;
 
-/** The Temporal SDK logs at the configured level (WARN by default: the notifier reports progress). */
-export function installSdkLogging(config: Config): void {
+/**
+ * The Temporal SDK's runtime, once per process. Its logs (core, worker, workflow `log`,
+ * activity context loggers) go to `logger` as JSON lines when one is given, else to the
+ * console; either way at MIGRATE_IDENTITY_LOG_LEVEL (WARN by default: the notifier reports
+ * progress). `sdkMetrics`: the SDK's Prometheus exporter on TEMPORAL_METRICS_BIND_ADDRESS.
+ */
+export function installRuntime(config: Config, options: { logger?: AppLogger; sdkMetrics?: boolean } = {}): void {
   if (runtimeInstalled) return;
-  Runtime.install({ logger: new DefaultLogger(config.logLevel) });
+  const level = config.logLevel;
+  Runtime.install({
+    logger: options.logger ? temporalLogger(options.logger, level) : new DefaultLogger(level),
+    telemetryOptions: {
+      ...(options.logger && { logging: { filter: { core: level, other: 'WARN' }, forward: {} } }),
+      ...(options.sdkMetrics && {
+        metrics: { prometheus: { bindAddress: config.observability.sdkMetricsBindAddress } },
+      }),
+    },
+  });
   runtimeInstalled = true;
+}
+
+/** What the worker reports through; each part optional (the CLI and tests pass none). */
+export interface WorkerObservability {
+  logger?: AppLogger;
+  metrics?: Metrics;
+  tracing?: Tracing;
+  /** Export the SDK's own metrics (`installRuntime`). */
+  sdkMetrics?: boolean;
+}
+
+/** OpenTelemetry's activity interceptors when tracing is on, then ours (metrics, logs). */
+export function activityInterceptors(o: WorkerObservability): ActivityInterceptorsFactory[] {
+  const tracer = o.tracing?.enabled ? o.tracing.tracer : undefined;
+  return [
+    ...(tracer
+      ? [
+          (ctx: Parameters<ActivityInterceptorsFactory>[0]) => ({
+            inbound: new OpenTelemetryActivityInboundInterceptor(ctx, { tracer }),
+            outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+          }),
+        ]
+      : []),
+    observedActivities({ metrics: o.metrics, logger: o.logger }),
+  ];
 }
 
 export function parseAddress(address: string): { host: string; port: number } {
@@ -26,7 +83,10 @@ export function parseAddress(address: string): { host: string; port: number } {
 /** True when a Temporal frontend answers at the configured address. */
 export async function temporalReachable(config: Config): Promise<boolean> {
   try {
-    const connection = await Connection.connect({ address: config.temporal.address, connectTimeout: 1500 });
+    const connection = await Connection.connect({
+      ...temporalConnectionOptions(config.temporal),
+      connectTimeout: 1500,
+    });
     await connection.close();
     return true;
   } catch {
@@ -52,8 +112,12 @@ export interface DevServer {
  * survive restarts) and our search attributes registered. The binary: TEMPORAL_CLI_PATH,
  * else `temporal` on PATH, else the SDK downloads it (needs internet).
  */
-export async function startDevServer(config: Config, pathEnv: NodeJS.ProcessEnv): Promise<DevServer> {
-  installSdkLogging(config);
+export async function startDevServer(
+  config: Config,
+  pathEnv: NodeJS.ProcessEnv,
+  runtime: { logger?: AppLogger; sdkMetrics?: boolean } = {},
+): Promise<DevServer> {
+  installRuntime(config, runtime);
   mkdirSync(config.dataDir, { recursive: true });
   const { host, port } = parseAddress(config.temporal.address);
   const uiPort = Number(new URL(config.temporal.uiUrl).port || 8233);
@@ -82,22 +146,46 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-/** The worker on the fleet from configuration (sandbox by default, AWS when the fleet file says so). */
+/**
+ * The worker on the fleet from configuration (sandbox by default, AWS when the fleet file
+ * says so). On `stop()` (and on SIGTERM/SIGINT, through the SDK's runtime) it drains:
+ * in-flight activities get SHUTDOWN_GRACE_SECONDS to finish before they are cancelled.
+ */
 export async function startWorker(
   config: Config,
-  options: { notifier?: NotifierPort; log?: (line: string) => void } = {},
+  options: { notifier?: NotifierPort; log?: (line: string) => void; observability?: WorkerObservability } = {},
 ): Promise<RunningWorker> {
-  installSdkLogging(config);
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const o = options.observability ?? {};
+  installRuntime(config, { logger: o.logger, sdkMetrics: o.sdkMetrics });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
   const ports = openFleetPorts(config);
-  const notifier = options.notifier ?? createWorkerNotifier(config, { log: options.log ?? (() => undefined) });
-  const worker = await createMigrationWorker({
-    connection,
-    namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
-    deps: { ...ports, notifier },
+  const notifier =
+    options.notifier ??
+    createWorkerNotifier(config, { log: options.log ?? (() => undefined), ...(o.logger && { logger: o.logger }) });
+  const driftNotifier = createDriftNotifier(config, {
+    log: o.logger ? (line) => o.logger?.info({ source: 'drift' }, line) : (options.log ?? (() => undefined)),
   });
-  const done = worker.run().finally(() => connection.close());
+  let collector: { stop(): Promise<void> } | undefined;
+  let worker: Worker;
+  try {
+    worker = await createMigrationWorker({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      deps: { ...ports, notifier, driftNotifier },
+      activityInterceptors: activityInterceptors(o),
+      ...(o.tracing && { sinks: workflowSpanSinks(o.tracing) }),
+      shutdownGraceMs: config.observability.shutdownGraceSeconds * 1000,
+    });
+    if (o.metrics) collector = await startMigrationGauges(config, o.metrics, o.logger);
+  } catch (err) {
+    await connection.close();
+    throw err;
+  }
+  const done = worker.run().finally(async () => {
+    await collector?.stop();
+    await connection.close();
+  });
   return {
     worker,
     ports,
@@ -109,8 +197,31 @@ export async function startWorker(
   };
 }
 
+/** The migration gauges, from visibility counts on a client connection of their own. */
+async function startMigrationGauges(
+  config: Config,
+  metrics: Metrics,
+  logger?: AppLogger,
+): Promise<VisibilityCollector> {
+  const { client, close } = await connectClient(config);
+  const collector = startVisibilityCollector({
+    client,
+    taskQueue: config.temporal.taskQueue,
+    metrics,
+    intervalMs: config.observability.visibilityIntervalSeconds * 1000,
+    logger,
+  });
+  return {
+    collect: () => collector.collect(),
+    stop: async () => {
+      await collector.stop();
+      await close();
+    },
+  };
+}
+
 export async function connectClient(config: Config): Promise<{ client: Client; close: () => Promise<void> }> {
-  const connection = await Connection.connect({ address: config.temporal.address });
+  const connection = await Connection.connect(temporalConnectionOptions(config.temporal));
   return {
     client: new Client({ connection, namespace: config.temporal.namespace }),
     close: () => connection.close(),

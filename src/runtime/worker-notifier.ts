@@ -5,21 +5,29 @@ import { createConsoleNotifier } from '../adapters/console-notifier.js';
 import { createSlackWebClient } from '../../slack/adapters/web-client.js';
 import { createSlackNotifier } from '../../slack/adapters/notifier.js';
 import { runUrl } from '../domain/run-url.js';
+import { createLogNotifier } from '../observability/log-notifier.js';
+import type { AppLogger } from '../observability/logger.js';
 
 /**
- * The worker's notifier from configuration: console lines always, and Slack too when it is
- * configured (events without a Slack target, e.g. CLI runs, stay console-only).
+ * The worker's notifier from configuration: a line per event always (JSON through `logger`
+ * when given, else a human line to `log`), and Slack too when it is configured (events
+ * without a Slack target, e.g. CLI runs, stay log-only).
  */
 export function createWorkerNotifier(
   config: Config,
-  options: { log: (line: string) => void; runUrl?: (workflowId: string) => string },
+  options: { log: (line: string) => void; logger?: AppLogger; runUrl?: (workflowId: string) => string },
 ): NotifierPort {
-  const consoleNotifier = createConsoleNotifier(options.log);
+  const consoleNotifier = options.logger ? createLogNotifier(options.logger) : createConsoleNotifier(options.log);
   if (!config.slack) return consoleNotifier;
   const { uiUrl, namespace } = config.temporal;
   const slack = createSlackNotifier(createSlackWebClient(config.slack), {
     runUrl: options.runUrl ?? ((id: string) => runUrl(uiUrl, namespace, id)),
-    logger: { warn: (message) => options.log(`slack notifier: ${message}`) },
+    logger: {
+      warn: (message) =>
+        options.logger
+          ? options.logger.warn({ source: 'slack-notifier' }, message)
+          : options.log(`slack notifier: ${message}`),
+    },
   });
   return createCompositeNotifier([consoleNotifier, slack]);
 }

@@ -1,11 +1,11 @@
 import type { PolicyDocument } from '../domain/types.js';
 import type { FargateProfileInfo } from '../domain/eks.js';
-import type { DaemonSetInfo } from '../domain/kubernetes.js';
+import type { DaemonSetInfo, JobInfo } from '../domain/kubernetes.js';
 import type { EssentialSnapshot } from './essentials.js';
 import { essentialSnapshot } from './essentials.js';
 import type { Fault } from './faults.js';
 import { armFault } from './faults.js';
-import type { ClusterSpec, RoleSpec, WorkloadSpec } from './fixtures.js';
+import type { ClusterSpec, PodSpec, RoleSpec, WorkloadSpec } from './fixtures.js';
 import * as fixtures from './fixtures.js';
 import type { SandboxRuntime } from './runtime.js';
 import type { FleetState, ServiceAccountState } from './state.js';
@@ -30,6 +30,10 @@ export interface SandboxControl {
   putServiceAccount(cluster: string, serviceAccount: ServiceAccountState): Promise<void>;
   /** Its pods start out running and ready, admitted by the webhook now. */
   putWorkload(cluster: string, spec: WorkloadSpec): Promise<void>;
+  /** A pod no simulated workload manages (bare, or a Job's, a Rollout's, …), running and admitted now. */
+  putPod(cluster: string, spec: PodSpec): Promise<void>;
+  /** A Job or CronJob, as `listJobs` reports it. */
+  putJob(cluster: string, job: JobInfo): Promise<void>;
   /** Returns the role ARN. */
   putRole(spec: RoleSpec): Promise<string>;
   /** Returns the policy ARN; attach it with `putRole({ managedPolicyArns })`. */
@@ -60,6 +64,8 @@ export function createSandboxControl(runtime: SandboxRuntime, defaultSeed: () =>
     putDaemonSetStatus: (cluster, ds) => mutate((s) => fixtures.putDaemonSetStatus(s, cluster, ds)),
     putServiceAccount: (cluster, sa) => mutate((s) => fixtures.putServiceAccount(s, cluster, sa)),
     putWorkload: (cluster, spec) => mutate((s, now) => fixtures.putWorkload(s, cluster, spec, now)),
+    putPod: (cluster, spec) => mutate((s, now) => fixtures.putPod(s, cluster, spec, now)),
+    putJob: (cluster, job) => mutate((s) => fixtures.putJob(s, cluster, job)),
     putRole: (spec) => runtime.control((s) => fixtures.putRole(s, spec)),
     putManagedPolicy: (spec) => runtime.control((s) => fixtures.putManagedPolicy(s, spec)),
     setTrustPolicySizeLimit: (limit) =>

@@ -1,10 +1,12 @@
 /**
  * What a command run in a sandbox pod answers. Only the probes the migrator uses are
  * simulated: `aws sts get-caller-identity` (credentials decided by the env the webhook
- * injected and by the role's trust policy) and `env`/`printenv`.
+ * injected and by the role's trust policy) and `env`/`printenv`. Any other program does
+ * not exist in the image: run directly, it cannot start (see `missingExecutableStatus`);
+ * run through `sh -c`, the shell answers 127.
  */
-import { randomUUID } from 'node:crypto';
-import type { ExecResult } from '../domain/kubernetes.js';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { ExecNotStarted, ExecOutcome, ExecResult } from '../domain/kubernetes.js';
 import { isFargateNode } from './pods.js';
 import type { ClusterState, ContainerSpec, FleetState, PodState, RoleState } from './state.js';
 import { AGENT_ADDON } from '../domain/constants.js';
@@ -26,18 +28,64 @@ export interface ExecContext {
 const ok = (stdout: string): ExecResult => ({ exitCode: 0, stdout, stderr: '' });
 const fail = (exitCode: number, stderr: string): ExecResult => ({ exitCode, stdout: '', stderr });
 
+const isShell = (program: string | undefined) => program !== undefined && /(^|\/)(ba)?sh$/.test(program);
+
 /** Words of the command, looking through `sh -c '…'`. */
 function words(command: string[]): string[] {
   const [shell, flag, script] = command;
-  const argv = shell !== undefined && /(^|\/)(ba)?sh$/.test(shell) && flag === '-c' ? [script ?? ''] : command;
+  const argv = isShell(shell) && flag === '-c' ? [script ?? ''] : command;
   return argv.flatMap((a) => a.split(/\s+/)).filter((w) => w.length > 0);
 }
 
-export function runCommand(ctx: ExecContext, command: string[]): ExecResult {
+/** Whether the image has the program: a shell and its utilities, and the AWS CLI when the image ships it. */
+function installed(container: ContainerSpec, program: string): boolean {
+  const name = program.split('/').pop() ?? program;
+  return ['sh', 'bash', 'env', 'printenv'].includes(name) || (name === 'aws' && container.awsCli);
+}
+
+/**
+ * The `Status` a kubelet on containerd sends on the exec status channel when the program
+ * does not exist in the container: runc cannot start it, containerd's CRI streaming
+ * server wraps that error, and the kubelet's `ServeExec` sends it as `NewInternalError`
+ * (kubernetes/kubernetes staging/src/k8s.io/kubelet/pkg/cri/streaming/remotecommand/exec.go;
+ * containerd internal/cri/server/streaming.go, container_execsync.go; runc's message from
+ * exec.LookPath). The message as `kubectl exec` prints it in nigelpoulton/TheK8sBook#30.
+ * `execId` is containerd's: 32 random bytes, hex.
+ */
+export function missingExecutableStatus(program: string, execId: string) {
+  const lookup = program.includes('/')
+    ? `exec: "${program}": stat ${program}: no such file or directory`
+    : `exec: "${program}": executable file not found in $PATH`;
+  const cause = `error executing command in container: failed to exec in container: failed to start exec "${execId}": OCI runtime exec failed: exec failed: unable to start container process: ${lookup}: unknown`;
+  return {
+    metadata: {},
+    status: 'Failure',
+    message: `Internal error occurred: ${cause}`,
+    reason: 'InternalError',
+    details: { causes: [{ message: cause }] },
+    code: 500,
+  };
+}
+
+/** What the port answers for that status: the adapter reads it the same way (its contract test holds it). */
+function notStarted(program: string): ExecNotStarted {
+  return {
+    notStarted: 'executable-not-found',
+    message: missingExecutableStatus(program, randomBytes(32).toString('hex')).message,
+  };
+}
+
+export function runCommand(ctx: ExecContext, command: string[]): ExecOutcome {
+  const direct = command[0] ?? '';
+  if (!installed(ctx.container, direct)) return notStarted(direct);
   const argv = words(command);
-  const program = argv[0] ?? '';
-  if (argv.includes('sts') && argv.includes('get-caller-identity')) {
-    return ctx.container.awsCli ? callerIdentity(ctx) : fail(127, 'sh: aws: not found\n');
+  const program = (argv[0] ?? '').split('/').pop() ?? '';
+  // Through a shell a missing program is the shell's business: busybox ash's answer.
+  if (!installed(ctx.container, program)) return fail(127, `sh: ${program}: not found\n`);
+  if (program === 'aws') {
+    return argv.includes('sts') && argv.includes('get-caller-identity')
+      ? callerIdentity(ctx)
+      : fail(252, 'usage: aws [options] <command> <subcommand> [<subcommand> ...] [parameters]\n');
   }
   if (program === 'env' || program === 'printenv') {
     const name = argv[1];

@@ -6,12 +6,13 @@ import { issuerHostPath, oidcProviderArn } from '../domain/trust-policy.js';
 import type { PolicyDocument, WorkloadKind } from '../domain/types.js';
 import { PortError } from '../ports/errors.js';
 import type { ClusterStatus, FargateProfileInfo } from '../domain/eks.js';
-import type { DaemonSetInfo } from '../domain/kubernetes.js';
+import type { DaemonSetInfo, JobInfo, PodController } from '../domain/kubernetes.js';
 import { validatePolicyDocument } from './iam.js';
-import { stableHex, stableIamId } from './ids.js';
-import { createPod, desiredPods, eligibleNodes } from './pods.js';
+import { newUid, stableHex, stableIamId } from './ids.js';
+import { createPod, desiredPods, eligibleNodes, isFargateNode } from './pods.js';
+import { admitPod } from './webhook.js';
 import { requireCluster } from './runtime.js';
-import type { ClusterState, ContainerSpec, FleetState, ServiceAccountState, WorkloadState } from './state.js';
+import type { ClusterState, ContainerSpec, FleetState, PodState, ServiceAccountState, WorkloadState } from './state.js';
 import { sameRef, STATE_FORMAT } from './state.js';
 
 export function emptyFleet(accountId: string, region: string): FleetState {
@@ -130,6 +131,17 @@ export interface WorkloadSpec {
   containers?: (Partial<ContainerSpec> & { image: string })[];
   nodeSelector?: Record<string, string>;
   updateStrategy?: string;
+  /** StatefulSets: `updateStrategy.rollingUpdate.partition`. */
+  partition?: number;
+}
+
+function containerSpecs(containers: WorkloadSpec['containers'], name: string): ContainerSpec[] {
+  return (containers ?? [{ image: 'public.ecr.aws/docker/library/busybox:1.37' }]).map((c) => ({
+    name: c.name ?? name,
+    image: c.image,
+    env: { ...c.env },
+    awsCli: c.awsCli ?? false,
+  }));
 }
 
 /** Adds or replaces a workload with its pods already running, admitted by the webhook at `now`. */
@@ -142,14 +154,10 @@ export function putWorkload(state: FleetState, clusterName: string, spec: Worklo
     serviceAccount: spec.serviceAccount,
     replicas: spec.replicas ?? 2,
     labels: spec.labels ?? { app: spec.name },
-    containers: (spec.containers ?? [{ image: 'public.ecr.aws/docker/library/busybox:1.37' }]).map((c) => ({
-      name: c.name ?? spec.name,
-      image: c.image,
-      env: { ...c.env },
-      awsCli: c.awsCli ?? false,
-    })),
+    containers: containerSpecs(spec.containers, spec.name),
     nodeSelector: spec.nodeSelector ?? {},
     updateStrategy: spec.updateStrategy ?? 'RollingUpdate',
+    ...(spec.partition === undefined ? {} : { partition: spec.partition }),
     generation: 1,
     observedGeneration: 1,
     revision: 1,
@@ -170,6 +178,67 @@ export function putWorkload(state: FleetState, clusterName: string, spec: Worklo
   }
   cluster.workloads.push(workload);
   return workload;
+}
+
+export interface PodSpec {
+  namespace: string;
+  name: string;
+  serviceAccount: string;
+  /** The controller at the top of its owner chain (a Job, a CronJob, an Argo Rollout, …); omitted: a bare pod. */
+  controller?: PodController;
+  labels?: Record<string, string>;
+  /** Default: one container named after the pod. */
+  containers?: (Partial<ContainerSpec> & { image: string })[];
+  /** Default: the first EC2 node by name. */
+  nodeName?: string;
+  /** A pod whose containers have exited, such as a finished Job's. */
+  finishedPhase?: 'Succeeded' | 'Failed';
+}
+
+/**
+ * Adds or replaces a pod no simulated workload manages, running and ready, admitted by the
+ * webhook at `now`. Nothing ever replaces it: the sandbox does not run its controller.
+ */
+export function putPod(state: FleetState, clusterName: string, spec: PodSpec, now: number): PodState {
+  const cluster = requireCluster(state, clusterName);
+  const node =
+    spec.nodeName ??
+    [...cluster.nodes].sort((a, b) => a.name.localeCompare(b.name)).find((n) => !isFargateNode(n))?.name;
+  const admission = admitPod(
+    cluster,
+    state.region,
+    spec.namespace,
+    spec.serviceAccount,
+    containerSpecs(spec.containers, spec.name),
+    now,
+  );
+  const pod: PodState = {
+    namespace: spec.namespace,
+    name: spec.name,
+    uid: newUid(),
+    serviceAccount: spec.serviceAccount,
+    labels: { ...spec.labels },
+    ...(spec.controller ? { controller: { ...spec.controller } } : {}),
+    ...(spec.finishedPhase ? { finishedPhase: spec.finishedPhase } : {}),
+    revision: 1,
+    createdAt: now,
+    readyAt: now,
+    containers: admission.containers,
+    ...(node === undefined ? {} : { nodeName: node }),
+    ...(admission.podIdentityRoleArn ? { podIdentityRoleArn: admission.podIdentityRoleArn } : {}),
+  };
+  cluster.pods = cluster.pods.filter((p) => p.namespace !== spec.namespace || p.name !== spec.name);
+  cluster.pods.push(pod);
+  return pod;
+}
+
+/** Adds or replaces a Job or CronJob as the API lists it; its pods are `putPod`'s. */
+export function putJob(state: FleetState, clusterName: string, job: JobInfo): void {
+  const cluster = requireCluster(state, clusterName);
+  const others = (cluster.jobs ?? []).filter(
+    (j) => j.kind !== job.kind || j.namespace !== job.namespace || j.name !== job.name,
+  );
+  cluster.jobs = [...others, { ...job }];
 }
 
 export interface RoleSpec {

@@ -4,7 +4,7 @@ export type { SandboxControl } from './control.js';
 export type { EssentialSnapshot } from './essentials.js';
 export type { Fault, FaultKind, FaultStep } from './faults.js';
 export { FAULT_KINDS, FAULT_STEPS, faultRefusal, isFaultKind, isFaultStep, normalizeFault } from './faults.js';
-export type { ClusterSpec, RoleSpec, WorkloadSpec } from './fixtures.js';
+export type { ClusterSpec, PodSpec, RoleSpec, WorkloadSpec } from './fixtures.js';
 export { emptyFleet } from './fixtures.js';
 export {
   AGENT_ADDON,

@@ -27,6 +27,8 @@ function toWorkloadInfo(w: WorkloadState): WorkloadInfo {
     serviceAccount: w.serviceAccount,
     generation: w.generation,
     ...(w.restartedAt === undefined ? {} : { restartedAt: w.restartedAt }),
+    ...(w.updateStrategy === 'RollingUpdate' ? {} : { updateStrategy: w.updateStrategy }),
+    ...(w.kind === 'StatefulSet' && (w.partition ?? 0) > 0 ? { partition: w.partition } : {}),
   };
 }
 
@@ -140,6 +142,14 @@ export function createSandboxKubernetes(runtime: SandboxRuntime): KubernetesPort
     listAllPods(name, namespace) {
       return runtime.call(name, 'listAllPods', undefined, (s, now) =>
         podInfos(requireCluster(s, name), inScope(namespace), now),
+      );
+    },
+    listJobs(name, namespace) {
+      return runtime.call(name, 'listJobs', undefined, (s) =>
+        (requireCluster(s, name).jobs ?? [])
+          .filter(inScope(namespace))
+          // As the adapter lists them: CronJobs, then Jobs, each by namespace and name.
+          .sort((a, b) => (a.kind === b.kind ? byNamespaceAndName(a, b) : a.kind === 'CronJob' ? -1 : 1)),
       );
     },
   };

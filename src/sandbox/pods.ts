@@ -1,4 +1,4 @@
-import type { PodInfo } from '../domain/kubernetes.js';
+import type { PodController, PodInfo } from '../domain/kubernetes.js';
 import { newUid, podSuffix, templateHash } from './ids.js';
 import type { ClusterState, NodeState, PodState, WorkloadState } from './state.js';
 import { sameRef } from './state.js';
@@ -113,9 +113,21 @@ export function retirePod(pod: PodState, at: number, graceMs: number): void {
   pod.goneAt = at + graceMs;
 }
 
+/** What the adapter resolves: a workload's pods name it through `apps/v1`. */
+function controllerOf(pod: PodState): PodController | undefined {
+  if (pod.controller !== undefined) return { ...pod.controller };
+  return pod.owner && { apiVersion: 'apps/v1', kind: pod.owner.kind, name: pod.owner.name };
+}
+
+function phaseOf(pod: PodState, now: number): string {
+  if (pod.finishedPhase !== undefined) return pod.finishedPhase;
+  return pod.nodeName !== undefined && isReady(pod, now) ? 'Running' : 'Pending';
+}
+
 export function toPodInfo(cluster: ClusterState, pod: PodState, now: number): PodInfo {
   const node = cluster.nodes.find((n) => n.name === pod.nodeName);
-  const ready = isLive(pod) && isReady(pod, now);
+  const ready = isLive(pod) && pod.finishedPhase === undefined && isReady(pod, now);
+  const controller = controllerOf(pod);
   return {
     namespace: pod.namespace,
     name: pod.name,
@@ -124,11 +136,12 @@ export function toPodInfo(cluster: ClusterState, pod: PodState, now: number): Po
     ...(pod.nodeName === undefined ? {} : { nodeName: pod.nodeName }),
     nodeLabels: { ...(node?.labels ?? {}) },
     labels: { ...pod.labels },
-    phase: pod.nodeName !== undefined && isReady(pod, now) ? 'Running' : 'Pending',
+    phase: phaseOf(pod, now),
     ready,
     terminating: !isLive(pod),
     createdAt: new Date(pod.createdAt).toISOString(),
     ...(pod.owner ? { owner: { ...pod.owner } } : {}),
+    ...(controller ? { controller } : {}),
     containers: pod.containers.map((c) => ({ name: c.name, image: c.image, env: { ...c.env } })),
   };
 }

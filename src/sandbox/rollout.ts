@@ -49,10 +49,22 @@ function retireOld(cluster: ClusterState, w: WorkloadState, at: number, graceMs:
   for (const pod of old.slice(0, limit)) retirePod(pod, at, graceMs);
 }
 
+/**
+ * How many pods a rollout replaces. A StatefulSet with a partition updates only the
+ * ordinals at or above it, highest first; the others keep the current revision even when
+ * deleted ("Pods with an ordinal that is less than the partition will not be updated,
+ * and, even if they are deleted, they will be recreated at the previous version",
+ * kubernetes.io/docs/concepts/workloads/controllers/statefulset/#partitions).
+ */
+function podsToReplace(cluster: ClusterState, w: WorkloadState): number {
+  const desired = desiredPods(cluster, w);
+  return w.kind === 'StatefulSet' ? Math.max(0, desired - Math.max(0, w.partition ?? 0)) : desired;
+}
+
 export function advanceWorkload(cluster: ClusterState, region: string, w: WorkloadState, now: number): void {
   const r = w.rollout;
   if (r === undefined) return;
-  const desired = desiredPods(cluster, w);
+  const desired = podsToReplace(cluster, w);
   for (;;) {
     let at: number;
     if (r.created === 0) {
@@ -69,7 +81,8 @@ export function advanceWorkload(cluster: ClusterState, region: string, w: Worklo
     }
     if (r.created >= desired) {
       if (w.kind === 'Deployment') retireOld(cluster, w, at, r.podStartMs, Number.POSITIVE_INFINITY);
-      w.currentRevision = w.revision;
+      // The StatefulSet controller moves currentRevision only once every pod is updated.
+      if (desired === desiredPods(cluster, w)) w.currentRevision = w.revision;
       delete w.rollout;
       return;
     }
@@ -77,7 +90,13 @@ export function advanceWorkload(cluster: ClusterState, region: string, w: Worklo
   }
 }
 
-/** `kubectl rollout restart`: a new template revision and a new rollout, superseding one in progress. */
+/**
+ * `kubectl rollout restart`: a new template revision and a new rollout, superseding one in
+ * progress. Under `OnDelete` the controllers create no pods for a template change ("the
+ * StatefulSet controller will not automatically update the Pods in a StatefulSet. Users
+ * must manually delete Pods", kubernetes.io/docs/concepts/workloads/controllers/statefulset/#on-delete;
+ * likewise for DaemonSets, kubernetes.io/docs/tasks/manage-daemon/update-daemon-set/).
+ */
 export function startRollout(
   cluster: ClusterState,
   region: string,
@@ -162,6 +181,7 @@ export function workloadStatus(cluster: ClusterState, w: WorkloadState, now: num
       ? {
           currentRevision: `${w.name}-${revisionName(w, w.currentRevision)}`,
           updateRevision: `${w.name}-${revisionName(w, w.revision)}`,
+          ...(w.partition === undefined ? {} : { partition: w.partition }),
         }
       : {}),
     conditions: w.kind === 'Deployment' ? deploymentConditions(w, desired, ready) : [],

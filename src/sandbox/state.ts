@@ -4,7 +4,7 @@
  */
 import type { PolicyDocument, WorkloadKind, WorkloadRef } from '../domain/types.js';
 import type { ClusterInfo, FargateProfileInfo } from '../domain/eks.js';
-import type { DaemonSetInfo } from '../domain/kubernetes.js';
+import type { DaemonSetInfo, JobInfo, PodController } from '../domain/kubernetes.js';
 import type { Fault } from './faults.js';
 
 export const STATE_FORMAT = 1;
@@ -44,6 +44,8 @@ export interface ClusterState extends Omit<ClusterInfo, 'endpoint' | 'certificat
   pods: PodState[];
   /** DaemonSets the sandbox does not roll (the Pod Identity Agent): status only. */
   daemonSets: DaemonSetInfo[];
+  /** Jobs and CronJobs, known by what the API lists; their pods are plain pods. Absent in older states. */
+  jobs?: JobInfo[];
 }
 
 export interface AssociationState {
@@ -112,6 +114,8 @@ export interface WorkloadState {
   nodeSelector: Record<string, string>;
   /** `RollingUpdate` or `OnDelete` (StatefulSet/DaemonSet); OnDelete never replaces pods itself. */
   updateStrategy: string;
+  /** StatefulSet `rollingUpdate.partition`: a rollout replaces only the ordinals at or above it. */
+  partition?: number;
   restartedAt?: string;
   generation: number;
   observedGeneration: number;
@@ -129,7 +133,16 @@ export interface PodState {
   serviceAccount: string;
   nodeName?: string;
   labels: Record<string, string>;
+  /** The simulated workload that manages the pod. */
   owner?: WorkloadRef;
+  /**
+   * Pods of controllers the sandbox does not simulate (Jobs, CronJobs, Argo Rollouts, …):
+   * the top of their owner chain, as the adapter resolves it. Neither this nor `owner`: a
+   * bare pod.
+   */
+  controller?: PodController;
+  /** `Succeeded` or `Failed` once its containers have exited (a finished Job's pod). */
+  finishedPhase?: 'Succeeded' | 'Failed';
   revision: number;
   createdAt: number;
   /** `null`: never becomes ready. */

@@ -1,10 +1,22 @@
-import type { NativeConnection } from '@temporalio/worker';
+import type { ActivityInterceptorsFactory, NativeConnection } from '@temporalio/worker';
 import { bundleWorkflowCode, Worker, type Logger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Configuration } from 'webpack';
 import { createActivities, type ActivityDeps } from '../../activities/index.js';
+import { workflowSpanSinks } from '../observability/tracing.js';
+import { lastScheduledScanKeysFromActivity, runningMigrationsFromActivity } from './scans.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
+
+/**
+ * Workflow interceptors compiled into the bundle: OpenTelemetry's, which continue the
+ * caller's trace in the workflow and carry it to each activity. They export their spans
+ * through the `exporter` sink, which every worker registers (`workflowSpanSinks`).
+ */
+export const WORKFLOW_INTERCEPTOR_MODULES = [
+  createRequire(import.meta.url).resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'),
+];
 
 /** Our sources import `./x.js` that is `./x.ts` on disk (NodeNext ESM): teach webpack the same. */
 function webpackConfigHook(config: Configuration): Configuration {
@@ -12,9 +24,16 @@ function webpackConfigHook(config: Configuration): Configuration {
   return config;
 }
 
-/** Bundling takes seconds: tests bundle once and share it. */
-export function bundleWorkflows(options: { logger?: Logger } = {}): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, webpackConfigHook, logger: options.logger });
+/** Bundling takes seconds: tests bundle once and share it. Tests of replay bundle other workflow code. */
+export function bundleWorkflows(
+  options: { logger?: Logger; workflowsPath?: string } = {},
+): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({
+    workflowsPath: options.workflowsPath ?? WORKFLOWS_PATH,
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    webpackConfigHook,
+    logger: options.logger,
+  });
 }
 
 export interface WorkerOptions {
@@ -25,6 +44,12 @@ export interface WorkerOptions {
   workflowBundle?: WorkflowBundleWithSourceMap;
   /** 0 disables the sticky cache: every workflow task replays history (tests of worker loss). */
   maxCachedWorkflows?: number;
+  /** Metrics, logs and traces around each activity (src/observability). */
+  activityInterceptors?: ActivityInterceptorsFactory[];
+  /** Where workflow spans go; default: dropped (tracing off). */
+  sinks?: ReturnType<typeof workflowSpanSinks>;
+  /** On shutdown, how long in-flight activities may run on before they are cancelled (ms). */
+  shutdownGraceMs?: number;
 }
 
 export async function createMigrationWorker(options: WorkerOptions): Promise<Worker> {
@@ -32,7 +57,22 @@ export async function createMigrationWorker(options: WorkerOptions): Promise<Wor
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    activities: createActivities(options.deps),
+    activities: createActivities({
+      runningMigrations: runningMigrationsFromActivity,
+      lastScheduledScanKeys: lastScheduledScanKeysFromActivity,
+      ...options.deps,
+    }),
+    interceptors: {
+      activity: options.activityInterceptors ?? [],
+      // A prebuilt bundle has them already (bundleWorkflows); the SDK warns if given twice.
+      ...(!options.workflowBundle && { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }),
+    },
+    sinks: options.sinks ?? workflowSpanSinks(),
+    ...(options.shutdownGraceMs !== undefined && {
+      shutdownGraceTime: options.shutdownGraceMs,
+      // Past the grace, cancelled activities get this long to confirm before the worker gives up.
+      shutdownForceTime: options.shutdownGraceMs + 15_000,
+    }),
     ...(options.maxCachedWorkflows !== undefined && { maxCachedWorkflows: options.maxCachedWorkflows }),
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }

@@ -4,6 +4,7 @@ import { createActivities } from '../../activities/index.js';
 import { createConsoleNotifier } from '../../src/adapters/console-notifier.js';
 import { parseFleet } from '../../src/config/fleet.js';
 import { createSandboxFleet } from '../../src/sandbox/index.js';
+import { RECONCILER } from '../support/sandbox-fixtures.js';
 
 const SA = { namespace: 'payments', name: 'reconciler' };
 const ROLE = 'arn:aws:iam::111122223333:role/eks-payments-reconciler';
@@ -53,6 +54,83 @@ describe('preflightRole: trust-policy size quota', () => {
     assert.throws(
       () => parseFleet('mode: sandbox\niam: { trustPolicySizeLimit: 1000 }', 'f'),
       /iam\.trustPolicySizeLimit/,
+    );
+  });
+});
+
+describe('preflightCluster: every controller whose pods run as the service account', () => {
+  function setup() {
+    const fleet = createSandboxFleet({ consistencyDelayMs: 0 });
+    const activities = createActivities({ ...fleet, notifier: createConsoleNotifier(() => undefined) });
+    return { fleet, activities };
+  }
+  const target = { cluster: 'sandbox-a', serviceAccount: SA, roleArn: ROLE };
+  const found = (findings: { code: string; severity: string }[]) =>
+    findings.filter((f) => f.code !== 'association-exists').map((f) => `${f.severity} ${f.code}`);
+
+  test('Jobs and CronJobs warn, a bare pod and an Argo Rollout block, the Deployment is restarted', async () => {
+    const { fleet, activities } = setup();
+    await fleet.control.putJob('sandbox-a', {
+      kind: 'CronJob',
+      namespace: 'payments',
+      name: 'nightly',
+      serviceAccount: 'reconciler',
+      active: 0,
+    });
+    await fleet.control.putJob('sandbox-a', {
+      kind: 'CronJob',
+      namespace: 'payments',
+      name: 'someone-elses',
+      serviceAccount: 'ledger',
+      active: 0,
+    });
+    const pod = { namespace: 'payments', serviceAccount: 'reconciler', containers: [{ image: 'app:1' }] };
+    await fleet.control.putPod('sandbox-a', { ...pod, name: 'debug' });
+    await fleet.control.putPod('sandbox-a', {
+      ...pod,
+      name: 'canary-7f-a',
+      controller: { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'canary' },
+    });
+
+    const result = await activities.preflightCluster(target);
+
+    assert.deepEqual(found(result.findings), [
+      'blocking bare-pod',
+      'blocking unmanaged-controller',
+      'warning job-not-restarted',
+    ]);
+    assert.match(
+      result.findings.find((f) => f.code === 'unmanaged-controller')!.message,
+      /Rollout payments\/canary \(pods canary-7f-a\): .*kubectl argo rollouts restart canary -n payments/,
+    );
+    assert.deepEqual(result.plan.workloadsToRestart, [RECONCILER]);
+  });
+
+  test('with --keep-irsa-trust a bare pod keeps working on IRSA: a warning, not a block', async () => {
+    const { fleet, activities } = setup();
+    await fleet.control.putPod('sandbox-a', {
+      namespace: 'payments',
+      name: 'debug',
+      serviceAccount: 'reconciler',
+      containers: [{ image: 'app:1' }],
+    });
+    assert.deepEqual(found((await activities.preflightCluster({ ...target, keepIrsaTrust: true })).findings), [
+      'warning bare-pod',
+    ]);
+  });
+
+  test('a StatefulSet with OnDelete or a partition blocks, naming what to change', async () => {
+    const { fleet, activities } = setup();
+    const statefulSet = { kind: 'StatefulSet' as const, namespace: 'payments', serviceAccount: 'reconciler' };
+    await fleet.control.putWorkload('sandbox-a', { ...statefulSet, name: 'ledger', updateStrategy: 'OnDelete' });
+    await fleet.control.putWorkload('sandbox-a', { ...statefulSet, name: 'journal', replicas: 3, partition: 1 });
+
+    const result = await activities.preflightCluster(target);
+
+    assert.deepEqual(found(result.findings), ['blocking statefulset-partition', 'blocking update-strategy-on-delete']);
+    assert.match(
+      result.findings[0]!.message,
+      /StatefulSet payments\/journal \(pods journal-0, journal-1, journal-2\): rollingUpdate.partition is 1: .* so journal-0 would keep/,
     );
   });
 });

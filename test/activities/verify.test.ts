@@ -2,8 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../activities/index.js';
+import { createKubernetesAdapter } from '../../src/adapters/kubernetes/adapter.js';
 import { createConsoleNotifier } from '../../src/adapters/console-notifier.js';
+import { POD_IDENTITY_TOKEN_FILE, POD_IDENTITY_URI } from '../../src/domain/constants.js';
 import { createSandboxFleet } from '../../src/sandbox/index.js';
+import { kubeConfigFor, startFakeKubeApi } from '../support/fake-kube-api.js';
+import { manualClock, RECONCILER, reconcilerAssociation, settleRollout } from '../support/sandbox-fixtures.js';
 
 const SA = { namespace: 'payments', name: 'reconciler' };
 const ROLE = 'arn:aws:iam::111122223333:role/eks-payments-reconciler';
@@ -57,9 +61,10 @@ describe('verifyCredentials activity', () => {
       expect: 'irsa',
     });
     assert.equal(result.warnings.length, 1);
+    // On containerd the kubelet answers a missing binary with an error, not exit 127 (see src/sandbox/exec.ts).
     assert.match(
       result.warnings[0]!,
-      /probe unavailable in reconciler-.*\/app \(aws exited 127\): environment checked, caller identity not/,
+      /probe unavailable in reconciler-.*\/app \(aws is not in the image: Internal error occurred: .*executable file not found in \$PATH: unknown\): environment checked, caller identity not/,
     );
   });
 
@@ -91,7 +96,7 @@ describe('verifyCredentials activity', () => {
       expect: 'irsa',
       verifyCommand: ['check-aws'],
     });
-    assert.match(missing.warnings[0] ?? '', /probe unavailable .*check-aws exited 127/);
+    assert.match(missing.warnings[0] ?? '', /probe unavailable .*check-aws is not in the image/);
   });
 
   test('the wrong role in the caller identity fails verification', async () => {
@@ -104,6 +109,183 @@ describe('verifyCredentials activity', () => {
         expect: 'irsa',
       }),
       (err: unknown) => err instanceof ApplicationFailure && err.type === 'VerificationFailed',
+    );
+  });
+});
+
+describe('verifyCredentials on real kubelets', () => {
+  test('containerd answers a missing probe binary with an error, not exit 127: a warning, and the env check stands', async (t) => {
+    // The sandbox's pods, with exec going through the real adapter to a kube-apiserver whose
+    // kubelet runs containerd: its answer for a missing `aws` (see the adapter's exec tests).
+    const api = await startFakeKubeApi();
+    t.after(() => api.close());
+    api.onExec({
+      status: {
+        metadata: {},
+        status: 'Failure',
+        message:
+          'Internal error occurred: error executing command in container: failed to exec in container: failed to start exec "9f0c": OCI runtime exec failed: exec failed: unable to start container process: exec: "aws": executable file not found in $PATH: unknown',
+        reason: 'InternalError',
+        code: 500,
+      },
+    });
+    const fleet = createSandboxFleet({ consistencyDelayMs: 0, podStartMs: 0 });
+    const real = createKubernetesAdapter(() => kubeConfigFor(api));
+    const activities = createActivities({
+      ...fleet,
+      kubernetes: { ...fleet.kubernetes, exec: (...args) => real.exec(...args) },
+      notifier: createConsoleNotifier(() => undefined),
+    });
+
+    const result = await activities.verifyCredentials({
+      cluster: 'sandbox-a',
+      serviceAccount: SA,
+      roleArn: ROLE,
+      expect: 'irsa',
+    });
+
+    assert.match(result.detail, /^2 pod\(s\) on irsa$/);
+    assert.equal(result.warnings.length, 1);
+    assert.match(
+      result.warnings[0]!,
+      /^sandbox-a: probe unavailable in reconciler-.*\/reconciler \(aws is not in the image: .*executable file not found in \$PATH: unknown\): environment checked, caller identity not$/,
+    );
+    assert.equal(api.requests.length, 1, 'one probe for the one workload, never retried');
+    // The environment check still decides: pods on the wrong path fail whatever the probe.
+    await assert.rejects(
+      activities.verifyCredentials({ cluster: 'sandbox-a', serviceAccount: SA, roleArn: ROLE, expect: 'pod-identity' }),
+      (err: unknown) => err instanceof ApplicationFailure && err.type === 'VerificationFailed',
+    );
+  });
+});
+
+describe('verifyCredentials: which pods it verifies', () => {
+  /** sandbox-a with `reconciler` switched to Pod Identity, and the given extra pods sharing its service account. */
+  async function migrated() {
+    const clock = manualClock();
+    const fleet = createSandboxFleet({ now: clock.now, consistencyDelayMs: 0, podStartMs: 500 });
+    const role = await fleet.iam.getRole('eks-payments-reconciler');
+    await fleet.iam.updateTrustPolicy(role.name, {
+      ...role.trustPolicy,
+      Statement: [
+        ...role.trustPolicy.Statement,
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'pods.eks.amazonaws.com' },
+          Action: ['sts:AssumeRole', 'sts:TagSession'],
+        },
+      ],
+    });
+    const activities = createActivities({ ...fleet, notifier: createConsoleNotifier(() => undefined) });
+    return { clock, fleet, activities };
+  }
+
+  test("pods of other controllers, finished and terminating pods are left out; the restarted workloads' pods decide", async () => {
+    const { clock, fleet, activities } = await migrated();
+    // Created before the switch, so on IRSA, and never restarted by the run: a CronJob's
+    // running pod, a finished Job's pod, a bare pod, an Argo Rollout's pod.
+    const container = [{ name: 'app', image: 'job:1' }];
+    const pods = [
+      { name: 'nightly-1-x', controller: { apiVersion: 'batch/v1', kind: 'CronJob', name: 'nightly' } },
+      {
+        name: 'migrate-db-x',
+        controller: { apiVersion: 'batch/v1', kind: 'Job', name: 'migrate-db' },
+        finishedPhase: 'Succeeded' as const,
+      },
+      { name: 'debug' },
+      { name: 'canary-7f-x', controller: { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'canary' } },
+    ];
+    for (const pod of pods) {
+      await fleet.control.putPod('sandbox-a', {
+        namespace: 'payments',
+        serviceAccount: 'reconciler',
+        containers: container,
+        ...pod,
+      });
+    }
+    await fleet.eks.createPodIdentityAssociation(reconcilerAssociation('sandbox-a'));
+    await fleet.kubernetes.restartWorkload('sandbox-a', RECONCILER, clock.iso());
+    await settleRollout(fleet, clock, 'sandbox-a', RECONCILER);
+    const all = await fleet.kubernetes.listPods('sandbox-a', 'payments', 'reconciler');
+    assert.ok(
+      all.some((p) => p.terminating),
+      'the old reconciler pods are still terminating',
+    );
+
+    const result = await activities.verifyCredentials({
+      cluster: 'sandbox-a',
+      serviceAccount: SA,
+      roleArn: ROLE,
+      expect: 'pod-identity',
+      workloads: [RECONCILER],
+    });
+
+    assert.match(
+      result.detail,
+      /^2 pod\(s\) on pod-identity; caller identity Deployment\/reconciler: arn:aws:sts::111122223333:assumed-role\/eks-payments-reconciler\/eks-sandbox-a-/,
+    );
+    // The finished Job pod and the old reconciler pods still terminating.
+    const notRunning = all.filter((p) => p.terminating || p.phase !== 'Running').length;
+    assert.ok(notRunning >= 2);
+    assert.match(
+      result.detail,
+      new RegExp(
+        `; not verified: ${notRunning} not running or terminating, rollout/canary \\(pod canary-7f-x, not restarted by this run\\), pod/debug \\(pod debug, not restarted by this run\\), cronjob/nightly \\(pod nightly-1-x, not restarted by this run\\)$`,
+      ),
+    );
+    assert.deepEqual(
+      result.warnings.map((w) => w.replace(/ runs as payments\/reconciler but/, ' … but')),
+      [
+        'sandbox-a: pod canary-7f-x (rollout/canary) … but was not restarted by this run: it is still on irsa',
+        'sandbox-a: pod debug (pod/debug) … but was not restarted by this run: it is still on irsa',
+        'sandbox-a: pod nightly-1-x (cronjob/nightly) … but was not restarted by this run: it is still on irsa',
+      ],
+    );
+  });
+
+  test('only the workloads the run restarted: another workload of the service account is not verified', async () => {
+    const { clock, fleet, activities } = await migrated();
+    await fleet.control.putWorkload('sandbox-a', {
+      kind: 'StatefulSet',
+      namespace: 'payments',
+      name: 'ledger',
+      serviceAccount: 'reconciler',
+      containers: [{ image: 'cli:1', awsCli: true }],
+    });
+    await fleet.eks.createPodIdentityAssociation(reconcilerAssociation('sandbox-a'));
+    await fleet.kubernetes.restartWorkload('sandbox-a', RECONCILER, clock.iso());
+    await settleRollout(fleet, clock, 'sandbox-a', RECONCILER);
+    const input = { cluster: 'sandbox-a', serviceAccount: SA, roleArn: ROLE, expect: 'pod-identity' as const };
+
+    const result = await activities.verifyCredentials({ ...input, workloads: [RECONCILER] });
+    assert.match(result.detail, /^2 pod\(s\) on pod-identity; caller identity Deployment\/reconciler: /);
+    assert.match(result.detail, /statefulset\/ledger \(pod ledger-0, not restarted by this run\)/);
+
+    // Without the list, every workload of the service account counts: the StatefulSet is still on IRSA.
+    await assert.rejects(activities.verifyCredentials(input), (err: unknown) => {
+      assert.ok(err instanceof ApplicationFailure && err.type === 'VerificationFailed');
+      assert.match(err.message, /ledger-0\/ledger is on irsa/);
+      return true;
+    });
+  });
+
+  test('the probe goes to a ready pod of each workload', async () => {
+    const { clock, fleet, activities } = await migrated();
+    await fleet.eks.createPodIdentityAssociation(reconcilerAssociation('sandbox-a'));
+    await fleet.kubernetes.restartWorkload('sandbox-a', RECONCILER, clock.iso());
+    await settleRollout(fleet, clock, 'sandbox-a', RECONCILER);
+    const result = await activities.verifyCredentials({
+      cluster: 'sandbox-a',
+      serviceAccount: SA,
+      roleArn: ROLE,
+      expect: 'pod-identity',
+      workloads: [RECONCILER],
+    });
+    assert.deepEqual(result.warnings, []);
+    const live = (await fleet.kubernetes.listPods('sandbox-a', 'payments', 'reconciler')).filter((p) => !p.terminating);
+    assert.ok(live.every((p) => p.containers[0]?.env.AWS_CONTAINER_CREDENTIALS_FULL_URI === POD_IDENTITY_URI));
+    assert.ok(
+      live.every((p) => p.containers[0]?.env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE === POD_IDENTITY_TOKEN_FILE),
     );
   });
 });

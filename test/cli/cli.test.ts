@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { runCli } from '../../src/cli/main.js';
+import { JSON_SCHEMA_VERSION } from '../../src/cli/render.js';
+import { workflowIdFor } from '../../src/domain/workflow-id.js';
 import type { MigrationState } from '../../src/domain/migration-state.js';
-import { ROLE_ARN, startHarness, type Harness } from '../support/migration-harness.js';
+import { advanceUntil, migrationInput, ROLE_ARN, startHarness, type Harness } from '../support/migration-harness.js';
 import { createTimeSkippingEnv } from '../support/temporal.js';
 
 async function cli(argv: string[], env: Record<string, string>) {
@@ -148,5 +150,37 @@ describe('migrate-identity CLI', () => {
       human.out,
       /serviceaccount payments\/reconciler: IRSA arn:aws:iam::111122223333:role\/eks-payments-reconciler/,
     );
+  });
+
+  test('every --json output leads with schemaVersion 1, then the fields it always had', async () => {
+    const sa = { namespace: 'payments', name: 'reconciler' };
+    const json = async (argv: string[]) => {
+      const r = await cli([...argv, '--json'], vars);
+      assert.equal(r.code, 0, r.err);
+      const document = JSON.parse(r.out) as Record<string, unknown>;
+      assert.equal(Object.keys(document)[0], 'schemaVersion', argv.join(' '));
+      assert.equal(document.schemaVersion, JSON_SCHEMA_VERSION);
+      const { schemaVersion: _version, ...fields } = document;
+      return fields;
+    };
+    const request = ['payments/reconciler', '--role', ROLE_ARN, '--clusters', 'sandbox-a', '--as', 'alice'];
+    const plan = await json(['plan', ...request]);
+    assert.deepEqual(Object.keys(plan).sort(), Object.keys(await h.service.plan(migrationInput())).sort());
+    const started = await json(['start', ...request, '--approvers', 'bob', '--soak', '0']);
+    assert.deepEqual(Object.keys(started), ['workflowId', 'runId', 'url']);
+    const status = await json(['status', 'payments/reconciler']);
+    assert.deepEqual(Object.keys(status).sort(), Object.keys(await h.service.state(sa)).sort());
+    assert.deepEqual(Object.keys(await json(['sandbox', 'show'])), [
+      'associations',
+      'serviceAccountAnnotations',
+      'trustPolicies',
+      'workloadCredentials',
+      'faults',
+    ]);
+    await advanceUntil(env, env.client.workflow.getHandle(workflowIdFor(sa)), (s) => s.phase === 'AwaitingApproval');
+    const approved = await json(['approve', 'payments/reconciler', '--as', 'bob']);
+    assert.deepEqual(Object.keys(approved).sort(), Object.keys(await h.service.state(sa)).sort());
+    assert.match(JSON.stringify(approved), /"by":"bob"/);
+    assert.equal((await h.service.result(sa)).phase, 'Completed');
   });
 });

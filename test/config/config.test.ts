@@ -68,10 +68,44 @@ describe('parseFleet', () => {
     ],
     ['mode: aws\ndefaults: { region: x }\nclusters: [{ name: a, colour: blue }]', /colour/],
     ['mode: sandbox\n  bad: [', /not valid YAML/],
+    // IAM's quota for a role trust policy goes up to 4,096 characters and no further.
+    [
+      'mode: aws\ndefaults: { region: x }\niam: { trustPolicySizeLimit: 8192 }\nclusters: [{ name: a }]',
+      /iam\.trustPolicySizeLimit: IAM raises the role trust policy length quota to 4,096 characters at most/,
+    ],
+    [
+      'mode: aws\ndefaults: { region: x }\niam: { trustPolicySizeLimit: 1024 }\nclusters: [{ name: a }]',
+      /iam\.trustPolicySizeLimit: IAM's default role trust policy length is 2,048/,
+    ],
+    // A context named by `aws eks update-kubeconfig` says which EKS cluster it is.
+    [
+      'mode: aws\ndefaults: { region: us-east-1 }\nclusters:\n  - { name: staging, kubeconfigContext: "arn:aws:eks:us-east-1:123456789012:cluster/staging-eks" }',
+      /clusters\.0\.eksClusterName: kubeconfig context arn:aws:eks:us-east-1:123456789012:cluster\/staging-eks is EKS cluster "staging-eks", but EKS calls would go to "staging": set eksClusterName: staging-eks/,
+    ],
+    [
+      'mode: aws\ndefaults: { region: eu-west-1 }\nclusters:\n  - { name: staging, kubeconfigContext: "arn:aws:eks:us-east-1:123456789012:cluster/staging" }',
+      /clusters\.0\.region: kubeconfig context .* is in us-east-1, not eu-west-1/,
+    ],
   ];
   for (const [text, message] of refuse) {
     test(`refuses ${JSON.stringify(text)}`, () => assert.throws(() => parseFleet(text, 'fleet.yaml'), message));
   }
+  test('the raised trust policy quota, 4,096, is accepted', () => {
+    const fleet = parseFleet(
+      'mode: aws\ndefaults: { region: x }\niam: { trustPolicySizeLimit: 4096 }\nclusters: [{ name: a }]',
+      'fleet.yaml',
+    );
+    assert.equal(fleet.iam?.trustPolicySizeLimit, 4096);
+  });
+
+  test('an EKS context with the matching eksClusterName is accepted', () => {
+    const fleet = parseFleet(
+      'mode: aws\ndefaults: { region: us-east-1 }\nclusters:\n  - { name: staging, eksClusterName: staging-eks, kubeconfigContext: "arn:aws:eks:us-east-1:123456789012:cluster/staging-eks" }',
+      'fleet.yaml',
+    );
+    assert.equal(fleet.clusters[0]?.eksClusterName, 'staging-eks');
+  });
+
   test('the committed example is valid', async () => {
     const { readFileSync } = await import('node:fs');
     const fleet = parseFleet(readFileSync('fleet.example.yaml', 'utf8'), 'fleet.example.yaml');

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { rolloutStatus } from '../../src/domain/rollout.js';
 import type { WorkloadKind, WorkloadRef } from '../../src/domain/types.js';
 import { isPortError } from '../../src/ports/errors.js';
+import { isExecNotStarted } from '../../src/domain/kubernetes.js';
 import type { PodInfo } from '../../src/domain/kubernetes.js';
 import type { KubernetesPort } from '../../src/ports/kubernetes.js';
 import type { ContractSubject, MakeSubject } from './subject.js';
@@ -16,6 +18,10 @@ export interface WorkloadFixture {
   /** Ignored for DaemonSets. */
   replicas: number;
   image: string;
+  /** StatefulSets and DaemonSets; default `RollingUpdate`. */
+  updateStrategy?: 'RollingUpdate' | 'OnDelete';
+  /** StatefulSets: `rollingUpdate.partition`. */
+  partition?: number;
 }
 
 /** How the Kubernetes suite puts objects into a backend (the sandbox, a kube-apiserver with fake nodes, kind). */
@@ -28,6 +34,10 @@ export interface KubernetesFixtureDriver {
   createWorkload(workload: WorkloadFixture): Promise<void>;
   /** The node's labels as the backend stores them. */
   nodeLabels(nodeName: string): Promise<Record<string, string>>;
+  /** A pod no controller owns, running (`kubectl run --restart=Never`). */
+  createBarePod(pod: { namespace: string; name: string; serviceAccount: string; image: string }): Promise<void>;
+  /** A Job whose one pod runs as the service account; the pod appears on its own. */
+  createJob(job: { namespace: string; name: string; serviceAccount: string; image: string }): Promise<void>;
   /** An image whose pods can run commands: ships the AWS CLI, gets no AWS credentials. Needed for the exec test. */
   awsCliImage?: string;
   /** An image for workloads that only need to run. */
@@ -142,6 +152,120 @@ export function runKubernetesContract(
         );
       });
     }
+
+    // The StatefulSet controller under OnDelete creates no pod for a template change
+    // (kubernetes.io/docs/concepts/workloads/controllers/statefulset/#on-delete), and
+    // `kubectl rollout status` refuses such a workload.
+    test('restartWorkload of an OnDelete StatefulSet replaces no pod, and its rollout status is an error', async () => {
+      const namespace = uniqueName('ns');
+      await driver.createServiceAccount(namespace, 'app');
+      const ref: WorkloadRef = { kind: 'StatefulSet', namespace, name: uniqueName('statefulset') };
+      await driver.createWorkload({
+        ...ref,
+        serviceAccount: 'app',
+        replicas: 2,
+        image: driver.image,
+        updateStrategy: 'OnDelete',
+      });
+      await pollUntil(
+        'the pods to be ready',
+        async () => ((await port.getWorkloadStatus(driver.cluster, ref)).readyReplicas === 2 ? true : undefined),
+        { timeoutMs: driver.rolloutTimeoutMs, intervalMs: driver.pollIntervalMs },
+      );
+      const listed = await port.listWorkloads(driver.cluster, namespace, 'app');
+      assert.equal(listed[0]?.updateStrategy, 'OnDelete');
+      const uids = async () => (await port.listPods(driver.cluster, namespace, 'app')).map((p) => p.uid).sort();
+      const before = await uids();
+      await port.restartWorkload(driver.cluster, ref, new Date().toISOString());
+      const status = await pollUntil(
+        'the controller to see the new template',
+        async () => {
+          const s = await port.getWorkloadStatus(driver.cluster, ref);
+          return s.observedGeneration >= s.generation && s.updateRevision !== s.currentRevision ? s : undefined;
+        },
+        { timeoutMs: driver.rolloutTimeoutMs, intervalMs: driver.pollIntervalMs },
+      );
+      // Long enough for a rolling update to have replaced a pod.
+      await sleep(driver.pollIntervalMs * 20);
+      assert.deepEqual(await uids(), before, 'no pod was replaced');
+      assert.deepEqual(rolloutStatus(status), {
+        state: 'failed',
+        message: 'rollout status is only available for RollingUpdate strategy type',
+      });
+    });
+
+    // "Pods with an ordinal that is less than the partition will not be updated"
+    // (kubernetes.io/docs/concepts/workloads/controllers/statefulset/#partitions).
+    test('restartWorkload of a partitioned StatefulSet replaces only the ordinals at or above the partition', async () => {
+      const namespace = uniqueName('ns');
+      await driver.createServiceAccount(namespace, 'app');
+      const ref: WorkloadRef = { kind: 'StatefulSet', namespace, name: uniqueName('statefulset') };
+      await driver.createWorkload({ ...ref, serviceAccount: 'app', replicas: 3, image: driver.image, partition: 1 });
+      await rolledOut(ref);
+      assert.equal((await port.listWorkloads(driver.cluster, namespace, 'app'))[0]?.partition, 1);
+      const byName = async () =>
+        new Map(
+          (await port.listPods(driver.cluster, namespace, 'app'))
+            .filter((p) => !p.terminating)
+            .map((p) => [p.name, p.uid]),
+        );
+      const before = await byName();
+      await port.restartWorkload(driver.cluster, ref, new Date().toISOString());
+      const result = await pollUntil(
+        'the partitioned rollout',
+        async () => {
+          const s = await port.getWorkloadStatus(driver.cluster, ref);
+          const r = rolloutStatus(s);
+          return s.observedGeneration >= s.generation && s.updatedReplicas === 2 && r.state === 'done' ? r : undefined;
+        },
+        { timeoutMs: driver.rolloutTimeoutMs, intervalMs: driver.pollIntervalMs },
+      );
+      assert.equal(result.message, 'partitioned roll out complete: 2 new pods have been updated...');
+      const after = await byName();
+      assert.equal(after.get(`${ref.name}-0`), before.get(`${ref.name}-0`), 'ordinal 0 is below the partition: kept');
+      for (const ordinal of [1, 2]) {
+        const name = `${ref.name}-${ordinal}`;
+        assert.ok(after.get(name) && after.get(name) !== before.get(name), `${name} was replaced`);
+      }
+      const status = await port.getWorkloadStatus(driver.cluster, ref);
+      assert.equal(status.partition, 1);
+      assert.notEqual(status.currentRevision, status.updateRevision, 'not every pod is on the new revision');
+    });
+
+    test("listPods names each pod's controller: a Job's pod its Job, a bare pod none; listJobs lists the Job", async () => {
+      const namespace = uniqueName('ns');
+      await driver.createServiceAccount(namespace, 'app');
+      const deployment = await workload('Deployment', namespace, 'app');
+      await rolledOut(deployment);
+      await driver.createBarePod({ namespace, name: 'debug', serviceAccount: 'app', image: driver.image });
+      await driver.createJob({ namespace, name: 'migrate-db', serviceAccount: 'app', image: driver.image });
+      const pods = await pollUntil(
+        "the Job's pod",
+        async () => {
+          const listed = (await port.listPods(driver.cluster, namespace, 'app')).filter((p) => !p.terminating);
+          return listed.some((p) => p.controller?.kind === 'Job') && listed.some((p) => p.name === 'debug')
+            ? listed
+            : undefined;
+        },
+        { timeoutMs: driver.rolloutTimeoutMs, intervalMs: driver.pollIntervalMs },
+      );
+      const controllers = pods.map((p) => [p.controller, p.owner]);
+      assert.deepEqual(controllers.filter(([c]) => c?.kind === 'Job')[0], [
+        { apiVersion: 'batch/v1', kind: 'Job', name: 'migrate-db' },
+        undefined,
+      ]);
+      assert.deepEqual(pods.find((p) => p.name === 'debug')?.controller, undefined);
+      for (const pod of pods.filter((p) => p.owner !== undefined)) {
+        assert.deepEqual(pod.controller, { apiVersion: 'apps/v1', kind: 'Deployment', name: deployment.name });
+      }
+      const jobs = (await port.listJobs(driver.cluster, namespace)).map((j) => [
+        j.kind,
+        j.name,
+        j.serviceAccount,
+        j.cronJob,
+      ]);
+      assert.deepEqual(jobs, [['Job', 'migrate-db', 'app', undefined]]);
+    });
 
     test('getWorkloadStatus of a missing workload is not-found', async () => {
       const ref: WorkloadRef = { kind: 'Deployment', namespace: uniqueName('ns'), name: 'missing' };
@@ -265,6 +389,23 @@ export function runKubernetesContract(
       );
     });
 
+    // A runtime that cannot find the program answers on the exec status channel, not with an
+    // exit code (kubelet ServeExec; see src/adapters/kubernetes/exec.ts). kwok runs the command
+    // on its host and says so in Go's words; a kubelet on containerd in runc's.
+    test('exec of a program the image lacks never starts: no exit code', async () => {
+      const namespace = uniqueName('ns');
+      await driver.createServiceAccount(namespace, 'app');
+      const ref = await workload('Deployment', namespace, 'app');
+      await rolledOut(ref);
+      const pod = (await port.listPods(driver.cluster, namespace, 'app')).find((p) => !p.terminating && p.ready);
+      const container = pod?.containers[0]?.name;
+      assert.ok(pod && container);
+      const missing = await port.exec(driver.cluster, namespace, pod.name, container, ['no-such-command-xyz', 'sts']);
+      assert.ok(isExecNotStarted(missing), JSON.stringify(missing));
+      assert.equal(missing.notStarted, 'executable-not-found');
+      assert.match(missing.message, /exec: "no-such-command-xyz": executable file not found in \$PATH/);
+    });
+
     if (options.exec !== false) {
       test('exec returns the exit code and output of a command in a pod', async () => {
         const image = driver.awsCliImage;
@@ -278,10 +419,11 @@ export function runKubernetesContract(
         assert.ok(pod && container);
         const probe = ['aws', 'sts', 'get-caller-identity'];
         const result = await port.exec(driver.cluster, namespace, pod.name, container, probe);
+        assert.ok(!isExecNotStarted(result), 'the AWS CLI runs');
         assert.equal(result.exitCode, 253);
         assert.match(result.stderr, /Unable to locate credentials/);
         const missing = await port.exec(driver.cluster, namespace, pod.name, container, ['no-such-command-xyz']);
-        assert.notEqual(missing.exitCode, 0);
+        assert.ok(isExecNotStarted(missing), 'a missing binary never starts: no exit code');
       });
     }
   });

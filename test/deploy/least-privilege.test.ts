@@ -51,14 +51,17 @@ const AWS_ACTIONS: Record<string, string[]> = {
   'iam:ListRoleTags': ['iam:ListRoleTags'],
   'iam:ListOpenIDConnectProviders': ['iam:ListOpenIDConnectProviders'],
   'iam:GetOpenIDConnectProvider': ['iam:GetOpenIDConnectProvider'],
-  'sts:AssumeRole': ['sts:AssumeRole'],
+  // On EKS Pod Identity the worker's session carries transitive session tags, which every
+  // AssumeRole in the chain passes on: that needs sts:TagSession too (EKS user guide,
+  // "Cross-account tags" in pod-id-abac; IAM user guide, "Chaining roles with session tags").
+  'sts:AssumeRole': ['sts:AssumeRole', 'sts:TagSession'],
   // The EKS bearer token is a presigned GetCallerIdentity, which needs no permission and
   // cannot be denied (STS API reference, GetCallerIdentity).
   'sts:GetCallerIdentity': [],
 };
 
 /** The worker's own identity only assumes the configured roles; those roles do the rest. */
-const WORKER_ACTIONS = new Set(['sts:AssumeRole']);
+const WORKER_ACTIONS = new Set(['sts:AssumeRole', 'sts:TagSession']);
 
 const appsWorkload = (kind: string, resource: string): Record<string, string[]> => ({
   [`readNamespaced${kind}`]: [`get ${resource}.apps`],
@@ -86,8 +89,10 @@ const KUBERNETES_RULES: Record<string, string[]> = {
   listReplicaSetForAllNamespaces: ['list replicasets.apps'],
   readNamespacedJob: ['get jobs.batch'],
   listNamespacedJob: ['list jobs.batch'],
+  listJobForAllNamespaces: ['list jobs.batch'],
   readNamespacedCronJob: ['get cronjobs.batch'],
   listNamespacedCronJob: ['list cronjobs.batch'],
+  listCronJobForAllNamespaces: ['list cronjobs.batch'],
   // client-node execs over a websocket (HTTP GET), authorized as `get` on pods/exec and,
   // from Kubernetes 1.35, also as `create` (kubernetes/kubernetes#78741, #134577).
   Exec: ['create pods/exec', 'get pods/exec'],

@@ -287,6 +287,83 @@ describe('evaluateCluster', () => {
     }
   });
 
+  describe('NO_PROXY as the cluster and the pod spec really have it', () => {
+    const proxied = (noProxy: string | undefined, extra: Partial<ContainerInfo> = {}) =>
+      container({ HTTPS_PROXY: 'http://proxy:3128', ...(noProxy === undefined ? {} : { NO_PROXY: noProxy }) }).map(
+        (c) => ({ ...c, ...extra }),
+      );
+    const family = (ipFamily: 'ipv4' | 'ipv6', containers: ContainerInfo[]) => {
+      const facts = healthy();
+      facts.info!.ipFamily = ipFamily;
+      facts.pods = [pod('api-1', { containers })];
+      return facts;
+    };
+
+    test('an IPv4 cluster needs only 169.254.170.23', () => {
+      assert.deepEqual(codes(family('ipv4', proxied('localhost,169.254.170.23'))), []);
+    });
+
+    test('an IPv6 cluster needs fd00:ec2::23', () => {
+      const facts = family('ipv6', proxied('169.254.170.23'));
+      assert.deepEqual(codes(facts), [['proxy-no-proxy', 'blocking']]);
+      assert.match(evaluateCluster(facts)[0]!.message, /NO_PROXY lacks fd00:ec2::23:/);
+      assert.deepEqual(codes(family('ipv6', proxied('[fd00:ec2::23]'))), []);
+    });
+
+    test('a CIDR block that covers the agent address counts', () => {
+      assert.deepEqual(codes(family('ipv4', proxied('10.0.0.0/8, 169.254.0.0/16'))), []);
+      assert.deepEqual(codes(family('ipv6', proxied('fd00:ec2::/32'))), []);
+      assert.deepEqual(codes(family('ipv4', proxied('169.254.169.0/24'))), [['proxy-no-proxy', 'blocking']]);
+    });
+
+    test('domain entries, dotted or not, do not cover an IP address', () => {
+      const facts = family('ipv4', proxied('.svc.cluster.local,.amazonaws.com,internal'));
+      assert.deepEqual(codes(facts), [['proxy-no-proxy', 'blocking']]);
+    });
+
+    test('NO_PROXY possibly set through envFrom is a warning that says it cannot be checked', () => {
+      const envFrom = [{ kind: 'ConfigMap' as const, name: 'proxy-settings' }];
+      const facts = family('ipv4', proxied(undefined, { envFrom }));
+      assert.deepEqual(codes(facts), [['proxy-no-proxy', 'warning']]);
+      assert.match(
+        evaluateCluster(facts)[0]!.message,
+        /NO_PROXY may come from ConfigMap proxy-settings, which cannot be checked/,
+      );
+    });
+
+    test('a proxy possibly set through envFrom is a warning, not a pass', () => {
+      const envFrom = [
+        { kind: 'ConfigMap' as const, name: 'app-env' },
+        { kind: 'Secret' as const, name: 'app-secrets' },
+      ];
+      const facts = family(
+        'ipv4',
+        container({}).map((c) => ({ ...c, envFrom })),
+      );
+      assert.deepEqual(codes(facts), [['proxy-no-proxy', 'warning']]);
+      assert.match(
+        evaluateCluster(facts)[0]!.message,
+        /takes variables from ConfigMap app-env, Secret app-secrets, which cannot be checked: .*NO_PROXY must list 169\.254\.170\.23/,
+      );
+    });
+
+    test('envFrom that cannot name a proxy variable, or a NO_PROXY in env, settles it', () => {
+      const prefixed = [{ kind: 'ConfigMap' as const, name: 'app-env', prefix: 'APP_' }];
+      assert.deepEqual(
+        codes(
+          family(
+            'ipv4',
+            container({}).map((c) => ({ ...c, envFrom: prefixed })),
+          ),
+        ),
+        [],
+      );
+      const any = [{ kind: 'ConfigMap' as const, name: 'app-env' }];
+      const covered = container({ NO_PROXY: '169.254.170.23' }).map((c) => ({ ...c, envFrom: any }));
+      assert.deepEqual(codes(family('ipv4', covered)), []);
+    });
+  });
+
   test('container credentials URI with an association is the webhook at work', () => {
     const facts = healthy();
     facts.existingAssociations = [

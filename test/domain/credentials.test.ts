@@ -148,6 +148,45 @@ describe('checkCallerIdentity', () => {
     });
   }
 
+  describe('session names cut to 64 characters', () => {
+    const uuid = '1b2c3d4e-aaaa-bbbb-cccc-1234567890ab';
+    const longCluster = 'payments-production-eu-west-1-blue';
+    const long = { ...expected, cluster: longCluster };
+
+    test('a cut that kept the UUID and shortened the cluster name is still this cluster', () => {
+      const session = `eks-${longCluster.slice(0, 64 - 4 - 1 - uuid.length)}-${uuid}`;
+      assert.equal(session.length, 64);
+      const result = checkCallerIdentity(sts('app', session), long, 'pod-identity');
+      assert.equal(result.ok, true, result.message);
+    });
+
+    test('a plain cut at 64 inside the pod name keeps the whole prefix', () => {
+      const session = `eks-${longCluster}-reconciler-7d9f8c6b5-x2x4z-${uuid}`.slice(0, 64);
+      assert.equal(checkCallerIdentity(sts('app', session), long, 'pod-identity').ok, true);
+    });
+
+    test('the EKS name is the one that counts', () => {
+      const session = `eks-${longCluster.slice(0, 64 - 4 - 1 - uuid.length)}-${uuid}`;
+      const fleetNamed = { ...expected, cluster: 'pay-prod', eksClusterName: longCluster };
+      assert.equal(checkCallerIdentity(sts('app', session), fleetNamed, 'pod-identity').ok, true);
+    });
+
+    test('a 64-character session of another cluster is not this one', () => {
+      const other = `eks-payments-staging-eu-west-1-${uuid}`.padEnd(64, 'x').slice(0, 64);
+      const shortened = `eks-${'payments-staging-eu-west-1-blue'.slice(0, 64 - 4 - 1 - uuid.length)}-${uuid}`;
+      for (const session of [other, shortened]) {
+        assert.equal(session.length, 64);
+        assert.equal(checkCallerIdentity(sts('app', session), long, 'pod-identity').ok, false, session);
+      }
+    });
+
+    test('a shortened prefix only counts at the 64-character limit', () => {
+      const session = `eks-${longCluster.slice(0, 10)}-${uuid}`;
+      assert.ok(session.length < 64);
+      assert.equal(checkCallerIdentity(sts('app', session), long, 'pod-identity').ok, false);
+    });
+  });
+
   test('tolerates a session name STS truncated inside the prefix', () => {
     const longCluster = 'c'.repeat(70);
     const session = `eks-${longCluster}`.slice(0, 64);

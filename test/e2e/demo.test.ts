@@ -35,7 +35,8 @@ test('npm run demo: starts the dev server and worker itself and completes on the
     const result = await run(['demo', '--yes', '--json'], env);
     assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
     const lines = result.stdout.trim().split('\n');
-    const final = JSON.parse(lines.at(-1) ?? '') as MigrationState;
+    const final = JSON.parse(lines.at(-1) ?? '') as MigrationState & { schemaVersion: number };
+    assert.equal(final.schemaVersion, 1);
     assert.equal(final.phase, 'Completed');
     assert.deepEqual(
       final.clusters.map((c) => c.status),

@@ -33,7 +33,9 @@ test('list shows running migrations with their phase (search attributes on the d
       },
     );
     assert.equal(code, 0, out.join('\n'));
-    listed = JSON.parse(out.join('')) as MigrationSummary[];
+    const document = JSON.parse(out.join('')) as { schemaVersion: number; migrations: MigrationSummary[] };
+    assert.equal(document.schemaVersion, 1);
+    listed = document.migrations;
     if (listed.length === 0) await new Promise((r) => setTimeout(r, 200));
   }
   assert.equal(listed.length, 1);

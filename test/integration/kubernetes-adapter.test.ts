@@ -15,7 +15,13 @@ import { uniqueName } from '../contract/subject.js';
 import type { KubeCluster } from '../support/kube-cluster.js';
 import { startKubeCluster } from '../support/kube-cluster.js';
 import type { KubeClients, WorkloadSpec } from '../support/kube-fixtures.js';
+import { readClusterFacts } from '../../activities/cluster-facts.js';
+import { isExecNotStarted } from '../../src/domain/kubernetes.js';
+import { createSandboxFleet } from '../../src/sandbox/index.js';
 import {
+  createArgoRollout,
+  createBarePod,
+  createCronJobWithRun,
   createFakeNode,
   createServiceAccount,
   createWorkload,
@@ -381,8 +387,10 @@ describe('Kubernetes adapter on a real kube-apiserver', () => {
       stderr: 'err\n',
     });
     // A real kubelet reports a non-zero exit as NonZeroExitCode with the code (the adapter's
-    // unit tests cover that); kwok's exec server reports it as an InternalError carrying
-    // "exit status N", so against kwok the adapter can only refuse to call it a success.
+    // unit tests cover that); kwok's exec server reports it as an InternalError (HTTP 500 on
+    // the status channel) carrying Go's "exit status N" (sigs.k8s.io/kwok
+    // pkg/kwok/server/remotecommand/exec.go: only k8s.io/utils/exec errors count as exit
+    // codes), so against kwok the adapter can only refuse to call it a success.
     await assert.rejects(port.exec(CLUSTER, namespace, pod.name, 'app', ['sh', '-c', 'exit 3']), (e) => {
       assert.ok(isPortError(e), String(e));
       assert.match(e.message, /exit status 3/);
@@ -391,5 +399,107 @@ describe('Kubernetes adapter on a real kube-apiserver', () => {
     await assert.rejects(port.exec(CLUSTER, namespace, 'no-such-pod', 'app', ['true']), (e) =>
       isPortError(e, 'not-found'),
     );
+  });
+
+  test('exec of a program that does not exist never starts: the InternalError is read, not retried', async () => {
+    const namespace = uniqueName('ns');
+    await createServiceAccount(k, namespace, 'app');
+    const ref = await workload({ kind: 'Deployment', namespace, serviceAccount: 'app' });
+    await rolledOut(ref);
+    const pod = (await port.listPods(CLUSTER, namespace, 'app')).find((p) => !p.terminating);
+    assert.ok(pod);
+    // kwok runs commands on this machine with Go's os/exec: its words for a missing program,
+    // through the API server's exec proxy, in the kubelet's InternalError wrapper (twice over:
+    // kwok wraps its own error as an InternalError before ServeExec does).
+    for (const [command, message] of [
+      ['migrate-identity-no-such-probe', /exec: "migrate-identity-no-such-probe": executable file not found in \$PATH/],
+      [
+        '/nonexistent/migrate-identity-probe',
+        /fork\/exec \/nonexistent\/migrate-identity-probe: no such file or directory/,
+      ],
+    ] as const) {
+      const outcome = await port.exec(CLUSTER, namespace, pod.name, 'app', [command, 'sts', 'get-caller-identity']);
+      assert.ok(isExecNotStarted(outcome), JSON.stringify(outcome));
+      assert.match(outcome.message, /^(Internal error occurred: )+error executing command in container: /);
+      assert.match(outcome.message, message);
+    }
+  });
+
+  test('preflight finds every controller of the service account and says what happens to each', async () => {
+    const namespace = uniqueName('ns');
+    const sa = 'shared';
+    await createServiceAccount(k, namespace, sa, { [IRSA_ANNOTATION]: ROLE_ARN });
+    const api = await workload({ kind: 'Deployment', namespace, name: 'api', serviceAccount: sa });
+    await workload({
+      kind: 'StatefulSet',
+      namespace,
+      name: 'ledger',
+      serviceAccount: sa,
+      updateStrategy: 'OnDelete',
+    });
+    const journal = await workload({
+      kind: 'StatefulSet',
+      namespace,
+      name: 'journal',
+      serviceAccount: sa,
+      replicas: 2,
+      partition: 1,
+    });
+    await createArgoRollout(k, { namespace, name: 'canary', serviceAccount: sa });
+    const job = await createCronJobWithRun(k, { namespace, name: 'nightly', serviceAccount: sa });
+    await createBarePod(k, { namespace, name: 'debug', serviceAccount: sa });
+    for (const ref of [api, journal]) await rolledOut(ref);
+    await waitFor('every pod', async () => {
+      const pods = await port.listPods(CLUSTER, namespace, sa);
+      const has = (kind: string) => pods.some((p) => p.controller?.kind === kind);
+      return has('Rollout') && has('CronJob') && has('StatefulSet') && pods.some((p) => p.name === 'debug')
+        ? true
+        : undefined;
+    });
+
+    const pods = await port.listPods(CLUSTER, namespace, sa);
+    assert.deepEqual(
+      [...new Set(pods.map((p) => JSON.stringify(p.controller ?? null)))].sort(),
+      [
+        null,
+        { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api' },
+        { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'journal' },
+        { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'ledger' },
+        { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'canary' },
+        { apiVersion: 'batch/v1', kind: 'CronJob', name: 'nightly' },
+      ]
+        .map((c) => JSON.stringify(c))
+        .sort(),
+    );
+    const jobs = (await port.listJobs(CLUSTER, namespace)).map((j) => [j.kind, j.name, j.serviceAccount, j.cronJob]);
+    assert.deepEqual(jobs, [
+      ['CronJob', 'nightly', sa, undefined],
+      ['Job', job, sa, 'nightly'],
+    ]);
+
+    // Preflight's own reads (cluster-facts.ts), the cluster's EKS side from the sandbox.
+    const fleet = createSandboxFleet({ consistencyDelayMs: 0 });
+    const { facts, findings: readFindings } = await readClusterFacts(
+      { eks: fleet.eks, kubernetes: realKubernetesAdapter({ 'sandbox-a': cluster!.kubeconfigPath }) },
+      { cluster: 'sandbox-a', serviceAccount: { namespace, name: sa }, roleArn: ROLE_ARN },
+    );
+    assert.deepEqual(readFindings, []);
+    const findings = evaluateCluster(facts);
+    const subject = (message: string) => message.replace(/^cluster [^:]+: /, '').split(/: | \(/)[0];
+    assert.deepEqual(
+      findings.map((f) => `${f.severity} ${f.code} ${subject(f.message) ?? ''}`),
+      [
+        `blocking bare-pod Pod ${namespace}/debug`,
+        `blocking unmanaged-controller Rollout ${namespace}/canary`,
+        `blocking statefulset-partition StatefulSet ${namespace}/journal`,
+        `blocking update-strategy-on-delete StatefulSet ${namespace}/ledger`,
+        `warning job-not-restarted CronJob ${namespace}/nightly`,
+      ],
+    );
+    assert.match(
+      findings[2]!.message,
+      /\(pods journal-0, journal-1\): rollingUpdate\.partition is 1: .* so journal-0 would keep/,
+    );
+    assert.match(findings[1]!.message, /kubectl argo rollouts restart canary -n /);
   });
 });

@@ -25,6 +25,7 @@ import { startKubeCluster } from '../support/kube-cluster.js';
 import type { KubeClients } from '../support/kube-fixtures.js';
 import {
   containerEnvs,
+  createJob,
   createServiceAccount,
   createWorkload,
   installPodIdentityAgent,
@@ -186,10 +187,22 @@ describe('migration workflow with the real Kubernetes adapter on two kube-apiser
     );
   }
 
+  /**
+   * Read-modify-replace, retried on 409 Conflict: the deployment controller updates the
+   * object's status between our read and our replace (optimistic concurrency, as
+   * `kubectl edit` and client-go's RetryOnConflict handle it).
+   */
   async function setProgressDeadline(k: KubeClients, seconds: number): Promise<void> {
-    const d = await k.apps.readNamespacedDeployment({ namespace: NAMESPACE, name: DEPLOYMENT.name });
-    d.spec!.progressDeadlineSeconds = seconds;
-    await k.apps.replaceNamespacedDeployment({ namespace: NAMESPACE, name: DEPLOYMENT.name, body: d });
+    for (let attempt = 1; ; attempt++) {
+      const d = await k.apps.readNamespacedDeployment({ namespace: NAMESPACE, name: DEPLOYMENT.name });
+      d.spec!.progressDeadlineSeconds = seconds;
+      try {
+        await k.apps.replaceNamespacedDeployment({ namespace: NAMESPACE, name: DEPLOYMENT.name, body: d });
+        return;
+      } catch (err) {
+        if ((err as { code?: number }).code !== 409 || attempt >= 5) throw err;
+      }
+    }
   }
 
   async function annotation(cluster: ClusterName): Promise<string | undefined> {
@@ -332,6 +345,71 @@ describe('migration workflow with the real Kubernetes adapter on two kube-apiser
       await setProgressDeadline(b, 600);
     }
   });
+  test("a Job's finished pod shares the service account and the probe is not in the image: verified with warnings, completed", async () => {
+    await resetToIrsa();
+    const a = kube['sandbox-a'];
+    const job = 'backfill';
+    const jobPods = async () =>
+      (await a.core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: `app=${job}` })).items;
+    try {
+      // Its pod was admitted on IRSA and, finished, stays listed, never restarted by a rollout.
+      await createJob(a, { namespace: NAMESPACE, name: job, serviceAccount: SERVICE_ACCOUNT });
+      await waitFor("the Job's pod to finish", async () =>
+        (await jobPods()).some((p) => p.status?.phase === 'Succeeded') ? true : undefined,
+      );
+      const input = migrationInput(
+        {
+          soakSeconds: 0,
+          rolloutTimeoutSeconds: 120,
+          // kwok runs exec on this machine: a program it cannot have, as a kubelet on containerd
+          // answers for an image without the AWS CLI (an InternalError, not exit 127).
+          verifyCommand: ['migrate-identity-probe-not-installed', 'sts', 'get-caller-identity'],
+        },
+        { clusters: [...CLUSTERS] },
+      );
+      const { workflowId } = await service.start(input);
+      const handle = env!.client.workflow.getHandle(workflowId);
+      const gate = await advanceUntil(
+        env!,
+        handle,
+        (st) => st.phase === 'AwaitingApproval' || st.failure !== undefined,
+      );
+      assert.equal(gate.phase, 'AwaitingApproval', JSON.stringify(gate.failure));
+      assert.ok(
+        gate.findings.some((f) => f.code === 'job-not-restarted' && f.message.includes(`Job ${NAMESPACE}/${job}`)),
+      );
+      for (const cluster of CLUSTERS) {
+        const verify = gate.clusters.find((c) => c.cluster === cluster)!.steps.find((st) => st.step === 'verify')!;
+        assert.match(stepDetail(gate, cluster, 'verify'), new RegExp(`^${REPLICAS} pod\\(s\\) on pod-identity`));
+        assert.equal(verify.warnings?.length, 1, JSON.stringify(verify.warnings));
+        assert.match(
+          verify.warnings[0]!,
+          /probe unavailable in reconciler-.*: executable file not found in \$PATH\): environment checked, caller identity not$/,
+        );
+      }
+      assert.match(stepDetail(gate, 'sandbox-a', 'verify'), /not verified: \d+ not running or terminating/);
+
+      // Cleanup verifies with the same probe: a warning again, not a retried failure.
+      await handle.executeUpdate(decisionUpdate, { args: [{ decision: 'approve', by: APPROVER }] });
+      const final = await service.result(input.serviceAccount);
+      assert.equal(final.phase, 'Completed', JSON.stringify(final.failure));
+      for (const cluster of CLUSTERS) {
+        const cleanup = final.clusters
+          .find((c) => c.cluster === cluster)!
+          .steps.find((st) => st.step === 'cleanup-verify');
+        assert.match(
+          stepDetail(final, cluster, 'cleanup-verify'),
+          new RegExp(`^${REPLICAS} pod\\(s\\) on pod-identity`),
+        );
+        assert.match(cleanup?.warnings?.[0] ?? '', /probe unavailable in reconciler-/);
+      }
+    } finally {
+      await a.batch.deleteNamespacedJob({ namespace: NAMESPACE, name: job, propagationPolicy: 'Background' });
+      await waitFor("the Job's pods to go", async () => ((await jobPods()).length === 0 ? true : undefined));
+    }
+    for (const cluster of CLUSTERS) await assertPods(cluster, 'pod-identity');
+  });
+
   test('the test webhook injects like EKS: the association wins, hand-set variables are kept', async () => {
     const k = kube['sandbox-a'];
     const other = 'webhook-check';

@@ -87,6 +87,17 @@ async function kubernetesDriver({ control }: SandboxFleet): Promise<KubernetesFi
       const node = (await control.state()).clusters[cluster]?.nodes.find((n) => n.name === nodeName);
       return node?.labels ?? {};
     },
+    createBarePod: ({ image, ...pod }) => control.putPod(cluster, { ...pod, containers: [{ name: 'app', image }] }),
+    async createJob({ image, ...job }) {
+      await control.putJob(cluster, { kind: 'Job', ...job, active: 1, finished: false });
+      await control.putPod(cluster, {
+        namespace: job.namespace,
+        name: `${job.name}-x7k2p`,
+        serviceAccount: job.serviceAccount,
+        controller: { apiVersion: 'batch/v1', kind: 'Job', name: job.name },
+        containers: [{ name: 'app', image }],
+      });
+    },
   };
 }
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { isExecNotStarted } from '../../src/domain/kubernetes.js';
 import { addPodIdentityTrust } from '../../src/domain/trust-policy.js';
 import { createSandboxFleet } from '../../src/sandbox/index.js';
 import type { SandboxFleet } from '../../src/sandbox/index.js';
@@ -7,6 +8,7 @@ import {
   livePods,
   manualClock,
   RECONCILER,
+  ran,
   reconcilerAssociation,
   settleRollout,
   STS_PROBE,
@@ -22,7 +24,10 @@ function setup() {
 async function probe(fleet: SandboxFleet, cluster = 'sandbox-a', serviceAccount = 'reconciler', command = STS_PROBE) {
   const pod = (await livePods(fleet, cluster, serviceAccount))[0];
   assert.ok(pod);
-  return { pod, result: await fleet.kubernetes.exec(cluster, 'payments', pod.name, pod.containers[0]!.name, command) };
+  return {
+    pod,
+    result: ran(await fleet.kubernetes.exec(cluster, 'payments', pod.name, pod.containers[0]!.name, command)),
+  };
 }
 
 async function migrate(fleet: SandboxFleet, clock: ManualClock, cluster = 'sandbox-a') {
@@ -119,14 +124,28 @@ describe('sandbox exec', () => {
     assert.match(result.stderr, /Unable to locate credentials/);
   });
 
-  test('an image without the AWS CLI answers 127, and so does an unknown command', async () => {
+  test('a program missing from the image never starts, as on containerd; through sh -c the shell answers 127', async () => {
     const { fleet } = setup();
-    const noCli = await probe(fleet, 'sandbox-a', 'fargate-worker');
-    assert.deepEqual([noCli.result.exitCode, noCli.result.stderr], [127, 'sh: aws: not found\n']);
-    const unknown = await probe(fleet, 'sandbox-a', 'reconciler', ['curl', 'http://example.com']);
-    assert.equal(unknown.result.exitCode, 127);
-    const shell = await probe(fleet, 'sandbox-a', 'reconciler', ['sh', '-c', 'aws sts get-caller-identity']);
-    assert.equal(shell.result.exitCode, 0);
+    const exec = async (serviceAccount: string, command: string[]) => {
+      const pod = (await livePods(fleet, 'sandbox-a', serviceAccount))[0]!;
+      return fleet.kubernetes.exec('sandbox-a', 'payments', pod.name, pod.containers[0]!.name, command);
+    };
+    const noCli = await exec('fargate-worker', STS_PROBE);
+    assert.ok(isExecNotStarted(noCli));
+    assert.match(
+      noCli.message,
+      /^Internal error occurred: error executing command in container: failed to exec in container: failed to start exec "[0-9a-f]{64}": OCI runtime exec failed: exec failed: unable to start container process: exec: "aws": executable file not found in \$PATH: unknown$/,
+    );
+    const unknown = await exec('reconciler', ['curl', 'http://example.com']);
+    assert.ok(isExecNotStarted(unknown));
+    assert.match(unknown.message, /exec: "curl": executable file not found in \$PATH/);
+    const path = await exec('reconciler', ['/usr/bin/curl']);
+    assert.ok(isExecNotStarted(path));
+    assert.match(path.message, /exec: "\/usr\/bin\/curl": stat \/usr\/bin\/curl: no such file or directory: unknown$/);
+    const viaShell = ran(await exec('fargate-worker', ['sh', '-c', 'aws sts get-caller-identity']));
+    assert.deepEqual([viaShell.exitCode, viaShell.stderr], [127, 'sh: aws: not found\n']);
+    const shell = ran(await exec('reconciler', ['sh', '-c', 'aws sts get-caller-identity']));
+    assert.equal(shell.exitCode, 0);
   });
 
   test('printenv shows the injected variables', async () => {
@@ -154,7 +173,7 @@ describe('sandbox exec', () => {
     await settleRollout(fleet, clock, 'sandbox-a', ref);
     const pod = (await livePods(fleet, 'sandbox-a')).find((p) => p.owner?.name === 'proxied');
     assert.ok(pod);
-    const result = await fleet.kubernetes.exec('sandbox-a', 'payments', pod.name, 'proxied', STS_PROBE);
+    const result = ran(await fleet.kubernetes.exec('sandbox-a', 'payments', pod.name, 'proxied', STS_PROBE));
     assert.equal(result.exitCode, 255);
     assert.match(result.stderr, /proxy/);
   });

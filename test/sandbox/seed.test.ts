@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { addPodIdentityTrust, DEFAULT_TRUST_POLICY_LIMIT } from '../../src/domain/trust-policy.js';
 import { createSandboxFleet, seedFleet } from '../../src/sandbox/index.js';
-import { livePods, STS_PROBE } from '../support/sandbox-fixtures.js';
+import { livePods, ran, STS_PROBE } from '../support/sandbox-fixtures.js';
 
 const CLUSTERS = ['sandbox-a', 'sandbox-b', 'sandbox-c', 'sandbox-unhealthy'];
 
@@ -58,7 +58,7 @@ describe('sandbox seed', () => {
       const pods = await livePods(fleet, cluster);
       assert.equal(pods.length, expected.length * 2);
       assert.ok(pods.every((p) => p.ready && p.containers[0]?.env.AWS_ROLE_ARN?.endsWith('/eks-payments-reconciler')));
-      const probe = await fleet.kubernetes.exec(cluster, 'payments', pods[0]!.name, 'reconciler', STS_PROBE);
+      const probe = ran(await fleet.kubernetes.exec(cluster, 'payments', pods[0]!.name, 'reconciler', STS_PROBE));
       assert.equal(probe.exitCode, 0, `${cluster}: ${probe.stderr}`);
     }
   });
@@ -110,10 +110,9 @@ describe('sandbox seed', () => {
         const pod = (await livePods(fleet, cluster.name, sa.name))[0];
         assert.ok(pod, `${cluster.name} ${sa.name} has pods`);
         const container = pod.containers[0]!;
-        const answer = await fleet.kubernetes.exec(cluster.name, 'payments', pod.name, container.name, [
-          'printenv',
-          'AWS_ROLE_ARN',
-        ]);
+        const answer = ran(
+          await fleet.kubernetes.exec(cluster.name, 'payments', pod.name, container.name, ['printenv', 'AWS_ROLE_ARN']),
+        );
         assert.equal(answer.stdout.trim(), arn);
       }
       // Trust is proven by STS for the CLI images; for the others, by the statement's subject.

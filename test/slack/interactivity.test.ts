@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { APPROVE_ACTION_ID, encodeApprovalValue, REJECT_ACTION_ID } from '../../slack/views/approval-message.js';
+import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from '../../slack/views/approval-message.js';
+import { encodeApprovalValue, encodeStartModalMetadata } from '../../slack/views/payload.js';
 import { FIELD, START_MODAL_CALLBACK_ID } from '../../slack/views/start-modal.js';
 import { digestOf } from '../../src/domain/migration-digest.js';
 import type { MigrationState } from '../../src/domain/migration-state.js';
@@ -48,7 +49,7 @@ describe('the start form', () => {
     assert.equal(open.args.trigger_id, 'trigger-1');
     const view = open.args.view as { callback_id: string; private_metadata: string };
     assert.equal(view.callback_id, START_MODAL_CALLBACK_ID);
-    assert.deepEqual(JSON.parse(view.private_metadata), { channel: 'C0PLATFORM' });
+    assert.deepEqual(JSON.parse(view.private_metadata), { schemaVersion: 1, channel: 'C0PLATFORM' });
     for (const cluster of ['sandbox-a', 'sandbox-b', 'sandbox-c'])
       assert.match(JSON.stringify(view), new RegExp(cluster));
   });
@@ -79,7 +80,7 @@ describe('the start form', () => {
     const res = await h.submit({
       userId: 'U0REQUESTER',
       callbackId: START_MODAL_CALLBACK_ID,
-      privateMetadata: JSON.stringify({ channel: 'C0PLATFORM' }),
+      privateMetadata: encodeStartModalMetadata({ channel: 'C0PLATFORM' }),
       values: formValues(),
     });
     assert.equal(res.status, 200);
@@ -95,6 +96,40 @@ describe('the start form', () => {
     assert.equal(input.options.onApprovalTimeout, 'rollback');
     assert.deepEqual(input.options.verifyCommand, ['aws', 'sts', 'get-caller-identity', '--output', 'json']);
     assert.deepEqual(input.notify, { slack: { channel: 'C0PLATFORM', teamId: 'T0TEAM' } });
+  });
+
+  test('a form opened before payloads had versions still starts the run in its channel', async () => {
+    migrations.states.clear(); // the run the previous test started
+    const starts = migrations.starts.length;
+    const res = await h.submit({
+      userId: 'U0REQUESTER',
+      callbackId: START_MODAL_CALLBACK_ID,
+      privateMetadata: '{"channel":"C0LEGACY"}',
+      values: formValues(),
+    });
+    assert.equal(res.text, '');
+    await h.api.waitFor(() => migrations.starts.length > starts, 'a start');
+    assert.deepEqual(migrations.starts.at(-1)!.notify, { slack: { channel: 'C0LEGACY', teamId: 'T0TEAM' } });
+    const told = await h.api.waitFor(
+      () => h.api.callsTo('chat.postEphemeral').find((c) => c.args.channel === 'C0LEGACY'),
+      'chat.postEphemeral',
+    );
+    assert.match(String(told.args.text), /Started the migration of payments\/reconciler/);
+  });
+
+  test('a form from a payload version this app does not know is refused on the form; nothing starts', async () => {
+    const starts = migrations.starts.length;
+    const res = await h.submit({
+      userId: 'U0REQUESTER',
+      callbackId: START_MODAL_CALLBACK_ID,
+      privateMetadata: JSON.stringify({ schemaVersion: 2, channel: 'C0PLATFORM' }),
+      values: formValues(),
+    });
+    const body = JSON.parse(res.text) as { response_action: string; errors: Record<string, string> };
+    assert.equal(body.response_action, 'errors');
+    assert.match(body.errors[FIELD.serviceAccount]!, /payload version 2; it reads version 1\): nothing was started/);
+    assert.equal(migrations.starts.length, starts);
+    assert.ok(h.logger.lines.some((l) => l.startsWith('warn refused a start form') && l.includes('payload version 2')));
   });
 });
 
@@ -163,6 +198,31 @@ describe('Approve / Reject buttons', () => {
     assert.equal(update.args.ts, '1700000000.000009');
     assert.doesNotMatch(JSON.stringify(update.args.blocks), /migration_approve/);
     assert.match(JSON.stringify(update.args.blocks), /Approved\* by <@U0APPROVER>/);
+  });
+
+  test('a button posted before payloads had versions still decides', async () => {
+    const legacy = JSON.stringify({ serviceAccount: 'payments/reconciler', startedAt: state.startedAt });
+    const res = await click(fixtures.APPROVER, APPROVE_ACTION_ID, legacy);
+    assert.equal(res.status, 200);
+    await h.api.waitFor(() => migrations.decisions[0], 'a decision');
+    assert.deepEqual(migrations.decisions, [
+      { decision: 'approve', by: fixtures.APPROVER, serviceAccount: 'payments/reconciler' },
+    ]);
+  });
+
+  test('a button from a payload version this app does not know is refused, not misread', async () => {
+    const future = JSON.stringify({
+      schemaVersion: 2,
+      serviceAccount: 'payments/reconciler',
+      startedAt: state.startedAt,
+    });
+    const res = await click(fixtures.APPROVER, APPROVE_ACTION_ID, future);
+    assert.match(
+      await refusal(res.responseId),
+      /^:no_entry: this button comes from a version of migrate-identity this app does not know \(payload version 2; it reads version 1\): nothing was decided/,
+    );
+    assert.equal(migrations.decisions.length, 0);
+    assert.ok(h.logger.lines.some((l) => l.startsWith('warn refused approve of (unknown)')));
   });
 
   test('the requester, when an approver, may still reject (stop) their own migration', async () => {

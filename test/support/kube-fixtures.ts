@@ -1,8 +1,22 @@
 // Fixtures in a real kube-apiserver (test/support/kube-cluster.ts), written with the plain
 // client-node API rather than the adapter under test, so a bug in the adapter cannot hide
 // itself by reading back its own mistake.
-import { AdmissionregistrationV1Api, AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import type { V1Container, V1PodSpec, V1PodTemplateSpec, V1Taint } from '@kubernetes/client-node';
+import {
+  AdmissionregistrationV1Api,
+  ApiextensionsV1Api,
+  AppsV1Api,
+  BatchV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+} from '@kubernetes/client-node';
+import type {
+  V1Container,
+  V1PodSpec,
+  V1PodTemplateSpec,
+  V1StatefulSetUpdateStrategy,
+  V1Taint,
+} from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { kubeConfigFromContext } from '../../src/adapters/kubernetes/kubeconfig.js';
 import { createKubernetesAdapter } from '../../src/adapters/kubernetes/adapter.js';
@@ -19,7 +33,10 @@ export interface KubeClients {
   kc: KubeConfig;
   core: CoreV1Api;
   apps: AppsV1Api;
+  batch: BatchV1Api;
   admission: AdmissionregistrationV1Api;
+  extensions: ApiextensionsV1Api;
+  custom: CustomObjectsApi;
 }
 
 export function kubeClients(kubeconfigPath: string): KubeClients {
@@ -29,7 +46,10 @@ export function kubeClients(kubeconfigPath: string): KubeClients {
     kc,
     core: kc.makeApiClient(CoreV1Api),
     apps: kc.makeApiClient(AppsV1Api),
+    batch: kc.makeApiClient(BatchV1Api),
     admission: kc.makeApiClient(AdmissionregistrationV1Api),
+    extensions: kc.makeApiClient(ApiextensionsV1Api),
+    custom: kc.makeApiClient(CustomObjectsApi),
   };
 }
 
@@ -119,6 +139,18 @@ export interface WorkloadSpec {
   tolerations?: V1PodSpec['tolerations'];
   /** Deployments only. */
   progressDeadlineSeconds?: number;
+  /** StatefulSets and DaemonSets: `RollingUpdate` (the default) or `OnDelete`. */
+  updateStrategy?: 'RollingUpdate' | 'OnDelete';
+  /** StatefulSets: `updateStrategy.rollingUpdate.partition`. */
+  partition?: number;
+}
+
+function updateStrategyOf(spec: WorkloadSpec): { updateStrategy?: V1StatefulSetUpdateStrategy } {
+  if (spec.updateStrategy === 'OnDelete') return { updateStrategy: { type: 'OnDelete' } };
+  if (spec.partition !== undefined) {
+    return { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: spec.partition } } };
+  }
+  return {};
 }
 
 function podTemplate(spec: WorkloadSpec): V1PodTemplateSpec {
@@ -161,14 +193,68 @@ export async function createWorkload(c: KubeClients, spec: WorkloadSpec): Promis
     case 'StatefulSet':
       await c.apps.createNamespacedStatefulSet({
         namespace,
-        body: { metadata, spec: { replicas, selector, template, serviceName: name } },
+        body: { metadata, spec: { replicas, selector, template, serviceName: name, ...updateStrategyOf(spec) } },
       });
       break;
     case 'DaemonSet':
-      await c.apps.createNamespacedDaemonSet({ namespace, body: { metadata, spec: { selector, template } } });
+      await c.apps.createNamespacedDaemonSet({
+        namespace,
+        body: {
+          metadata,
+          spec: {
+            selector,
+            template,
+            ...(spec.updateStrategy ? { updateStrategy: { type: spec.updateStrategy } } : {}),
+          },
+        },
+      });
       break;
   }
   return { kind, namespace, name };
+}
+
+/** A pod no controller owns, as `kubectl run --restart=Never` makes it. */
+export async function createBarePod(
+  c: KubeClients,
+  pod: { namespace: string; name: string; serviceAccount: string; image?: string },
+): Promise<void> {
+  await c.core.createNamespacedPod({
+    namespace: pod.namespace,
+    body: {
+      metadata: { name: pod.name, labels: { app: pod.name } },
+      spec: {
+        serviceAccountName: pod.serviceAccount,
+        terminationGracePeriodSeconds: 0,
+        restartPolicy: 'Never',
+        containers: [{ name: 'app', image: pod.image ?? PAUSE_IMAGE }],
+      },
+    },
+  });
+}
+
+/** A Job; the job controller creates its pod (and kwok soon marks it Succeeded). */
+export async function createJob(
+  c: KubeClients,
+  job: { namespace: string; name: string; serviceAccount: string; image?: string },
+): Promise<void> {
+  await c.batch.createNamespacedJob({
+    namespace: job.namespace,
+    body: {
+      metadata: { name: job.name },
+      spec: {
+        backoffLimit: 0,
+        template: {
+          metadata: { labels: { app: job.name } },
+          spec: {
+            serviceAccountName: job.serviceAccount,
+            terminationGracePeriodSeconds: 0,
+            restartPolicy: 'Never',
+            containers: [{ name: 'app', image: job.image ?? PAUSE_IMAGE }],
+          },
+        },
+      },
+    },
+  });
 }
 
 export interface FakeNodeSpec {
@@ -310,4 +396,127 @@ export async function refusePodsWithVariable(
     }
   });
   return remove;
+}
+
+const ROLLOUT_CRD = 'rollouts.argoproj.io';
+
+/**
+ * An Argo Rollout as its controller leaves it: the `Rollout` object (its CRD installed here
+ * with no schema to speak of) owning a ReplicaSet whose pods run as `serviceAccount`. The
+ * ReplicaSet controller runs the pods; nothing plays Argo's part.
+ */
+export async function createArgoRollout(
+  c: KubeClients,
+  rollout: { namespace: string; name: string; serviceAccount: string; replicas?: number },
+): Promise<void> {
+  await createIfMissing(() =>
+    c.extensions.createCustomResourceDefinition({
+      body: {
+        metadata: { name: ROLLOUT_CRD },
+        spec: {
+          group: 'argoproj.io',
+          scope: 'Namespaced',
+          names: { plural: 'rollouts', singular: 'rollout', kind: 'Rollout', listKind: 'RolloutList' },
+          versions: [
+            {
+              name: 'v1alpha1',
+              served: true,
+              storage: true,
+              schema: { openAPIV3Schema: { type: 'object', x_kubernetes_preserve_unknown_fields: true } },
+            },
+          ],
+        },
+      },
+    }),
+  );
+  await waitFor('the Rollout CRD to be established', async () => {
+    const crd = await c.extensions.readCustomResourceDefinition({ name: ROLLOUT_CRD });
+    return crd.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True') ? true : undefined;
+  });
+  const labels = { app: rollout.name };
+  const created = (await c.custom.createNamespacedCustomObject({
+    group: 'argoproj.io',
+    version: 'v1alpha1',
+    namespace: rollout.namespace,
+    plural: 'rollouts',
+    body: {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name: rollout.name },
+      spec: { replicas: rollout.replicas ?? 1, selector: { matchLabels: labels } },
+    },
+  })) as { metadata?: { uid?: string } };
+  await c.apps.createNamespacedReplicaSet({
+    namespace: rollout.namespace,
+    body: {
+      metadata: {
+        name: `${rollout.name}-7f9c5d`,
+        labels,
+        ownerReferences: [
+          {
+            apiVersion: 'argoproj.io/v1alpha1',
+            kind: 'Rollout',
+            name: rollout.name,
+            uid: created.metadata?.uid ?? '',
+            controller: true,
+            blockOwnerDeletion: true,
+          },
+        ],
+      },
+      spec: {
+        replicas: rollout.replicas ?? 1,
+        selector: { matchLabels: labels },
+        template: podTemplate({
+          kind: 'Deployment',
+          namespace: rollout.namespace,
+          name: rollout.name,
+          serviceAccount: rollout.serviceAccount,
+        }),
+      },
+    },
+  });
+}
+
+/** A CronJob that never fires on its own, and one Job made from it as `kubectl create job --from=cronjob/…` does. */
+export async function createCronJobWithRun(
+  c: KubeClients,
+  cronJob: { namespace: string; name: string; serviceAccount: string },
+): Promise<string> {
+  const template = {
+    metadata: { labels: { app: cronJob.name } },
+    spec: {
+      serviceAccountName: cronJob.serviceAccount,
+      terminationGracePeriodSeconds: 0,
+      restartPolicy: 'Never',
+      containers: [{ name: 'app', image: PAUSE_IMAGE }],
+    },
+  };
+  const created = await c.batch.createNamespacedCronJob({
+    namespace: cronJob.namespace,
+    body: {
+      metadata: { name: cronJob.name },
+      spec: { schedule: '0 0 31 2 *', jobTemplate: { spec: { backoffLimit: 0, template } } },
+    },
+  });
+  const job = `${cronJob.name}-manual`;
+  await c.batch.createNamespacedJob({
+    namespace: cronJob.namespace,
+    body: {
+      metadata: {
+        name: job,
+        ownerReferences: [
+          {
+            apiVersion: 'batch/v1',
+            kind: 'CronJob',
+            name: cronJob.name,
+            uid: created.metadata?.uid ?? '',
+            controller: true,
+            blockOwnerDeletion: true,
+          },
+        ],
+      },
+      spec: { backoffLimit: 0, template },
+    },
+  });
+  return job;
 }

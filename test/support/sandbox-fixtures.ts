@@ -1,7 +1,10 @@
+import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WorkloadRef } from '../../src/domain/types.js';
+import { isExecNotStarted } from '../../src/domain/kubernetes.js';
+import type { ExecOutcome, ExecResult } from '../../src/domain/kubernetes.js';
 import { rolloutStatus } from '../../src/domain/rollout.js';
 import type { SandboxFleet } from '../../src/sandbox/index.js';
 
@@ -65,4 +68,10 @@ export async function settleRollout(
 export async function livePods(fleet: SandboxFleet, cluster: string, serviceAccount = 'reconciler') {
   const pods = await fleet.kubernetes.listPods(cluster, 'payments', serviceAccount);
   return pods.filter((p) => !p.terminating);
+}
+
+/** The command ran, whatever its exit code: fails the test when the runtime could not start it. */
+export function ran(outcome: ExecOutcome): ExecResult {
+  if (isExecNotStarted(outcome)) assert.fail(`the command did not start: ${outcome.message}`);
+  return outcome;
 }

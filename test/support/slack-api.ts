@@ -207,6 +207,8 @@ export class SlackApiStandIn {
       }
       case 'views.open':
         return { ok: true, view: { id: 'VSTANDIN', ...(args.view as object) } };
+      case 'views.publish':
+        return { ok: true, view: { id: 'VHOME', ...(args.view as object) } };
       default:
         return { ok: false, error: 'unknown_method' };
     }

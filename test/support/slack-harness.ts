@@ -1,6 +1,7 @@
 import { LogLevel, type Logger } from '@slack/bolt';
 import { randomUUID } from 'node:crypto';
 import { startSlackApp, type MigrationsApi } from '../../slack/app.js';
+import type { ScansApi } from '../../slack/deps.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { SlackApiStandIn, type ResponseCapture } from './slack-api.js';
 import {
@@ -63,6 +64,8 @@ export interface SlackHarness {
 export async function startSlackHarness(options: {
   /** Omitted: the app connects to Temporal itself, from the config (`TEMPORAL_*` in `env`). */
   migrations?: MigrationsApi;
+  /** Fleet scans for `inventory` and the Home tab; omitted with `migrations`: none. */
+  scans?: ScansApi;
   env?: Record<string, string>;
   api?: SlackApiStandIn;
 }): Promise<SlackHarness> {
@@ -77,6 +80,7 @@ export async function startSlackHarness(options: {
   const logger = recordingLogger();
   const app = await startSlackApp(config, {
     ...(options.migrations ? { migrations: options.migrations } : {}),
+    ...(options.scans ? { scans: options.scans } : {}),
     logger,
     host: '127.0.0.1',
   });

@@ -28,8 +28,8 @@ export async function cleanup(run: MigrationRun, preflight: ClusterPreflight[]):
         });
         return { detail: `IRSA annotation removed (was ${previous ?? 'absent'})` };
       });
-      await restartAndWait(run, cluster, 'cleanup-restart');
-      await verifyPodIdentity(run, cluster, 'cleanup-verify');
+      const restarted = await restartAndWait(run, cluster, 'cleanup-restart');
+      await verifyPodIdentity(run, cluster, 'cleanup-verify', restarted);
     }
     progress.status = 'cleaned';
     run.refresh();

@@ -1,6 +1,7 @@
 import { workflowInfo } from '@temporalio/workflow';
 import type { ClusterPreflight, CredentialExpectation } from '../../activities/types.js';
 import { FailureType } from '../../src/domain/failure-types.js';
+import type { WorkloadRef } from '../../src/domain/types.js';
 import { activities, API_CALL, LONG_WAIT } from '../activity-options.js';
 import { clusterProgress, nowIso, rootFailure } from '../state.js';
 import type { MigrationRun } from './run.js';
@@ -85,11 +86,11 @@ export async function restartUntilOnPath(
   const started = Date.now();
   let wait = Math.max(1, run.options.consistencyWaitSeconds);
   for (let attempt = 1; ; attempt += 1) {
-    await restartAndWait(run, cluster, 'restart');
+    const restarted = await restartAndWait(run, cluster, 'restart');
     await run.checkpoint();
     const done = await run.step(cluster, 'verify', async () => {
       try {
-        return { ...(await verifyCredentials(run, cluster, expect)), value: true };
+        return { ...(await verifyCredentials(run, cluster, expect, restarted)), value: true };
       } catch (err) {
         const elapsed = Math.round((Date.now() - started) / 1000);
         const stale = await podsOnOtherPath(run, cluster, expect, err);
@@ -130,8 +131,12 @@ export async function podsOnOtherPath(
   return pods.filter((p) => p.path === other).map((p) => p.name);
 }
 
-/** Restarts the workloads that use the service account, then waits for their rollouts. */
-export function restartAndWait(run: MigrationRun, cluster: string, name: 'restart' | 'cleanup-restart') {
+/** Restarts the workloads that use the service account, then waits for their rollouts; returns them. */
+export function restartAndWait(
+  run: MigrationRun,
+  cluster: string,
+  name: 'restart' | 'cleanup-restart',
+): Promise<WorkloadRef[] | undefined> {
   return run.step(cluster, name, async () => {
     run.touch(cluster, 'restarted');
     const { restarted } = await activities(API_CALL, `restart workloads in ${cluster}`).restartWorkloads({
@@ -144,21 +149,36 @@ export function restartAndWait(run: MigrationRun, cluster: string, name: 'restar
       workloads: restarted,
       timeoutSeconds: run.options.rolloutTimeoutSeconds,
     });
-    return { detail };
+    return { detail, value: restarted };
   });
 }
 
-export function verifyCredentials(run: MigrationRun, cluster: string, expect: CredentialExpectation) {
+/**
+ * The running pods of the restarted workloads on the expected credentials, and one per
+ * workload answering as the role. Without `workloads`, those the restart would restart.
+ */
+export function verifyCredentials(
+  run: MigrationRun,
+  cluster: string,
+  expect: CredentialExpectation,
+  workloads?: WorkloadRef[],
+) {
   return activities(API_CALL, `verify ${expect} credentials in ${cluster}`).verifyCredentials({
     cluster,
     serviceAccount: run.serviceAccount,
     roleArn: run.input.roleArn,
     expect,
     verifyCommand: run.options.verifyCommand,
+    ...(workloads === undefined ? {} : { workloads }),
   });
 }
 
-/** Every pod on Pod Identity credentials, and one per workload answering as the role. */
-export function verifyPodIdentity(run: MigrationRun, cluster: string, name: 'verify' | 'cleanup-verify') {
-  return run.step(cluster, name, () => verifyCredentials(run, cluster, 'pod-identity'));
+/** Every running pod of the restarted workloads on Pod Identity credentials, and one per workload answering as the role. */
+export function verifyPodIdentity(
+  run: MigrationRun,
+  cluster: string,
+  name: 'verify' | 'cleanup-verify',
+  workloads?: WorkloadRef[],
+) {
+  return run.step(cluster, name, () => verifyCredentials(run, cluster, 'pod-identity', workloads));
 }

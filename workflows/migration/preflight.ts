@@ -14,10 +14,16 @@ export interface PreflightResult {
 /** Read-only checks of every cluster (in parallel) and the role. Changes nothing; `plan` mode is this alone. */
 export async function runPreflight(input: MigrationInput): Promise<PreflightResult> {
   const { serviceAccount, roleArn } = input;
+  const { keepIrsaTrust } = input.options;
   const [role, ...clusters] = await Promise.all([
     activities(API_CALL, `preflight role ${roleArn}`).preflightRole({ roleArn, serviceAccount }),
     ...input.clusters.map((cluster) =>
-      activities(API_CALL, `preflight ${cluster}`).preflightCluster({ cluster, serviceAccount, roleArn }),
+      activities(API_CALL, `preflight ${cluster}`).preflightCluster({
+        cluster,
+        serviceAccount,
+        roleArn,
+        keepIrsaTrust,
+      }),
     ),
   ]);
   const plan = mergePlan({

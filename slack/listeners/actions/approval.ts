@@ -4,7 +4,8 @@ import { parseServiceAccountRef } from '../../../src/domain/names.js';
 import { MigrationRequestError } from '../../../src/temporal/migrations.js';
 import { decisionRefusal } from '../../access.js';
 import type { ListenerDeps } from '../../deps.js';
-import { APPROVE_ACTION_ID, approvalMessage, decodeApprovalValue } from '../../views/approval-message.js';
+import { APPROVE_ACTION_ID, approvalMessage } from '../../views/approval-message.js';
+import { decodeApprovalValue } from '../../views/payload.js';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 
@@ -17,13 +18,15 @@ export function approvalAction(deps: ListenerDeps) {
     await ack();
     const decision = action.action_id === APPROVE_ACTION_ID ? 'approve' : 'reject';
     const userId = body.user.id;
-    const value = decodeApprovalValue(action.value);
+    const read = decodeApprovalValue(action.value);
+    const about = read.ok ? read.payload.serviceAccount : '(unknown)';
     const refuse = async (why: string) => {
-      logger.warn(`refused ${decision} of ${value?.serviceAccount ?? '(unknown)'} by ${userId}: ${why}`);
+      logger.warn(`refused ${decision} of ${about} by ${userId}: ${why}`);
       await respond({ response_type: 'ephemeral', replace_original: false, text: `:no_entry: ${why}` });
     };
     try {
-      if (!value) return await refuse('this button does not name a migration');
+      if (!read.ok) return await refuse(read.refusal);
+      const value = read.payload;
       const sa = parseServiceAccountRef(value.serviceAccount);
       const state = await deps.migrations.state(sa);
       if (state.startedAt !== value.startedAt) {

@@ -5,18 +5,10 @@ import { replyForError } from '../../operations/errors.js';
 import { launchMigration, NotAllowedError, prepareStart } from '../../operations/start-migration.js';
 import type { SlackMessage } from '../../views/block-kit.js';
 import { truncate } from '../../views/format.js';
-import { blockForField, FIELD, startModalTokens, type StartModalMetadata } from '../../views/start-modal.js';
+import { decodeStartModalMetadata } from '../../views/payload.js';
+import { blockForField, FIELD, startModalTokens } from '../../views/start-modal.js';
 
 type SubmitArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
-
-function metadata(text: string): StartModalMetadata | undefined {
-  try {
-    const value = JSON.parse(text) as Partial<StartModalMetadata>;
-    return typeof value.channel === 'string' ? { channel: value.channel } : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * The start form's submit. Validation runs before the ack so problems show on their
@@ -24,14 +16,14 @@ function metadata(text: string): StartModalMetadata | undefined {
  */
 export function startMigrationSubmission(deps: ListenerDeps) {
   return async ({ ack, view, body, client, logger }: SubmitArgs): Promise<void> => {
-    const meta = metadata(view.private_metadata);
-    if (!meta) {
-      await ack({
-        response_action: 'errors',
-        errors: { [FIELD.serviceAccount]: 'this form lost its channel: run the command again' },
-      });
+    const read = decodeStartModalMetadata(view.private_metadata);
+    if (!read.ok) {
+      // Shown on the form, to the one who submitted it.
+      logger.warn(`refused a start form from ${body.user.id}: ${read.refusal}`);
+      await ack({ response_action: 'errors', errors: { [FIELD.serviceAccount]: truncate(read.refusal, 300) } });
       return;
     }
+    const meta = read.payload;
     const who = { userId: body.user.id, channelId: meta.channel, teamId: body.team?.id };
     let input;
     try {

@@ -2,6 +2,7 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, QueryParameterBag } from '@smithy/types';
+import { stsHostname } from '../../domain/partition.js';
 
 export interface EksTokenOptions {
   clusterName: string;
@@ -12,6 +13,7 @@ export interface EksTokenOptions {
 
 export interface EksToken {
   token: string;
+  /** The earlier of the token's own lifetime and the expiry of the credentials that signed it. */
   expiresAt: Date;
 }
 
@@ -25,17 +27,14 @@ const TOKEN_LIFETIME_MS = 14 * 60_000;
 /**
  * A Kubernetes bearer token for an EKS cluster, made as `aws eks get-token` and
  * aws-iam-authenticator make it: a presigned STS GetCallerIdentity URL with the cluster
- * name in the signed `x-k8s-aws-id` header, base64url-encoded without padding.
+ * name in the signed `x-k8s-aws-id` header, base64url-encoded without padding. The STS
+ * host is the region's own (`sts.cn-north-1.amazonaws.com.cn` in China).
  */
 export async function createEksToken(options: EksTokenOptions): Promise<EksToken> {
   const now = options.now ?? new Date();
-  const hostname = `sts.${options.region}.amazonaws.com`;
-  const signer = new SignatureV4({
-    service: 'sts',
-    region: options.region,
-    credentials: options.credentials,
-    sha256: Sha256,
-  });
+  const hostname = stsHostname(options.region);
+  const credentials = typeof options.credentials === 'function' ? await options.credentials() : options.credentials;
+  const signer = new SignatureV4({ service: 'sts', region: options.region, credentials, sha256: Sha256 });
   const presigned = await signer.presign(
     new HttpRequest({
       method: 'GET',
@@ -48,9 +47,13 @@ export async function createEksToken(options: EksTokenOptions): Promise<EksToken
     { expiresIn: PRESIGNED_URL_SECONDS, signingDate: now },
   );
   const url = `https://${hostname}/?${canonicalQuery(presigned.query ?? {})}`;
+  // STS checks the signing session when the API server presents the URL: once the
+  // temporary credentials expire, so does every token they signed.
+  const lifetimeEnd = now.getTime() + TOKEN_LIFETIME_MS;
+  const credentialsEnd = credentials.expiration?.getTime() ?? Infinity;
   return {
     token: TOKEN_PREFIX + Buffer.from(url, 'utf8').toString('base64url'),
-    expiresAt: new Date(now.getTime() + TOKEN_LIFETIME_MS),
+    expiresAt: new Date(Math.min(lifetimeEnd, credentialsEnd)),
   };
 }
 

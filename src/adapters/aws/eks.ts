@@ -57,6 +57,9 @@ export function createEksAdapter(
           version: found.version ?? '',
           platformVersion: found.platformVersion ?? '',
           autoMode: found.computeConfig?.enabled === true,
+          ...(found.kubernetesNetworkConfig?.ipFamily !== undefined && {
+            ipFamily: found.kubernetesNetworkConfig.ipFamily,
+          }),
           ...(found.identity?.oidc?.issuer !== undefined && { oidcIssuer: found.identity.oidc.issuer }),
           ...(found.endpoint !== undefined && { endpoint: found.endpoint }),
           ...(found.certificateAuthority?.data !== undefined && {

@@ -12,8 +12,18 @@ const KIND_BY_NAME: Record<string, PortErrorKind> = {
   InvalidClientTokenId: 'access-denied',
   SignatureDoesNotMatch: 'access-denied',
   ExpiredToken: 'access-denied',
-  // No usable credentials is a setup problem a retry cannot fix.
-  CredentialsProviderError: 'access-denied',
+  // Credentials could not be loaded or refreshed: the instance metadata service or the Pod
+  // Identity agent timed out or answered 5xx, an STS call behind a profile failed, … The
+  // error's `tryNextLink` does not tell a lasting failure from a passing one: it only steers
+  // the provider chain (@smithy/core, config/property-provider/ProviderError.d.ts: "the chain
+  // will only proceed to the next provider if the value of the `tryNextLink` property on the
+  // error is truthy"), and the SDK's default chain ends in a link that throws "Could not load
+  // credentials from any providers" with `tryNextLink: false` whatever the links before it
+  // hit, timeouts included (@aws-sdk/credential-provider-node, `defaultProvider`). So every
+  // one is retryable: a lasting one (an expired SSO session, nothing configured) fails after
+  // the activity's bounded retries, with the SDK's message, which says what to do.
+  CredentialsProviderError: 'unavailable',
+  ProviderError: 'unavailable',
   ResourceNotFound: 'not-found',
   NoSuchEntity: 'not-found',
   NotFound: 'not-found',

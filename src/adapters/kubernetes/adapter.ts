@@ -1,10 +1,11 @@
-import { AppsV1Api, CoreV1Api, Exec } from '@kubernetes/client-node';
+import { AppsV1Api, BatchV1Api, CoreV1Api, Exec } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { KubernetesPort } from '../../ports/kubernetes.js';
 import { call, callOrUndefined, describeCall, listAllPages } from './calls.js';
 import type { ClusterClients } from './calls.js';
 import { mapKubernetesError } from './errors.js';
 import { DEFAULT_EXEC_TIMEOUT_MS, runExec } from './exec.js';
+import { retryOnceWithRenewedCredentials } from './kubeconfig.js';
 import {
   templateServiceAccount,
   toDaemonSetInfo,
@@ -12,6 +13,7 @@ import {
   toWorkloadInfo,
   toWorkloadStatus,
 } from './mappers.js';
+import { listJobsInScope } from './jobs.js';
 import { listPodsInScope, listPodsOfServiceAccount } from './pods.js';
 import { annotationPatch, callOptions, LIST_PAGE_SIZE, restartPatch } from './requests.js';
 import { WORKLOAD_KINDS, listWorkloadsOfKind, patchWorkload, readWorkload } from './workloads.js';
@@ -50,7 +52,9 @@ export function createKubernetesAdapter(
           cluster,
           core: kc.makeApiClient(CoreV1Api),
           apps: kc.makeApiClient(AppsV1Api),
+          batch: kc.makeApiClient(BatchV1Api),
           exec: new Exec(kc),
+          kubeConfig: kc,
           requestTimeoutMs,
           listPageSize,
         };
@@ -120,7 +124,9 @@ export function createKubernetesAdapter(
     async exec(cluster, namespace, pod, container, command) {
       const c = await clientsFor(cluster);
       const context = describeCall(cluster, 'exec', 'pod', namespace, `${pod}/${container}`);
-      return runExec(c.exec, { namespace, pod, container, command }, execTimeoutMs, context);
+      return retryOnceWithRenewedCredentials(c.kubeConfig, () =>
+        runExec(c.exec, { namespace, pod, container, command }, execTimeoutMs, context),
+      );
     },
 
     async listServiceAccounts(cluster, namespace) {
@@ -145,6 +151,10 @@ export function createKubernetesAdapter(
 
     async listAllPods(cluster, namespace) {
       return listPodsInScope(await clientsFor(cluster), namespace);
+    },
+
+    async listJobs(cluster, namespace) {
+      return listJobsInScope(await clientsFor(cluster), namespace);
     },
   };
 }

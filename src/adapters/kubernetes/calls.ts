@@ -1,4 +1,4 @@
-import type { AppsV1Api, CoreV1Api, Exec, V1ListMeta } from '@kubernetes/client-node';
+import type { AppsV1Api, BatchV1Api, CoreV1Api, Exec, KubeConfig, V1ListMeta } from '@kubernetes/client-node';
 import { isPortError } from '../../ports/errors.js';
 import { mapKubernetesError } from './errors.js';
 import { LIST_PAGE_SIZE } from './requests.js';
@@ -8,7 +8,10 @@ export interface ClusterClients {
   cluster: string;
   core: CoreV1Api;
   apps: AppsV1Api;
+  batch: BatchV1Api;
   exec: Exec;
+  /** What the clients were made from; exec renews its credentials through it after a 401. */
+  kubeConfig: KubeConfig;
   /** Deadline for each plain API request. */
   requestTimeoutMs: number;
   /** Items per list page. */

@@ -4,6 +4,9 @@ import type { PortErrorKind } from '../../ports/errors.js';
 
 const KIND_BY_STATUS: Readonly<Record<number, PortErrorKind>> = {
   400: 'validation',
+  // An expired token never gets here: renewable credentials (the EKS token, exec plugins)
+  // are renewed and the request retried once after a 401 (kubeconfig.ts). A 401 that is
+  // left was for credentials made a moment ago, or for a static token nothing can renew.
   401: 'access-denied',
   403: 'access-denied',
   404: 'not-found',
@@ -66,6 +69,39 @@ export function mapKubernetesError(err: unknown, context: string): PortError {
   }
 
   return new PortError('unknown', `${context}: ${messageOf(err)}`, { cause: err });
+}
+
+/**
+ * What the runtimes say when the executable of an exec does not exist, inside the
+ * kubelet's "error executing command in container: …" (see `notStartedReason`):
+ * runc, through containerd: `exec: "aws": executable file not found in $PATH` for a bare
+ * name and `exec: "/usr/bin/aws": stat /usr/bin/aws: no such file or directory` for a path
+ * (opencontainers/runc libcontainer/setns_init_linux.go, exec.LookPath then unix.Exec);
+ * crun: ``executable file `aws` not found in $PATH``; Go's os/exec, which kwok's fake
+ * kubelet runs commands with: `exec: "aws": executable file not found in $PATH` and
+ * `fork/exec /usr/bin/aws: no such file or directory`.
+ */
+const EXECUTABLE_NOT_FOUND = [
+  /executable file not found in \$PATH/,
+  /executable file `[^`]*` not found/,
+  /exec: "[^"]*": stat [^:]*: no such file or directory/,
+  /fork\/exec [^:]*: no such file or directory/,
+];
+
+/**
+ * `executable-not-found` when an exec's failure `Status` says the command never started
+ * because its binary is missing: the kubelet's streaming server (and containerd's, which
+ * serves exec on EKS) wraps every runtime error that is not an exit code as
+ * `NewInternalError("error executing command in container: …")`: status Failure, reason
+ * InternalError, code 500 (kubernetes/kubernetes
+ * staging/src/k8s.io/kubelet/pkg/cri/streaming/remotecommand/exec.go `ServeExec`;
+ * apimachinery pkg/api/errors `NewInternalError`). Anything else is not ours to read.
+ */
+export function notStartedReason(status: KubeStatus): 'executable-not-found' | undefined {
+  if (status.status !== 'Failure' || status.reason !== 'InternalError') return undefined;
+  const message = status.message ?? '';
+  if (!message.includes('error executing command in container')) return undefined;
+  return EXECUTABLE_NOT_FOUND.some((pattern) => pattern.test(message)) ? 'executable-not-found' : undefined;
 }
 
 /** A failure `Status` as an error, so exec failures map like any other API failure. */

@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import type { Exec } from '@kubernetes/client-node';
 import { PortError } from '../../ports/errors.js';
-import type { ExecResult } from '../../domain/kubernetes.js';
-import { mapKubernetesError, statusFailure } from './errors.js';
+import type { ExecOutcome } from '../../domain/kubernetes.js';
+import { mapKubernetesError, notStartedReason, statusFailure } from './errors.js';
 import type { KubeStatus } from './errors.js';
 
 export const DEFAULT_EXEC_TIMEOUT_MS = 30_000;
@@ -37,16 +37,28 @@ export function exitCodeOf(status: KubeStatus): number | undefined {
  * Runs a command in a container over the exec websocket and waits for the status
  * channel. A deadline covers the whole exchange, the upgrade included: a hung kubelet
  * must not hang the activity.
+ *
+ * The status channel carries one `Status` (kubelet `ServeExec`): Success; NonZeroExitCode
+ * with the code as an `ExitCode` cause; or, when the runtime could not run the command at
+ * all, an InternalError. On containerd, EKS's runtime, a missing binary is the last kind,
+ * not exit 126/127 (that came from the shell dockershim ran commands through):
+ *   Internal error occurred: error executing command in container: failed to exec in
+ *   container: failed to start exec "<id>": OCI runtime exec failed: exec failed: unable to
+ *   start container process: exec: "aws": executable file not found in $PATH: unknown
+ * (containerd internal/cri/server/streaming.go and container_execsync.go wrap runc's error
+ * from cmd/containerd-shim-runc-v2/process/exec.go; reported verbatim in
+ * nigelpoulton/TheK8sBook#30 and containerd/containerd#3597). That answer is final, so it
+ * is an `ExecNotStarted` result for the caller to weigh, never a retryable failure.
  */
 export function runExec(
   exec: Exec,
   target: { namespace: string; pod: string; container: string; command: string[] },
   timeoutMs: number,
   context: string,
-): Promise<ExecResult> {
+): Promise<ExecOutcome> {
   const stdout = new Collector();
   const stderr = new Collector();
-  return new Promise<ExecResult>((resolve, reject) => {
+  return new Promise<ExecOutcome>((resolve, reject) => {
     let settled = false;
     let socket: ExecSocket | undefined;
     const settle = (outcome: () => void) => {
@@ -62,11 +74,12 @@ export function runExec(
 
     const onStatus = (status: KubeStatus) => {
       const exitCode = exitCodeOf(status);
-      settle(() =>
-        exitCode === undefined
-          ? reject(statusFailure(status, context))
-          : resolve({ exitCode, stdout: stdout.text(), stderr: stderr.text() }),
-      );
+      const notStarted = exitCode === undefined ? notStartedReason(status) : undefined;
+      settle(() => {
+        if (exitCode !== undefined) resolve({ exitCode, stdout: stdout.text(), stderr: stderr.text() });
+        else if (notStarted !== undefined) resolve({ notStarted, message: status.message ?? '' });
+        else reject(statusFailure(status, context));
+      });
     };
 
     exec

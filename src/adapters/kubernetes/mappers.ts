@@ -12,6 +12,8 @@ import type { WorkloadKind, WorkloadRef } from '../../domain/types.js';
 import type {
   ContainerInfo,
   DaemonSetInfo,
+  EnvFromSource,
+  PodController,
   PodInfo,
   ServiceAccountInfo,
   WorkloadInfo,
@@ -47,13 +49,27 @@ function restartedAtOf(template: V1PodTemplateSpec | undefined): { restartedAt?:
   return value === undefined ? {} : { restartedAt: value };
 }
 
-export function toWorkloadInfo({ kind, object }: AppsWorkload, namespace: string): WorkloadInfo {
+/** `spec.updateStrategy` (`spec.strategy` for Deployments) where it is not a plain rolling update. */
+function strategyOf(workload: AppsWorkload): Pick<WorkloadInfo, 'updateStrategy' | 'partition'> {
+  const type =
+    workload.kind === 'Deployment' ? workload.object.spec?.strategy?.type : workload.object.spec?.updateStrategy?.type;
+  const partition =
+    workload.kind === 'StatefulSet' ? workload.object.spec?.updateStrategy?.rollingUpdate?.partition : 0;
+  return {
+    ...(type === undefined || type === 'RollingUpdate' ? {} : { updateStrategy: type }),
+    ...(partition === undefined || partition <= 0 ? {} : { partition }),
+  };
+}
+
+export function toWorkloadInfo(workload: AppsWorkload, namespace: string): WorkloadInfo {
+  const { kind, object } = workload;
   const template = object.spec?.template;
   return {
     ref: refOf(kind, object, namespace),
     serviceAccount: templateServiceAccount(template),
     ...restartedAtOf(template),
     generation: object.metadata?.generation ?? 0,
+    ...strategyOf(workload),
   };
 }
 
@@ -135,22 +151,40 @@ export function controllerOf(owners: V1OwnerReference[] | undefined): V1OwnerRef
 }
 
 function toContainerInfo(container: NonNullable<V1Pod['spec']>['containers'][number]): ContainerInfo {
+  const envFrom = (container.envFrom ?? []).flatMap((source): EnvFromSource[] => {
+    const prefix = source.prefix ? { prefix: source.prefix } : {};
+    if (source.configMapRef) return [{ kind: 'ConfigMap', name: source.configMapRef.name ?? '', ...prefix }];
+    if (source.secretRef) return [{ kind: 'Secret', name: source.secretRef.name ?? '', ...prefix }];
+    return [];
+  });
   return {
     name: container.name,
     image: container.image ?? '',
     env: Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value ?? ''])),
+    ...(envFrom.length > 0 && { envFrom }),
   };
+}
+
+const RESTARTED_KINDS: readonly WorkloadKind[] = ['Deployment', 'StatefulSet', 'DaemonSet'];
+
+/** The workload the migration restarts, when the controller is one. */
+export function workloadOf(controller: PodController | undefined, namespace: string): WorkloadRef | undefined {
+  if (controller?.apiVersion !== 'apps/v1') return undefined;
+  const kind = RESTARTED_KINDS.find((k) => k === controller.kind);
+  return kind && { kind, namespace, name: controller.name };
 }
 
 export function toPodInfo(
   pod: V1Pod,
   namespace: string,
   nodeLabels: Record<string, string>,
-  owner: WorkloadRef | undefined,
+  controller: PodController | undefined,
 ): PodInfo {
   const nodeName = pod.spec?.nodeName;
+  const podNamespace = pod.metadata?.namespace ?? namespace;
+  const owner = workloadOf(controller, podNamespace);
   return {
-    namespace: pod.metadata?.namespace ?? namespace,
+    namespace: podNamespace,
     name: pod.metadata?.name ?? '',
     uid: pod.metadata?.uid ?? '',
     serviceAccount: pod.spec?.serviceAccountName || pod.spec?.serviceAccount || 'default',
@@ -162,6 +196,7 @@ export function toPodInfo(
     terminating: pod.metadata?.deletionTimestamp !== undefined,
     createdAt: toIso(pod.metadata?.creationTimestamp),
     ...(owner ? { owner } : {}),
+    ...(controller ? { controller } : {}),
     containers: (pod.spec?.containers ?? []).map(toContainerInfo),
   };
 }

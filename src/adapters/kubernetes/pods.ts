@@ -1,15 +1,14 @@
-import type { V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
-import type { WorkloadRef } from '../../domain/types.js';
+import type { V1ObjectMeta, V1Pod } from '@kubernetes/client-node';
 import { isPortError } from '../../ports/errors.js';
-import type { PodInfo } from '../../domain/kubernetes.js';
+import type { PodController, PodInfo } from '../../domain/kubernetes.js';
 import { call, callOrUndefined, describeCall, listAllPages } from './calls.js';
 import type { ClusterClients } from './calls.js';
 import { controllerOf, toPodInfo } from './mappers.js';
 import { callOptions, podsOfServiceAccountSelector } from './requests.js';
 
 /**
- * Pods running as `serviceAccount`, each with its node's labels and its owning
- * workload. Every distinct node and ReplicaSet is read once per call.
+ * Pods running as `serviceAccount`, each with its node's labels and its controller.
+ * Every distinct node, ReplicaSet and Job is read once per call.
  */
 export async function listPodsOfServiceAccount(
   c: ClusterClients,
@@ -49,7 +48,7 @@ export async function listPodsInScope(c: ClusterClients, namespace: string | und
   const lookups = new PodLookups(c);
   await Promise.all([
     pods.some((pod) => pod.spec?.nodeName) ? lookups.prefetchNodes() : undefined,
-    pods.some((pod) => controllerOf(pod.metadata?.ownerReferences)?.kind === 'ReplicaSet')
+    pods.some((pod) => isOwnedBy(pod.metadata, 'apps', 'ReplicaSet'))
       ? lookups.prefetchReplicaSets(namespace)
       : undefined,
   ]);
@@ -60,26 +59,32 @@ function describePods(pods: V1Pod[], namespace: string, lookups: PodLookups): Pr
   return Promise.all(
     pods.map(async (pod) => {
       const node = pod.spec?.nodeName;
-      const [labels, owner] = await Promise.all([
+      const [labels, controller] = await Promise.all([
         node ? lookups.nodeLabels.get(node) : Promise.resolve({}),
-        ownerOf(pod, pod.metadata?.namespace ?? namespace, lookups),
+        resolveController(pod, pod.metadata?.namespace ?? namespace, lookups),
       ]);
-      return toPodInfo(pod, namespace, labels, owner);
+      return toPodInfo(pod, namespace, labels, controller);
     }),
   );
 }
 
-/** Node labels and ReplicaSet owners, each looked up once per listing. */
+/** Node labels and the controllers of ReplicaSets and Jobs, each looked up once per listing. */
 class PodLookups {
   readonly nodeLabels: Memo<Record<string, string>>;
   /** Keyed `namespace/name`. */
-  readonly replicaSetOwners: Memo<WorkloadRef | undefined>;
+  readonly replicaSetControllers: Memo<PodController>;
+  /** Keyed `namespace/name`. */
+  readonly jobControllers: Memo<PodController>;
 
   constructor(private readonly c: ClusterClients) {
     this.nodeLabels = new Memo((node) => readNodeLabels(c, node));
-    this.replicaSetOwners = new Memo((key) => {
+    this.replicaSetControllers = new Memo((key) => {
       const [namespace = '', name = ''] = key.split('/');
-      return readReplicaSetOwner(c, namespace, name);
+      return readReplicaSetController(c, namespace, name);
+    });
+    this.jobControllers = new Memo((key) => {
+      const [namespace = '', name = ''] = key.split('/');
+      return readJobController(c, namespace, name);
     });
   }
 
@@ -112,22 +117,51 @@ class PodLookups {
     );
     for (const rs of replicaSets) {
       const rsNamespace = rs.metadata?.namespace ?? namespace ?? '';
-      this.replicaSetOwners.seed(`${rsNamespace}/${rs.metadata?.name ?? ''}`, deploymentOf(rs, rsNamespace));
+      const name = rs.metadata?.name ?? '';
+      this.replicaSetControllers.seed(`${rsNamespace}/${name}`, controllerAbove(rs.metadata, REPLICA_SET, name));
     }
   }
 }
 
-async function ownerOf(pod: V1Pod, namespace: string, lookups: PodLookups): Promise<WorkloadRef | undefined> {
+const REPLICA_SET = { apiVersion: 'apps/v1', kind: 'ReplicaSet' };
+const JOB = { apiVersion: 'batch/v1', kind: 'Job' };
+
+/** `apps/v1` → `apps`; the core group is ''. */
+function groupOf(apiVersion: string): string {
+  return apiVersion.includes('/') ? (apiVersion.split('/')[0] ?? '') : '';
+}
+
+function isOwnedBy(metadata: V1ObjectMeta | undefined, group: string, kind: string): boolean {
+  const owner = controllerOf(metadata?.ownerReferences);
+  return owner?.kind === kind && groupOf(owner.apiVersion) === group;
+}
+
+/** The controller of an object owned by `self`, or `self` when it has none. */
+function controllerAbove(
+  metadata: V1ObjectMeta | undefined,
+  self: { apiVersion: string; kind: string },
+  name: string,
+): PodController {
+  const owner = controllerOf(metadata?.ownerReferences);
+  return owner ? { apiVersion: owner.apiVersion, kind: owner.kind, name: owner.name } : { ...self, name };
+}
+
+/**
+ * The top of the pod's owner chain: ReplicaSets lead to their Deployment (or Argo
+ * Rollout, or nothing), Jobs to their CronJob; any other controller is the answer itself.
+ */
+async function resolveController(
+  pod: V1Pod,
+  namespace: string,
+  lookups: PodLookups,
+): Promise<PodController | undefined> {
   const owner = controllerOf(pod.metadata?.ownerReferences);
-  switch (owner?.kind) {
-    case 'StatefulSet':
-    case 'DaemonSet':
-      return { kind: owner.kind, namespace, name: owner.name };
-    case 'ReplicaSet':
-      return lookups.replicaSetOwners.get(`${namespace}/${owner.name}`);
-    default:
-      return undefined;
+  if (owner === undefined) return undefined;
+  if (isOwnedBy(pod.metadata, 'apps', 'ReplicaSet')) {
+    return lookups.replicaSetControllers.get(`${namespace}/${owner.name}`);
   }
+  if (isOwnedBy(pod.metadata, 'batch', 'Job')) return lookups.jobControllers.get(`${namespace}/${owner.name}`);
+  return { apiVersion: owner.apiVersion, kind: owner.kind, name: owner.name };
 }
 
 /** A node we may not read (RBAC) or that is gone yields no labels rather than failing the listing. */
@@ -144,24 +178,23 @@ async function readNodeLabels(c: ClusterClients, name: string): Promise<Record<s
 }
 
 /**
- * Deployment pods are owned through their ReplicaSet. A ReplicaSet already deleted
- * (a pod of an old revision on its way out) leaves the pod without an owner; other
- * failures, a missing RBAC grant included, fail the listing loudly.
+ * Deployment and Argo Rollout pods are owned through their ReplicaSet. A ReplicaSet
+ * already deleted (a pod of an old revision on its way out) is the pod's controller
+ * itself; other failures, a missing RBAC grant included, fail the listing loudly.
  */
-async function readReplicaSetOwner(
-  c: ClusterClients,
-  namespace: string,
-  name: string,
-): Promise<WorkloadRef | undefined> {
+async function readReplicaSetController(c: ClusterClients, namespace: string, name: string): Promise<PodController> {
   const rs = await callOrUndefined(describeCall(c.cluster, 'read', 'replicaset', namespace, name), () =>
     c.apps.readNamespacedReplicaSet({ namespace, name }, callOptions(c.requestTimeoutMs)),
   );
-  return rs && deploymentOf(rs, namespace);
+  return controllerAbove(rs?.metadata, REPLICA_SET, name);
 }
 
-function deploymentOf(rs: V1ReplicaSet, namespace: string): WorkloadRef | undefined {
-  const owner = controllerOf(rs.metadata?.ownerReferences);
-  return owner?.kind === 'Deployment' ? { kind: 'Deployment', namespace, name: owner.name } : undefined;
+/** A CronJob's pods are owned through their Job; likewise a Job already gone is the controller. */
+async function readJobController(c: ClusterClients, namespace: string, name: string): Promise<PodController> {
+  const job = await callOrUndefined(describeCall(c.cluster, 'read', 'job', namespace, name), () =>
+    c.batch.readNamespacedJob({ namespace, name }, callOptions(c.requestTimeoutMs)),
+  );
+  return controllerAbove(job?.metadata, JOB, name);
 }
 
 /** One in-flight or settled lookup per key. */

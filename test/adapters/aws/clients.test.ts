@@ -1,7 +1,15 @@
+import { DescribeClusterCommand } from '@aws-sdk/client-eks';
+import { GetRoleCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import type { NodeHttpHandlerOptions } from '@smithy/types';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { createAwsClients, type AwsClients } from '../../../src/adapters/aws/clients.js';
+import { createEksAdapter } from '../../../src/adapters/aws/eks.js';
+import { createIamAdapter } from '../../../src/adapters/aws/iam.js';
+import { isPortError } from '../../../src/ports/errors.js';
 import { startMoto, type MotoServer } from '../../support/moto.js';
 
 const BASE = { accessKeyId: 'AKIDBASE', secretAccessKey: 'base-secret' };
@@ -32,10 +40,65 @@ describe('createAwsClients', () => {
     destroy(clients);
   });
 
-  test('five attempts by default', async () => {
+  test('one attempt by default: the activity retry policy is the only retry layer', async () => {
     const clients = createAwsClients({ region: 'eu-west-1', baseCredentials });
-    assert.equal(await clients.eks.config.maxAttempts(), 5);
+    for (const client of [clients.eks, clients.iam, clients.sts]) {
+      assert.equal(await client.config.maxAttempts(), 1);
+    }
     destroy(clients);
+  });
+
+  describe('against a server that never answers', () => {
+    let requests = 0;
+    const server = createServer(() => {
+      requests++; // and never answer
+    });
+    let endpoint = '';
+    before(async () => {
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    after(() => {
+      server.closeAllConnections();
+      server.close();
+    });
+
+    test('every client has a connection and a request deadline that throws', { timeout: 10_000 }, async () => {
+      const clients = createAwsClients({ region: 'eu-west-1', endpoint, requestTimeoutMs: 200, baseCredentials });
+      // The handler resolves its settings on the first call.
+      await Promise.allSettled([
+        clients.eks.send(new DescribeClusterCommand({ name: 'prod-a' })),
+        clients.iam.send(new GetRoleCommand({ RoleName: 'app' })),
+        clients.sts.send(new GetCallerIdentityCommand({})),
+      ]);
+      for (const client of [clients.eks, clients.iam, clients.sts]) {
+        const handler = client.config.requestHandler as unknown as { httpHandlerConfigs(): NodeHttpHandlerOptions };
+        const { connectionTimeout, requestTimeout, throwOnRequestTimeout } = handler.httpHandlerConfigs();
+        assert.deepEqual(
+          { connectionTimeout, requestTimeout, throwOnRequestTimeout },
+          { connectionTimeout: 5_000, requestTimeout: 200, throwOnRequestTimeout: true },
+        );
+      }
+      destroy(clients);
+    });
+
+    test('a hung call ends at the deadline, once, as a retryable timeout', { timeout: 10_000 }, async () => {
+      const clients = createAwsClients({ region: 'eu-west-1', endpoint, requestTimeoutMs: 300, baseCredentials });
+      const eks = createEksAdapter(() => ({ client: clients.eks, eksClusterName: 'prod-a' }));
+      const iam = createIamAdapter(clients.iam);
+      for (const call of [() => eks.describeCluster('prod-a'), () => iam.getRole('app')]) {
+        const before = requests;
+        const started = Date.now();
+        await assert.rejects(call(), (err: unknown) => {
+          assert.ok(isPortError(err, 'timeout'), String(err));
+          assert.equal(err.retryable, true);
+          return true;
+        });
+        assert.ok(Date.now() - started < 5_000, `took ${Date.now() - started} ms`);
+        assert.equal(requests - before, 1, 'one attempt, no SDK retry');
+      }
+      destroy(clients);
+    });
   });
 
   test('without a base, signs with the SDK default chain that the clients share', () => {

@@ -99,4 +99,44 @@ describe('createEksToken', () => {
     });
     assert.equal(expiresAt.toISOString(), '2024-01-02T03:18:05.000Z');
   });
+
+  test('expires with the credentials that signed it, when they expire first', async () => {
+    const { expiresAt } = await createEksToken({
+      clusterName: 'prod-a',
+      region: 'eu-west-1',
+      credentials: () =>
+        Promise.resolve({ ...CREDENTIALS, sessionToken: SESSION_TOKEN, expiration: new Date('2024-01-02T03:09:05Z') }),
+      now: NOW,
+    });
+    assert.equal(expiresAt.toISOString(), '2024-01-02T03:09:05.000Z');
+  });
+
+  test('credentials that outlive the token do not extend it', async () => {
+    const { expiresAt } = await createEksToken({
+      clusterName: 'prod-a',
+      region: 'eu-west-1',
+      credentials: { ...CREDENTIALS, sessionToken: SESSION_TOKEN, expiration: new Date('2024-01-02T04:04:05Z') },
+      now: NOW,
+    });
+    assert.equal(expiresAt.toISOString(), '2024-01-02T03:18:05.000Z');
+  });
+
+  test('China and GovCloud presign for their own partition’s STS host', async () => {
+    const china = await createEksToken({
+      clusterName: 'prod-a',
+      region: 'cn-north-1',
+      credentials: CREDENTIALS,
+      now: NOW,
+    });
+    const chinaUrl = decode(china.token);
+    assert.equal(chinaUrl.origin, 'https://sts.cn-north-1.amazonaws.com.cn');
+    assert.equal(chinaUrl.searchParams.get('X-Amz-Credential'), 'AKIDEXAMPLE/20240102/cn-north-1/sts/aws4_request');
+    const gov = await createEksToken({
+      clusterName: 'prod-a',
+      region: 'us-gov-west-1',
+      credentials: CREDENTIALS,
+      now: NOW,
+    });
+    assert.equal(decode(gov.token).origin, 'https://sts.us-gov-west-1.amazonaws.com');
+  });
 });

@@ -77,6 +77,21 @@ describe('EKS adapter: describeCluster', () => {
     assert.equal(info.oidcIssuer, undefined);
   });
 
+  test('reports the IP family, which decides the Pod Identity agent address pods get', async () => {
+    const { eks, mock } = setup();
+    mock.on(DescribeClusterCommand).resolves({
+      cluster: {
+        name: 'prod-a-eks',
+        arn: 'arn',
+        status: 'ACTIVE',
+        version: '1.31',
+        platformVersion: 'eks.4',
+        kubernetesNetworkConfig: { ipFamily: 'ipv6', serviceIpv6Cidr: 'fd12:3456:789a::/108' },
+      },
+    });
+    assert.equal((await eks.describeCluster('prod-a')).ipFamily, 'ipv6');
+  });
+
   test('a missing cluster is not-found, with the fleet name in the message', async () => {
     const { eks, mock } = setup();
     mock.on(DescribeClusterCommand).rejects(

@@ -19,7 +19,12 @@ import {
   NoSuchEntityException,
   ServiceFailureException,
 } from '@aws-sdk/client-iam';
+import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import { fromHttp } from '@aws-sdk/credential-provider-http';
+import { CredentialsProviderError } from '@smithy/core/config';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import { mapAwsError } from '../../../src/adapters/aws/errors.js';
 import { PortError, type PortErrorKind } from '../../../src/ports/errors.js';
@@ -92,6 +97,16 @@ const cases: [PortErrorKind, string, unknown][] = [
   ],
   ['timeout', 'ETIMEDOUT', syscallError('ETIMEDOUT')],
   ['timeout', 'ECONNRESET', syscallError('ECONNRESET')],
+  [
+    'unavailable',
+    'CredentialsProviderError that lets the chain go on',
+    new CredentialsProviderError('Server responded with status: 500', { tryNextLink: true }),
+  ],
+  [
+    'unavailable',
+    'the default chain giving up (tryNextLink: false), as it does after an IMDS timeout',
+    new CredentialsProviderError('Could not load credentials from any providers', { tryNextLink: false }),
+  ],
   ['unknown', 'plain Error', new Error('something odd')],
   ['unknown', 'a thrown string', 'just a string'],
   ['unknown', 'an unlisted 4xx', unmodelled('Teapot', 418)],
@@ -146,5 +161,29 @@ describe('mapAwsError', () => {
   test('the name wins over a generic status: a modelled error with no status is still mapped', () => {
     const err = new EKSServiceException({ name: 'ResourceLimitExceededException', $fault: 'client', $metadata: {} });
     assert.equal(mapAwsError(err, 'ctx').kind, 'limit-exceeded');
+  });
+
+  test('credentials that cannot be loaded are retryable, never access-denied', async (t) => {
+    // A container credentials endpoint (the Pod Identity agent's role) that is having a bad moment.
+    const agent = createServer((_req, res) => res.writeHead(500).end('{"Code":"InternalError"}'));
+    await new Promise<void>((resolve) => agent.listen(0, '127.0.0.1', resolve));
+    t.after(() => agent.close());
+    const { port } = agent.address() as AddressInfo;
+    const client = new EKSClient({
+      region: 'eu-west-1',
+      maxAttempts: 1,
+      credentials: fromHttp({ awsContainerCredentialsFullUri: `http://127.0.0.1:${port}/v1/credentials` }),
+    });
+    t.after(() => client.destroy());
+
+    const err = await client.send(new DescribeClusterCommand({ name: 'prod-a' })).then(
+      () => assert.fail('resolved'),
+      (e: unknown) => e,
+    );
+    const mapped = mapAwsError(err, 'EKS DescribeCluster on cluster prod-a');
+    assert.equal((err as Error).name, 'CredentialsProviderError');
+    assert.equal(mapped.kind, 'unavailable');
+    assert.equal(mapped.retryable, true);
+    assert.match(mapped.message, /^EKS DescribeCluster on cluster prod-a: CredentialsProviderError: /);
   });
 });

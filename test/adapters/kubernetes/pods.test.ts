@@ -263,3 +263,179 @@ test('follows continue tokens when listing pods', async (t) => {
     ],
   );
 });
+
+test('maps envFrom sources, whose variables the pod spec does not list', async (t) => {
+  const { api, kube } = await setup(t);
+  const base = pod('api-1');
+  api.on('GET', PODS, {
+    body: {
+      metadata: {},
+      items: [
+        {
+          ...base,
+          spec: {
+            ...base.spec,
+            containers: [
+              {
+                name: 'main',
+                image: 'app:1',
+                env: [{ name: 'HTTPS_PROXY', value: 'http://proxy:3128' }],
+                envFrom: [
+                  { configMapRef: { name: 'proxy-settings' } },
+                  { prefix: 'DB_', secretRef: { name: 'db', optional: true } },
+                ],
+              },
+              { name: 'sidecar', image: 'side:1' },
+            ],
+          },
+        },
+      ],
+    },
+  });
+
+  const [found] = await kube.listPods('sandbox-a', 'payments', 'reconciler');
+
+  assert.deepEqual(found?.containers, [
+    {
+      name: 'main',
+      image: 'app:1',
+      env: { HTTPS_PROXY: 'http://proxy:3128' },
+      envFrom: [
+        { kind: 'ConfigMap', name: 'proxy-settings' },
+        { kind: 'Secret', name: 'db', prefix: 'DB_' },
+      ],
+    },
+    { name: 'sidecar', image: 'side:1', env: {} },
+  ]);
+});
+
+test('resolves each pod to the controller at the top of its owner chain, whatever its kind', async (t) => {
+  const { api, kube } = await setup(t);
+  const ownedBy = (name: string, apiVersion: string, kind: string, owner: string) => {
+    const p = pod(name);
+    return {
+      ...p,
+      metadata: { ...p.metadata, ownerReferences: [{ apiVersion, kind, name: owner, uid: 'o', controller: true }] },
+    };
+  };
+  const owned = (name: string, apiVersion: string, kind: string, owner?: string) => ({
+    metadata: {
+      name,
+      namespace: 'payments',
+      ...(owner && { ownerReferences: [{ apiVersion, kind, name: owner, uid: 'x', controller: true }] }),
+    },
+  });
+  api.on('GET', PODS, {
+    body: {
+      metadata: {},
+      items: [
+        ownedBy('api-7d9f-a', 'apps/v1', 'ReplicaSet', 'api-7d9f'),
+        ownedBy('canary-5c4b-a', 'apps/v1', 'ReplicaSet', 'canary-5c4b'),
+        ownedBy('nightly-29000000-x', 'batch/v1', 'Job', 'nightly-29000000'),
+        ownedBy('migrate-db-x', 'batch/v1', 'Job', 'migrate-db'),
+        ownedBy('clone-1', 'apps.kruise.io/v1alpha1', 'CloneSet', 'clone'),
+        ownedBy('db-0', 'apps/v1', 'StatefulSet', 'db'),
+        pod('debug'),
+      ],
+    },
+  });
+  api.on('GET', '/apis/apps/v1/namespaces/payments/replicasets/api-7d9f', { body: replicaSet('api-7d9f', 'api') });
+  // Argo Rollouts own their ReplicaSets (argoproj.io/v1alpha1 Rollout); nothing restarts them but Argo.
+  api.on('GET', '/apis/apps/v1/namespaces/payments/replicasets/canary-5c4b', {
+    body: owned('canary-5c4b', 'argoproj.io/v1alpha1', 'Rollout', 'canary'),
+  });
+  api.on('GET', '/apis/batch/v1/namespaces/payments/jobs/nightly-29000000', {
+    body: owned('nightly-29000000', 'batch/v1', 'CronJob', 'nightly'),
+  });
+  api.on('GET', '/apis/batch/v1/namespaces/payments/jobs/migrate-db', { body: owned('migrate-db', 'batch/v1', 'Job') });
+
+  const pods = await kube.listPods('sandbox-a', 'payments', 'reconciler');
+
+  assert.deepEqual(
+    pods.map((p) => [p.name, p.controller, p.owner]),
+    [
+      [
+        'api-7d9f-a',
+        { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api' },
+        { kind: 'Deployment', namespace: 'payments', name: 'api' },
+      ],
+      ['canary-5c4b-a', { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'canary' }, undefined],
+      ['nightly-29000000-x', { apiVersion: 'batch/v1', kind: 'CronJob', name: 'nightly' }, undefined],
+      ['migrate-db-x', { apiVersion: 'batch/v1', kind: 'Job', name: 'migrate-db' }, undefined],
+      ['clone-1', { apiVersion: 'apps.kruise.io/v1alpha1', kind: 'CloneSet', name: 'clone' }, undefined],
+      [
+        'db-0',
+        { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'db' },
+        { kind: 'StatefulSet', namespace: 'payments', name: 'db' },
+      ],
+      ['debug', undefined, undefined],
+    ],
+  );
+});
+
+test('lists Jobs and CronJobs with the service account their template runs as', async (t) => {
+  const { api, kube } = await setup(t);
+  const template = (serviceAccountName?: string) => ({
+    spec: { ...(serviceAccountName && { serviceAccountName }), containers: [{ name: 'main', image: 'job:1' }] },
+  });
+  api.on('GET', '/apis/batch/v1/namespaces/payments/cronjobs', {
+    body: {
+      metadata: {},
+      items: [
+        {
+          metadata: { name: 'nightly', namespace: 'payments' },
+          spec: { schedule: '0 3 * * *', suspend: true, jobTemplate: { spec: { template: template('reconciler') } } },
+          status: { active: [{ name: 'nightly-29000000' }] },
+        },
+      ],
+    },
+  });
+  api.on('GET', '/apis/batch/v1/namespaces/payments/jobs', {
+    body: {
+      metadata: {},
+      items: [
+        {
+          metadata: {
+            name: 'nightly-29000000',
+            namespace: 'payments',
+            ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: 'nightly', uid: 'c', controller: true }],
+          },
+          spec: { template: template('reconciler') },
+          status: { active: 1 },
+        },
+        {
+          metadata: { name: 'migrate-db', namespace: 'payments' },
+          spec: { template: template() },
+          status: { conditions: [{ type: 'Complete', status: 'True' }] },
+        },
+      ],
+    },
+  });
+
+  const jobs = await kube.listJobs('sandbox-a', 'payments');
+
+  assert.deepEqual(jobs, [
+    {
+      kind: 'CronJob',
+      namespace: 'payments',
+      name: 'nightly',
+      serviceAccount: 'reconciler',
+      active: 1,
+      suspended: true,
+    },
+    {
+      kind: 'Job',
+      namespace: 'payments',
+      name: 'nightly-29000000',
+      serviceAccount: 'reconciler',
+      cronJob: 'nightly',
+      active: 1,
+      finished: false,
+    },
+    { kind: 'Job', namespace: 'payments', name: 'migrate-db', serviceAccount: 'default', active: 0, finished: true },
+  ]);
+  assert.deepEqual(api.requests.map((r) => `${r.path}?limit=${String(r.query.limit)}`).sort(), [
+    '/apis/batch/v1/namespaces/payments/cronjobs?limit=500',
+    '/apis/batch/v1/namespaces/payments/jobs?limit=500',
+  ]);
+});

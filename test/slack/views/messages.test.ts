@@ -8,10 +8,9 @@ import {
   APPROVE_ACTION_ID,
   approvalMessage,
   approvalReminder,
-  decodeApprovalValue,
-  encodeApprovalValue,
   REJECT_ACTION_ID,
 } from '../../../slack/views/approval-message.js';
+import { decodeApprovalValue, encodeApprovalValue } from '../../../slack/views/payload.js';
 import type { KnownBlock, SlackMessage } from '../../../slack/views/block-kit.js';
 import {
   abortReply,
@@ -124,8 +123,8 @@ describe('approval message', () => {
     assert.equal(reject?.action_id, REJECT_ACTION_ID);
     assert.ok(approve?.confirm && reject?.confirm);
     assert.deepEqual(decodeApprovalValue(approve.value), {
-      serviceAccount: 'payments/reconciler',
-      startedAt: fixtures.T0,
+      ok: true,
+      payload: { serviceAccount: 'payments/reconciler', startedAt: fixtures.T0 },
     });
   });
 
@@ -153,9 +152,9 @@ describe('approval message', () => {
   });
 
   test('button values decode only when well formed', () => {
-    assert.equal(decodeApprovalValue('not json'), undefined);
-    assert.equal(decodeApprovalValue('{"serviceAccount":1}'), undefined);
-    assert.equal(decodeApprovalValue(undefined), undefined);
+    for (const malformed of ['not json', '{"serviceAccount":1}', undefined]) {
+      assert.deepEqual(decodeApprovalValue(malformed), { ok: false, refusal: 'this button does not name a migration' });
+    }
     assert.ok(encodeApprovalValue(digestOf(fixtures.huge())).length <= LIMITS.buttonValue);
   });
 });

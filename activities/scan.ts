@@ -1,0 +1,173 @@
+/**
+ * The fleet scan's reads: one cluster per activity (preflight's own reads, cluster-wide),
+ * then IAM once for the account and in batches for the roles in use. Adapters page through
+ * every listing; the activities heartbeat while they wait, so a stuck call is retried.
+ */
+import { Context } from '@temporalio/activity';
+import type { MigrationLookup } from '../src/domain/fleet-report.js';
+import type { ClusterInventory } from '../src/domain/fleet.js';
+import { scanClusterInventory, type ClusterScan } from '../src/domain/inventory.js';
+import { policyBreadth, principalTagUse, type RoleCatalog, type RoleProfile } from '../src/domain/role-profile.js';
+import { DEFAULT_TRUST_POLICY_LIMIT, federatedIssuers } from '../src/domain/trust-policy.js';
+import { trustsPodIdentity } from '../src/domain/drift.js';
+import type { DriftPost } from '../src/ports/drift-notifier.js';
+import { PortError } from '../src/ports/errors.js';
+import { readClusterInventory, readClusterWideFacts } from './cluster-facts.js';
+import type { ActivityDeps } from './deps.js';
+
+export interface ScanClusterInput {
+  cluster: string;
+  namespace?: string;
+}
+
+const HEARTBEAT_EVERY_MS = 10_000;
+/** IAM answers a few calls per second per account before it throttles. */
+const IAM_PARALLEL = 4;
+
+function activityContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    // Called outside an activity (a unit test, a script): nothing to heartbeat to.
+    return undefined;
+  }
+}
+
+/** Heartbeats `details` until `work` settles, and stops waiting when the activity is cancelled. */
+async function heartbeating<T>(details: unknown, work: Promise<T>): Promise<T> {
+  const context = activityContext();
+  if (!context) return work;
+  context.heartbeat(details);
+  const timer = setInterval(() => context.heartbeat(details), HEARTBEAT_EVERY_MS);
+  try {
+    return await Promise.race([work, context.cancelled]);
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/**
+ * A cluster DescribeCluster does not know (EKS Anywhere, self-managed) has no associations
+ * to list; its Kubernetes objects still show what runs on IRSA there.
+ */
+async function readKubernetesOnly(deps: ActivityDeps, cluster: string, namespace?: string): Promise<ClusterInventory> {
+  const k8s = deps.kubernetes;
+  const [serviceAccounts, workloads, pods] = await Promise.all([
+    k8s.listServiceAccounts(cluster, namespace),
+    k8s.listAllWorkloads(cluster, namespace),
+    k8s.listAllPods(cluster, namespace),
+  ]);
+  return {
+    cluster,
+    ...(namespace === undefined ? {} : { namespace }),
+    serviceAccounts,
+    workloads,
+    pods,
+    associations: [],
+  };
+}
+
+const roleNameOf = (arn: string) => arn.slice(arn.lastIndexOf('/') + 1);
+const accountOf = (arn: string) => /^arn:[^:]+:iam::(\d{12}):/.exec(arn)?.[1];
+
+async function roleProfile(deps: ActivityDeps, arn: string): Promise<RoleProfile> {
+  const name = roleNameOf(arn);
+  try {
+    const [documents, tags] = await Promise.all([deps.iam.listRolePolicyDocuments(name), deps.iam.listRoleTags(name)]);
+    return {
+      arn,
+      name,
+      policy: policyBreadth(documents),
+      principalTags: principalTagUse(documents, tags),
+      tags: Object.keys(tags).length,
+    };
+  } catch (err) {
+    // Throttling and 5xx go to the retry policy; a role we may not read is a gap in the report.
+    if (err instanceof PortError && !err.retryable) return { arn, name, error: err.message };
+    throw err;
+  }
+}
+
+export function scanActivities(deps: ActivityDeps) {
+  return {
+    /** One cluster: DescribeCluster, the agent and Fargate, then every service account, workload, pod and association. */
+    async scanCluster(input: ScanClusterInput): Promise<ClusterScan> {
+      const { cluster, namespace } = input;
+      const wide = await heartbeating({ cluster, reading: 'cluster' }, readClusterWideFacts(deps, cluster));
+      const listing = wide.facts.info
+        ? readClusterInventory(deps, cluster, namespace)
+        : readKubernetesOnly(deps, cluster, namespace);
+      const inventory = await heartbeating({ cluster, reading: 'listing' }, listing);
+      return scanClusterInventory(wide.facts, inventory, wide.findings);
+    },
+
+    /** Every role whose trust names an OIDC provider or Pod Identity, the roles asked for, and the OIDC providers. */
+    async scanRoleCatalog(input: { include: string[] }): Promise<RoleCatalog> {
+      const [roles, oidcProviders] = await heartbeating(
+        { reading: 'roles' },
+        Promise.all([deps.iam.listRoles(), deps.iam.listOpenIdConnectProviders()]),
+      );
+      const wanted = new Set(input.include.map(roleNameOf));
+      const relevant = roles.filter(
+        (r) =>
+          wanted.has(r.name) ||
+          trustsPodIdentity(r.trustPolicy) ||
+          r.trustPolicy.Statement.some((s) => federatedIssuers(s).length > 0),
+      );
+      const accountId = roles[0]?.accountId ?? accountOf(oidcProviders[0]?.arn ?? '');
+      return {
+        ...(accountId === undefined ? {} : { accountId }),
+        trustPolicySizeLimit: deps.trustPolicyLimit ?? DEFAULT_TRUST_POLICY_LIMIT,
+        roles: relevant.map((r) => ({ arn: r.arn, name: r.name, trustPolicy: r.trustPolicy })),
+        oidcProviders,
+      };
+    },
+
+    /** Policy breadth and principal-tag use of a batch of roles, a few at a time. */
+    async scanRoleProfiles(input: { roleArns: string[] }): Promise<RoleProfile[]> {
+      const profiles: RoleProfile[] = [];
+      let next = 0;
+      const worker = async () => {
+        while (next < input.roleArns.length) {
+          const arn = input.roleArns[next++] ?? '';
+          profiles.push(await heartbeating({ role: arn, done: profiles.length }, roleProfile(deps, arn)));
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(IAM_PARALLEL, input.roleArns.length) }, worker));
+      return profiles.sort((a, b) => a.arn.localeCompare(b.arn));
+    },
+
+    /** Never fails: without visibility the report says it could not tell. */
+    async lookUpRunningMigrations(): Promise<MigrationLookup> {
+      if (!deps.runningMigrations) {
+        return { available: false, running: [], note: 'this worker has no Temporal visibility to ask' };
+      }
+      try {
+        return { available: true, running: await deps.runningMigrations() };
+      } catch (err) {
+        return { available: false, running: [], note: `Temporal visibility: ${(err as Error).message}` };
+      }
+    },
+
+    /** Never fails: without visibility a scheduled scan compares with nothing, and says so. */
+    async lastScheduledScanKeys(): Promise<{ keys?: string[]; note?: string }> {
+      if (!deps.lastScheduledScanKeys) return { note: 'this worker has no Temporal visibility to ask' };
+      try {
+        const keys = await deps.lastScheduledScanKeys();
+        return keys === undefined ? { note: 'no scheduled scan has completed before' } : { keys };
+      } catch (err) {
+        return { note: `Temporal visibility: ${(err as Error).message}` };
+      }
+    },
+
+    /** Never fails a scan: a delivery problem comes back as a warning. */
+    async postNewDrift(post: DriftPost): Promise<{ warning?: string }> {
+      if (!deps.driftNotifier) return { warning: 'no drift notifier configured' };
+      try {
+        return await deps.driftNotifier.postNewDrift(post);
+      } catch (err) {
+        return { warning: `drift notifier: ${(err as Error).message}` };
+      }
+    },
+  };
+}
