@@ -4,7 +4,6 @@ import {
   condition,
   getExternalWorkflowHandle,
   log,
-  uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
 import { FailureType } from '../../src/domain/failure-types.js';
@@ -28,7 +27,7 @@ export async function withRoleLock<T>(
 ): Promise<T | undefined> {
   const roleArn = run.input.roleArn;
   const { workflowId, runId } = workflowInfo();
-  const requestId = uuid4();
+  const requestId = run.nextLockRequestId();
   const lock = getExternalWorkflowHandle(roleLockWorkflowId(roleArn));
   const release = () =>
     CancellationScope.nonCancellable(() => lock.signal(roleLockReleaseSignal, { requestId })).catch((err: unknown) =>

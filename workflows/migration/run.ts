@@ -62,6 +62,7 @@ export class MigrationRun {
   readonly touched: Touched = { clusters: {} };
   /** Role-lock requests granted to this run (see workflows/role-lock.ts). */
   readonly lockGrants = new Set<string>();
+  private lockRequests = 0;
 
   constructor(readonly input: MigrationInput) {
     this.state = initialState(workflowInfo().workflowId, input);
@@ -76,6 +77,18 @@ export class MigrationRun {
   get runTag(): string {
     const { workflowId, firstExecutionRunId } = workflowInfo();
     return `${workflowId}/${firstExecutionRunId}`;
+  }
+
+  /**
+   * A new role-lock request id: `<workflowId>/<runId>/lock-<n>`, counted by the run. Not
+   * `uuid4()`: the workflow's random stream also feeds the OpenTelemetry interceptor's span
+   * ids, which query handlers and update validators draw from on the live worker but never
+   * on replay, so a random id would differ on replay from the one the lock granted.
+   */
+  nextLockRequestId(): string {
+    const { workflowId, runId } = workflowInfo();
+    this.lockRequests += 1;
+    return `${workflowId}/${runId}/lock-${this.lockRequests}`;
   }
 
   get retryWindowSeconds(): number {
