@@ -38,7 +38,11 @@ export const roleLockRequestSignal = defineSignal<[RoleLockRequest]>('roleLockRe
 export const roleLockReleaseSignal = defineSignal<[{ requestId: string }]>('roleLockRelease');
 /** Sent by the lock to the requester's workflow. */
 export const roleLockGrantedSignal = defineSignal<[{ requestId: string }]>('roleLockGranted');
-export const roleLockStateQuery = defineQuery<{ holder?: RoleLockRequest; queue: RoleLockRequest[] }>('roleLockState');
+export interface RoleLockState {
+  holder?: RoleLockRequest;
+  queue: RoleLockRequest[];
+}
+export const roleLockStateQuery = defineQuery<RoleLockState>('roleLockState');
 
 /** A trust write takes seconds; retries with backoff take minutes. A holder gone for longer loses the lock. */
 export const ROLE_LOCK_LEASE_MS = 15 * 60 * 1000;

@@ -1,36 +1,95 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { Context } from '@temporalio/activity';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { MigrationState } from '../../src/domain/migration-state.js';
 import type { MigrationInput } from '../../src/domain/types.js';
 import { workflowIdFor } from '../../src/domain/workflow-id.js';
-import { decisionUpdate, stateQuery } from '../../workflows/messages.js';
+import type { IamPort } from '../../src/ports/iam.js';
+import { abortSignal, decisionUpdate, stateQuery } from '../../workflows/messages.js';
+import { roleLockStateQuery, roleLockWorkflowId, type RoleLockState } from '../../workflows/role-lock.js';
 import { APPROVER, migrationInput, startHarness, waitForState, type Harness } from '../support/migration-harness.js';
 import { createTimeSkippingEnv, workflowBundle } from '../support/temporal.js';
 
 /*
- * The role lock (workflows/role-lock.ts) as the runs around it use it: its grants replay.
+ * The role lock (workflows/role-lock.ts) as the runs around it use it: its grants replay,
+ * and no run that has stopped waiting keeps other runs off the role. Time
+ * skipping stays locked (queries only), so the 15-minute lease runs on the wall clock: a
+ * lock that waited for it would fail these tests by timing out.
  */
+const SHARED_ROLE_ARN = 'arn:aws:iam::111122223333:role/eks-payments-shared';
 const FAST = { soakSeconds: 0, consistencyWaitSeconds: 1 };
 const TERMINAL = ['Completed', 'RolledBack', 'RollbackFailed', 'PreflightFailed', 'MigratedNotCleaned'];
 
-describe('role lock: grants replay', () => {
+const shared = (name: 'settlement' | 'payouts') =>
+  migrationInput(FAST, {
+    serviceAccount: { namespace: 'payments', name },
+    roleArn: SHARED_ROLE_ARN,
+    clusters: ['sandbox-a', 'sandbox-c'],
+  });
+
+/** IAM whose reads of the role's trust (under the lock) wait while `held` names the calling workflow. */
+function holdingIam(iam: IamPort, gate: { held?: string; open: (() => void)[] }): IamPort {
+  return {
+    ...iam,
+    async getRole(roleName) {
+      const info = Context.current().info;
+      if (info.activityType === 'readPodIdentityTrust' && info.workflowExecution?.workflowId === gate.held) {
+        await new Promise<void>((resolve) => gate.open.push(resolve));
+      }
+      return iam.getRole(roleName);
+    },
+  };
+}
+
+describe('role lock: grants replay, and no stopped run keeps the role', () => {
   let env: TestWorkflowEnvironment;
   let h: Harness;
+  const gate: { held?: string; open: (() => void)[] } = { open: [] };
+  const openGate = () => {
+    gate.held = undefined;
+    for (const open of gate.open.splice(0)) open();
+  };
 
   before(async () => {
     env = await createTimeSkippingEnv();
-    h = await startHarness(env);
+    h = await startHarness(env, { iam: (iam) => holdingIam(iam, gate) });
   });
   after(async () => {
+    openGate();
     await h?.stop();
     await env?.teardown();
   });
+  beforeEach(async () => {
+    openGate();
+    for (const input of [migrationInput(FAST), shared('settlement'), shared('payouts')]) {
+      await handleOf(input)
+        .terminate('next test')
+        .catch(() => undefined);
+    }
+    await h.fleet.control.reset();
+  });
 
   const handleOf = (input: MigrationInput) => env.client.workflow.getHandle(workflowIdFor(input.serviceAccount));
+  const lock = () => env.client.workflow.getHandle(roleLockWorkflowId(SHARED_ROLE_ARN));
   const until = (s: (state: MigrationState) => boolean) => (state: MigrationState) =>
     s(state) || TERMINAL.includes(state.phase);
+
+  /** Polls the lock's state on the wall clock until `done`, or fails saying `what`. */
+  async function lockState(done: (state: RoleLockState) => boolean, what: string, timeoutMs = 30_000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const state = await queryLock();
+      if (state && done(state)) return state;
+      assert.ok(Date.now() < deadline, `${what} (lock: ${JSON.stringify(state)})`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  const queryLock = () =>
+    lock()
+      .query(roleLockStateQuery)
+      .catch(() => undefined);
 
   test('a run queried throughout and approved through the validator replays from its history', async () => {
     // Queries and update validators run on the live worker only, never on replay: whatever
@@ -66,5 +125,56 @@ describe('role lock: grants replay', () => {
       .filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'roleLockGranted');
     assert.ok(accepted > 0 && grantsAfter.length > 0, 'the run took the lock after the approval (IRSA trust removal)');
     await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, handle.workflowId);
+  });
+
+  test('a run cancelled while it waits for the lock withdraws its request: the lock does not wait out its lease', async () => {
+    const settlement = shared('settlement');
+    const payouts = shared('payouts');
+    gate.held = workflowIdFor(settlement.serviceAccount);
+    await h.service.start(settlement);
+    await lockState((s) => s.holder?.workflowId === gate.held, 'settlement holds the lock');
+    await h.service.start(payouts);
+    await lockState((s) => s.queue.length === 1, 'payouts waits for the lock');
+
+    await handleOf(payouts).cancel();
+    await lockState((s) => s.queue.length === 0, 'the cancelled run withdrew its request', 10_000);
+    const cancelled = await waitForState(
+      handleOf(payouts),
+      until(() => false),
+    );
+    assert.equal(cancelled.phase, 'RolledBack', JSON.stringify(cancelled.failure));
+
+    openGate();
+    const state = await waitForState(
+      handleOf(settlement),
+      until((s) => s.phase === 'AwaitingApproval'),
+    );
+    assert.equal(state.phase, 'AwaitingApproval', JSON.stringify(state.failure));
+    await lockState((s) => s.holder === undefined && s.queue.length === 0, 'nobody holds or waits for the lock');
+  });
+
+  test('a holder aborted while it holds the lock releases it on the way out, before its rollback ends', async () => {
+    const settlement = shared('settlement');
+    const payouts = shared('payouts');
+    gate.held = workflowIdFor(settlement.serviceAccount);
+    await h.service.start(settlement);
+    await lockState((s) => s.holder?.workflowId === gate.held, 'settlement holds the lock');
+    await h.service.start(payouts);
+    await lockState((s) => s.queue.length === 1, 'payouts waits for the lock');
+
+    // An abort while the holder reads: the read finishes, the run stops at its next
+    // boundary and rolls back; the lock goes to payouts once settlement's finally releases it.
+    await handleOf(settlement).signal(abortSignal, { by: 'alice' });
+    openGate();
+    const state = await waitForState(
+      handleOf(payouts),
+      until((s) => s.phase === 'AwaitingApproval'),
+    );
+    assert.equal(state.phase, 'AwaitingApproval', JSON.stringify(state.failure));
+    const aborted = await waitForState(
+      handleOf(settlement),
+      until(() => false),
+    );
+    assert.equal(aborted.phase, 'RolledBack', JSON.stringify(aborted.failure));
   });
 });

@@ -33,25 +33,28 @@ export async function withRoleLock<T>(
     CancellationScope.nonCancellable(() => lock.signal(roleLockReleaseSignal, { requestId })).catch((err: unknown) =>
       log.warn('role lock: release not delivered', { requestId, error: String(err) }),
     );
-  await activities(
-    options.compensation ? COMPENSATION : API_CALL,
-    `queue for the trust lock of ${roleArn}`,
-  ).requestRoleLock({
-    roleArn,
-    request: { requestId, workflowId, runId, purpose },
-  });
-  const stop = options.stop ?? (() => false);
-  const granted = await condition(() => run.lockGrants.has(requestId) || stop(), GRANT_TIMEOUT_MS);
-  if (!run.lockGrants.has(requestId)) {
-    await release();
-    if (granted) return undefined;
-    throw ApplicationFailure.create({
-      type: FailureType.Timeout,
-      message: `the trust lock of ${roleArn} (workflow ${roleLockWorkflowId(roleArn)}) was not granted within ${GRANT_TIMEOUT_MS / 60_000} minutes`,
-      nonRetryable: true,
-    });
-  }
+  // Whatever ends the wait or the hold (a release, an abort, a failure, a Temporal cancel),
+  // the lock hears of it: a request left queued would be granted to a run that no longer
+  // waits, and hold the role for a lease. A terminated run runs no finally; the lock watches
+  // its holder's run for that.
   try {
+    await activities(
+      options.compensation ? COMPENSATION : API_CALL,
+      `queue for the trust lock of ${roleArn}`,
+    ).requestRoleLock({
+      roleArn,
+      request: { requestId, workflowId, runId, purpose },
+    });
+    const stop = options.stop ?? (() => false);
+    const granted = await condition(() => run.lockGrants.has(requestId) || stop(), GRANT_TIMEOUT_MS);
+    if (!run.lockGrants.has(requestId)) {
+      if (granted) return undefined;
+      throw ApplicationFailure.create({
+        type: FailureType.Timeout,
+        message: `the trust lock of ${roleArn} (workflow ${roleLockWorkflowId(roleArn)}) was not granted within ${GRANT_TIMEOUT_MS / 60_000} minutes`,
+        nonRetryable: true,
+      });
+    }
     return await body();
   } finally {
     run.lockGrants.delete(requestId);
