@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import {
   ROLE_LOCK_WORKFLOW_TYPE,
   roleLockRequestSignal,
@@ -23,6 +24,17 @@ export function roleLockActivities() {
         signalArgs: [input.request],
         staticSummary: `Serialises trust-policy writes on ${input.roleArn}`,
       });
+    },
+
+    /** The status of a lock holder's run (`RUNNING` while open; `NOT_FOUND` once gone from the namespace). */
+    async runStatus(input: { workflowId: string; runId: string }): Promise<{ status: string }> {
+      try {
+        const { status } = await Context.current().client.workflow.getHandle(input.workflowId, input.runId).describe();
+        return { status: status.name };
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return { status: 'NOT_FOUND' };
+        throw err;
+      }
     },
   };
 }

@@ -6,9 +6,13 @@
  *
  * A requester's activity signal-with-starts it (`roleLockRequestSignal`); the lock signals
  * the requester back (`roleLockGrantedSignal`) when it is its turn, and waits for
- * `roleLockReleaseSignal`. A holder that never releases loses the lock after the lease.
+ * `roleLockReleaseSignal`. A holder whose run closes without releasing (terminated, timed
+ * out) frees the lock within seconds: a hold that lasts longer than a trust write should
+ * makes the lock look at the holder's run. A holder that runs on and never releases loses
+ * the lock after the lease.
  */
 import {
+  type ActivityOptions,
   condition,
   continueAsNew,
   defineQuery,
@@ -18,6 +22,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
+import { activities } from './activity-options.js';
 
 export const ROLE_LOCK_WORKFLOW_TYPE = 'roleLockWorkflow';
 
@@ -49,6 +54,44 @@ export const ROLE_LOCK_LEASE_MS = 15 * 60 * 1000;
 /** With nobody waiting for this long, the lock workflow ends; the next request starts it again. */
 const IDLE_MS = 10 * 60 * 1000;
 const MAX_HISTORY = 2000;
+
+/**
+ * How long a hold runs before the lock asks whether the holder's run is still open, and
+ * how often after that. A hold takes well under this (a read and a write), so a normal hold
+ * costs no check; a holder terminated while holding frees the lock within this.
+ */
+const HOLDER_CHECK_MS = 10_000;
+
+/** One look at the holder's run; on failure the lease still bounds the hold. */
+const HOLDER_CHECK: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '2 seconds', maximumAttempts: 3 },
+};
+
+/**
+ * Waits until `next` releases, its run closes without releasing (terminated, timed out: no
+ * finally ran), or the lease ends. Returns which.
+ */
+async function hold(next: RoleLockRequest, released: Set<string>): Promise<'released' | 'closed' | 'expired'> {
+  const leaseEnds = Date.now() + ROLE_LOCK_LEASE_MS;
+  for (;;) {
+    const left = leaseEnds - Date.now();
+    if (left <= 0) return 'expired';
+    if (await condition(() => released.has(next.requestId), Math.min(HOLDER_CHECK_MS, left))) return 'released';
+    try {
+      const { status } = await activities(HOLDER_CHECK, `is ${next.workflowId} still running`).runStatus({
+        workflowId: next.workflowId,
+        runId: next.runId,
+      });
+      if (status !== 'RUNNING' && !released.has(next.requestId)) {
+        log.warn('role lock: the holder closed without releasing', { holder: next, status });
+        return 'closed';
+      }
+    } catch (err) {
+      log.warn('role lock: cannot see whether the holder still runs', { holder: next, error: String(err) });
+    }
+  }
+}
 
 export async function roleLockWorkflow(carried: { queue: RoleLockRequest[] } = { queue: [] }): Promise<void> {
   const queue = [...carried.queue];
@@ -94,7 +137,7 @@ export async function roleLockWorkflow(carried: { queue: RoleLockRequest[] } = {
       holder = undefined;
       continue;
     }
-    if (!(await condition(() => released.has(next.requestId), ROLE_LOCK_LEASE_MS))) {
+    if ((await hold(next, released)) === 'expired') {
       log.warn('role lock: lease expired without a release', { holder: next });
     }
     released.delete(next.requestId);

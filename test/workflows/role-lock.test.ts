@@ -14,7 +14,7 @@ import { createTimeSkippingEnv, workflowBundle } from '../support/temporal.js';
 
 /*
  * The role lock (workflows/role-lock.ts) as the runs around it use it: its grants replay,
- * and no run that has stopped waiting keeps other runs off the role. Time
+ * and no run that has stopped waiting or has ended keeps other runs off the role. Time
  * skipping stays locked (queries only), so the 15-minute lease runs on the wall clock: a
  * lock that waited for it would fail these tests by timing out.
  */
@@ -43,7 +43,7 @@ function holdingIam(iam: IamPort, gate: { held?: string; open: (() => void)[] })
   };
 }
 
-describe('role lock: grants replay, and no stopped run keeps the role', () => {
+describe('role lock: grants replay, and no stopped or ended run keeps the role', () => {
   let env: TestWorkflowEnvironment;
   let h: Harness;
   const gate: { held?: string; open: (() => void)[] } = { open: [] };
@@ -125,6 +125,33 @@ describe('role lock: grants replay, and no stopped run keeps the role', () => {
       .filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'roleLockGranted');
     assert.ok(accepted > 0 && grantsAfter.length > 0, 'the run took the lock after the approval (IRSA trust removal)');
     await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, handle.workflowId);
+  });
+
+  test('a holder terminated while it holds the lock: the next run gets it in seconds, not after the lease', async () => {
+    const settlement = shared('settlement');
+    const payouts = shared('payouts');
+    gate.held = workflowIdFor(settlement.serviceAccount);
+    await h.service.start(settlement);
+    await lockState((s) => s.holder?.workflowId === gate.held, 'settlement holds the lock');
+    await h.service.start(payouts);
+    await lockState((s) => s.queue.length === 1, 'payouts waits for the lock');
+
+    await handleOf(settlement).terminate('the holder is gone: no finally, no release');
+    const handedOver = Date.now();
+    await lockState(
+      (s) => s.holder?.workflowId === workflowIdFor(payouts.serviceAccount) || s.holder === undefined,
+      'the lock passed on within 30 s of the termination',
+    );
+    assert.ok(Date.now() - handedOver < 30_000);
+    const state = await waitForState(
+      handleOf(payouts),
+      until((s) => s.phase === 'AwaitingApproval'),
+      {
+        timeoutMs: 60_000,
+      },
+    );
+    assert.equal(state.phase, 'AwaitingApproval', JSON.stringify(state.failure));
+    assert.equal(state.rollbackNote.addedTrustStatementSid, 'MigrateIdentityPodIdentity', 'payouts wrote the trust');
   });
 
   test('a run cancelled while it waits for the lock withdraws its request: the lock does not wait out its lease', async () => {
