@@ -38,6 +38,8 @@ const COMMANDS = [
   'abort',
   'sandbox',
   'demo',
+  'inventory',
+  'drift',
   'help',
 ];
 
