@@ -60,14 +60,29 @@ describe('shared roles: a rerun or a second service account never strips trust o
   });
 
   const handleOf = (input: MigrationInput) => env.client.workflow.getHandle(workflowIdFor(input.serviceAccount));
+  /**
+   * The final phase is set before the run's last notification: a test that starts the same
+   * service account again waits for the run itself to close. Polls describe (a result wait
+   * would unlock time skipping).
+   */
+  async function closed(input: MigrationInput) {
+    const deadline = Date.now() + 30_000;
+    while ((await handleOf(input).describe()).status.name === 'RUNNING') {
+      assert.ok(Date.now() < deadline, `${handleOf(input).workflowId} still running 30 s after its final phase`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
   async function startAndWait(input: MigrationInput, phase: (s: MigrationState) => boolean) {
     await h.service.start(input);
     const state = await waitForState(handleOf(input), (s) => phase(s) || TERMINAL.includes(s.phase));
+    if (TERMINAL.includes(state.phase)) await closed(input);
     return state;
   }
   async function decide(input: MigrationInput, decision: 'approve' | 'reject') {
     await handleOf(input).executeUpdate(decisionUpdate, { args: [{ decision, by: APPROVER }] });
-    return waitForState(handleOf(input), (s) => TERMINAL.includes(s.phase));
+    const state = await waitForState(handleOf(input), (s) => TERMINAL.includes(s.phase));
+    await closed(input);
+    return state;
   }
   const atGate = (s: MigrationState) => s.phase === 'AwaitingApproval';
   async function trustOf(roleName: string) {
