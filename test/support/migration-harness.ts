@@ -11,6 +11,7 @@ import { createSandboxFleet, type SandboxFleet, type SandboxOptions } from '../.
 import { MigrationService } from '../../src/temporal/migrations.js';
 import { createMigrationWorker } from '../../src/temporal/worker.js';
 import { stateQuery } from '../../workflows/messages.js';
+import { roleLockWorkflowId } from '../../workflows/role-lock.js';
 import { after, before } from 'node:test';
 import { createTimeSkippingEnv, quietTemporalLogs, workflowBundle } from './temporal.js';
 
@@ -90,6 +91,18 @@ export async function startHarness(
       await running;
     },
   };
+}
+
+/**
+ * Ends a role's lock workflow. The lock runs on the task queue of the worker whose run
+ * started it: a test that moves on to a new task queue on the same server ends it, or the
+ * next run's request waits on a lock no worker serves.
+ */
+export async function endRoleLock(env: TestWorkflowEnvironment, roleArn = ROLE_ARN): Promise<void> {
+  await env.client.workflow
+    .getHandle(roleLockWorkflowId(roleArn))
+    .terminate('the test moves to another task queue')
+    .catch(() => undefined);
 }
 
 /**
