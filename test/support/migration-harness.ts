@@ -5,11 +5,13 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { createConsoleNotifier } from '../../src/adapters/console-notifier.js';
 import type { MigrationState } from '../../src/domain/migration-state.js';
 import { DEFAULT_OPTIONS, type MigrationInput, type MigrationOptions } from '../../src/domain/types.js';
+import type { IamPort } from '../../src/ports/iam.js';
 import type { NotifierPort } from '../../src/ports/notifier.js';
 import { createSandboxFleet, type SandboxFleet, type SandboxOptions } from '../../src/sandbox/index.js';
 import { MigrationService } from '../../src/temporal/migrations.js';
 import { createMigrationWorker } from '../../src/temporal/worker.js';
 import { stateQuery } from '../../workflows/messages.js';
+import { roleLockWorkflowId } from '../../workflows/role-lock.js';
 import { after, before } from 'node:test';
 import { createTimeSkippingEnv, quietTemporalLogs, workflowBundle } from './temporal.js';
 
@@ -56,10 +58,13 @@ export async function startHarness(
     /** Give the worker the sandbox's CloudTrail (evidence); default: none, the runs record no evidence. */
     cloudTrail?: boolean;
     activityInterceptors?: ActivityInterceptorsFactory[];
+    /** Wraps the fleet's IAM port (to slow or interleave calls). */
+    iam?: (iam: IamPort) => IamPort;
   } = {},
 ): Promise<Harness> {
   const taskQueue = options.taskQueue ?? `test-${randomUUID()}`;
   const fleet = options.fleet ?? createSandboxFleet({ consistencyDelayMs: 0, podStartMs: 5, ...options.sandbox });
+  const fleetClusters = Object.keys((await fleet.control.state()).clusters);
   const events: string[] = [];
   const worker = await createMigrationWorker({
     connection: env.nativeConnection,
@@ -67,8 +72,9 @@ export async function startHarness(
     taskQueue,
     deps: {
       eks: fleet.eks,
-      iam: fleet.iam,
+      iam: options.iam ? options.iam(fleet.iam) : fleet.iam,
       kubernetes: fleet.kubernetes,
+      fleetClusters,
       notifier: options.notifier ?? createConsoleNotifier((line) => events.push(line)),
       rolloutPollMs: 5,
       trustPolicyLimit: options.trustPolicyLimit,
@@ -93,6 +99,18 @@ export async function startHarness(
 }
 
 /**
+ * Ends a role's lock workflow. The lock runs on the task queue of the worker whose run
+ * started it: a test that moves on to a new task queue on the same server ends it, or the
+ * next run's request waits on a lock no worker serves.
+ */
+export async function endRoleLock(env: TestWorkflowEnvironment, roleArn = ROLE_ARN): Promise<void> {
+  await env.client.workflow
+    .getHandle(roleLockWorkflowId(roleArn))
+    .terminate('the test moves to another task queue')
+    .catch(() => undefined);
+}
+
+/**
  * Moves the time-skipping server's clock forward in `stepMs` jumps (timers fire, activities
  * run for real) until the workflow's state satisfies `done`.
  */
@@ -109,6 +127,28 @@ export async function advanceUntil(
   }
   const state = await handle.query(stateQuery);
   throw new Error(`workflow did not reach the expected state; phase ${state.phase}: ${JSON.stringify(state.failure)}`);
+}
+
+/**
+ * Polls the workflow's state on the wall clock, never unlocking time skipping: durable
+ * timers then run in real time, as the sandbox's clock does (eventual consistency, rollouts).
+ */
+export async function waitForState(
+  handle: WorkflowHandle,
+  done: (state: MigrationState) => boolean,
+  { timeoutMs = 90_000, intervalMs = 100 } = {},
+): Promise<MigrationState> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const state = await handle.query(stateQuery);
+    if (done(state)) return state;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `workflow did not reach the expected state in ${timeoutMs} ms; phase ${state.phase}: ${JSON.stringify(state.failure)}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
 }
 
 /**
