@@ -81,5 +81,8 @@ export function removePodIdentityTrustCommand(run: MigrationRun, sid: string): s
 
 export function recreateAssociationCommand(run: MigrationRun, cluster: string): string {
   const sa = run.serviceAccount;
-  return `aws eks create-pod-identity-association --cluster-name ${cluster} --namespace ${sa.namespace} --service-account ${sa.name} --role-arn ${run.input.roleArn} --tags managed-by=migrate-identity`;
+  const { targetRoleArn, disableSessionTags } = run.options;
+  const chained = targetRoleArn === undefined ? '' : ` --target-role-arn ${targetRoleArn}`;
+  const tagsOff = disableSessionTags === true ? ' --disable-session-tags' : '';
+  return `aws eks create-pod-identity-association --cluster-name ${cluster} --namespace ${sa.namespace} --service-account ${sa.name} --role-arn ${run.input.roleArn}${chained}${tagsOff} --tags managed-by=migrate-identity`;
 }

@@ -184,6 +184,7 @@ async function restartBack(
               cluster,
               serviceAccount: sa,
               roleArn: run.input.roleArn,
+              ...(run.options.targetRoleArn !== undefined && { targetRoleArn: run.options.targetRoleArn }),
               expect,
               verifyCommand: options.verifyCommand,
             },
@@ -247,6 +248,8 @@ async function keepPodIdentityPodsWorking(
           cluster,
           serviceAccount: run.serviceAccount,
           roleArn: run.input.roleArn,
+          ...(run.options.disableSessionTags === true && { disableSessionTags: true }),
+          ...(run.options.targetRoleArn !== undefined && { targetRoleArn: run.options.targetRoleArn }),
           idempotencyKey: `${run.runTag}/${cluster}/recreate`,
           runTag: run.runTag,
         });
