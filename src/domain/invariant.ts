@@ -44,6 +44,8 @@ export interface AssociationFacts {
   namespace: string;
   serviceAccount: string;
   roleArn: string;
+  /** Its sessions carry no request tags: a trust scoped by them does not admit its pods. */
+  disableSessionTags?: boolean;
   /** Epoch ms of its deletion; absent while it exists. */
   deletedAt?: number;
 }
@@ -109,7 +111,7 @@ export function credentialInvariantViolations(
         }
         const trust = facts.trustPolicies[association.roleArn];
         if (trust === undefined) missing('role', `role ${association.roleArn} does not exist`);
-        else if (!podIdentityTrusted(facts, pod, trust))
+        else if (!podIdentityTrusted(facts, pod, trust, association.disableSessionTags === true))
           missing('pod-identity-trust', `role ${association.roleArn} does not trust ${POD_IDENTITY_PRINCIPAL}`);
         break;
       }
@@ -145,21 +147,32 @@ function backingAssociation(facts: CredentialFacts, pod: PodCredentialFacts, gra
   return candidates.find((a) => a.deletedAt === undefined) ?? candidates[0];
 }
 
-function podIdentityTrusted(facts: CredentialFacts, pod: PodCredentialFacts, trust: PolicyDocument): boolean {
+/**
+ * Whether the trust admits EKS assuming the role for this pod, with the request tags EKS
+ * sets (none when the association disables session tags, so a statement scoped by them
+ * does not match).
+ */
+function podIdentityTrusted(
+  facts: CredentialFacts,
+  pod: PodCredentialFacts,
+  trust: PolicyDocument,
+  sessionTagsDisabled: boolean,
+): boolean {
   const cluster = facts.clusters[pod.cluster];
+  const source = { 'aws:SourceAccount': facts.accountId, ...(cluster && { 'aws:SourceArn': cluster.arn }) };
+  const requestTags = {
+    ...(cluster && { 'aws:RequestTag/eks-cluster-arn': cluster.arn }),
+    'aws:RequestTag/eks-cluster-name': pod.cluster,
+    'aws:RequestTag/kubernetes-namespace': pod.namespace,
+    'aws:RequestTag/kubernetes-service-account': pod.serviceAccount,
+    'aws:RequestTag/kubernetes-pod-name': pod.name,
+    ...(pod.uid !== undefined && { 'aws:RequestTag/kubernetes-pod-uid': pod.uid }),
+  };
   return trustAllows(trust, {
     principalType: 'Service',
     principal: POD_IDENTITY_PRINCIPAL,
     actions: [...POD_IDENTITY_ACTIONS],
-    context: {
-      'aws:SourceAccount': facts.accountId,
-      ...(cluster && { 'aws:SourceArn': cluster.arn, 'aws:RequestTag/eks-cluster-arn': cluster.arn }),
-      'aws:RequestTag/eks-cluster-name': pod.cluster,
-      'aws:RequestTag/kubernetes-namespace': pod.namespace,
-      'aws:RequestTag/kubernetes-service-account': pod.serviceAccount,
-      'aws:RequestTag/kubernetes-pod-name': pod.name,
-      ...(pod.uid !== undefined && { 'aws:RequestTag/kubernetes-pod-uid': pod.uid }),
-    },
+    context: sessionTagsDisabled ? source : { ...source, ...requestTags },
   });
 }
 

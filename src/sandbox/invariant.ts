@@ -23,6 +23,7 @@ export function credentialFacts(state: FleetState, now: number): CredentialFacts
         namespace: a.namespace,
         serviceAccount: a.serviceAccount,
         roleArn: a.roleArn,
+        ...(a.disableSessionTags === true && { disableSessionTags: true }),
         ...(a.deletedAt !== undefined && { deletedAt: a.deletedAt }),
       })),
     ),

@@ -111,4 +111,22 @@ describe('credential invariant', () => {
     assert.deepEqual(credentialInvariantViolations(broken, { serviceAccounts: ['shop/other'] }), []);
     assert.equal(credentialInvariantViolations(broken, { serviceAccounts: ['shop/app'] }).length, 1);
   });
+
+  test('a trust scoped by request tags backs a Pod Identity pod only while its association sends session tags', () => {
+    const scoped = podIdentityStatement('MigrateIdentityPodIdentity', {
+      namespace: 'shop',
+      serviceAccount: 'app',
+      clusterArns: [CLUSTER.arn],
+    });
+    const trustPolicies = { [ROLE]: { Statement: [irsaStatement(ACCOUNT, ISSUER, 'shop', 'app'), scoped] } };
+    const association = { cluster: 'a', namespace: 'shop', serviceAccount: 'app', roleArn: ROLE };
+    assert.deepEqual(credentialInvariantViolations(facts({ trustPolicies, associations: [association] })), []);
+    const tagsOff = facts({ trustPolicies, associations: [{ ...association, disableSessionTags: true }] });
+    assert.deepEqual(
+      credentialInvariantViolations(tagsOff).map((v) => [v.pod, v.missing]),
+      [['shop/app-2', 'pod-identity-trust']],
+    );
+    // An unscoped statement needs no tags.
+    assert.deepEqual(credentialInvariantViolations({ ...tagsOff, trustPolicies: facts().trustPolicies }), []);
+  });
 });
