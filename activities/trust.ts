@@ -4,7 +4,6 @@ import { parseRoleArn } from '../src/domain/names.js';
 import {
   addPodIdentityTrust,
   hasPodIdentityTrust,
-  isAppendedPodIdentityStatement,
   removeIrsaTrust,
   removeStatementBySid,
   restoreIrsaTrust,
@@ -71,18 +70,16 @@ export function trustActivities(deps: ActivityDeps) {
     },
 
     /**
-     * Removes the Pod Identity statement this run added, only while nothing can need it: it
-     * is still exactly as the run appended it (another run may have widened it to its own
-     * service account or clusters since), no association in any fleet cluster names the
-     * role (as `roleArn` or `targetRoleArn`), besides those the run has just deleted (List
-     * lags a delete), and no pod of the service account in the run's clusters is on Pod
-     * Identity. Otherwise it stays, and says why.
+     * Removes the Pod Identity statement this run added, only while nothing can need it: no
+     * association in any fleet cluster names the role (as `roleArn` or `targetRoleArn`),
+     * besides those the run has just deleted (List lags a delete), and no pod of the service
+     * account in the run's clusters is on Pod Identity. Otherwise it stays, and says why.
+     * Another run may have widened the statement to its own service account or clusters
+     * since: its associations keep it; with none left, nobody relies on it any more.
      */
     async removePodIdentityTrust(input: {
       roleArn: string;
       sid: string;
-      /** The scope the run appended the statement with; absent: unscoped. */
-      scope?: PodIdentityTrustScope;
       serviceAccount: ServiceAccountRef;
       clusters: string[];
       deletedAssociationIds: string[];
@@ -90,15 +87,8 @@ export function trustActivities(deps: ActivityDeps) {
       const { roleArn, serviceAccount: sa } = input;
       const { roleName } = parseRoleArn(roleArn);
       const role = await iam.getRole(roleName);
-      const statement = role.trustPolicy.Statement.find((s) => s.Sid === input.sid);
       // Never written (the write failed), or already removed by a retry whose answer was lost.
-      if (statement === undefined) return { removed: false };
-      if (!isAppendedPodIdentityStatement(statement, input.sid, input.scope)) {
-        return {
-          removed: false,
-          keptBecause: `statement ${input.sid} was widened since to other service accounts or clusters, which rely on it`,
-        };
-      }
+      if (!role.trustPolicy.Statement.some((s) => s.Sid === input.sid)) return { removed: false };
       const users: string[] = [];
       for (const cluster of deps.fleetClusters ?? input.clusters) {
         for (const a of await deps.eks.listPodIdentityAssociations(cluster)) {

@@ -61,33 +61,49 @@ describe('readPodIdentityTrust and writePodIdentityTrust with a scope', () => {
   });
 });
 
-describe('removePodIdentityTrust with a scope', () => {
+describe('removePodIdentityTrust of a scoped statement', () => {
   const reconciler = { namespace: 'payments', serviceAccount: 'reconciler', clusterArns: [ARN_A] };
   const removal = {
     roleArn: ROLE_ARN,
     sid: SID,
-    scope: reconciler,
     serviceAccount: { namespace: 'payments', name: 'reconciler' },
     clusters: ['sandbox-a'],
     deletedAssociationIds: [],
   };
 
-  test('removes the statement as the run appended it, once nothing uses the role', async () => {
+  test('removes the statement the run appended, once nothing uses the role', async () => {
     const { fleet, activities, original } = await setup();
     await activities.writePodIdentityTrust({ roleArn: ROLE_ARN, sid: SID, scope: reconciler });
     assert.deepEqual(await activities.removePodIdentityTrust(removal), { removed: true });
     assert.deepEqual((await fleet.iam.getRole(ROLE)).trustPolicy, original);
   });
 
-  test('keeps a statement another service account has widened since: it relies on it', async () => {
-    const { fleet, activities } = await setup();
+  test('keeps a statement another service account widened while its association uses the role; removes it after', async () => {
+    const { fleet, activities, original } = await setup();
     await activities.writePodIdentityTrust({ roleArn: ROLE_ARN, sid: SID, scope: reconciler });
-    const ledger = { ...reconciler, serviceAccount: 'ledger' };
-    await activities.writePodIdentityTrust({ roleArn: ROLE_ARN, sid: SID, scope: ledger });
-    const before = (await fleet.iam.getRole(ROLE)).trustPolicy;
-    const result = await activities.removePodIdentityTrust(removal);
-    assert.equal(result.removed, false);
-    assert.match(result.keptBecause ?? '', /widened since to other service accounts or clusters/);
-    assert.deepEqual((await fleet.iam.getRole(ROLE)).trustPolicy, before);
+    await activities.writePodIdentityTrust({
+      roleArn: ROLE_ARN,
+      sid: SID,
+      scope: { ...reconciler, serviceAccount: 'ledger' },
+    });
+    const widened = (await fleet.iam.getRole(ROLE)).trustPolicy;
+    const ledger = await fleet.eks.createPodIdentityAssociation({
+      cluster: 'sandbox-a',
+      namespace: 'payments',
+      serviceAccount: 'ledger',
+      roleArn: ROLE_ARN,
+      clientRequestToken: 'ledger',
+    });
+    const kept = await activities.removePodIdentityTrust(removal);
+    assert.equal(kept.removed, false);
+    assert.match(
+      kept.keptBecause ?? '',
+      new RegExp(`associations still use the role: sandbox-a payments/ledger \\(${ledger.associationId}\\)`),
+    );
+    assert.deepEqual((await fleet.iam.getRole(ROLE)).trustPolicy, widened);
+    // The ledger's run rolled back: nobody relies on the statement any more.
+    await fleet.eks.deletePodIdentityAssociation('sandbox-a', ledger.associationId);
+    assert.deepEqual(await activities.removePodIdentityTrust(removal), { removed: true });
+    assert.deepEqual((await fleet.iam.getRole(ROLE)).trustPolicy, original);
   });
 });

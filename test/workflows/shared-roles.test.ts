@@ -88,6 +88,11 @@ describe('shared roles: a rerun or a second service account never strips trust o
   async function trustOf(roleName: string) {
     return (await h.fleet.control.essentials()).trustPolicies[roleName]!;
   }
+  /** Whether the role trusts Pod Identity for the pods of this run (its plan's scope). */
+  async function trustsPodsOf(roleName: string, run: MigrationState) {
+    assert.ok(run.plan?.trust.scope, `${run.workflowId} planned a scoped trust`);
+    return hasPodIdentityTrust(await trustOf(roleName), run.plan.trust.scope);
+  }
 
   test('migrate to Completed, start again (associations reused), Reject: the Pod Identity trust stays', async () => {
     const input = reconciler();
@@ -104,7 +109,10 @@ describe('shared roles: a rerun or a second service account never strips trust o
     assert.equal(final.phase, 'RolledBack', JSON.stringify(final.failure));
 
     const after = await h.fleet.control.essentials();
-    assert.ok(hasPodIdentityTrust(after.trustPolicies['eks-payments-reconciler']!), 'Pod Identity trust kept');
+    assert.ok(
+      hasPodIdentityTrust(after.trustPolicies['eks-payments-reconciler']!, final.plan?.trust.scope),
+      'Pod Identity trust kept',
+    );
     assert.deepEqual(after.associations, completed.associations, 'associations reused, not deleted');
     watch.assertHeld('rerun + Reject');
     await assertInvariantNow(h.fleet, 'after the rerun was rolled back');
@@ -137,7 +145,8 @@ describe('shared roles: a rerun or a second service account never strips trust o
   test('a second service account on a migrated role, rejected, leaves the first one its trust', async () => {
     const settlement = shared('settlement');
     assert.equal((await startAndWait(settlement, atGate)).phase, 'AwaitingApproval');
-    assert.equal((await decide(settlement, 'approve')).phase, 'Completed');
+    const completed = await decide(settlement, 'approve');
+    assert.equal(completed.phase, 'Completed');
 
     const payouts = shared('payouts');
     const gate = await startAndWait(payouts, atGate);
@@ -146,7 +155,7 @@ describe('shared roles: a rerun or a second service account never strips trust o
     const final = await decide(payouts, 'reject');
     assert.equal(final.phase, 'RolledBack', JSON.stringify(final.failure));
 
-    assert.ok(hasPodIdentityTrust(await trustOf('eks-payments-shared')));
+    assert.ok(await trustsPodsOf('eks-payments-shared', completed), "settlement's pods keep their trust");
     const associations = (await h.fleet.control.essentials()).associations;
     assert.deepEqual(
       associations.map((a) => `${a.cluster} ${a.serviceAccount}`),
@@ -163,7 +172,10 @@ describe('shared roles: a rerun or a second service account never strips trust o
     const first = await startAndWait(settlement, atGate);
     assert.equal(first.rollbackNote.addedTrustStatementSid, 'MigrateIdentityPodIdentity', 'settlement wrote it');
     const payouts = shared('payouts');
-    assert.equal((await startAndWait(payouts, atGate)).phase, 'AwaitingApproval');
+    const payoutsGate = await startAndWait(payouts, atGate);
+    assert.equal(payoutsGate.phase, 'AwaitingApproval');
+    // The scoped statement settlement wrote, widened to payouts: still settlement's to remove.
+    assert.equal(payoutsGate.rollbackNote.addedTrustStatementSid, undefined, 'payouts only widened it');
 
     const rolledBack = await decide(settlement, 'reject');
     assert.equal(rolledBack.phase, 'RolledBack', JSON.stringify(rolledBack.failure));
@@ -175,7 +187,7 @@ describe('shared roles: a rerun or a second service account never strips trust o
       ),
       rolledBack.warnings.join('\n'),
     );
-    assert.ok(hasPodIdentityTrust(await trustOf('eks-payments-shared')), 'payouts still relies on it');
+    assert.ok(await trustsPodsOf('eks-payments-shared', payoutsGate), 'payouts still relies on it');
     watch.assertHeld('writer rolled back under a user');
 
     assert.equal((await decide(payouts, 'reject')).phase, 'RolledBack');
@@ -185,7 +197,7 @@ describe('shared roles: a rerun or a second service account never strips trust o
     await assertInvariantNow(h.fleet, 'after both were rolled back');
   });
 
-  test('two runs on one role at once: trust writes serialised, one write, nothing lost, each rollback safe', async () => {
+  test('two runs on one role at once: trust writes serialised, one statement, nothing lost, each rollback safe', async () => {
     const before = await trustOf('eks-payments-shared');
     const settlement = shared('settlement');
     const payouts = shared('payouts');
@@ -198,15 +210,26 @@ describe('shared roles: a rerun or a second service account never strips trust o
     );
     assert.equal(a!.phase, 'AwaitingApproval', JSON.stringify(a!.failure));
     assert.equal(b!.phase, 'AwaitingApproval', JSON.stringify(b!.failure));
+    // The trust is scoped per service account: one run appends the statement, the other,
+    // reading it under the lock, widens that one to its own service account. Nothing lost.
     const calls = await h.fleet.control.calls();
-    assert.equal(calls['*:updateTrustPolicy'], 1, 'the second run read the first one write under the lock');
+    assert.equal(calls['*:updateTrustPolicy'], 2, 'one write each, one after the other');
+    const statements = (await trustOf('eks-payments-shared')).Statement.filter(
+      (s) => s.Sid === 'MigrateIdentityPodIdentity',
+    );
+    assert.equal(statements.length, 1, 'the second run read the first one write under the lock');
+    assert.ok(await trustsPodsOf('eks-payments-shared', a!), 'settlement admitted');
+    assert.ok(await trustsPodsOf('eks-payments-shared', b!), 'payouts admitted');
     const writers = [a!, b!].filter((s) => s.rollbackNote.addedTrustStatementSid !== undefined);
     assert.equal(writers.length, 1, 'exactly one run wrote the statement');
     const writer = writers[0] === a ? settlement : payouts;
     const other = writer === settlement ? payouts : settlement;
 
     assert.equal((await decide(other, 'reject')).phase, 'RolledBack');
-    assert.ok(hasPodIdentityTrust(await trustOf('eks-payments-shared')), "the writer's pods keep their trust");
+    assert.ok(
+      await trustsPodsOf('eks-payments-shared', writer === settlement ? a! : b!),
+      "the writer's pods keep their trust",
+    );
     watch.assertHeld('the run that did not write rolled back');
 
     assert.equal((await decide(writer, 'reject')).phase, 'RolledBack');

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { hasPodIdentityTrust } from '../../src/domain/trust-policy.js';
 import { workflowIdFor } from '../../src/domain/workflow-id.js';
 import { createSandboxFleet } from '../../src/sandbox/index.js';
 import { decisionUpdate } from '../../workflows/messages.js';
@@ -88,12 +89,21 @@ describe('migration workflow: worker restart', () => {
     const second = await startHarness(env, { fleet: createSandboxFleet(sandbox), taskQueue: first.taskQueue });
     try {
       const handles = inputs.map((input) => env.client.workflow.getHandle(workflowIdFor(input.serviceAccount)));
+      const gates = [];
       for (const handle of handles) {
         const gate = await waitForState(handle, (s) => s.phase === 'AwaitingApproval' || s.failure !== undefined);
         assert.equal(gate.phase, 'AwaitingApproval', JSON.stringify(gate.failure));
+        gates.push(gate);
       }
+      // The trust is scoped per service account: the queued run, reading under the lock, widens
+      // the statement the first one appended rather than writing over it.
       const calls = await second.fleet.control.calls();
-      assert.equal(calls['*:updateTrustPolicy'], 1, 'one trust write: the queued run read it under the lock');
+      assert.equal(calls['*:updateTrustPolicy'], 2, 'one trust write each, one after the other');
+      const trust = (await second.fleet.control.essentials()).trustPolicies['eks-payments-shared']!;
+      assert.equal(trust.Statement.filter((st) => st.Sid === 'MigrateIdentityPodIdentity').length, 1);
+      for (const gate of gates) {
+        assert.ok(hasPodIdentityTrust(trust, gate.plan?.trust.scope), `${gate.workflowId}: its pods admitted`);
+      }
       assert.deepEqual(await lock.query(roleLockStateQuery), { queue: [] });
     } finally {
       for (const input of inputs) {

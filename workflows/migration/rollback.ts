@@ -116,7 +116,6 @@ async function compensate(run: MigrationRun): Promise<string[]> {
           activities(COMPENSATION, 'remove the Pod Identity trust statement this run added').removePodIdentityTrust({
             roleArn: input.roleArn,
             sid,
-            ...(state.plan?.trust.scope && { scope: state.plan.trust.scope }),
             serviceAccount: run.serviceAccount,
             clusters: input.clusters,
             deletedAssociationIds,
