@@ -123,10 +123,11 @@ export interface RollbackNote {
    */
   podIdentityTrustedBefore?: boolean;
   /**
-   * Sid of the Pod Identity statement this run wrote, recorded before the write (after a
-   * read that found none, under the role's lock): a statement with it afterwards is this run's
-   * doing even if the write's answer was lost. Rollback may remove only this one, and only
-   * while no association in the fleet uses the role.
+   * Sid of the Pod Identity statement this run appended, recorded before the write (after a
+   * read, under the role's lock, that found none admitting the run's scope and none to widen
+   * to it): a statement with it afterwards is this run's doing even if the write's answer was
+   * lost. A statement the run only widened is not recorded. Rollback may remove only this
+   * one, and only while no association in the fleet uses the role.
    */
   addedTrustStatementSid?: string;
   /** IRSA trust statements cleanup removed, to put back on rollback. */
