@@ -3,6 +3,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
 
+const RANDOM_MESSAGE =
+  'Not replay-safe here: queries and update validators also draw from the workflow random stream. Derive ids from the run (workflowInfo, a counter).';
 const nodeBuiltins = builtinModules.flatMap((name) => [name, `node:${name}`, `${name}/*`, `node:${name}/*`]);
 
 export default tseslint.config(
@@ -25,13 +27,19 @@ export default tseslint.config(
   },
   {
     // Workflow code is replayed in Temporal's deterministic sandbox: no Node built-ins,
-    // no Node-only packages, no activity code as values.
+    // no Node-only packages, no activity code as values, and nothing drawn from the
+    // workflow's random stream: query handlers and update validators (the OpenTelemetry
+    // interceptor's span ids) draw from it on the live worker only, never on replay.
     files: ['workflows/**/*.ts'],
     rules: {
+      'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: RANDOM_MESSAGE }],
       'no-restricted-imports': [
         'error',
         {
-          paths: nodeBuiltins.map((name) => ({ name, message: 'Workflow code must not use Node built-ins.' })),
+          paths: [
+            ...nodeBuiltins.map((name) => ({ name, message: 'Workflow code must not use Node built-ins.' })),
+            { name: '@temporalio/workflow', importNames: ['uuid4'], message: RANDOM_MESSAGE },
+          ],
           patterns: [
             {
               group: ['@temporalio/worker', '@temporalio/client', '@temporalio/activity', '@temporalio/testing'],

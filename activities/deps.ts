@@ -14,6 +14,11 @@ export interface ActivityDeps {
   notifier: NotifierPort;
   /** CloudTrail evidence (SDK audit, Pod Identity sessions, IRSA after restart); unset: the runs record none. */
   cloudTrail?: CloudTrailPort;
+  /**
+   * Every cluster of the fleet, not only a run's: before removing Pod Identity trust, every
+   * one is searched for associations that still use the role. Default: the run's clusters.
+   */
+  fleetClusters?: string[];
   /** The EKS cluster name behind a fleet cluster name (Pod Identity session names use it). */
   eksClusterName?: (cluster: string) => string;
   /** The roles' account trust-policy length quota; default IAM's 2,048. */

@@ -5,6 +5,7 @@ import { withTypedFailures } from './failures.js';
 import { kubernetesActivities } from './kubernetes.js';
 import { notifyActivities } from './notify.js';
 import { preflightActivities } from './preflight.js';
+import { roleLockActivities } from './role-lock.js';
 import { scanActivities } from './scan.js';
 import { trustActivities } from './trust.js';
 import { verifyActivities } from './verify.js';
@@ -16,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
   return withTypedFailures({
     ...preflightActivities(deps),
     ...trustActivities(deps),
+    ...roleLockActivities(),
     ...eksActivities(deps),
     ...kubernetesActivities(deps),
     ...verifyActivities(deps),

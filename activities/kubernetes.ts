@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { IRSA_ANNOTATION } from '../src/domain/constants.js';
+import { credentialPath, type CredentialPath } from '../src/domain/credentials.js';
 import { FailureType } from '../src/domain/failure-types.js';
 import { rolloutStatus } from '../src/domain/rollout.js';
 import type { WorkloadRef } from '../src/domain/types.js';
@@ -61,6 +62,19 @@ export function kubernetesActivities(deps: ActivityDeps) {
         ctx.heartbeat({ pending: pending.map((p) => label(p.ref)) });
         await ctx.sleep(pollMs);
       }
+    },
+
+    /** The path each running pod of the service account is on: which way a failed verification points. */
+    async credentialPaths(input: ClusterTarget): Promise<{ pods: { name: string; path: CredentialPath }[] }> {
+      const { cluster, serviceAccount: sa } = input;
+      const pods = (await k8s.listPods(cluster, sa.namespace, sa.name)).filter((p) => !p.terminating);
+      return {
+        pods: pods.map((pod) => {
+          const paths = pod.containers.map((c) => credentialPath(c.env));
+          const path = paths.find((p) => p !== 'none') ?? 'none';
+          return { name: pod.name, path };
+        }),
+      };
     },
 
     async setIrsaAnnotation(input: ClusterTarget & { value: string | null }): Promise<{ previous: string | null }> {

@@ -5,6 +5,7 @@ import type {
   StepName,
   StepRecord,
 } from '../src/domain/migration-state.js';
+import { ActivityFailure, ApplicationFailure, CancelledFailure, TimeoutFailure } from '@temporalio/workflow';
 import type { MigrationInput } from '../src/domain/types.js';
 import { FailureType, isFailureType } from '../src/domain/failure-types.js';
 
@@ -62,22 +63,44 @@ export function endStep(
   state.updatedAt = record.finishedAt;
 }
 
-export function failureInfo(err: unknown, where: Pick<FailureInfo, 'cluster' | 'step'>): FailureInfo {
-  let message = err instanceof Error ? err.message : String(err);
-  let type: FailureType = FailureType.Unknown;
-  // Activity failures wrap the ApplicationFailure raised by the activity in `cause`.
-  let cause: unknown = err;
-  while (cause instanceof Error) {
-    const typed = cause as Error & { type?: string };
-    if (typed.type) {
-      // An error no adapter mapped arrives typed by its class name (`Error`, `TypeError`).
-      type = isFailureType(typed.type) ? typed.type : FailureType.Unknown;
-      message = typed.message;
-      break;
+/**
+ * The failure under the wrappers: an activity's ApplicationFailure (its type and message),
+ * or what ended the activity (a timeout, a cancellation). "Activity task failed" says nothing.
+ */
+export function rootFailure(err: unknown): { type?: string; message: string } {
+  let current: unknown = err;
+  let activity: ActivityFailure | undefined;
+  while (current instanceof Error) {
+    if (current instanceof ApplicationFailure) return { type: current.type ?? undefined, message: current.message };
+    if (current instanceof TimeoutFailure) {
+      const what = activity ? `activity ${activity.activityType}` : 'the operation';
+      return { type: FailureType.Timeout, message: `${what} timed out (${current.timeoutType})` };
     }
-    cause = cause.cause;
+    if (current instanceof CancelledFailure)
+      return { message: `cancelled${current.message ? `: ${current.message}` : ''}` };
+    if (current instanceof ActivityFailure) activity = current;
+    else {
+      const typed = current as Error & { type?: string };
+      if (typed.type) return { type: typed.type, message: typed.message };
+      if (!current.cause) return { message: current.message };
+    }
+    current = current.cause;
   }
-  return { message, type, ...where, at: nowIso() };
+  if (activity) return { message: `activity ${activity.activityType} failed (${activity.message})` };
+  return { message: err instanceof Error ? err.message : String(err) };
+}
+
+/** One line for step records, manual steps and notifications: `Type: message`. */
+export function describeError(err: unknown): string {
+  const { type, message } = rootFailure(err);
+  return type && type !== 'Error' && !message.startsWith(type) ? `${type}: ${message}` : message;
+}
+
+export function failureInfo(err: unknown, where: Pick<FailureInfo, 'cluster' | 'step'>): FailureInfo {
+  const root = rootFailure(err);
+  // An error no adapter mapped arrives typed by its class name (`Error`, `TypeError`).
+  const type: FailureType = root.type && isFailureType(root.type) ? root.type : FailureType.Unknown;
+  return { message: root.message, type, ...where, at: nowIso() };
 }
 
 const STATUS_ICON: Record<ClusterProgress['status'], string> = {

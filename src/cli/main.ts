@@ -31,6 +31,23 @@ export const USAGE = `usage: migrate-identity <command>
   demo [--yes] [--json]
 ${INVENTORY_USAGE}`;
 
+const COMMANDS = [
+  'start',
+  'plan',
+  'status',
+  'list',
+  'approve',
+  'reject',
+  'pause',
+  'resume',
+  'abort',
+  'sandbox',
+  'demo',
+  'inventory',
+  'drift',
+  'help',
+];
+
 /** A problem with what the user typed: exit code 2. */
 class UsageError extends Error {}
 
@@ -86,6 +103,9 @@ export async function runCli(argv: string[], io: CliIo, env: Record<string, stri
     if (!command || command === 'help' || command === '--help' || command === '-h') {
       io.out(USAGE);
       return command ? 0 : 2;
+    }
+    if (!COMMANDS.includes(command)) {
+      throw new UsageError(`unknown command "${command}" (commands: ${COMMANDS.join(', ')}; --help shows usage)`);
     }
     const config = loadConfig(env);
     const origin = { via: 'cli' as const, requestId: randomUUID() };
@@ -192,7 +212,7 @@ export async function runCli(argv: string[], io: CliIo, env: Record<string, stri
       case 'drift':
         return await runFleetCommand(command, config, args, io);
       default:
-        throw new UsageError(`unknown command "${command}"\n${USAGE}`);
+        throw new UsageError(`unknown command "${command}" (--help shows usage)`);
     }
   } catch (err) {
     if (err instanceof UsageError || err instanceof ValidationError) {

@@ -20,6 +20,7 @@ const ICON: Record<string, string> = {
   failed: '✘',
   running: '…',
   skipped: '−',
+  retried: '↻',
 };
 
 export function renderFindings(findings: Finding[]): string[] {

@@ -3,7 +3,7 @@ import type { Config } from '../config/index.js';
 import { ValidationError } from '../domain/errors.js';
 import { openSandbox } from '../runtime/fleet-ports.js';
 import { driftSeedFleet } from '../sandbox/drift-seed.js';
-import { FAULT_KINDS, FAULT_STEPS, isFaultKind, isFaultStep } from '../sandbox/index.js';
+import { FAULT_KINDS, FAULT_STEPS, faultRefusal, isFaultKind, isFaultStep } from '../sandbox/index.js';
 import type { CliIo } from './io.js';
 import { jsonOutput } from './render.js';
 
@@ -61,6 +61,8 @@ export async function runSandboxCommand(config: Config, args: string[], io: CliI
       if (cluster !== '*' && !clusters.includes(cluster)) {
         throw new ValidationError(`unknown cluster "${cluster}" (clusters: ${clusters.join(', ')}, or * for IAM)`);
       }
+      const refusal = faultRefusal({ cluster, step, kind });
+      if (refusal !== undefined) throw new ValidationError(refusal);
       const count = typeof flags.count === 'string' ? Number(flags.count) : 1;
       if (!Number.isInteger(count) || (count < 1 && count !== -1))
         throw new ValidationError('--count must be a positive whole number, or -1 for always');

@@ -64,6 +64,8 @@ export interface PodIdentityAssociation {
   policy?: string;
   /** Set when an EKS add-on owns the association: never touch those. */
   ownerArn?: string;
+  /** As Describe returns them; List summaries carry none. */
+  tags?: Record<string, string>;
 }
 
 export interface CreateAssociationRequest {

@@ -44,6 +44,7 @@ export type StepName =
   | 'consistency-wait'
   | 'restart'
   | 'verify'
+  | 'consistency-retry'
   | 'soak'
   | 'cloudtrail-evidence'
   | 'remove-annotation'
@@ -51,10 +52,14 @@ export type StepName =
   | 'cleanup-verify'
   | 'rollback-restore-annotation'
   | 'rollback-delete-association'
+  | 'rollback-consistency-wait'
   | 'rollback-restart'
-  | 'rollback-verify';
+  | 'rollback-verify'
+  | 'rollback-consistency-retry'
+  | 'rollback-recreate-association';
 
-export type StepStatus = 'running' | 'succeeded' | 'failed' | 'skipped';
+/** `retried`: pods were still on the old path within the consistency retry window: waited, restarted again. */
+export type StepStatus = 'running' | 'succeeded' | 'failed' | 'skipped' | 'retried';
 
 export interface StepRecord {
   step: StepName;
@@ -74,6 +79,11 @@ export interface ClusterProgress {
   createdAssociationId?: string;
   /** An association for the same role that already existed: reused, never deleted. */
   reusedAssociationId?: string;
+  /**
+   * Rollback deleted this run's association, could not move the pods back to IRSA, and
+   * created this one so the pods still on Pod Identity keep working: the manual steps delete it.
+   */
+  recreatedAssociationId?: string;
 }
 
 export interface Decision {
@@ -107,7 +117,18 @@ export interface RollbackNote {
   previousAnnotations: Record<string, string | null>;
   /** The role's trust policy before the run. */
   originalTrustPolicy?: PolicyDocument;
-  /** Sid of the Pod Identity statement this run added, if it added one. */
+  /**
+   * Whether the role trusted Pod Identity when this run read it, under the role's lock,
+   * before deciding to write: recorded before any write.
+   */
+  podIdentityTrustedBefore?: boolean;
+  /**
+   * Sid of the Pod Identity statement this run appended, recorded before the write (after a
+   * read, under the role's lock, that found none admitting the run's scope and none to widen
+   * to it): a statement with it afterwards is this run's doing even if the write's answer was
+   * lost. A statement the run only widened is not recorded. Rollback may remove only this
+   * one, and only while no association in the fleet uses the role.
+   */
   addedTrustStatementSid?: string;
   /** IRSA trust statements cleanup removed, to put back on rollback. */
   removedIrsaTrust?: PolicyDocument;
@@ -133,6 +154,10 @@ export interface MigrationState {
   phase: MigrationPhase;
   paused: boolean;
   abortRequested?: { by: string; at: string; reason?: string };
+  /** A second abort, during rollback: stops it at its next wait, leaving manual steps. */
+  rollbackAbortRequested?: { by: string; at: string; reason?: string };
+  /** The consistency retry window in effect (the option, or its default), in seconds. */
+  consistencyRetryWindowSeconds?: number;
   startedAt: string;
   updatedAt: string;
   clusters: ClusterProgress[];

@@ -217,21 +217,6 @@ function widenStatement(statement: PolicyStatement, current: ScopeValues, wanted
   return { ...cloneDocument(statement), Condition: scopeCondition(merged) };
 }
 
-/**
- * Is this exactly the statement `addPodIdentityTrust` appends for `sid` and `scope`? A
- * statement since widened to other service accounts or clusters is not: it serves them too.
- */
-export function isAppendedPodIdentityStatement(
-  statement: PolicyStatement,
-  sid: string,
-  scope?: PodIdentityTrustScope,
-): boolean {
-  if (statement.Sid !== sid) return false;
-  if (scope === undefined) return grantsPodIdentity(statement) && !hasConditions(statement);
-  const values = scopedValues(statement);
-  return values !== undefined && differingDimensions(values, scopeValues(scope))?.length === 0;
-}
-
 export interface PodIdentityTrustChange {
   document: PolicyDocument;
   /** A statement was appended. */

@@ -53,8 +53,14 @@ export interface Finding {
 export type OnApprovalTimeout = 'hold' | 'rollback';
 
 export interface MigrationOptions {
-  /** Durable timer between creating an association and restarting workloads. */
+  /** Durable timer between creating (or deleting) an association and restarting workloads. */
   consistencyWaitSeconds: number;
+  /**
+   * How long, after the first consistency wait, pods still found on the old path count as
+   * "not propagated yet" (wait again, restart again) rather than as a failure. Default
+   * `DEFAULT_CONSISTENCY_RETRY_WINDOW_SECONDS`.
+   */
+  consistencyRetryWindowSeconds?: number;
   /** Durable timer after a cluster is verified, before the next one. 0 allowed. */
   soakSeconds: number;
   /** Users (Slack user ids or CLI names) allowed to approve cleanup. */
@@ -90,6 +96,9 @@ export interface MigrationOptions {
   /** CloudTrail evidence; what is unset takes EVIDENCE_DEFAULTS (src/domain/cloudtrail-evidence.ts). */
   evidence?: Partial<EvidenceOptions>;
 }
+
+/** The seed runbook's "short retry window" after an association change. */
+export const DEFAULT_CONSISTENCY_RETRY_WINDOW_SECONDS = 300;
 
 export const DEFAULT_OPTIONS: MigrationOptions = {
   consistencyWaitSeconds: 30,

@@ -20,7 +20,8 @@ import type { Metrics } from './metrics.js';
 export const ACTIVITY_API: Readonly<Record<string, string>> = {
   preflightCluster: 'aws-eks+kubernetes',
   preflightRole: 'aws-iam',
-  ensurePodIdentityTrust: 'aws-iam',
+  readPodIdentityTrust: 'aws-iam',
+  writePodIdentityTrust: 'aws-iam',
   removePodIdentityTrust: 'aws-iam',
   removeIrsaTrust: 'aws-iam',
   restoreIrsaTrust: 'aws-iam',
@@ -29,8 +30,12 @@ export const ACTIVITY_API: Readonly<Record<string, string>> = {
   restartWorkloads: 'kubernetes',
   waitForRollouts: 'kubernetes',
   verifyCredentials: 'kubernetes',
+  credentialPaths: 'kubernetes',
   setIrsaAnnotation: 'kubernetes',
   notify: 'slack',
+  // The role lock (activities/role-lock.ts): signal-with-start of the lock, its holder's run status.
+  requestRoleLock: 'temporal',
+  runStatus: 'temporal',
   // The fleet scan (activities/scan.ts).
   scanCluster: 'aws-eks+kubernetes',
   scanRoleCatalog: 'aws-iam',

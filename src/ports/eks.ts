@@ -21,13 +21,22 @@ export interface EksPort {
   listFargateProfiles(cluster: string): Promise<FargateProfileInfo[]>;
   /** Managed node groups, over all pages, each described for its node role (List has names only). */
   listNodegroups(cluster: string): Promise<NodegroupInfo[]>;
-  /** List filtered by namespace and service account, then Describe each (List has no roleArn). */
+  /**
+   * List filtered by namespace and service account, then Describe each (List has no roleArn).
+   * List is eventually consistent: a create may not show yet, a delete may still show.
+   */
   findPodIdentityAssociations(
     cluster: string,
     namespace: string,
     serviceAccount: string,
   ): Promise<PodIdentityAssociation[]>;
   createPodIdentityAssociation(request: CreateAssociationRequest): Promise<PodIdentityAssociation>;
+  /**
+   * One association by id (DescribePodIdentityAssociation), with its tags; undefined when it
+   * does not exist. Unlike List, which is eventually consistent, it sees a fresh create at once:
+   * resolve a 409's "Association already exists: <id>" with it.
+   */
+  describePodIdentityAssociation(cluster: string, associationId: string): Promise<PodIdentityAssociation | undefined>;
   /** Throws `not-found` when the association does not exist. */
   deletePodIdentityAssociation(cluster: string, associationId: string): Promise<void>;
   /**

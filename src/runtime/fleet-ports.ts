@@ -20,7 +20,7 @@ import { createSandboxFleet, type SandboxFleet } from '../sandbox/index.js';
 
 export type FleetPorts = Pick<
   ActivityDeps,
-  'eks' | 'iam' | 'kubernetes' | 'eksClusterName' | 'trustPolicyLimit' | 'cloudTrail'
+  'eks' | 'iam' | 'kubernetes' | 'eksClusterName' | 'trustPolicyLimit' | 'cloudTrail' | 'fleetClusters'
 > & {
   sandbox?: SandboxFleet;
 };
@@ -34,6 +34,8 @@ export function openSandbox(config: Config): SandboxFleet {
   return createSandboxFleet({
     file: sandboxFile(config),
     consistencyDelayMs: config.fleet.sandbox?.consistencyDelayMs,
+    // EKS List lags as the webhook does.
+    listDelayMs: config.fleet.sandbox?.consistencyDelayMs ?? 2000,
     podStartMs: config.fleet.sandbox?.podStartMs,
   });
 }
@@ -138,7 +140,8 @@ function checkSameEksCluster(
 
 export function openFleetPorts(config: Config): FleetPorts {
   const trustPolicyLimit = config.fleet.iam?.trustPolicySizeLimit;
-  if (config.fleet.mode === 'aws') return { ...awsPorts(config), trustPolicyLimit };
+  const fleetClusters = config.fleet.clusters.map((c) => c.name);
+  if (config.fleet.mode === 'aws') return { ...awsPorts(config), trustPolicyLimit, fleetClusters };
   const sandbox = openSandbox(config);
   return {
     eks: sandbox.eks,
@@ -147,5 +150,6 @@ export function openFleetPorts(config: Config): FleetPorts {
     cloudTrail: sandbox.cloudTrail,
     sandbox,
     trustPolicyLimit,
+    fleetClusters,
   };
 }

@@ -8,6 +8,11 @@ import { requireCluster } from './runtime.js';
 import type { AssociationState, ClusterState } from './state.js';
 
 export const ASSOCIATION_LIMIT = 1000;
+/**
+ * How long credentials vended through a deleted association stay valid ("might still be
+ * valid until the session expiry"): the sandbox keeps the association's record that long.
+ */
+export const VENDED_CREDENTIALS_LIFETIME_MS = 15 * 60 * 1000;
 
 function toAssociation(cluster: ClusterState, a: AssociationState): PodIdentityAssociation {
   return {
@@ -22,6 +27,7 @@ function toAssociation(cluster: ClusterState, a: AssociationState): PodIdentityA
     ...(a.externalId === undefined ? {} : { externalId: a.externalId }),
     ...(a.policy === undefined ? {} : { policy: a.policy }),
     ...(a.ownerArn === undefined ? {} : { ownerArn: a.ownerArn }),
+    tags: { ...a.tags },
   };
 }
 
@@ -35,9 +41,24 @@ function sameParameters(a: AssociationState, request: CreateAssociationRequest):
   );
 }
 
-/** The EKS API sees creates and deletes at once; only the webhook lags (see webhook.ts). */
+/** Create, Describe and Delete see creates and deletes at once. */
 function liveAssociations(cluster: ClusterState): AssociationState[] {
   return cluster.associations.filter((a) => a.deletedAt === undefined);
+}
+
+/**
+ * What List answers at `now`. EKS API reference, CreatePodIdentityAssociation: "Similar to
+ * AWS IAM behavior, EKS Pod Identity associations are eventually consistent, and may take
+ * several seconds to be effective after the initial API call returns successfully." So a
+ * create shows in List only `listDelayMs` after it, and a delete still shows for as long;
+ * Describe, Create's 409 and Delete see the association at once. The webhook lags on its
+ * own clock (webhook.ts); DeletePodIdentityAssociation adds that credentials already vended
+ * "might still be valid until the session expiry" (the agent's cache, exec.ts).
+ */
+function listedAssociations(cluster: ClusterState, now: number, listDelayMs: number): AssociationState[] {
+  return cluster.associations.filter(
+    (a) => a.createdAt + listDelayMs <= now && (a.deletedAt === undefined || now < a.deletedAt + listDelayMs),
+  );
 }
 
 function create(
@@ -60,7 +81,8 @@ function create(
     return toAssociation(cluster, sameToken);
   }
   if (sameTarget !== undefined) {
-    throw new PortError('conflict', `Association already exists: ${sameTarget.associationId}`, {
+    // EKS's own words: the id is in the message, and List may not show that association yet.
+    throw new PortError('conflict', `ResourceInUseException: Association already exists: ${sameTarget.associationId}`, {
       code: 'ResourceInUseException',
       httpStatus: 409,
       existingId: sameTarget.associationId,
@@ -142,9 +164,9 @@ export function createSandboxEks(runtime: SandboxRuntime): EksPort {
       return runtime.call(name, 'listNodegroups', undefined, (s) => requireCluster(s, name).nodegroups ?? []);
     },
     findPodIdentityAssociations(name, namespace, serviceAccount) {
-      return runtime.call(name, 'findPodIdentityAssociations', undefined, (s) => {
+      return runtime.call(name, 'findPodIdentityAssociations', undefined, (s, now) => {
         const c = requireCluster(s, name);
-        return liveAssociations(c)
+        return listedAssociations(c, now, runtime.listDelayMs)
           .filter((a) => a.namespace === namespace && a.serviceAccount === serviceAccount)
           .map((a) => toAssociation(c, a));
       });
@@ -153,6 +175,13 @@ export function createSandboxEks(runtime: SandboxRuntime): EksPort {
       return runtime.call(request.cluster, 'createPodIdentityAssociation', 'create-association', (s, now) =>
         create(requireCluster(s, request.cluster), request, now, runtime.consistencyDelayMs, s),
       );
+    },
+    describePodIdentityAssociation(name, associationId) {
+      return runtime.call(name, 'describePodIdentityAssociation', undefined, (s) => {
+        const c = requireCluster(s, name);
+        const found = liveAssociations(c).find((a) => a.associationId === associationId);
+        return found === undefined ? undefined : toAssociation(c, found);
+      });
     },
     deletePodIdentityAssociation(name, associationId) {
       return runtime.call(name, 'deletePodIdentityAssociation', 'delete-association', (s, now) => {
@@ -165,12 +194,14 @@ export function createSandboxEks(runtime: SandboxRuntime): EksPort {
         }
         association.deletedAt = now;
         association.hiddenFrom = now + runtime.consistencyDelayMs;
+        association.forgetAt =
+          now + Math.max(runtime.consistencyDelayMs, runtime.listDelayMs, VENDED_CREDENTIALS_LIFETIME_MS);
       });
     },
     listPodIdentityAssociations(name) {
-      return runtime.call(name, 'listPodIdentityAssociations', undefined, (s) => {
+      return runtime.call(name, 'listPodIdentityAssociations', undefined, (s, now) => {
         const c = requireCluster(s, name);
-        return liveAssociations(c).map((a) => toAssociation(c, a));
+        return listedAssociations(c, now, runtime.listDelayMs).map((a) => toAssociation(c, a));
       });
     },
   };

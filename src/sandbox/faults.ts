@@ -22,6 +22,9 @@ export const FAULT_STEPS = [
 ] as const;
 export type FaultStep = (typeof FAULT_STEPS)[number];
 
+/** IAM is one per account, not per cluster: these steps fire only when armed on `*`. */
+export const IAM_FAULT_STEPS: readonly FaultStep[] = ['get-role', 'update-trust'];
+
 export const FAULT_KINDS = ['error', 'throttle', 'timeout', 'stuck'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -52,13 +55,23 @@ export function isFaultKind(value: string): value is FaultKind {
   return (FAULT_KINDS as readonly string[]).includes(value);
 }
 
+/** Why a fault could never fire as asked, or undefined when it can. */
+export function faultRefusal(fault: Pick<Fault, 'cluster' | 'step' | 'kind'>): string | undefined {
+  if (fault.kind === 'stuck' && fault.step !== 'rollout') {
+    return `fault kind stuck applies to step rollout only, not ${fault.step} (use error, throttle or timeout)`;
+  }
+  if (IAM_FAULT_STEPS.includes(fault.step) && fault.cluster !== '*') {
+    return `${fault.step} is an IAM call, and IAM is not per cluster: arm it on cluster * (sandbox fault '*' ${fault.step} ${fault.kind})`;
+  }
+  return undefined;
+}
+
 export function normalizeFault(fault: Fault): Required<Fault> {
   const count = fault.count ?? 1;
   if (!isFaultStep(fault.step)) throw new PortError('validation', `unknown fault step: ${String(fault.step)}`);
   if (!isFaultKind(fault.kind)) throw new PortError('validation', `unknown fault kind: ${String(fault.kind)}`);
-  if (fault.kind === 'stuck' && fault.step !== 'rollout') {
-    throw new PortError('validation', `fault kind stuck applies to step rollout only, not ${fault.step}`);
-  }
+  const refusal = faultRefusal(fault);
+  if (refusal !== undefined) throw new PortError('validation', refusal);
   if (!Number.isInteger(count) || (count < 1 && count !== -1)) {
     throw new PortError('validation', `fault count must be a positive integer or -1, got ${count}`);
   }

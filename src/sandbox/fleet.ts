@@ -20,6 +20,13 @@ export interface SandboxOptions {
   now?: () => number;
   /** How long a created (or deleted) association takes to reach the webhook. Default 2000. */
   consistencyDelayMs?: number;
+  /**
+   * How long EKS List (and the lookups built on it) lags behind a create or delete: EKS is
+   * eventually consistent, Describe by id is not. Default 0.
+   */
+  listDelayMs?: number;
+  /** Called with the state after every port call that succeeded: tests check invariants here. */
+  observe?: (state: FleetState, now: number, call: string) => void;
   /** Each replacement pod becomes ready this long after the previous one. Default 500. */
   podStartMs?: number;
   /** The initial state when `file` does not exist yet, and what `reset()` returns to. Default `seedFleet()`. */
@@ -45,7 +52,9 @@ export function createSandboxFleet(options: SandboxOptions = {}): SandboxFleet {
   const runtime = createRuntime(store, {
     now: options.now ?? Date.now,
     consistencyDelayMs: options.consistencyDelayMs ?? 2000,
+    listDelayMs: options.listDelayMs ?? 0,
     podStartMs: options.podStartMs ?? 500,
+    ...(options.observe && { observe: options.observe }),
   });
   const cloudTrail = createSandboxCloudTrail(runtime, { deliveryDelayMs: options.cloudTrailDelayMs });
   return {

@@ -133,7 +133,7 @@ export function advanceFleet(state: FleetState, now: number): void {
   for (const cluster of Object.values(state.clusters)) {
     for (const w of cluster.workloads) advanceWorkload(cluster, state.region, w, now);
     cluster.pods = cluster.pods.filter((p) => p.goneAt === undefined || p.goneAt > now);
-    cluster.associations = cluster.associations.filter((a) => a.hiddenFrom === undefined || a.hiddenFrom > now);
+    cluster.associations = cluster.associations.filter((a) => (a.forgetAt ?? a.hiddenFrom ?? Infinity) > now);
   }
 }
 

@@ -9,7 +9,11 @@ import type { StateStore } from './store.js';
 export interface RuntimeOptions {
   now: () => number;
   consistencyDelayMs: number;
+  /** How long EKS List lags behind a create or delete (Describe does not). */
+  listDelayMs: number;
   podStartMs: number;
+  /** Sees the state after every port call that succeeded (tests check invariants with it). */
+  observe?: (state: FleetState, now: number, call: string) => void;
 }
 
 type Operation<T> = (state: FleetState, now: number) => T;
@@ -34,6 +38,7 @@ export function createRuntime(store: StateStore, options: RuntimeOptions): Sandb
   async function transact<T>(
     op: Operation<T>,
     before: (state: FleetState) => PortError | undefined = () => undefined,
+    call?: string,
   ): Promise<T> {
     let outcome: Outcome<T> = { ok: false, error: new PortError('unknown', 'sandbox transaction did not run') };
     await store.update((state) => {
@@ -49,6 +54,7 @@ export function createRuntime(store: StateStore, options: RuntimeOptions): Sandb
       try {
         // Callers get copies: in memory mode the state object lives on.
         outcome = { ok: true, value: structuredClone(op(state, now)) };
+        if (call !== undefined) options.observe?.(state, now, call);
         return state;
       } catch (error) {
         outcome = { ok: false, error };
@@ -63,13 +69,18 @@ export function createRuntime(store: StateStore, options: RuntimeOptions): Sandb
   return {
     ...options,
     call(scope, operation, step, op) {
-      return transact(op, (state) => {
-        const key = `${scope}:${operation}`;
-        state.calls[key] = (state.calls[key] ?? 0) + 1;
-        const fault = step === undefined ? undefined : takeFault(state, scope, step, ['error', 'throttle', 'timeout']);
-        if (fault === undefined || fault.kind === 'stuck') return undefined;
-        return faultError(scope, fault.step, fault.kind);
-      });
+      const key = `${scope}:${operation}`;
+      return transact(
+        op,
+        (state) => {
+          state.calls[key] = (state.calls[key] ?? 0) + 1;
+          const fault =
+            step === undefined ? undefined : takeFault(state, scope, step, ['error', 'throttle', 'timeout']);
+          if (fault === undefined || fault.kind === 'stuck') return undefined;
+          return faultError(scope, fault.step, fault.kind);
+        },
+        key,
+      );
     },
     control(op) {
       return transact(op);

@@ -23,6 +23,12 @@
  * - `sandbox-b` `payments/ledger` (role `eks-payments-ledger`): an inline policy with the
  *   misspelt key `aws:PrincipalTag/kubernetes-namespaces`.
  *
+ * Role reuse (the seed runbook's "multiple service accounts now share one IAM role"):
+ * `payments/settlement` and `payments/payouts` both use role `eks-payments-shared`, in
+ * `sandbox-a` and `sandbox-c` (a Deployment each, image with the AWS CLI). Its policy keys
+ * access on `${aws:PrincipalTag/kubernetes-service-account}`. Migrating one must never take
+ * trust the other relies on.
+ *
  * Every role a service account uses exists with a matching IRSA trust statement.
  */
 import type { PolicyStatement } from '../domain/types.js';
@@ -49,6 +55,10 @@ export const SEED_ACCOUNT = '111122223333';
 export const SEED_REGION = 'us-east-1';
 /** When the seeded pods started. Clocks given to a sandbox must not run before it. */
 export const SEED_TIME = Date.parse('2025-01-06T09:00:00.000Z');
+/** One role, two service accounts, two clusters: the seed's role reuse. */
+export const SHARED_ROLE = 'eks-payments-shared';
+export const SHARED_ROLE_SERVICE_ACCOUNTS = ['settlement', 'payouts'] as const;
+export const SHARED_ROLE_CLUSTERS = ['sandbox-a', 'sandbox-c'] as const;
 export const RECONCILER_IMAGE = `${SEED_ACCOUNT}.dkr.ecr.${SEED_REGION}.amazonaws.com/payments/reconciler:1.8.2`;
 
 const roleArn = (name: string) => `arn:aws:iam::${SEED_ACCOUNT}:role/${name}`;
@@ -107,7 +117,14 @@ function addCluster(state: FleetState, name: string, octet: number, agent: { hea
   });
 }
 
-function addApp(state: FleetState, cluster: string, sa: string, role: string, env: Record<string, string> = {}) {
+function addApp(
+  state: FleetState,
+  cluster: string,
+  sa: string,
+  role: string,
+  env: Record<string, string> = {},
+  options: { awsCli?: boolean } = {},
+) {
   putServiceAccount(state, cluster, {
     namespace: 'payments',
     name: sa,
@@ -117,7 +134,12 @@ function addApp(state: FleetState, cluster: string, sa: string, role: string, en
   putWorkload(
     state,
     cluster,
-    { namespace: 'payments', name: sa, serviceAccount: sa, containers: [{ name: 'app', image, env }] },
+    {
+      namespace: 'payments',
+      name: sa,
+      serviceAccount: sa,
+      containers: [{ name: 'app', image, env, awsCli: options.awsCli ?? false }],
+    },
     SEED_TIME,
   );
 }
@@ -157,6 +179,9 @@ export function seedFleet(): FleetState {
   addApp(s, 'sandbox-a', 'fargate-worker', 'eks-payments-fargate-worker');
   addApp(s, 'sandbox-c', 'egress-proxy', 'eks-payments-egress-proxy', { HTTPS_PROXY: 'http://squid.egress.svc:3128' });
   addApp(s, 'sandbox-b', 'ledger', 'eks-payments-ledger');
+  for (const cluster of SHARED_ROLE_CLUSTERS) {
+    for (const sa of SHARED_ROLE_SERVICE_ACCOUNTS) addApp(s, cluster, sa, SHARED_ROLE, {}, { awsCli: true });
+  }
 
   const sub = (sa: string) => `system:serviceaccount:payments:${sa}`;
   const readCommon = putManagedPolicy(s, {
@@ -227,6 +252,27 @@ export function seedFleet(): FleetState {
     Resource: `arn:aws:dynamodb:${SEED_REGION}:${SEED_ACCOUNT}:table/payments-ledger`,
     // Deliberate typo: the session tag is `kubernetes-namespace`, so this never matches.
     Condition: { StringEquals: { 'aws:PrincipalTag/kubernetes-namespaces': 'payments' } },
+  });
+  putRole(s, {
+    name: SHARED_ROLE,
+    trustPolicy: {
+      Version: '2012-10-17',
+      Statement: SHARED_ROLE_CLUSTERS.map((cluster) =>
+        irsaTrustStatement(s, cluster, SHARED_ROLE_SERVICE_ACCOUNTS.map(sub)),
+      ),
+    },
+    inlinePolicies: {
+      'shared-data': {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: ['s3:GetObject', 's3:PutObject'],
+            Resource: 'arn:aws:s3:::payments-shared/${aws:PrincipalTag/kubernetes-service-account}/*',
+          },
+        ],
+      },
+    },
   });
   return s;
 }

@@ -77,10 +77,15 @@ export interface AssociationState {
   createdAt: number;
   /** The webhook sees the association from this time on (eventual consistency). */
   visibleFrom: number;
-  /** Set by delete: the EKS API stops returning it at once. */
+  /** Set by delete: Describe and Delete stop finding it at once; List lags (see eks.ts). */
   deletedAt?: number;
   /** The webhook keeps seeing a deleted association until this time. */
   hiddenFrom?: number;
+  /**
+   * A deleted association is dropped from the state at this time: once neither the webhook
+   * nor List sees it, and the credentials it vended have expired (the invariant checks them).
+   */
+  forgetAt?: number;
 }
 
 export interface NodeState {

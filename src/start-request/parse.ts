@@ -2,6 +2,7 @@ import type { FleetFile } from '../config/index.js';
 import type { EvidenceOptions } from '../domain/cloudtrail-evidence.js';
 import { parseDurationSeconds } from '../domain/duration.js';
 import { ValidationError } from '../domain/errors.js';
+import { checkDurationLimits } from '../domain/option-limits.js';
 import { parseClusterList, parseRoleArn, parseServiceAccountRef, validateApprovers } from '../domain/names.js';
 import { DEFAULT_OPTIONS, type MigrationInput, type NotifyTarget } from '../domain/types.js';
 import { parseFlags, tokenize } from './args.js';
@@ -10,6 +11,7 @@ export const START_VALUE_FLAGS = [
   'role',
   'clusters',
   'consistency-wait',
+  'consistency-retry-window',
   'soak',
   'approvers',
   'probe',
@@ -25,7 +27,7 @@ export const START_VALUE_FLAGS = [
 export const START_BOOLEAN_FLAGS = ['keep-irsa-trust', 'unscoped-trust', 'disable-session-tags'] as const;
 
 export const START_USAGE =
-  '<namespace>/<service-account> --role <role-arn> --clusters a,b,c [--consistency-wait 30s] [--soak 5m] [--approvers u1,u2] [--probe <name>] [--keep-irsa-trust] [--unscoped-trust] [--disable-session-tags] [--target-role <role-arn>] [--approval-window 7d] [--approval-reminder 24h] [--on-approval-timeout hold|rollback] [--rollout-timeout 10m] [--sdk-audit-lookback 24h] [--evidence-wait 15m] [--missing-evidence block|warn]';
+  '<namespace>/<service-account> --role <role-arn> --clusters a,b,c [--consistency-wait 30s] [--consistency-retry-window 5m] [--soak 5m] [--approvers u1,u2] [--probe <name>] [--keep-irsa-trust] [--unscoped-trust] [--disable-session-tags] [--target-role <role-arn>] [--approval-window 7d] [--approval-reminder 24h] [--on-approval-timeout hold|rollback] [--rollout-timeout 10m] [--sdk-audit-lookback 24h] [--evidence-wait 15m] [--missing-evidence block|warn]';
 
 const PROBE_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
@@ -121,34 +123,33 @@ export function buildMigrationInput(
   const rolloutTimeout = seconds('rollout-timeout', defaults.rolloutTimeout, DEFAULT_OPTIONS.rolloutTimeoutSeconds);
   if (rolloutTimeout <= 0) throw new ValidationError('--rollout-timeout must be more than 0', 'rollout-timeout');
   const evidence = evidenceFlags(str, seconds);
-  return {
-    serviceAccount,
-    roleArn: role,
-    clusters,
-    requestedBy: ctx.requestedBy,
-    notify: ctx.notify,
-    options: {
-      consistencyWaitSeconds: seconds(
-        'consistency-wait',
-        defaults.consistencyWait,
-        DEFAULT_OPTIONS.consistencyWaitSeconds,
-      ),
-      soakSeconds: seconds('soak', defaults.soak, DEFAULT_OPTIONS.soakSeconds),
-      approvers,
-      approvalReminderSeconds: reminder,
-      approvalWindowSeconds: seconds('approval-window', defaults.approvalWindow, DEFAULT_OPTIONS.approvalWindowSeconds),
-      onApprovalTimeout: onTimeout,
-      ...(verifyProbe !== undefined && { verifyProbe }),
-      keepIrsaTrust: flags['keep-irsa-trust'] === true,
-      rolloutTimeoutSeconds: rolloutTimeout,
-      // Set only when given, so a run started without them records the defaults as before.
-      ...(flags['unscoped-trust'] === true && { unscopedTrust: true }),
-      ...(flags['disable-session-tags'] === true && { disableSessionTags: true }),
-      ...(targetRole !== undefined && { targetRoleArn: targetRole }),
-      // Only what was asked for: the rest takes EVIDENCE_DEFAULTS when the run uses it.
-      ...(Object.keys(evidence).length > 0 && { evidence }),
-    },
+  const retryWindow = str('consistency-retry-window');
+  const options: MigrationInput['options'] = {
+    consistencyWaitSeconds: seconds(
+      'consistency-wait',
+      defaults.consistencyWait,
+      DEFAULT_OPTIONS.consistencyWaitSeconds,
+    ),
+    soakSeconds: seconds('soak', defaults.soak, DEFAULT_OPTIONS.soakSeconds),
+    approvers,
+    approvalReminderSeconds: reminder,
+    approvalWindowSeconds: seconds('approval-window', defaults.approvalWindow, DEFAULT_OPTIONS.approvalWindowSeconds),
+    onApprovalTimeout: onTimeout,
+    ...(verifyProbe !== undefined && { verifyProbe }),
+    keepIrsaTrust: flags['keep-irsa-trust'] === true,
+    rolloutTimeoutSeconds: rolloutTimeout,
+    ...(retryWindow !== undefined && {
+      consistencyRetryWindowSeconds: seconds('consistency-retry-window', retryWindow, 0),
+    }),
+    // Set only when given, so a run started without them records the defaults as before.
+    ...(flags['unscoped-trust'] === true && { unscopedTrust: true }),
+    ...(flags['disable-session-tags'] === true && { disableSessionTags: true }),
+    ...(targetRole !== undefined && { targetRoleArn: targetRole }),
+    // Only what was asked for: the rest takes EVIDENCE_DEFAULTS when the run uses it.
+    ...(Object.keys(evidence).length > 0 && { evidence }),
   };
+  checkDurationLimits(options);
+  return { serviceAccount, roleArn: role, clusters, requestedBy: ctx.requestedBy, notify: ctx.notify, options };
 }
 
 /** A target role is another role of the same partition: STS chains roles within one partition. */

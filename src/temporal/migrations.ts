@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { MigrationPlan, MigrationState } from '../domain/migration-state.js';
 import { clip } from '../domain/redact.js';
 import { formatServiceAccountRef } from '../domain/names.js';
+import { checkDurationLimits } from '../domain/option-limits.js';
 import { runUrl } from '../domain/run-url.js';
 import type { MigrationInput, ServiceAccountRef } from '../domain/types.js';
 import { planWorkflowIdFor, workflowIdFor } from '../domain/workflow-id.js';
@@ -69,6 +70,8 @@ export class MigrationService {
   }
 
   async start(input: MigrationInput): Promise<{ workflowId: string; runId: string; url: string }> {
+    // Every entry point (CLI, Slack, scripts) is bounded here too: nothing starts with a typo'd wait.
+    checkDurationLimits(input.options);
     const workflowId = workflowIdFor(input.serviceAccount);
     const sa = formatServiceAccountRef(input.serviceAccount);
     try {

@@ -178,7 +178,11 @@ describe('a scan reuses preflight reads', () => {
         compared += 1;
       }
     }
-    assert.equal(compared, 8, 'four reconcilers, three single-app service accounts and shop/orders');
+    assert.equal(
+      compared,
+      12,
+      'four reconcilers, three single-app service accounts, two sharing one role in two clusters, and shop/orders',
+    );
   });
 
   test('an inventory of one namespace keeps only that namespace, associations included', async () => {

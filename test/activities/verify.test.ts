@@ -380,11 +380,17 @@ describe('typed failures at the activity edge', () => {
 
   test('createAssociation is idempotent and refuses an association for another role', async () => {
     const { fleet, activities } = setup();
-    const input = { cluster: 'sandbox-c', serviceAccount: SA, roleArn: ROLE, idempotencyKey: 'wf/run/sandbox-c' };
+    const input = {
+      cluster: 'sandbox-c',
+      serviceAccount: SA,
+      roleArn: ROLE,
+      idempotencyKey: 'wf/run/sandbox-c',
+      runTag: 'wf/run',
+    };
     const first = await activities.createAssociation(input);
     const again = await activities.createAssociation(input);
     assert.equal(again.associationId, first.associationId);
-    const other = await activities.createAssociation({ ...input, idempotencyKey: 'another-run' });
+    const other = await activities.createAssociation({ ...input, idempotencyKey: 'another-run', runTag: 'wf/other' });
     assert.deepEqual(other, { associationId: first.associationId, created: false });
     await assert.rejects(
       activities.createAssociation({ ...input, roleArn: 'arn:aws:iam::111122223333:role/other', idempotencyKey: 'x' }),
@@ -392,19 +398,28 @@ describe('typed failures at the activity edge', () => {
         err instanceof ApplicationFailure && err.type === 'Conflict' && /for another role/.test(err.message),
     );
     assert.equal((await fleet.control.essentials()).associations.filter((a) => a.cluster === 'sandbox-c').length, 1);
-    const deleted = await activities.deleteAssociation({ cluster: 'sandbox-c', serviceAccount: SA, roleArn: ROLE });
-    assert.equal(deleted.deleted, true);
-    assert.equal(
+    // Another run's delete finds nothing of its own; this run's finds its association by its tag.
+    const notOurs = await activities.deleteAssociation({
+      cluster: 'sandbox-c',
+      serviceAccount: SA,
+      runTag: 'wf/other',
+    });
+    assert.deepEqual(notOurs.deleted, []);
+    const deleted = await activities.deleteAssociation({ cluster: 'sandbox-c', serviceAccount: SA, runTag: 'wf/run' });
+    assert.deepEqual(deleted.deleted, [first.associationId]);
+    // Deleting it again (a retry after a lost answer) reports it gone.
+    assert.deepEqual(
       (
         await activities.deleteAssociation({
           cluster: 'sandbox-c',
           serviceAccount: SA,
-          roleArn: ROLE,
+          runTag: 'wf/run',
           associationId: first.associationId,
         })
       ).deleted,
-      false,
+      [first.associationId],
     );
+    assert.equal((await fleet.control.essentials()).associations.filter((a) => a.cluster === 'sandbox-c').length, 0);
   });
 
   test('a failing probe’s output is shown redacted and cut short: it reaches Slack and the run history', async () => {

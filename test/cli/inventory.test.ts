@@ -77,7 +77,8 @@ describe('migrate-identity inventory and drift', () => {
       clusters: ['sandbox-a', 'sandbox-b', 'sandbox-c', 'sandbox-unhealthy'],
       complete: true,
     });
-    assert.equal(report.rows.length, 16);
+    // Four of them are the seed's role reuse: payments/settlement and payments/payouts on one role in two clusters.
+    assert.equal(report.rows.length, 20);
     assert.equal(report.summary.states.broken, 3);
     assert.equal(report.findings.length, 9);
   });
@@ -87,7 +88,7 @@ describe('migrate-identity inventory and drift', () => {
     assert.equal(r.code, 0, r.err);
     const [header, ...rows] = parseCsv(r.out);
     assert.deepEqual(header, [...CSV_COLUMNS]);
-    assert.equal(rows.length, 16);
+    assert.equal(rows.length, 20);
     const record = (cluster: string, sa: string) => {
       const found = rows.find((x) => x[0] === cluster && `${x[1]}/${x[2]}` === sa);
       assert.ok(found, `${cluster} ${sa}`);
@@ -130,7 +131,7 @@ describe('migrate-identity inventory and drift', () => {
     assert.match(r.out, /^ {2}sandbox-b tools\/backup: 2 pod\(s\) set AWS_ACCESS_KEY_ID themselves$/m);
     assert.match(
       r.out,
-      /^16 service account\(s\): 3 broken, 8 irsa, 1 both, 1 pod-identity, 2 not-migratable, 1 unmanaged$/m,
+      /^20 service account\(s\): 3 broken, 12 irsa, 1 both, 1 pod-identity, 2 not-migratable, 1 unmanaged$/m,
     );
     assert.match(r.out, /^drift: 3 broken, 2 risk, 4 cleanup \(migrate-identity drift: evidence and fix commands\)$/m);
     assert.doesNotMatch(r.out, /running migrations unknown/, 'the harness answers the lookup');

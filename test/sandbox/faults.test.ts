@@ -107,3 +107,20 @@ describe('sandbox faults', () => {
     assert.deepEqual(FAULT_KINDS, ['error', 'throttle', 'timeout', 'stuck']);
   });
 });
+
+describe('sandbox faults: scope', () => {
+  test('IAM is not per cluster: an IAM fault armed on a cluster is refused, not armed to never fire', async () => {
+    const fleet = fresh();
+    for (const step of ['get-role', 'update-trust'] as const) {
+      await assert.rejects(fleet.control.setFault({ cluster: 'sandbox-a', step, kind: 'error' }), (err: unknown) => {
+        assert.ok(isPortError(err, 'validation'));
+        assert.match(
+          err.message,
+          new RegExp(`^${step} is an IAM call, and IAM is not per cluster: arm it on cluster \\*`),
+        );
+        return true;
+      });
+    }
+    assert.deepEqual(await fleet.control.faults(), []);
+  });
+});

@@ -13,6 +13,7 @@ import { workflowIdFor } from '../../src/domain/workflow-id.js';
 import { createSandboxFleet, type SandboxFleet } from '../../src/sandbox/index.js';
 import { MigrationRequestError, MigrationService } from '../../src/temporal/migrations.js';
 import { createMigrationWorker } from '../../src/temporal/worker.js';
+import { roleLockWorkflowId } from '../../workflows/role-lock.js';
 import { SlackApiStandIn, type StoredMessage } from '../support/slack-api.js';
 import { slashCommandBody } from '../support/slack-requests.js';
 import { openPolicy, startSlackHarness, type SlackHarness } from '../support/slack-harness.js';
@@ -85,11 +86,14 @@ describe('Slack end to end', () => {
       service,
       fleet,
       async stop() {
-        // A failed test must not leave its run in the way of the next one.
-        await env.client.workflow
-          .getHandle(workflowIdFor(SA))
-          .terminate('test ended')
-          .catch(() => undefined);
+        // A failed test must not leave its run in the way of the next one, nor the role's
+        // lock: the lock lives on this stack's task queue, which no worker serves after it.
+        for (const id of [workflowIdFor(SA), roleLockWorkflowId(ROLE)]) {
+          await env.client.workflow
+            .getHandle(id)
+            .terminate('test ended')
+            .catch(() => undefined);
+        }
         await h.close();
         worker.shutdown();
         await running;

@@ -3,6 +3,7 @@ import type { ActivityInterceptorsFactory, Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import type { ActivityDeps } from '../../activities/index.js';
 import { createConsoleNotifier } from '../../src/adapters/console-notifier.js';
+import type { IamPort } from '../../src/ports/iam.js';
 import type { NotifierPort } from '../../src/ports/notifier.js';
 import { createSandboxFleet, type SandboxFleet, type SandboxOptions } from '../../src/sandbox/index.js';
 import { MigrationService } from '../../src/temporal/migrations.js';
@@ -41,10 +42,13 @@ export async function startHarness(
     sinks?: WorkerOptions['sinks'];
     /** More activity dependencies, or replacements for the sandbox's (a scan's drift notifier). */
     deps?: Partial<ActivityDeps>;
+    /** Wraps the fleet's IAM port (to slow or interleave calls). */
+    iam?: (iam: IamPort) => IamPort;
   } = {},
 ): Promise<Harness> {
   const taskQueue = options.taskQueue ?? `test-${randomUUID()}`;
   const fleet = options.fleet ?? createSandboxFleet({ consistencyDelayMs: 0, podStartMs: 5, ...options.sandbox });
+  const fleetClusters = Object.keys((await fleet.control.state()).clusters);
   const events: string[] = [];
   const worker = await createMigrationWorker({
     connection: env.nativeConnection,
@@ -52,8 +56,9 @@ export async function startHarness(
     taskQueue,
     deps: {
       eks: fleet.eks,
-      iam: fleet.iam,
+      iam: options.iam ? options.iam(fleet.iam) : fleet.iam,
       kubernetes: fleet.kubernetes,
+      fleetClusters,
       notifier: options.notifier ?? createConsoleNotifier((line) => events.push(line)),
       rolloutPollMs: 5,
       trustPolicyLimit: options.trustPolicyLimit,

@@ -5,7 +5,14 @@ import type { MigrationState } from '../../src/domain/migration-state.js';
 import type { MigrationOptions } from '../../src/domain/types.js';
 import { createSandboxFleet, type TrafficProfile } from '../../src/sandbox/index.js';
 import { decisionUpdate } from '../../workflows/messages.js';
-import { advanceUntil, APPROVER, migrationInput, startHarness, type Harness } from '../support/migration-harness.js';
+import {
+  advanceUntil,
+  APPROVER,
+  endRoleLock,
+  migrationInput,
+  startHarness,
+  type Harness,
+} from '../support/migration-harness.js';
 import { serverClock } from '../support/server-clock.js';
 import { createTimeSkippingEnv } from '../support/temporal.js';
 
@@ -34,6 +41,8 @@ describe('migration workflow: CloudTrail evidence on the time-skipping server', 
       cloudTrailDelayMs: delayMs,
     });
     for (const [key, profile] of Object.entries(traffic)) await fleet.cloudTrailControl.setTraffic(key, profile);
+    // Each harness has its own task queue: the role's lock from the previous test's would never be served.
+    await endRoleLock(env);
     return startHarness(env, { fleet, cloudTrail: true, activityInterceptors: [clock.interceptor] });
   }
 

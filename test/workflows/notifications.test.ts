@@ -5,7 +5,7 @@ import { clustersOf } from '../../src/domain/migration-digest.js';
 import { workflowIdFor } from '../../src/domain/workflow-id.js';
 import type { Notification, NotifierPort } from '../../src/ports/notifier.js';
 import { decisionUpdate, notifyTargetSignal } from '../../workflows/messages.js';
-import { advanceUntil, APPROVER, migrationInput, startHarness } from '../support/migration-harness.js';
+import { advanceUntil, APPROVER, endRoleLock, migrationInput, startHarness } from '../support/migration-harness.js';
 import { createTimeSkippingEnv } from '../support/temporal.js';
 
 const SA = { namespace: 'payments', name: 'reconciler' };
@@ -69,6 +69,7 @@ describe('migration workflow: notifications', () => {
       );
     } finally {
       await h.stop();
+      await endRoleLock(env);
     }
   });
 
@@ -95,6 +96,7 @@ describe('migration workflow: notifications', () => {
       assert.equal((await h.service.result(SA)).phase, 'RolledBack');
     } finally {
       await h.stop();
+      await endRoleLock(env);
     }
   });
 });

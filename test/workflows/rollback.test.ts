@@ -8,6 +8,7 @@ import { decisionUpdate, stateQuery } from '../../workflows/messages.js';
 import {
   advanceUntil,
   APPROVER,
+  endRoleLock,
   migrationInput,
   startHarness,
   type Harness,
@@ -123,6 +124,7 @@ describe('migration workflow: rollback', () => {
       assert.deepEqual(await slow.fleet.control.essentials(), before);
     } finally {
       await slow.stop();
+      await endRoleLock(env);
     }
   });
 

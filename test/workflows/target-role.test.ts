@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createSandboxFleet } from '../../src/sandbox/index.js';
 import { decisionUpdate } from '../../workflows/messages.js';
-import { advanceUntil, APPROVER, migrationInput, startHarness } from '../support/migration-harness.js';
+import { advanceUntil, APPROVER, endRoleLock, migrationInput, startHarness } from '../support/migration-harness.js';
 import { ROLE_ARN } from '../support/sandbox-fixtures.js';
 import { createTimeSkippingEnv } from '../support/temporal.js';
 
@@ -81,6 +81,8 @@ describe('migration workflow: --target-role on the time-skipping server', () => 
       assert.equal(final.phase, 'Completed', JSON.stringify(final.failure));
     } finally {
       await h.stop();
+      // The next test's worker has its own task queue: the role's lock on this one would never be served.
+      await endRoleLock(env);
     }
   });
 
@@ -110,6 +112,8 @@ describe('migration workflow: --target-role on the time-skipping server', () => 
       assert.deepEqual(await h.fleet.eks.findPodIdentityAssociations('sandbox-a', 'payments', 'reconciler'), []);
     } finally {
       await h.stop();
+      // The next test's worker has its own task queue: the role's lock on this one would never be served.
+      await endRoleLock(env);
     }
   });
 });

@@ -2,11 +2,13 @@ import type { ClusterPreflight } from '../../activities/types.js';
 import { activities, API_CALL } from '../activity-options.js';
 import { clusterProgress } from '../state.js';
 import { restartAndWait, verifyPodIdentity } from './migrate-cluster.js';
-import type { MigrationRun } from './run.js';
+import { withRoleLock } from './role-lock.js';
+import { MigrationAborted, type MigrationRun } from './run.js';
 
 /**
  * After approval: IRSA off each cluster (annotation removed, workloads restarted, Pod
- * Identity verified again), then the role's IRSA trust for these clusters' issuers.
+ * Identity verified again), then the role's IRSA trust for these clusters' issuers: only
+ * once no pod of the service account is left on IRSA there (the credential invariant).
  */
 export async function cleanup(run: MigrationRun, preflight: ClusterPreflight[]): Promise<void> {
   const { state, serviceAccount: sa } = run;
@@ -35,11 +37,19 @@ export async function cleanup(run: MigrationRun, preflight: ClusterPreflight[]):
   const issuers = state.plan?.cleanup.removeIrsaTrustForIssuers ?? [];
   if (run.options.keepIrsaTrust || issuers.length === 0) return;
   try {
-    const { removed } = await activities(API_CALL, 'remove IRSA trust for migrated clusters').removeIrsaTrust({
-      roleArn: run.input.roleArn,
-      serviceAccount: sa,
-      issuers,
-    });
+    const result = await withRoleLock(
+      run,
+      `${sa.namespace}/${sa.name}: remove IRSA trust`,
+      () =>
+        activities(API_CALL, 'remove IRSA trust for migrated clusters').removeIrsaTrust({
+          roleArn: run.input.roleArn,
+          serviceAccount: sa,
+          issuers,
+        }),
+      { stop: () => state.abortRequested !== undefined },
+    );
+    if (result === undefined) throw new MigrationAborted(`aborted by ${state.abortRequested?.by ?? 'unknown'}`);
+    const { removed } = result;
     if (removed.length > 0) state.rollbackNote.removedIrsaTrust = { Version: '2012-10-17', Statement: removed };
     await run.notify('step', `trust: removed ${sa.namespace}/${sa.name} IRSA trust for ${issuers.length} issuer(s)`);
   } catch (err) {

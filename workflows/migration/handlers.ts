@@ -45,13 +45,18 @@ export function registerHandlers(run: MigrationRun): void {
   setHandler(
     abortSignal,
     (request) => {
-      if (isTerminalPhase(state.phase) || state.abortRequested || state.phase === 'RollingBack') return;
+      if (isTerminalPhase(state.phase) || state.rollbackAbortRequested) return;
       if (run.handled(request.requestId)) return;
-      state.abortRequested = { by: request.by, reason: request.reason, at: nowIso() };
+      const abort = { by: request.by, reason: request.reason, at: nowIso() };
+      // A second abort stops the rollback itself at its next wait (it says what it leaves behind).
+      if (state.abortRequested || state.phase === 'RollingBack') state.rollbackAbortRequested = abort;
+      else state.abortRequested = abort;
       run.audit('abort', request);
       run.refresh();
     },
-    { description: 'Abort: stop at the next step boundary (or wait) and roll back.' },
+    {
+      description: 'Abort: stop at the next step boundary (or wait) and roll back; a second abort stops the rollback.',
+    },
   );
   setHandler(
     notifyTargetSignal,

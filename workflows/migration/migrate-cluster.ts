@@ -1,10 +1,12 @@
 import { workflowInfo } from '@temporalio/workflow';
-import type { ClusterPreflight } from '../../activities/types.js';
+import type { ClusterPreflight, CredentialExpectation } from '../../activities/types.js';
+import { FailureType } from '../../src/domain/failure-types.js';
 import type { WorkloadRef } from '../../src/domain/types.js';
 import { activities, API_CALL, LONG_WAIT } from '../activity-options.js';
-import { clusterProgress, nowIso } from '../state.js';
+import { clusterProgress, nowIso, rootFailure } from '../state.js';
 import { evidenceEnabled, podIdentityEvidence } from './evidence.js';
 import type { MigrationRun } from './run.js';
+import { ensurePodIdentityTrust } from './trust.js';
 
 /** The clusters one at a time, in order, with a soak between one and the next. */
 export async function migrateClusters(run: MigrationRun, preflight: ClusterPreflight[]): Promise<void> {
@@ -50,6 +52,7 @@ export async function migrateCluster(run: MigrationRun, pf: ClusterPreflight): P
         ...(run.options.disableSessionTags === true && { disableSessionTags: true }),
         ...(run.options.targetRoleArn !== undefined && { targetRoleArn: run.options.targetRoleArn }),
         idempotencyKey: `${workflowId}/${firstExecutionRunId}/${cluster}`,
+        runTag: run.runTag,
       });
       if (created.created) progress.createdAssociationId = created.associationId;
       else progress.reusedAssociationId = created.associationId;
@@ -65,11 +68,74 @@ export async function migrateCluster(run: MigrationRun, pf: ClusterPreflight): P
     return { detail: `waited ${consistencyWaitSeconds}s for the association to propagate` };
   });
   await run.checkpoint();
-  const restarted = await restartAndWait(run, cluster, 'restart');
-  await run.checkpoint();
-  await verifyPodIdentity(run, cluster, 'verify', restarted);
+  // Pods about to start on Pod Identity need the role's trust now, not as it was at the Trust phase.
+  await ensurePodIdentityTrust(run).catch((err: unknown) => {
+    run.recordFailure(err, { cluster, step: 'restart' });
+    throw err;
+  });
+  await restartUntilOnPath(run, cluster, 'pod-identity');
   progress.status = 'migrated';
   run.refresh();
+}
+
+/**
+ * Restart, then verify; while pods still come up on the old path (the association change
+ * has not reached the webhook: "some pods may not immediately observe the change"), wait
+ * again and restart again, within the run's consistency retry window, before calling it a
+ * failure. Waits grow from the consistency wait, doubling, and never pass the window.
+ */
+export async function restartUntilOnPath(
+  run: MigrationRun,
+  cluster: string,
+  expect: CredentialExpectation,
+): Promise<void> {
+  const window = run.retryWindowSeconds;
+  const started = Date.now();
+  let wait = Math.max(1, run.options.consistencyWaitSeconds);
+  for (let attempt = 1; ; attempt += 1) {
+    const restarted = await restartAndWait(run, cluster, 'restart');
+    await run.checkpoint();
+    const done = await run.step(cluster, 'verify', async () => {
+      try {
+        return { ...(await verifyCredentials(run, cluster, expect, restarted)), value: true };
+      } catch (err) {
+        const elapsed = Math.round((Date.now() - started) / 1000);
+        const stale = await podsOnOtherPath(run, cluster, expect, err);
+        if (stale.length === 0 || elapsed + wait > window) throw err;
+        return {
+          detail: `${stale.length} pod(s) still on ${expect === 'pod-identity' ? 'IRSA' : 'Pod Identity'} (${stale.join(', ')}): the association change has not reached the webhook yet; retry ${attempt} after ${wait}s (${elapsed}s of the ${window}s retry window used)`,
+          retried: true,
+          value: false,
+        };
+      }
+    });
+    if (done) return;
+    await run.step(cluster, 'consistency-retry', async () => {
+      await run.wait(wait);
+      return { detail: `waited ${wait}s more for the association change to propagate` };
+    });
+    await run.checkpoint();
+    wait = Math.min(wait * 2, Math.max(1, window - Math.round((Date.now() - started) / 1000)));
+  }
+}
+
+/**
+ * After a failed verification: the pods that came up on the other path. Only a failed
+ * check of the variables counts (a probe that cannot run is not propagation lag).
+ */
+export async function podsOnOtherPath(
+  run: MigrationRun,
+  cluster: string,
+  expect: CredentialExpectation,
+  err: unknown,
+): Promise<string[]> {
+  if (rootFailure(err).type !== FailureType.VerificationFailed) return [];
+  const other = expect === 'pod-identity' ? 'irsa' : 'pod-identity';
+  const { pods } = await activities(API_CALL, `read credential paths in ${cluster}`).credentialPaths({
+    cluster,
+    serviceAccount: run.serviceAccount,
+  });
+  return pods.filter((p) => p.path === other).map((p) => p.name);
 }
 
 /** Restarts the workloads that use the service account, then waits for their rollouts; returns them. */
@@ -95,24 +161,32 @@ export function restartAndWait(
 }
 
 /**
- * The running pods of the restarted workloads on Pod Identity credentials, and one per
+ * The running pods of the restarted workloads on the expected credentials, and one per
  * workload answering as the role. Without `workloads`, those the restart would restart.
  */
+export function verifyCredentials(
+  run: MigrationRun,
+  cluster: string,
+  expect: CredentialExpectation,
+  workloads?: WorkloadRef[],
+) {
+  return activities(API_CALL, `verify ${expect} credentials in ${cluster}`).verifyCredentials({
+    cluster,
+    serviceAccount: run.serviceAccount,
+    roleArn: run.input.roleArn,
+    ...(run.options.targetRoleArn !== undefined && { targetRoleArn: run.options.targetRoleArn }),
+    expect,
+    verifyCommand: run.options.verifyCommand,
+    ...(workloads === undefined ? {} : { workloads }),
+  });
+}
+
+/** Every running pod of the restarted workloads on Pod Identity credentials, and one per workload answering as the role. */
 export function verifyPodIdentity(
   run: MigrationRun,
   cluster: string,
   name: 'verify' | 'cleanup-verify',
   workloads?: WorkloadRef[],
 ) {
-  return run.step(cluster, name, () =>
-    activities(API_CALL, `verify Pod Identity credentials in ${cluster}`).verifyCredentials({
-      cluster,
-      serviceAccount: run.serviceAccount,
-      roleArn: run.input.roleArn,
-      ...(run.options.targetRoleArn !== undefined && { targetRoleArn: run.options.targetRoleArn }),
-      expect: 'pod-identity',
-      verifyCommand: run.options.verifyCommand,
-      ...(workloads === undefined ? {} : { workloads }),
-    }),
-  );
+  return run.step(cluster, name, () => verifyCredentials(run, cluster, 'pod-identity', workloads));
 }

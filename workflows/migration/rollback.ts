@@ -1,15 +1,26 @@
-import { ApplicationFailure, CancellationScope, log, sleep } from '@temporalio/workflow';
-import { IRSA_ANNOTATION } from '../../src/domain/constants.js';
+import { ApplicationFailure, CancellationScope, log } from '@temporalio/workflow';
 import { FailureType } from '../../src/domain/failure-types.js';
-import type { StepName } from '../../src/domain/migration-state.js';
-import { activities, COMPENSATION, LONG_WAIT } from '../activity-options.js';
-import { clusterProgress, nowIso } from '../state.js';
+import { activities, COMPENSATION } from '../activity-options.js';
+import { clusterProgress } from '../state.js';
+import {
+  clusterManualSteps,
+  removePodIdentityTrustCommand,
+  restoreIrsaTrustCommand,
+  roleName,
+} from './manual-steps.js';
+import { compensateCluster, remainingActions, SECOND_ABORT } from './rollback-cluster.js';
+import { withRoleLock } from './role-lock.js';
 import { errorMessage, type MigrationRun } from './run.js';
 
 /**
  * After a failure, a Reject or an abort: records why, then puts every cluster back on IRSA
  * even while the run is being cancelled. Ends RolledBack, or RollbackFailed with the manual
  * steps (and a failed workflow, so the run stands out).
+ *
+ * Every compensation keeps the credential invariant (src/domain/invariant.ts): IRSA trust
+ * comes back before any pod returns to IRSA; an association is deleted only right before
+ * the restart that moves its pods off it, and re-created if that restart fails; the Pod
+ * Identity trust goes last, and only while nothing uses it.
  */
 export async function rollBack(run: MigrationRun, err: unknown): Promise<void> {
   const { state } = run;
@@ -18,13 +29,17 @@ export async function rollBack(run: MigrationRun, err: unknown): Promise<void> {
   await CancellationScope.nonCancellable(async () => {
     run.setPhase('RollingBack');
     await run.notify('rollback-step', `rolling back: ${state.failure?.type ?? ''}: ${state.failure?.message ?? ''}`);
-    await compensate(run);
-    run.setPhase(state.manualSteps?.length ? 'RollbackFailed' : 'RolledBack');
+    const manual = await compensate(run);
+    if (manual.length > 0) state.manualSteps = manual;
+    run.setPhase(manual.length ? 'RollbackFailed' : 'RolledBack');
+    const stopped = state.rollbackAbortRequested;
     await run.notify(
       'finished',
-      state.manualSteps?.length
-        ? `ROLLBACK FAILED: manual steps needed:\n${state.manualSteps.join('\n')}`
-        : 'rolled back: every cluster is on IRSA as before',
+      !manual.length
+        ? 'rolled back: every cluster is on IRSA as before'
+        : stopped
+          ? `ROLLBACK STOPPED by a second abort (by ${stopped.by}); left behind, to finish by hand:\n${manual.join('\n')}`
+          : `ROLLBACK FAILED: manual steps needed:\n${manual.join('\n')}`,
     );
   });
   if (state.phase === 'RollbackFailed') {
@@ -37,158 +52,89 @@ export async function rollBack(run: MigrationRun, err: unknown): Promise<void> {
   }
 }
 
-interface Compensation {
-  name: StepName;
-  /** The manual step, should this one fail or not be reached. */
-  what: string;
-  run: () => Promise<string>;
-}
-
 /**
- * Compensations in reverse order, each idempotent and retried: IRSA trust back first (pods
- * returning to IRSA need it), then each touched cluster newest first, then the Pod Identity
- * trust statement last. A compensation that still fails is recorded with the exact manual
- * steps; the others still run.
+ * Compensations in reverse order: IRSA trust back first (pods returning to IRSA need it),
+ * then each touched cluster newest first, then the Pod Identity trust statement. Returns
+ * the manual steps for whatever could not be done, in the order to run them.
  */
-async function compensate(run: MigrationRun): Promise<void> {
+async function compensate(run: MigrationRun): Promise<string[]> {
   const { state, input, touched } = run;
   const manual: string[] = [];
-  const roleName = input.roleArn.split('/').pop() ?? input.roleArn;
+  const role = roleName(run);
+  const deletedAssociationIds: string[] = [];
 
+  let irsaTrustBack = true;
   const removed = state.rollbackNote.removedIrsaTrust;
   if (removed) {
     try {
-      await activities(COMPENSATION, 'restore IRSA trust').restoreIrsaTrust({
-        roleArn: input.roleArn,
-        removed: removed.Statement,
-      });
+      const done = await withRoleLock(
+        run,
+        'rollback: restore IRSA trust',
+        () =>
+          activities(COMPENSATION, 'restore IRSA trust').restoreIrsaTrust({
+            roleArn: input.roleArn,
+            removed: removed.Statement,
+          }),
+        { stop: () => run.rollbackInterrupted, compensation: true },
+      );
+      if (done === undefined) throw new Error(SECOND_ABORT);
       await run.notify('rollback-step', 'trust: IRSA trust statements restored');
     } catch (err) {
-      manual.push(
-        `Restore the IRSA trust of role ${roleName}: put back these statements (from the state query, rollbackNote.removedIrsaTrust): aws iam update-assume-role-policy --role-name ${roleName} --policy-document file://trust.json  # ${errorMessage(err)}`,
-      );
+      irsaTrustBack = false;
+      manual.push(`role ${role}: ${restoreIrsaTrustCommand(run, removed.Statement)}  # ${errorMessage(err)}`);
     }
   }
 
+  let everyClusterBack = true;
   for (const cluster of input.clusters.filter((c) => touched.clusters[c]).reverse()) {
     const progress = clusterProgress(state, cluster);
     progress.status = 'rolling-back';
     run.refresh();
-    // Later steps depend on earlier ones (deleting the association before the annotation is
-    // back would leave pods with no credentials), so after a failure the rest become manual steps.
-    let ok = true;
-    for (const item of clusterCompensations(run, cluster, roleName)) {
-      if (!ok) {
-        manual.push(`${cluster}: then ${item.what}`);
-        continue;
-      }
-      try {
-        await run.step(cluster, item.name, async () => ({ detail: await item.run() }), 'rollback-step');
-      } catch (err) {
-        manual.push(`${cluster}: ${item.what}  # ${errorMessage(err)}`);
-        await run.notify('rollback-step', `${cluster}: ${item.name} FAILED: ${errorMessage(err)}`, { cluster });
-        ok = false;
-      }
+    let lines: string[];
+    if (!irsaTrustBack || run.rollbackInterrupted) {
+      // Pods sent back to IRSA now would find no trust (or nobody wants them moved): they stay where they are.
+      const why = !irsaTrustBack ? 'not done: the IRSA trust must be restored first (above)' : SECOND_ABORT;
+      lines = clusterManualSteps(run, cluster, remainingActions(run, cluster), why);
+    } else {
+      lines = await compensateCluster(run, cluster, deletedAssociationIds);
     }
-    progress.status = ok ? 'rolled-back' : 'failed';
+    manual.push(...lines);
+    if (lines.length > 0) everyClusterBack = false;
+    progress.status = lines.length === 0 ? 'rolled-back' : 'failed';
     run.refresh();
   }
 
   const sid = state.rollbackNote.addedTrustStatementSid;
-  if (touched.trustAdded && sid) {
+  if (sid !== undefined) {
+    const command = removePodIdentityTrustCommand(run, sid);
+    const condition = `once no pod uses Pod Identity with role ${role} and no association in any cluster names it`;
     try {
-      await activities(COMPENSATION, 'remove the Pod Identity trust statement this run added').removePodIdentityTrust({
-        roleArn: input.roleArn,
-        sid,
-      });
-      await run.notify('rollback-step', `trust: Pod Identity statement ${sid} removed`);
-    } catch (err) {
-      manual.push(
-        `Remove statement Sid ${sid} from the trust policy of role ${roleName} (original policy: state query, rollbackNote.originalTrustPolicy)  # ${errorMessage(err)}`,
-      );
-    }
-  }
-  if (manual.length > 0) state.manualSteps = manual;
-}
-
-/** What undoes this run's changes to one cluster, in order. */
-function clusterCompensations(run: MigrationRun, cluster: string, roleName: string): Compensation[] {
-  const { state, input, serviceAccount: sa } = run;
-  const did = run.touched.clusters[cluster] ?? {};
-  const previous = state.rollbackNote.previousAnnotations[cluster] ?? null;
-  const steps: Compensation[] = [];
-  if (did.annotationRemoved && previous !== null) {
-    steps.push({
-      name: 'rollback-restore-annotation',
-      what: `kubectl -n ${sa.namespace} annotate serviceaccount ${sa.name} ${IRSA_ANNOTATION}=${previous} --overwrite`,
-      run: async () => {
-        await activities(COMPENSATION, `restore IRSA annotation in ${cluster}`).setIrsaAnnotation({
-          cluster,
-          serviceAccount: sa,
-          value: previous,
-        });
-        return `IRSA annotation restored (${previous})`;
-      },
-    });
-  }
-  // A restart is needed only if some pod may have been created with Pod Identity.
-  let podsMayHavePodIdentity = did.restarted === true;
-  if (did.associationAttempted) {
-    const id = clusterProgress(state, cluster).createdAssociationId;
-    steps.push({
-      name: 'rollback-delete-association',
-      what: `aws eks delete-pod-identity-association --cluster-name ${cluster} --association-id ${id ?? `<id from: aws eks list-pod-identity-associations --cluster-name ${cluster} --namespace ${sa.namespace} --service-account ${sa.name}>`}`,
-      run: async () => {
-        const result = await activities(
-          COMPENSATION,
-          `delete Pod Identity association in ${cluster}`,
-        ).deleteAssociation({ cluster, serviceAccount: sa, roleArn: input.roleArn, associationId: id });
-        if (result.deleted) podsMayHavePodIdentity = true;
-        // Deletion is eventually consistent too: pods created too early would still get Pod Identity.
-        if (result.deleted && input.options.consistencyWaitSeconds > 0) {
-          await sleep(input.options.consistencyWaitSeconds * 1000);
-        }
-        return result.deleted
-          ? `association ${result.associationId ?? id ?? ''} deleted`
-          : 'no association of this run left to delete';
-      },
-    });
-  }
-  if (did.restarted || did.associationAttempted) {
-    steps.push({
-      name: 'rollback-restart',
-      what: `kubectl -n ${sa.namespace} rollout restart <each deployment/statefulset/daemonset using ${sa.name}>`,
-      run: async () => {
-        if (!podsMayHavePodIdentity) return 'no restart needed: no association took effect and nothing was restarted';
-        const { restarted } = await activities(COMPENSATION, `restart workloads in ${cluster}`).restartWorkloads({
-          cluster,
-          serviceAccount: sa,
-          restartedAt: nowIso(),
-        });
-        const { detail } = await activities(LONG_WAIT, `wait for rollouts in ${cluster}`).waitForRollouts({
-          cluster,
-          workloads: restarted,
-          timeoutSeconds: input.options.rolloutTimeoutSeconds,
-        });
-        return detail;
-      },
-    });
-    if (previous !== null) {
-      steps.push({
-        name: 'rollback-verify',
-        what: `kubectl -n ${sa.namespace} exec <pod> -- aws sts get-caller-identity  # expect an IRSA session of ${roleName}`,
-        run: async () => {
-          const { detail } = await activities(COMPENSATION, `verify IRSA credentials in ${cluster}`).verifyCredentials({
-            cluster,
-            serviceAccount: sa,
+      const result = await withRoleLock(
+        run,
+        'rollback: remove the Pod Identity trust this run added',
+        () =>
+          activities(COMPENSATION, 'remove the Pod Identity trust statement this run added').removePodIdentityTrust({
             roleArn: input.roleArn,
-            expect: 'irsa',
-            verifyCommand: input.options.verifyCommand,
-          });
-          return detail;
-        },
-      });
+            sid,
+            serviceAccount: run.serviceAccount,
+            clusters: input.clusters,
+            deletedAssociationIds,
+          }),
+        { stop: () => run.rollbackInterrupted, compensation: true },
+      );
+      if (result === undefined) throw new Error(SECOND_ABORT);
+      if (result.removed) {
+        await run.notify('rollback-step', `trust: Pod Identity statement ${sid} removed`);
+      } else if (result.keptBecause !== undefined) {
+        const kept = `trust: Pod Identity statement ${sid} kept: ${result.keptBecause ?? ''}`;
+        state.warnings.push(kept);
+        // Kept because of this run's own clusters: finishing them by hand makes it removable.
+        if (!everyClusterBack) manual.push(`role ${role}: then, ${condition}: ${command}`);
+        await run.notify('rollback-step', kept);
+      }
+    } catch (err) {
+      manual.push(`role ${role}: ${everyClusterBack ? '' : 'then, '}${condition}: ${command}  # ${errorMessage(err)}`);
     }
   }
-  return steps;
+  return manual;
 }

@@ -1,8 +1,10 @@
 import {
+  CancellationScope,
   condition,
   isCancellation,
   log,
   setCurrentDetails,
+  setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -18,11 +20,21 @@ import {
   type StepName,
 } from '../../src/domain/migration-state.js';
 import { clip } from '../../src/domain/redact.js';
-import type { Finding, MigrationInput } from '../../src/domain/types.js';
+import { DEFAULT_CONSISTENCY_RETRY_WINDOW_SECONDS, type Finding, type MigrationInput } from '../../src/domain/types.js';
 import type { NotificationKind } from '../../src/ports/notifier.js';
 import { activities, NOTIFY } from '../activity-options.js';
+import { roleLockGrantedSignal } from '../role-lock.js';
 import { MigrationPhaseKey } from '../search-attributes.js';
-import { beginStep, clusterProgress, currentDetails, endStep, failureInfo, initialState, nowIso } from '../state.js';
+import {
+  beginStep,
+  clusterProgress,
+  currentDetails,
+  describeError,
+  endStep,
+  failureInfo,
+  initialState,
+  nowIso,
+} from '../state.js';
 
 /** An abort signal (or a Temporal cancel) seen at a step boundary or during a wait. */
 export class MigrationAborted extends Error {}
@@ -32,7 +44,6 @@ export class MigrationRejected extends Error {}
 /** What this run changed, recorded before each change so rollback also covers a change whose answer was lost. */
 export interface Touched {
   clusters: Record<string, { associationAttempted?: boolean; restarted?: boolean; annotationRemoved?: boolean }>;
-  trustAdded: boolean;
 }
 
 export interface StepOutcome<T> {
@@ -40,10 +51,13 @@ export interface StepOutcome<T> {
   detail: string;
   warnings?: string[];
   value?: T;
+  /** Not done yet, and not a failure: pods still on the old path within the retry window. */
+  retried?: boolean;
 }
 
+/** What failed, in words: the activity's own failure (type and message), never "Activity task failed". */
 export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return describeError(err);
 }
 
 /**
@@ -54,10 +68,40 @@ export function errorMessage(err: unknown): string {
  */
 export class MigrationRun {
   readonly state: MigrationState;
-  readonly touched: Touched = { clusters: {}, trustAdded: false };
+  readonly touched: Touched = { clusters: {} };
+  /** Role-lock requests granted to this run (see workflows/role-lock.ts). */
+  readonly lockGrants = new Set<string>();
+  private lockRequests = 0;
 
   constructor(readonly input: MigrationInput) {
     this.state = initialState(workflowInfo().workflowId, input);
+    this.state.consistencyRetryWindowSeconds =
+      input.options.consistencyRetryWindowSeconds ?? DEFAULT_CONSISTENCY_RETRY_WINDOW_SECONDS;
+    setHandler(roleLockGrantedSignal, ({ requestId }) => void this.lockGrants.add(requestId), {
+      description: 'The role lock is granted to this run (trust-policy writes).',
+    });
+  }
+
+  /** `<workflowId>/<runId>`: the tag on the associations this run creates. */
+  get runTag(): string {
+    const { workflowId, firstExecutionRunId } = workflowInfo();
+    return `${workflowId}/${firstExecutionRunId}`;
+  }
+
+  /**
+   * A new role-lock request id: `<workflowId>/<runId>/lock-<n>`, counted by the run. Not
+   * `uuid4()`: the workflow's random stream also feeds the OpenTelemetry interceptor's span
+   * ids, which query handlers and update validators draw from on the live worker but never
+   * on replay, so a random id would differ on replay from the one the lock granted.
+   */
+  nextLockRequestId(): string {
+    const { workflowId, runId } = workflowInfo();
+    this.lockRequests += 1;
+    return `${workflowId}/${runId}/lock-${this.lockRequests}`;
+  }
+
+  get retryWindowSeconds(): number {
+    return this.state.consistencyRetryWindowSeconds ?? DEFAULT_CONSISTENCY_RETRY_WINDOW_SECONDS;
   }
 
   get options() {
@@ -148,7 +192,7 @@ export class MigrationRun {
     this.refresh();
     try {
       const result = await body();
-      endStep(this.state, record, 'succeeded', result.detail, result.warnings);
+      endStep(this.state, record, result.retried ? 'retried' : 'succeeded', result.detail, result.warnings);
       this.refresh();
       await this.notify(kind, `${cluster}: ${result.detail}`, { cluster });
       return result.value;
@@ -185,6 +229,40 @@ export class MigrationRun {
     if (seconds <= 0) return;
     if (await condition(() => this.state.abortRequested !== undefined, seconds * 1000)) {
       throw new MigrationAborted(`aborted by ${this.state.abortRequested?.by ?? 'unknown'}`);
+    }
+  }
+
+  /** A second abort arrived: rollback stops at its next wait. */
+  get rollbackInterrupted(): boolean {
+    return this.state.rollbackAbortRequested !== undefined;
+  }
+
+  /** A durable timer in rollback: a second abort ends it early. Returns false when interrupted. */
+  async rollbackWait(seconds: number): Promise<boolean> {
+    if (this.rollbackInterrupted) return false;
+    if (seconds <= 0) return true;
+    return !(await condition(() => this.rollbackInterrupted, seconds * 1000));
+  }
+
+  /**
+   * Runs `work` (a long activity, such as a rollout wait) so that a second abort cancels it;
+   * rollback itself runs in a non-cancellable scope, so this is its only way out of a wait.
+   * Returns `interrupted` when cancelled that way.
+   */
+  async interruptible<T>(work: () => Promise<T>): Promise<T | 'interrupted'> {
+    if (this.rollbackInterrupted) return 'interrupted';
+    const scope = new CancellationScope({ cancellable: true });
+    let finished = false;
+    void condition(() => finished || this.rollbackInterrupted).then(() => {
+      if (!finished) scope.cancel();
+    });
+    try {
+      return await scope.run(work);
+    } catch (err) {
+      if (isCancellation(err) && this.rollbackInterrupted) return 'interrupted';
+      throw err;
+    } finally {
+      finished = true;
     }
   }
 }

@@ -158,6 +158,12 @@ export function createEksAdapter(
         return toAssociation(request.cluster, association);
       }),
 
+    describePodIdentityAssociation: (cluster, associationId) =>
+      call(cluster, `DescribePodIdentityAssociation ${associationId}`, async (eks) => {
+        const association = await describeAssociation(cluster, eks, associationId);
+        return association === undefined ? undefined : toAssociation(cluster, association);
+      }),
+
     deletePodIdentityAssociation: (cluster, associationId) =>
       call(cluster, `DeletePodIdentityAssociation ${associationId}`, async ({ client, eksClusterName }) => {
         await client.send(new DeletePodIdentityAssociationCommand({ clusterName: eksClusterName, associationId }));
@@ -228,5 +234,6 @@ function toAssociation(cluster: string, association: EksAssociation): PodIdentit
     ...(association.policy && { policy: association.policy }),
     ...(association.associationArn !== undefined && { associationArn: association.associationArn }),
     ...(association.ownerArn !== undefined && { ownerArn: association.ownerArn }),
+    ...(association.tags !== undefined && { tags: association.tags }),
   };
 }

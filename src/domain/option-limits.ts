@@ -1,0 +1,46 @@
+import { formatDuration } from './duration.js';
+import { ValidationError } from './errors.js';
+import type { MigrationOptions } from './types.js';
+
+type DurationOption =
+  | 'consistencyWaitSeconds'
+  | 'consistencyRetryWindowSeconds'
+  | 'soakSeconds'
+  | 'approvalWindowSeconds'
+  | 'approvalReminderSeconds'
+  | 'rolloutTimeoutSeconds';
+
+/**
+ * The longest each wait may be. A consistency wait of 36,500 days is a typo, not a plan:
+ * rollback waits it out too, so it would hold a deleted association's pods that long.
+ * Associations settle in seconds; a soak is days at most; an approval a month.
+ */
+export const DURATION_LIMITS: Record<DurationOption, { flag: string; maxSeconds: number }> = {
+  consistencyWaitSeconds: { flag: 'consistency-wait', maxSeconds: 60 * 60 },
+  consistencyRetryWindowSeconds: { flag: 'consistency-retry-window', maxSeconds: 60 * 60 },
+  soakSeconds: { flag: 'soak', maxSeconds: 7 * 86_400 },
+  approvalWindowSeconds: { flag: 'approval-window', maxSeconds: 30 * 86_400 },
+  approvalReminderSeconds: { flag: 'approval-reminder', maxSeconds: 30 * 86_400 },
+  // The rollout wait is one heartbeating activity; its own timeout leaves room above this.
+  rolloutTimeoutSeconds: { flag: 'rollout-timeout', maxSeconds: 60 * 60 },
+};
+
+/** Throws a ValidationError naming the flag when a duration is negative or above its maximum. */
+export function checkDurationLimits(options: MigrationOptions): void {
+  for (const [key, { flag, maxSeconds }] of Object.entries(DURATION_LIMITS) as [
+    DurationOption,
+    (typeof DURATION_LIMITS)[DurationOption],
+  ][]) {
+    const value = options[key];
+    if (value === undefined) continue;
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw new ValidationError(`--${flag} must be a whole, non-negative number of seconds, not ${value}`, flag);
+    }
+    if (value > maxSeconds) {
+      throw new ValidationError(
+        `--${flag} ${formatDuration(value)} is over the maximum of ${formatDuration(maxSeconds)}`,
+        flag,
+      );
+    }
+  }
+}

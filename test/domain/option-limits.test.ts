@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ValidationError } from '../../src/domain/errors.js';
+import type { DURATION_LIMITS } from '../../src/domain/option-limits.js';
+import { checkDurationLimits } from '../../src/domain/option-limits.js';
+import { DEFAULT_OPTIONS } from '../../src/domain/types.js';
+
+describe('duration limits', () => {
+  test('the defaults are within bounds, and each maximum itself is allowed', () => {
+    checkDurationLimits(DEFAULT_OPTIONS);
+    checkDurationLimits({
+      ...DEFAULT_OPTIONS,
+      consistencyWaitSeconds: 3600,
+      consistencyRetryWindowSeconds: 3600,
+      soakSeconds: 7 * 86_400,
+      approvalWindowSeconds: 30 * 86_400,
+      rolloutTimeoutSeconds: 3600,
+    });
+  });
+
+  const over: [keyof typeof DURATION_LIMITS, RegExp][] = [
+    ['consistencyWaitSeconds', /^--consistency-wait 36500d is over the maximum of 1h$/],
+    ['consistencyRetryWindowSeconds', /^--consistency-retry-window 36500d is over the maximum of 1h$/],
+    ['soakSeconds', /^--soak 36500d is over the maximum of 7d$/],
+    ['approvalWindowSeconds', /^--approval-window 36500d is over the maximum of 30d$/],
+    ['approvalReminderSeconds', /^--approval-reminder 36500d is over the maximum of 30d$/],
+    ['rolloutTimeoutSeconds', /^--rollout-timeout 36500d is over the maximum of 1h$/],
+  ];
+  for (const [key, message] of over) {
+    test(`${key} of 36,500 days is refused, naming the flag and the maximum`, () => {
+      assert.throws(
+        () => checkDurationLimits({ ...DEFAULT_OPTIONS, [key]: 36_500 * 86_400 }),
+        (err: unknown) => err instanceof ValidationError && message.test(err.message),
+      );
+    });
+  }
+
+  test('a negative or fractional duration is refused', () => {
+    assert.throws(() => checkDurationLimits({ ...DEFAULT_OPTIONS, soakSeconds: -1 }), ValidationError);
+    assert.throws(() => checkDurationLimits({ ...DEFAULT_OPTIONS, consistencyWaitSeconds: 1.5 }), ValidationError);
+  });
+});
