@@ -35,6 +35,30 @@ describe('duration limits', () => {
     });
   }
 
+  const evidenceOver: [string, object, RegExp][] = [
+    [
+      'sdkAuditLookbackSeconds',
+      { sdkAuditLookbackSeconds: 91 * 86_400 },
+      /^--sdk-audit-lookback 91d is over the maximum of 90d$/,
+    ],
+    ['waitSeconds', { waitSeconds: 36_500 * 86_400 }, /^--evidence-wait 36500d is over the maximum of 1d$/],
+  ];
+  for (const [key, evidence, message] of evidenceOver) {
+    test(`evidence ${key} over its maximum is refused, naming the flag and the maximum`, () => {
+      assert.throws(
+        () => checkDurationLimits({ ...DEFAULT_OPTIONS, evidence }),
+        (err: unknown) => err instanceof ValidationError && message.test(err.message),
+      );
+    });
+  }
+
+  test('the evidence maxima themselves are allowed', () => {
+    checkDurationLimits({
+      ...DEFAULT_OPTIONS,
+      evidence: { sdkAuditLookbackSeconds: 90 * 86_400, waitSeconds: 86_400 },
+    });
+  });
+
   test('a negative or fractional duration is refused', () => {
     assert.throws(() => checkDurationLimits({ ...DEFAULT_OPTIONS, soakSeconds: -1 }), ValidationError);
     assert.throws(() => checkDurationLimits({ ...DEFAULT_OPTIONS, consistencyWaitSeconds: 1.5 }), ValidationError);

@@ -177,6 +177,14 @@ describe('buildMigrationInput', () => {
       `payments/reconciler --role ${ROLE} --clusters sandbox-a --approvers bob --evidence-wait later`,
       /--evidence-wait/,
     ],
+    [
+      `payments/reconciler --role ${ROLE} --clusters sandbox-a --approvers bob --evidence-wait 36500d`,
+      /--evidence-wait 36500d is over the maximum of 1d/,
+    ],
+    [
+      `payments/reconciler --role ${ROLE} --clusters sandbox-a --approvers bob --sdk-audit-lookback 365d`,
+      /--sdk-audit-lookback 365d is over the maximum of 90d/,
+    ],
   ];
   for (const [text, message] of bad) {
     test(`refuses: ${text}`, () => {
