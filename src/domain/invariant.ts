@@ -25,7 +25,7 @@ import { issuerHostPath, oidcProviderArn, POD_IDENTITY_ACTIONS, POD_IDENTITY_PRI
 import { trustAllows } from './trust-evaluation.js';
 import type { PolicyDocument } from './types.js';
 
-export type MissingLink = 'association' | 'pod-identity-trust' | 'irsa-trust' | 'role' | 'credentials';
+export type MissingLink = 'association' | 'pod-identity-trust' | 'target-trust' | 'irsa-trust' | 'role' | 'credentials';
 
 export interface PodCredentialFacts {
   cluster: string;
@@ -46,6 +46,10 @@ export interface AssociationFacts {
   roleArn: string;
   /** Its sessions carry no request tags: a trust scoped by them does not admit its pods. */
   disableSessionTags?: boolean;
+  /** The role the pods run as, which EKS assumes with `roleArn`'s session (role chaining). */
+  targetRoleArn?: string;
+  /** The external ID EKS passes when it assumes the target role. */
+  externalId?: string;
   /** Epoch ms of its deletion; absent while it exists. */
   deletedAt?: number;
 }
@@ -113,6 +117,15 @@ export function credentialInvariantViolations(
         if (trust === undefined) missing('role', `role ${association.roleArn} does not exist`);
         else if (!podIdentityTrusted(facts, pod, trust, association.disableSessionTags === true))
           missing('pod-identity-trust', `role ${association.roleArn} does not trust ${POD_IDENTITY_PRINCIPAL}`);
+        else if (association.targetRoleArn !== undefined) {
+          const target = facts.trustPolicies[association.targetRoleArn];
+          if (target === undefined) missing('role', `target role ${association.targetRoleArn} does not exist`);
+          else if (!targetTrusted(facts, pod, association, target))
+            missing(
+              'target-trust',
+              `target role ${association.targetRoleArn} does not trust ${association.roleArn} to assume it`,
+            );
+        }
         break;
       }
       case 'irsa': {
@@ -160,7 +173,18 @@ function podIdentityTrusted(
 ): boolean {
   const cluster = facts.clusters[pod.cluster];
   const source = { 'aws:SourceAccount': facts.accountId, ...(cluster && { 'aws:SourceArn': cluster.arn }) };
-  const requestTags = {
+  return trustAllows(trust, {
+    principalType: 'Service',
+    principal: POD_IDENTITY_PRINCIPAL,
+    actions: [...POD_IDENTITY_ACTIONS],
+    context: sessionTagsDisabled ? source : { ...source, ...podRequestTags(facts, pod) },
+  });
+}
+
+/** The session tags EKS sets on a pod's session, as `aws:RequestTag/…` condition keys. */
+function podRequestTags(facts: CredentialFacts, pod: PodCredentialFacts): Record<string, string> {
+  const cluster = facts.clusters[pod.cluster];
+  return {
     ...(cluster && { 'aws:RequestTag/eks-cluster-arn': cluster.arn }),
     'aws:RequestTag/eks-cluster-name': pod.cluster,
     'aws:RequestTag/kubernetes-namespace': pod.namespace,
@@ -168,11 +192,33 @@ function podIdentityTrusted(
     'aws:RequestTag/kubernetes-pod-name': pod.name,
     ...(pod.uid !== undefined && { 'aws:RequestTag/kubernetes-pod-uid': pod.uid }),
   };
+}
+
+/**
+ * Whether the target role's trust admits the association's role: EKS assumes the target
+ * with the role's session, for `sts:AssumeRole` and, with session tags on, `sts:TagSession`
+ * carrying the first hop's tags (EKS User Guide, "Access AWS resources using EKS Pod
+ * Identity Target IAM Roles"). A trust naming the role's account admits it too; whether the
+ * role's own policies allow the call is the sandbox's STS to check (src/sandbox/role-chaining.ts).
+ */
+function targetTrusted(
+  facts: CredentialFacts,
+  pod: PodCredentialFacts,
+  association: AssociationFacts,
+  trust: PolicyDocument,
+): boolean {
+  const [, partition = 'aws', , , account = ''] = association.roleArn.split(':');
+  const sessionTagsDisabled = association.disableSessionTags === true;
   return trustAllows(trust, {
-    principalType: 'Service',
-    principal: POD_IDENTITY_PRINCIPAL,
-    actions: [...POD_IDENTITY_ACTIONS],
-    context: sessionTagsDisabled ? source : { ...source, ...requestTags },
+    principalType: 'AWS',
+    principal: [association.roleArn, `arn:${partition}:iam::${account}:root`, account],
+    actions: sessionTagsDisabled ? ['sts:AssumeRole'] : ['sts:AssumeRole', 'sts:TagSession'],
+    context: {
+      ...(!sessionTagsDisabled && podRequestTags(facts, pod)),
+      'aws:PrincipalArn': association.roleArn,
+      'aws:PrincipalAccount': account,
+      ...(association.externalId !== undefined && { 'sts:ExternalId': association.externalId }),
+    },
   });
 }
 

@@ -13,7 +13,13 @@ export function credentialFacts(state: FleetState, now: number): CredentialFacts
   return {
     accountId: state.accountId,
     now,
-    trustPolicies: Object.fromEntries(Object.values(state.roles).map((r) => [r.arn, r.trustPolicy])),
+    // Roles of other accounts too: a target role may live in one (--target-role).
+    trustPolicies: Object.fromEntries(
+      [...Object.values(state.roles), ...Object.values(state.otherAccountRoles ?? {})].map((r) => [
+        r.arn,
+        r.trustPolicy,
+      ]),
+    ),
     clusters: Object.fromEntries(
       clusters.map((c) => [c.name, { arn: c.arn, ...(c.oidcIssuer !== undefined && { oidcIssuer: c.oidcIssuer }) }]),
     ),
@@ -24,6 +30,8 @@ export function credentialFacts(state: FleetState, now: number): CredentialFacts
         serviceAccount: a.serviceAccount,
         roleArn: a.roleArn,
         ...(a.disableSessionTags === true && { disableSessionTags: true }),
+        ...(a.targetRoleArn !== undefined && { targetRoleArn: a.targetRoleArn }),
+        ...(a.externalId !== undefined && { externalId: a.externalId }),
         ...(a.deletedAt !== undefined && { deletedAt: a.deletedAt }),
       })),
     ),

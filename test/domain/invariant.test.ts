@@ -7,6 +7,7 @@ import {
   type PodCredentialFacts,
 } from '../../src/domain/invariant.js';
 import { irsaStatement, podIdentityStatement } from '../../src/domain/trust-policy.js';
+import type { PolicyDocument } from '../../src/domain/types.js';
 
 const ACCOUNT = '111122223333';
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/app`;
@@ -128,5 +129,48 @@ describe('credential invariant', () => {
     );
     // An unscoped statement needs no tags.
     assert.deepEqual(credentialInvariantViolations({ ...tagsOff, trustPolicies: facts().trustPolicies }), []);
+  });
+
+  test('with a target role, the target must trust the association role, for TagSession too while tags are on', () => {
+    const TARGET = 'arn:aws:iam::444455556666:role/data';
+    const trusting = (actions: string[]) => ({
+      Statement: [{ Effect: 'Allow' as const, Principal: { AWS: ROLE }, Action: actions }],
+    });
+    const chained = (target: PolicyDocument | undefined, disableSessionTags = false) =>
+      facts({
+        associations: [
+          {
+            cluster: 'a',
+            namespace: 'shop',
+            serviceAccount: 'app',
+            roleArn: ROLE,
+            targetRoleArn: TARGET,
+            ...(disableSessionTags && { disableSessionTags }),
+          },
+        ],
+        trustPolicies: { ...facts().trustPolicies, ...(target && { [TARGET]: target }) },
+      });
+    assert.deepEqual(credentialInvariantViolations(chained(trusting(['sts:AssumeRole', 'sts:TagSession']))), []);
+    const untagged = credentialInvariantViolations(chained(trusting(['sts:AssumeRole'])));
+    assert.deepEqual(
+      untagged.map((v) => [v.pod, v.missing]),
+      [['shop/app-2', 'target-trust']],
+    );
+    assert.match(describeViolation(untagged[0]!), /target role .*role\/data does not trust .*role\/app/);
+    assert.deepEqual(credentialInvariantViolations(chained(trusting(['sts:AssumeRole']), true)), []);
+    const byAccount = {
+      Statement: [
+        {
+          Effect: 'Allow' as const,
+          Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+          Action: ['sts:AssumeRole', 'sts:TagSession'],
+        },
+      ],
+    };
+    assert.deepEqual(credentialInvariantViolations(chained(byAccount)), []);
+    assert.deepEqual(
+      credentialInvariantViolations(chained(undefined)).map((v) => v.missing),
+      ['role'],
+    );
   });
 });

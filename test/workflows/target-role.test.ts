@@ -4,14 +4,19 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createSandboxFleet } from '../../src/sandbox/index.js';
 import { decisionUpdate } from '../../workflows/messages.js';
 import { advanceUntil, APPROVER, endRoleLock, migrationInput, startHarness } from '../support/migration-harness.js';
+import { assertInvariantNow, watchInvariant, type InvariantWatch } from '../support/invariant.js';
 import { ROLE_ARN } from '../support/sandbox-fixtures.js';
 import { createTimeSkippingEnv } from '../support/temporal.js';
 
 const TARGET = 'arn:aws:iam::444455556666:role/payments-data';
 
 /** A fleet with a target role in another account that trusts the seeded role, as the EKS guide's example does. */
-async function fleetWithTarget() {
-  const fleet = createSandboxFleet({ consistencyDelayMs: 0, podStartMs: 5 });
+async function fleetWithTarget(watch?: InvariantWatch) {
+  const fleet = createSandboxFleet({
+    consistencyDelayMs: 0,
+    podStartMs: 5,
+    ...(watch && { observe: watch.observe }),
+  });
   await fleet.control.putRole({
     name: 'payments-data',
     accountId: '444455556666',
@@ -57,7 +62,9 @@ describe('migration workflow: --target-role on the time-skipping server', () => 
   });
 
   test('the association chains to the target and the pods are verified running as it', async () => {
-    const h = await startHarness(env, { fleet: await fleetWithTarget() });
+    // Every pod keeps a backed path through the chain, the target's trust included.
+    const watch = watchInvariant();
+    const h = await startHarness(env, { fleet: await fleetWithTarget(watch) });
     try {
       const input = migrationInput({ targetRoleArn: TARGET }, { clusters: ['sandbox-a'] });
       const { workflowId } = await h.service.start(input);
@@ -79,6 +86,7 @@ describe('migration workflow: --target-role on the time-skipping server', () => 
       await handle.executeUpdate(decisionUpdate, { args: [{ decision: 'approve', by: APPROVER }] });
       const final = await h.service.result(input.serviceAccount);
       assert.equal(final.phase, 'Completed', JSON.stringify(final.failure));
+      watch.assertHeld();
     } finally {
       await h.stop();
       // The next test's worker has its own task queue: the role's lock on this one would never be served.
@@ -110,6 +118,8 @@ describe('migration workflow: --target-role on the time-skipping server', () => 
       assert.equal(final.phase, 'RolledBack', JSON.stringify(final.failure));
       assert.match(JSON.stringify(final.failure), /not authorized to perform: sts:AssumeRole, sts:TagSession/);
       assert.deepEqual(await h.fleet.eks.findPodIdentityAssociations('sandbox-a', 'payments', 'reconciler'), []);
+      // Rolled back to IRSA: nothing left that leans on the target the role cannot assume.
+      await assertInvariantNow(fleet, 'after the rollback');
     } finally {
       await h.stop();
       // The next test's worker has its own task queue: the role's lock on this one would never be served.
