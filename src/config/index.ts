@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { parseDurationSeconds } from '../domain/duration.js';
+import type { CampaignPolicy } from '../domain/campaign-policy.js';
+import { loadCampaignPolicy } from './campaign-policy.js';
 import { ConfigError, formatZodIssues } from './errors.js';
 import { defaultFleet, loadFleetFile, type FleetFile } from './fleet.js';
 
@@ -24,6 +26,8 @@ const envSchema = z.object({
   TEMPORAL_API_KEY: z.string().min(1).optional(),
   MIGRATE_IDENTITY_DATA_DIR: z.string().min(1).default('.data'),
   MIGRATE_IDENTITY_FLEET_FILE: z.string().min(1).optional(),
+  /** The campaign policy file: production clusters, canary, approvers, namespaces pinned or kept on IRSA. */
+  MIGRATE_IDENTITY_CAMPAIGN_POLICY: z.string().min(1).optional(),
   /** Temporal SDK log level (worker, bundler): TRACE, DEBUG, INFO, WARN, ERROR. */
   MIGRATE_IDENTITY_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('WARN'),
   /** `true` when `npm start` should not start the dev server (one is already running). */
@@ -88,6 +92,8 @@ export interface Config {
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   fleet: FleetFile;
   fleetSource: string;
+  /** The campaign policy, when MIGRATE_IDENTITY_CAMPAIGN_POLICY names one (`--policy` overrides it). */
+  campaignPolicy?: { policy: CampaignPolicy; source: string };
   /** The scheduled fleet scan; `intervalSeconds` unset: no Schedule is registered at start-up. */
   scan: { intervalSeconds?: number };
   slack?: {
@@ -214,6 +220,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.MIGRATE_IDENTITY_LOG_LEVEL,
     fleet,
     fleetSource: e.MIGRATE_IDENTITY_FLEET_FILE ?? 'embedded sandbox fleet',
+    ...(e.MIGRATE_IDENTITY_CAMPAIGN_POLICY
+      ? {
+          campaignPolicy: {
+            policy: loadCampaignPolicy(
+              e.MIGRATE_IDENTITY_CAMPAIGN_POLICY,
+              fleet.clusters.map((c) => c.name),
+            ),
+            source: e.MIGRATE_IDENTITY_CAMPAIGN_POLICY,
+          },
+        }
+      : {}),
     scan: scanSettings(e.MIGRATE_IDENTITY_SCAN_INTERVAL),
     slack,
     observability: {
