@@ -6,6 +6,7 @@ import { ValidationError } from '../domain/errors.js';
 import { parseServiceAccountRef } from '../domain/names.js';
 import { connectClient } from '../runtime/stack.js';
 import { MigrationRequestError, MigrationService } from '../temporal/migrations.js';
+import { CAMPAIGN_CLI_USAGE, runCampaignCommand, runSlicesCommand } from './campaign.js';
 import { runDemo } from './demo.js';
 import { INVENTORY_USAGE, runFleetCommand } from './inventory.js';
 import type { CliIo } from './io.js';
@@ -24,7 +25,8 @@ export const USAGE = `usage: migrate-identity <command>
   abort <ns>/<sa> [--as <user>] [--reason <text>]
   sandbox show [--json] | reset [--with-drift] | fault <cluster> <step> <kind> [--count N] | clear-faults
   demo [--yes] [--json]
-${INVENTORY_USAGE}`;
+${INVENTORY_USAGE}
+${CAMPAIGN_CLI_USAGE}`;
 
 /** A problem with what the user typed: exit code 2. */
 class UsageError extends Error {}
@@ -165,6 +167,10 @@ export async function runCli(argv: string[], io: CliIo, env: Record<string, stri
       case 'inventory':
       case 'drift':
         return await runFleetCommand(command, config, args, io);
+      case 'slices':
+        return await runSlicesCommand(config, args, io);
+      case 'campaign':
+        return await runCampaignCommand(config, args, io, osUser());
       default:
         throw new UsageError(`unknown command "${command}"\n${USAGE}`);
     }

@@ -304,7 +304,11 @@ export function buildSlices(report: FleetReport, policy: CampaignPolicy = NO_POL
     excluded: excluded.sort((a, b) => a.serviceAccount.localeCompare(b.serviceAccount)),
     notes: [
       ...(failed.length > 0 ? [`unreadable clusters left out: ${failed.join(', ')}`] : []),
-      ...(report.scope.namespace ? [`namespace ${report.scope.namespace} only`] : []),
+      ...(report.scope.complete
+        ? []
+        : [
+            `a partial scan (${report.scope.namespace ? `namespace ${report.scope.namespace}` : report.scope.clusters.join(', ')}): a role's users outside it are not seen, so a shared role may look like one of its own`,
+          ]),
       ...report.notes,
     ],
   };
