@@ -7,6 +7,7 @@ import { parseServiceAccountRef } from '../domain/names.js';
 import { connectClient } from '../runtime/stack.js';
 import { MigrationRequestError, MigrationService } from '../temporal/migrations.js';
 import { CAMPAIGN_CLI_USAGE, runCampaignCommand, runSlicesCommand } from './campaign.js';
+import { runCampaignDemo } from './demo-campaign.js';
 import { runDemo } from './demo.js';
 import { INVENTORY_USAGE, runFleetCommand } from './inventory.js';
 import type { CliIo } from './io.js';
@@ -24,7 +25,7 @@ export const USAGE = `usage: migrate-identity <command>
   pause|resume <ns>/<sa> [--as <user>]
   abort <ns>/<sa> [--as <user>] [--reason <text>]
   sandbox show [--json] | reset [--with-drift] | fault <cluster> <step> <kind> [--count N] | clear-faults
-  demo [--yes] [--json]
+  demo [--yes] [--json] | demo campaign [--yes] [--json]
 ${INVENTORY_USAGE}
 ${CAMPAIGN_CLI_USAGE}`;
 
@@ -163,7 +164,9 @@ export async function runCli(argv: string[], io: CliIo, env: Record<string, stri
       case 'sandbox':
         return await runSandboxCommand(config, args, io);
       case 'demo':
-        return await runDemo(config, args, io, env);
+        return args[0] === 'campaign'
+          ? await runCampaignDemo(config, args.slice(1), io, env)
+          : await runDemo(config, args, io, env);
       case 'inventory':
       case 'drift':
         return await runFleetCommand(command, config, args, io);
