@@ -5,7 +5,7 @@ import {
   type Client,
 } from '@temporalio/client';
 import type { CampaignInput, CampaignState } from '../domain/campaign.js';
-import { runUrl } from '../domain/run-url.js';
+import { campaignListUrl, runUrl } from '../domain/run-url.js';
 import {
   abortCampaignSignal,
   approveWaveUpdate,
@@ -41,8 +41,12 @@ export class CampaignService {
 
   /** Every run of the campaign and its migrations, in the Temporal UI's list. */
   listUrl(campaignId: string): string {
-    const query = encodeURIComponent(`CampaignId = "${campaignId}"`);
-    return `${this.uiUrl}/namespaces/${encodeURIComponent(this.namespace)}/workflows?query=${query}`;
+    return campaignListUrl(this.uiUrl, this.namespace, campaignId);
+  }
+
+  /** A migration's run (one the campaign started). */
+  migrationUrl(workflowId: string, runId?: string): string {
+    return runUrl(this.uiUrl, this.namespace, workflowId, runId);
   }
 
   async start(input: CampaignInput): Promise<StartedCampaign> {
