@@ -6,8 +6,10 @@ import { createSlackDirectory } from './adapters/directory.js';
 import type { Config } from '../src/config/index.js';
 import { temporalConnectionOptions } from '../src/temporal/connection.js';
 import { MigrationService } from '../src/temporal/migrations.js';
+import { CampaignService } from '../src/temporal/campaigns.js';
 import { ScanService } from '../src/temporal/scans.js';
-import type { ListenerDeps, MigrationsApi, ScansApi, SlackAppDeps } from './deps.js';
+import type { CampaignPolicy } from '../src/domain/campaign-policy.js';
+import type { CampaignsApi, ListenerDeps, MigrationsApi, ScansApi, SlackAppDeps } from './deps.js';
 import { requestGuard } from './guard.js';
 import { registerListeners } from './listeners/index.js';
 import { lineLogger } from './logger.js';
@@ -31,7 +33,13 @@ const DIRECTORY_RETRY = { maxAttempts: 2, backoffMs: 200, maxRetryAfterMs: 1000,
 export function createSlackApp(
   slack: SlackSettings,
   fleet: Config['fleet'],
-  deps: { migrations: MigrationsApi; scans?: ScansApi; logger?: Logger },
+  deps: {
+    migrations: MigrationsApi;
+    scans?: ScansApi;
+    campaigns?: CampaignsApi;
+    campaignPolicy?: CampaignPolicy;
+    logger?: Logger;
+  },
 ): App {
   const logger = deps.logger;
   const clientOptions = slackClientOptions(slack, logger);
@@ -65,6 +73,8 @@ export function createSlackApp(
   const listenerDeps: ListenerDeps = {
     migrations: deps.migrations,
     ...(deps.scans ? { scans: deps.scans } : {}),
+    ...(deps.campaigns ? { campaigns: deps.campaigns } : {}),
+    ...(deps.campaignPolicy ? { campaignPolicy: deps.campaignPolicy } : {}),
     fleet,
     directory: createSlackDirectory(app.client, { retry: DIRECTORY_RETRY }),
     approvers: slack.approvers,
@@ -96,17 +106,21 @@ export async function startSlackApp(
   let connection: Connection | undefined;
   let migrations = deps.migrations;
   let scans = deps.scans;
+  let campaigns = deps.campaigns;
   if (!migrations) {
     const { namespace, taskQueue, uiUrl } = config.temporal;
     connection = await Connection.connect(temporalConnectionOptions(config.temporal));
     const client = new Client({ connection, namespace, interceptors: tracingClientInterceptors() });
     migrations = new MigrationService(client, taskQueue, uiUrl, namespace);
     scans ??= new ScanService(client, taskQueue, uiUrl, namespace);
+    campaigns ??= new CampaignService(client, taskQueue, uiUrl, namespace);
   }
   try {
     const app = createSlackApp(slack, config.fleet, {
       migrations,
       ...(scans ? { scans } : {}),
+      ...(campaigns ? { campaigns } : {}),
+      ...(config.campaignPolicy ? { campaignPolicy: config.campaignPolicy.policy } : {}),
       ...(logger ? { logger } : {}),
     });
     const requests = instrumentSlackApp(app, { metrics: deps.metrics, tracer: deps.tracer, logger: deps.appLogger });

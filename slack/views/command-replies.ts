@@ -23,6 +23,8 @@ export function helpReply(): SlackMessage {
     `• \`${COMMAND} status <namespace>/<service-account>\` shows where a migration stands`,
     `• \`${COMMAND} list\` lists running migrations`,
     `• \`${COMMAND} abort <namespace>/<service-account>\` stops a migration and rolls it back`,
+    `• \`${COMMAND} campaign plan|start --waves 1,2 | --namespaces a,b-* | --service-accounts ns/a,ns/b\` migrates many service accounts wave by wave (lowest blast radius first; \`migrate-identity slices\` says why)`,
+    `• \`${COMMAND} campaign status|approve|pause|resume|abort <id>\` follows and steers a campaign`,
     `• \`${COMMAND} help\` shows this`,
   ];
   return { text: `${COMMAND} help`, blocks: sectionsOf(lines, 5) };

@@ -121,7 +121,14 @@ function selectionOf(flags: Flags): CampaignSelection {
  */
 export function parseCampaignRequest(
   flags: Flags,
-  ctx: { fleet: FleetFile; policy: CampaignPolicy; requestedBy: string; requireSelection: boolean },
+  ctx: {
+    fleet: FleetFile;
+    policy: CampaignPolicy;
+    requestedBy: string;
+    requireSelection: boolean;
+    /** Configured approvers (Slack's), joining whichever list applies. */
+    extraApprovers?: string[];
+  },
 ): CampaignRequest {
   const selection = selectionOf(flags);
   if (ctx.requireSelection && Object.keys(selection).length === 0) {
@@ -134,11 +141,12 @@ export function parseCampaignRequest(
   if (!(CAMPAIGN_APPROVALS as readonly string[]).includes(approval)) {
     throw new ValidationError(`--approval must be wave or service-account, not "${approval}"`, 'approval');
   }
-  const approvers = validateApprovers(
-    text(flags, 'approvers') !== undefined
+  const approvers = validateApprovers([
+    ...(text(flags, 'approvers') !== undefined
       ? list(text(flags, 'approvers') ?? '')
-      : (ctx.policy.approvers ?? ctx.fleet.defaults.approvers ?? []),
-  );
+      : (ctx.policy.approvers ?? ctx.fleet.defaults.approvers ?? [])),
+    ...(ctx.extraApprovers ?? []),
+  ]);
   if (approvers.filter((a) => a !== ctx.requestedBy).length === 0) {
     throw new ValidationError(
       approvers.length === 0

@@ -4,6 +4,7 @@ import { mayStart } from '../../access.js';
 import { unescapeCommandText } from '../../command-text.js';
 import type { ListenerDeps } from '../../deps.js';
 import { replyForError } from '../../operations/errors.js';
+import { campaignCommand } from '../../operations/campaign.js';
 import { fleetInventory } from '../../operations/inventory.js';
 import { abortMigration, migrationStatus, planMigration, runningMigrations } from '../../operations/queries.js';
 import { launchMigration, NotAllowedError, prepareStart, type Requester } from '../../operations/start-migration.js';
@@ -60,6 +61,8 @@ export function migrateIdentityCommand(deps: ListenerDeps) {
           return abortMigration(deps, args, who);
         case 'inventory':
           return fleetInventory(deps, args);
+        case 'campaign':
+          return campaignCommand(deps, args, who);
         case 'start':
           return launchMigration(deps, await prepareStart(deps, args, who));
         default:
