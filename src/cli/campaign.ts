@@ -18,8 +18,8 @@ import {
   campaignInputOf,
   newCampaignId,
   parseCampaignRequest,
+  selectItems,
 } from '../start-request/campaign.js';
-import { selectItems } from '../start-request/campaign.js';
 import { CampaignService } from '../temporal/campaigns.js';
 import { scanInputFor, ScanService } from '../temporal/scans.js';
 import { renderCampaign, renderCampaignPlan, renderSlices } from './campaign-render.js';
