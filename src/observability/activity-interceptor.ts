@@ -31,6 +31,7 @@ export const ACTIVITY_API: Readonly<Record<string, string>> = {
   verifyCredentials: 'kubernetes',
   setIrsaAnnotation: 'kubernetes',
   notify: 'slack',
+  notifyCampaign: 'slack',
   // The fleet scan (activities/scan.ts).
   scanCluster: 'aws-eks+kubernetes',
   scanRoleCatalog: 'aws-iam',
