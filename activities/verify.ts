@@ -4,6 +4,7 @@ import { checkCallerIdentity, credentialPath, parseCallerIdentityOutput } from '
 import { FailureType } from '../src/domain/failure-types.js';
 import { isExecNotStarted } from '../src/domain/kubernetes.js';
 import type { PodInfo } from '../src/domain/kubernetes.js';
+import { shownOutput } from '../src/domain/redact.js';
 import type { WorkloadRef } from '../src/domain/types.js';
 import type { ActivityDeps } from './deps.js';
 import { failure } from './failures.js';
@@ -90,7 +91,7 @@ export function verifyActivities(deps: ActivityDeps) {
         const result = await k8s.exec(cluster, pod.namespace, pod.name, container.name, command);
         if (isExecNotStarted(result)) {
           warnings.push(
-            `${cluster}: probe unavailable in ${pod.name}/${container.name} (${command[0] ?? ''} is not in the image: ${result.message}): environment checked, caller identity not`,
+            `${cluster}: probe unavailable in ${pod.name}/${container.name} (${command[0] ?? ''} is not in the image: ${shownOutput(result.message)}): environment checked, caller identity not`,
           );
           continue;
         }
@@ -103,7 +104,8 @@ export function verifyActivities(deps: ActivityDeps) {
         if (result.exitCode !== 0) {
           throw failure(
             FailureType.VerificationFailed,
-            `${cluster}: ${owner}: \`${command.join(' ')}\` in ${pod.name} exited ${result.exitCode}: ${result.stderr.trim() || result.stdout.trim()}`,
+            // Probe output reaches Slack and the run's history: redacted and cut short.
+            `${cluster}: ${owner}: \`${command.join(' ')}\` in ${pod.name} exited ${result.exitCode}: ${shownOutput(result.stderr.trim() || result.stdout)}`,
           );
         }
         if (input.verifyCommand) {
@@ -114,7 +116,7 @@ export function verifyActivities(deps: ActivityDeps) {
         if (!identity) {
           throw failure(
             FailureType.VerificationFailed,
-            `${cluster}: ${owner}: unreadable caller identity: ${result.stdout.slice(0, 200)}`,
+            `${cluster}: ${owner}: unreadable caller identity: ${shownOutput(result.stdout, 200)}`,
           );
         }
         const check = checkCallerIdentity(

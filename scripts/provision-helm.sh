@@ -25,25 +25,13 @@ PROMETHEUS_OPERATOR_VERSION="v0.85.0"
 PROMETHEUS_OPERATOR_SUM="h1:M5xLCLEoaW2IJfnuCwFzzpL+jSVQu3KGT84Pye+fW8s="
 SERVICE_MONITOR_CRD="example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml"
 
-if ! command -v go >/dev/null 2>&1; then
-  if [[ -x /usr/local/go/bin/go ]]; then
-    export PATH="/usr/local/go/bin:$PATH"
-  else
-    echo "provision-helm: the Go toolchain (go >= 1.26) is required" >&2
-    exit 1
-  fi
-fi
-
-export GOMODCACHE="$CACHE/gomod"
-export GOCACHE="$CACHE/gocache"
-export GOFLAGS="-mod=mod -buildvcs=false"
-export CGO_ENABLED=0
-export GOTOOLCHAIN=local
-PARALLELISM="${HELM_BUILD_PARALLELISM:-$(nproc 2>/dev/null || echo 2)}"
+TOOL=provision-helm PARALLELISM_VAR=HELM_BUILD_PARALLELISM
+# shellcheck source=lib/go-build-env.sh
+source "$ROOT/scripts/lib/go-build-env.sh"
 
 T0=$(date +%s)
 log() { echo "provision-helm: $*"; }
-required_version() { awk -v m="$1" '$1 == m { print $2; exit } $1 == "require" && $2 == m { print $3; exit }' "$MODULE/go.mod"; }
+required_version() { go_required_version "$MODULE/go.mod" "$1"; }
 
 # The inputs that decide the binary and the CRD.
 STAMP="$({

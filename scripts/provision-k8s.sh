@@ -20,27 +20,15 @@ LOGS="$CACHE/logs"
 SHARE="$CACHE/share"
 mkdir -p "$BIN" "$LOGS" "$SHARE"
 
-if ! command -v go >/dev/null 2>&1; then
-  if [[ -x /usr/local/go/bin/go ]]; then
-    export PATH="/usr/local/go/bin:$PATH"
-  else
-    echo "provision-k8s: the Go toolchain (go >= 1.26) is required" >&2
-    exit 1
-  fi
-fi
-
-export GOMODCACHE="$CACHE/gomod"
-export GOCACHE="$CACHE/gocache"
-export GOFLAGS="-mod=mod -buildvcs=false"
-export CGO_ENABLED=0
-export GOTOOLCHAIN=local
-PARALLELISM="${K8S_BUILD_PARALLELISM:-$(nproc 2>/dev/null || echo 2)}"
+TOOL=provision-k8s PARALLELISM_VAR=K8S_BUILD_PARALLELISM
+# shellcheck source=lib/go-build-env.sh
+source "$ROOT/scripts/lib/go-build-env.sh"
 
 T0=$(date +%s)
 log() { echo "provision-k8s: $*"; }
 
 # version of a module as required by a group's go.mod
-required_version() { awk -v m="$2" '$1 == m { print $2; exit } $1 == "require" && $2 == m { print $3; exit }' "$ROOT/tools/k8s/$1/go.mod"; }
+required_version() { go_required_version "$ROOT/tools/k8s/$1/go.mod" "$2"; }
 
 # k8s binaries read their version from ldflags (hack/lib/version.sh); without it they
 # report v0.0.0-master+$Format:%H$, which clients such as kubectl fail to parse.

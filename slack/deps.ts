@@ -2,15 +2,19 @@ import type { Tracer } from '@opentelemetry/api';
 import type { Logger } from '@slack/bolt';
 import type { AppLogger } from '../src/observability/logger.js';
 import type { Metrics } from '../src/observability/metrics.js';
+import type { AckFirst } from './ack-first.js';
 import type { SlackDirectory } from './adapters/directory.js';
-import type { FleetFile } from '../src/config/index.js';
+import type { AccessPolicyStore, FleetFile } from '../src/config/index.js';
 import type { CampaignPolicy } from '../src/domain/campaign-policy.js';
 import type { CampaignService } from '../src/temporal/campaigns.js';
 import type { MigrationService } from '../src/temporal/migrations.js';
 import type { ScanService } from '../src/temporal/scans.js';
 
 /** What the Slack app does with migrations; `MigrationService` in production, a stub in benchmarks. */
-export type MigrationsApi = Pick<MigrationService, 'start' | 'plan' | 'state' | 'decide' | 'abort' | 'list' | 'url'>;
+export type MigrationsApi = Pick<
+  MigrationService,
+  'start' | 'plan' | 'state' | 'decide' | 'abort' | 'pause' | 'resume' | 'recordRefusal' | 'list' | 'url'
+>;
 
 /** What the Slack app does with fleet scans: the latest report, or start one. */
 export type ScansApi = Pick<ScanService, 'latest' | 'start'>;
@@ -56,8 +60,8 @@ export interface ListenerDeps {
   campaignPolicy?: CampaignPolicy;
   fleet: FleetFile;
   directory: SlackDirectory;
-  /** Configured approvers: user ids and user group ids. */
-  approvers: readonly string[];
-  /** Users, user groups or channels allowed to start; empty: everyone. */
-  allowedStarters: readonly string[];
+  /** The access policy in force (reloaded on SIGHUP); none: nothing can be started from Slack. */
+  policy: AccessPolicyStore;
+  /** Work after an ack waits its turn here, behind requests still waiting for theirs. */
+  acks: AckFirst;
 }

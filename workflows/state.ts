@@ -26,6 +26,8 @@ export function initialState(workflowId: string, input: MigrationInput): Migrati
     findings: [],
     warnings: [],
     rollbackNote: { previousAnnotations: {}, workloads: {} },
+    approvals: [],
+    audit: [{ at, action: 'start', by: input.requestedBy, ...input.origin }],
     ...(input.notify?.slack && { slackThread: { ...input.notify.slack } }),
   };
 }
@@ -98,6 +100,10 @@ export function currentDetails(state: MigrationState): string {
     lines.push(
       `- ${STATUS_ICON[c.status]} **${c.cluster}**: ${c.status}${last ? ` (${last.step}: ${last.status})` : ''}`,
     );
+  }
+  const approvals = state.approvals ?? [];
+  if (!state.decision && approvals.length > 0) {
+    lines.push('', `Approvals: ${approvals.map((a) => `${a.decision} by ${a.by}`).join(', ')}`);
   }
   if (state.decision)
     lines.push('', `Decision: **${state.decision.decision}** by ${state.decision.by} at ${state.decision.at}`);

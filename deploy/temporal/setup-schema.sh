@@ -6,7 +6,8 @@
 set -eu
 
 : "${POSTGRES_SEEDS:?}" "${POSTGRES_USER:?}" "${SQL_PASSWORD:?}"
-SCHEMA_DIR=/etc/temporal/schema/postgresql/v12
+# The admin-tools image carries the schemas here; the stack test passes the server module's.
+SCHEMA_DIR="${SCHEMA_DIR:-/etc/temporal/schema/postgresql/v12}"
 
 sql_tool() {
   database=$1

@@ -1,15 +1,11 @@
+import { isUserGroupId, type Directory } from '../../src/ports/directory.js';
 import type { WebClient } from './web-client.js';
 import { describeSlackError, withSlackRetry, type SlackRetryOptions } from './retry.js';
 
-/** Slack user groups (S…) resolved to their members, cached for a while. */
-export interface SlackDirectory {
-  /** User ids: user ids as given, user groups replaced by their members; other ids dropped. */
-  expandUsers(ids: readonly string[]): Promise<string[]>;
-  /** Whether `userId` is listed, or a member of a listed user group. */
-  includesUser(ids: readonly string[], userId: string): Promise<boolean>;
-}
+/** The directory port over Slack: user groups (S…) resolved to their members, cached for a while. */
+export type SlackDirectory = Directory;
 
-export const isUserGroupId = (id: string) => /^S[A-Z0-9]+$/.test(id);
+export { isUserGroupId };
 export const isUserId = (id: string) => /^[UW][A-Z0-9]+$/.test(id);
 
 interface Entry {

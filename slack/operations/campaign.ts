@@ -1,5 +1,6 @@
+import { authorizeCampaign, campaignOperateRefusal } from '../../src/access/campaign.js';
 import { NO_POLICY } from '../../src/domain/campaign-policy.js';
-import { ValidationError } from '../../src/domain/errors.js';
+import { NotAllowedError, ValidationError } from '../../src/domain/errors.js';
 import { buildSlices } from '../../src/domain/slices.js';
 import { parseFlags } from '../../src/start-request/args.js';
 import {
@@ -11,8 +12,7 @@ import {
   selectItems,
 } from '../../src/start-request/campaign.js';
 import { scanInputFor } from '../../src/temporal/scans.js';
-import { isUserGroupId } from '../adapters/directory.js';
-import { mayStart } from '../access.js';
+import { policyOrRefuse, viewRefusal } from '../access.js';
 import type { ListenerDeps } from '../deps.js';
 import type { SlackMessage } from '../views/block-kit.js';
 import {
@@ -24,7 +24,7 @@ import {
 } from '../views/campaign.js';
 import { errorReply } from '../views/command-replies.js';
 import { scanStartedReply } from '../views/inventory.js';
-import { NotAllowedError, type Requester } from './start-migration.js';
+import type { Requester } from './start-migration.js';
 
 export const CAMPAIGN_SUBCOMMANDS = 'plan, start, status, approve, pause, resume, abort';
 
@@ -36,12 +36,16 @@ function oneId(args: string[], sub: string): string {
 /**
  * `campaign plan|start`: the slices of the latest full scan (the Schedule keeps it fresh;
  * with none yet, one is started), the selection, and for `start` the campaign itself.
+ * `plan` is for the access policy's viewers; `start` for whoever may start every migration
+ * it would run, with the approvers every one of their rules gives.
  */
 async function planOrStart(deps: ListenerDeps, sub: 'plan' | 'start', args: string[], who: Requester) {
   const { campaigns, scans } = deps;
   if (!campaigns || !scans) return errorReply('campaigns are not available in this deployment');
-  if (sub === 'start' && !(await mayStart(deps, who.userId, who.channelId))) {
-    throw new NotAllowedError('you are not allowed to start campaigns (see SLACK_ALLOWED_STARTERS)');
+  const access = policyOrRefuse(deps);
+  if (sub === 'plan') {
+    const refusal = await viewRefusal(deps, who.userId, who.channelId);
+    if (refusal) throw new NotAllowedError(refusal);
   }
   const { positionals, flags } = parseFlags(args, { values: CAMPAIGN_VALUE_FLAGS, booleans: CAMPAIGN_BOOLEAN_FLAGS });
   if (positionals.length) throw new ValidationError(`campaign ${sub} takes flags only (got ${positionals.join(' ')})`);
@@ -51,26 +55,8 @@ async function planOrStart(deps: ListenerDeps, sub: 'plan' | 'start', args: stri
     policy,
     requestedBy: who.userId,
     requireSelection: sub === 'start',
-    extraApprovers: deps.approvers.filter((a) => !isUserGroupId(a)),
+    approversFromPolicy: true,
   });
-  // `--approvers @platform` and configured groups arrive as user group ids; the workflow checks user ids.
-  const groups = [...request.approvers, ...deps.approvers].filter(isUserGroupId);
-  if (groups.length > 0) {
-    const approvers = [
-      ...new Set([
-        ...request.approvers.filter((a) => !isUserGroupId(a)),
-        ...(await deps.directory.expandUsers(groups)),
-      ]),
-    ];
-    if (!approvers.some((a) => a !== who.userId)) {
-      throw new ValidationError(
-        `the approvers' user groups (${groups.join(', ')}) have no member other than you, and you cannot approve your own campaign`,
-        'approvers',
-      );
-    }
-    request.approvers = approvers;
-    request.options.approvers = approvers;
-  }
   const latest = await scans.latest();
   if (!latest) {
     const started = await scans.start(scanInputFor({ fleet: deps.fleet }));
@@ -78,6 +64,16 @@ async function planOrStart(deps: ListenerDeps, sub: 'plan' | 'start', args: stri
   }
   const slices = buildSlices(latest.report, policy);
   const items = selectItems(slices, request.selection);
+  if (sub === 'start') {
+    const { approvers, minApprovals } = await authorizeCampaign(
+      access,
+      deps.directory,
+      { items, approvers: request.approvers, approval: request.approval },
+      { id: who.userId, channel: who.channelId },
+    );
+    request.approvers = approvers;
+    request.options = { ...request.options, approvers, minApprovals };
+  }
   const input = campaignInputOf(request, items, {
     campaignId: newCampaignId(new Date(), Math.random().toString(36).slice(2)),
     requestedBy: who.userId,
@@ -88,15 +84,12 @@ async function planOrStart(deps: ListenerDeps, sub: 'plan' | 'start', args: stri
   return campaignStartedReply(started.campaignId, items.length, started.url);
 }
 
-/** Pause, resume and abort: the campaign's requester, its approvers, or whoever may start. */
-async function mayOperate(deps: ListenerDeps, id: string, who: Requester): Promise<void> {
+/** Pause, resume and abort: the campaign's requester, its approvers, or the operators of every migration it runs. */
+async function mayOperate(deps: ListenerDeps, id: string, sub: string, who: Requester): Promise<void> {
   const state = await deps.campaigns?.state(id);
   if (!state) return;
-  if (state.requestedBy === who.userId || state.approvers.includes(who.userId)) return;
-  if (await mayStart(deps, who.userId, who.channelId)) return;
-  throw new NotAllowedError(
-    'you may not change this campaign: only its requester, its approvers and allowed starters can',
-  );
+  const refusal = await campaignOperateRefusal(state, who.userId, deps.directory, deps.policy.current());
+  if (refusal) throw new NotAllowedError(`you may not ${sub} this campaign: ${refusal}`);
 }
 
 /** `/migrate-identity campaign …`. */
@@ -137,7 +130,7 @@ export async function campaignCommand(deps: ListenerDeps, args: string[], who: R
     case 'resume':
     case 'abort': {
       const id = oneId(rest, sub);
-      await mayOperate(deps, id, who);
+      await mayOperate(deps, id, sub, who);
       if (sub === 'pause') await campaigns.pause(id, who.userId);
       else if (sub === 'resume') await campaigns.resume(id, who.userId);
       else await campaigns.abort(id, who.userId);

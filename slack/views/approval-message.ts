@@ -79,7 +79,11 @@ function outcome(state: MigrationDigest): string {
   const d = state.decision;
   if (d) {
     const verb = d.decision === 'approve' ? ':white_check_mark: *Approved*' : ':no_entry_sign: *Rejected*';
-    return `${verb} by ${mention(d.by)} ${slackDate(d.at)}${d.reason ? `: ${escape(d.reason)}` : ''}`;
+    const approvedBy = (state.approvals ?? [])
+      .filter((a) => a.decision === 'approve' && a.by !== state.requestedBy)
+      .map((a) => a.by);
+    const by = d.decision === 'approve' && approvedBy.length > 1 ? mentions([...new Set(approvedBy)]) : mention(d.by);
+    return `${verb} by ${by} ${slackDate(d.at)}${d.reason ? `: ${escape(d.reason)}` : ''}`;
   }
   if (state.abortRequested) {
     return `:octagonal_sign: *Closed*: aborted by ${mention(state.abortRequested.by)} ${slackDate(state.abortRequested.at)}`;
@@ -87,9 +91,23 @@ function outcome(state: MigrationDigest): string {
   return `:lock: *Closed*: ${PHASE_LABEL[state.phase]}`;
 }
 
+/** `2 approvals needed (1 so far: @bob)`, when more than one is needed or some were given. */
+function approvalsLine(state: MigrationDigest): string | undefined {
+  const needed = state.minApprovals ?? 1;
+  const approved = [
+    ...new Set(
+      (state.approvals ?? []).filter((a) => a.decision === 'approve' && a.by !== state.requestedBy).map((a) => a.by),
+    ),
+  ];
+  if (needed <= 1 && approved.length === 0) return undefined;
+  return `*${needed} approvals needed* (${approved.length} so far${approved.length ? `: ${mentions(approved)}` : ''})`;
+}
+
 /**
- * The approval gate message. While the gate is open it mentions the approvers and has
- * the buttons; once decided (or closed another way) it says who and when, without buttons.
+ * The approval gate message. While the gate is open it mentions the run's approvers (fixed
+ * from the access policy when it started), how many approvals it needs and who gave one,
+ * and has the buttons; once decided (or closed another way) it says who and when, without
+ * buttons.
  */
 export function approvalMessage(state: MigrationDigest): SlackMessage {
   const sa = serviceAccountOf(state);
@@ -101,12 +119,15 @@ export function approvalMessage(state: MigrationDigest): SlackMessage {
     : `:lock: *Approval for* ${code(sa)}`;
   const blocks: KnownBlock[] = [section(intro, APPROVAL_BLOCK_ID)];
   if (open) {
+    const progress = approvalsLine(state);
+    if (progress) blocks.push(section(progress));
     blocks.push(section(`*Cleanup will:*\n${cleanupSummary(state).join('\n')}`));
     const expires = state.approval ? ` The window closes ${slackDate(state.approval.expiresAt)}` : '';
     const onTimeout = state.onApprovalTimeout === 'hold' ? 'keep IRSA as is' : 'roll back';
+    const rule = state.accessRule ? ` Approvers from access rule ${code(state.accessRule)}.` : '';
     blocks.push(
       context(
-        `Requested by ${mention(state.requestedBy)}, who cannot approve it.${expires}; without a decision the run will ${onTimeout}.`,
+        `Requested by ${mention(state.requestedBy)}, who cannot approve it.${expires}; without a decision the run will ${onTimeout}.${rule}`,
       ),
       buttons(state),
     );

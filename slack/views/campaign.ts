@@ -179,7 +179,7 @@ export function campaignPlanReply(input: CampaignInput, slices: Slices): SlackMe
       header(`Campaign plan: ${input.items.length} service account(s) in ${waves.length} wave(s)`),
       ...sectionsOf(lines, 20),
       context(
-        `Approval per ${input.approval} by ${mentions(input.approvers)} · ${input.limits.concurrency} at once, ${input.limits.perCluster} per cluster, one per role · from the scan of ${slackDate(slices.scannedAt)} · reasons: ${code('migrate-identity slices')}`,
+        `Approval per ${input.approval} by ${input.approvers.length ? mentions(input.approvers) : 'those every service account’s access rule lets approve'} · ${input.limits.concurrency} at once, ${input.limits.perCluster} per cluster, one per role · from the scan of ${slackDate(slices.scannedAt)} · reasons: ${code('migrate-identity slices')}`,
       ),
     ],
   };

@@ -1,17 +1,21 @@
 import { START_USAGE } from '../../src/start-request/parse.js';
+import { describeAuditEntry } from '../../src/domain/audit.js';
 import { digestOf } from '../../src/domain/migration-digest.js';
 import type { MigrationPlan, MigrationState } from '../../src/domain/migration-state.js';
+import type { MigrationInput } from '../../src/domain/types.js';
 import type { MigrationSummary } from '../../src/temporal/migrations.js';
 import type { KnownBlock, SlackMessage } from './block-kit.js';
 import { findingLines } from './event-reply.js';
-import { code, context, escape, header, section, sectionsOf, slackDate } from './format.js';
+import { code, context, escape, header, mentions, section, sectionsOf, slackDate, truncate } from './format.js';
 import { summaryBlocks } from './parent-message.js';
 
 export const COMMAND = '/migrate-identity';
 
 /** Ephemeral replies to `/migrate-identity`: what only the person who typed it sees. */
 export function errorReply(message: string): SlackMessage {
-  return { text: message, blocks: [section(`:warning: ${escape(message)}`)] };
+  // The message may quote what was typed: kept short whatever its length.
+  const shown = truncate(message, 1000);
+  return { text: shown, blocks: [section(`:warning: ${escape(shown)}`)] };
 }
 
 export function helpReply(): SlackMessage {
@@ -23,25 +27,35 @@ export function helpReply(): SlackMessage {
     `• \`${COMMAND} status <namespace>/<service-account>\` shows where a migration stands`,
     `• \`${COMMAND} list\` lists running migrations`,
     `• \`${COMMAND} abort <namespace>/<service-account>\` stops a migration and rolls it back`,
+    `• \`${COMMAND} pause|resume <namespace>/<service-account>\` holds a migration at its next step boundary, or lets it go on`,
     `• \`${COMMAND} campaign plan|start --waves 1,2 | --namespaces a,b-* | --service-accounts ns/a,ns/b\` migrates many service accounts wave by wave (lowest blast radius first; \`migrate-identity slices\` says why)`,
     `• \`${COMMAND} campaign status|approve|pause|resume|abort <id>\` follows and steers a campaign`,
     `• \`${COMMAND} help\` shows this`,
+    `Who may start, approve, abort and which \`--probe\` may run is set by the platform team's access policy; \`--approvers\` can only narrow the approvers it gives.`,
   ];
   return { text: `${COMMAND} help`, blocks: sectionsOf(lines, 5) };
 }
 
-export function startedReply(sa: string, url: string): SlackMessage {
-  return {
-    text: `Started the migration of ${sa}`,
-    blocks: [
-      section(
-        `:rocket: Started the migration of ${code(sa)}. Progress is posted in this channel's thread. <${url}|Open in Temporal UI>`,
+export function startedReply(sa: string, url: string, input?: MigrationInput): SlackMessage {
+  const blocks: KnownBlock[] = [
+    section(
+      `:rocket: Started the migration of ${code(sa)}. Progress is posted in this channel's thread. <${url}|Open in Temporal UI>`,
+    ),
+  ];
+  if (input?.access) {
+    const needed = input.options.minApprovals ?? 1;
+    const probe = input.options.verifyProbe ? ` · probe \`${escape(input.options.verifyProbe)}\`` : '';
+    blocks.push(
+      context(
+        `Access rule ${code(input.access.rule)}: ${needed} approval(s) needed from ${mentions(input.options.approvers.filter((a) => a !== input.requestedBy))}${probe}`,
       ),
-    ],
-  };
+    );
+  }
+  return { text: `Started the migration of ${sa}`, blocks };
 }
 
 const RECENT_STEPS = 8;
+const RECENT_AUDIT = 10;
 
 /** `status`: the parent message's summary plus the latest steps. */
 export function statusReply(state: MigrationState, runUrl: string, note?: string): SlackMessage {
@@ -50,10 +64,12 @@ export function statusReply(state: MigrationState, runUrl: string, note?: string
     .sort((a, b) => a.startedAt.localeCompare(b.startedAt))
     .slice(-RECENT_STEPS)
     .map((s) => `• *${escape(s.cluster)}* ${s.step}: ${s.status}${s.detail ? ` (${escape(s.detail)})` : ''}`);
+  const audit = (state.audit ?? []).slice(-RECENT_AUDIT).map((e) => `• ${escape(describeAuditEntry(e))}`);
   const blocks: KnownBlock[] = [
     ...(note ? [section(`:information_source: ${escape(note)}`)] : []),
     ...summaryBlocks(digestOf(state), runUrl),
     ...(steps.length ? sectionsOf(['*Latest steps*', ...steps], 3) : []),
+    ...(audit.length ? sectionsOf(['*Audit trail* (latest)', ...audit], 2) : []),
   ];
   return { text: `${state.workflowId}: ${state.phase}`, blocks };
 }
@@ -77,6 +93,18 @@ export function abortReply(sa: string, url: string): SlackMessage {
         `:octagonal_sign: Abort requested for ${code(sa)}: it stops at the next step boundary and rolls back. <${url}|Open in Temporal UI>`,
       ),
     ],
+  };
+}
+
+export function controlReply(action: 'abort' | 'pause' | 'resume', sa: string, url: string): SlackMessage {
+  if (action === 'abort') return abortReply(sa, url);
+  const what =
+    action === 'pause'
+      ? `:double_vertical_bar: Pause requested for ${code(sa)}: it holds at the next step boundary.`
+      : `:arrow_forward: Resume requested for ${code(sa)}.`;
+  return {
+    text: `${action === 'pause' ? 'Pause' : 'Resume'} requested for ${sa}`,
+    blocks: [section(`${what} <${url}|Open in Temporal UI>`)],
   };
 }
 

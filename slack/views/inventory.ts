@@ -6,7 +6,7 @@ import type { DriftFinding, DriftSeverity } from '../../src/domain/drift.js';
 import type { FleetReport, InventoryState } from '../../src/domain/fleet-report.js';
 import type { DriftPost } from '../../src/ports/drift-notifier.js';
 import type { KnownBlock, SlackMessage } from './block-kit.js';
-import { code, context, escape, header, section, sectionsOf, slackDate } from './format.js';
+import { code, context, escape, header, section, sectionsOf, slackDate, truncate } from './format.js';
 
 /** What the views need of a finished scan: its report and where to read the rest. */
 export interface ScanView {
@@ -148,6 +148,14 @@ export function fleetHomeView(view: ScanView | undefined): { type: 'home'; block
     ...(report.notes.length ? [context(report.notes.map(escape).join(' · '))] : []),
   ];
   return { type: 'home', blocks };
+}
+
+/** The App Home tab for someone the access policy does not let view the fleet: why, and nothing of it. */
+export function fleetHomeRefusedView(refusal: string): { type: 'home'; blocks: KnownBlock[] } {
+  return {
+    type: 'home',
+    blocks: [header('Fleet overview'), section(`:no_entry: ${escape(truncate(refusal, 2900))}`)],
+  };
 }
 
 /** The drift channel: what a scheduled scan found that the previous one did not. */

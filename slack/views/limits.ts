@@ -75,3 +75,18 @@ export function blockLimitViolations(
   });
   return problems;
 }
+
+/** The fallback text of a reply: what notifications show; the blocks carry the rest. */
+const REPLY_TEXT_MAX = 3000;
+
+/**
+ * A message cut to what Slack accepts, whatever went into it: the fallback text capped,
+ * at most 50 blocks, and blocks that break a limit dropped (the builders already keep
+ * within them; this is the last guard before anything is sent).
+ */
+export function fitMessage<T extends { text: string; blocks: KnownBlock[] }>(message: T): T {
+  const text = message.text.length > REPLY_TEXT_MAX ? `${message.text.slice(0, REPLY_TEXT_MAX - 1)}…` : message.text;
+  let blocks = message.blocks.filter((b) => blockLimitViolations([b]).length === 0);
+  if (blocks.length > LIMITS.blocksPerMessage) blocks = blocks.slice(0, LIMITS.blocksPerMessage);
+  return { ...message, text, blocks };
+}

@@ -5,6 +5,8 @@ import { encodeStartModalMetadata, type StartModalMetadata } from './payload.js'
 
 export const START_MODAL_CALLBACK_ID = 'start_migration';
 const ACTION = 'value';
+// Slack keeps typed values to this length, well inside the command's own limit.
+const TEXT_INPUT_MAX = 1000;
 
 /** Block ids double as the CLI flag a field feeds, so a ValidationError's field finds its block. */
 export const FIELD = {
@@ -15,7 +17,7 @@ export const FIELD = {
   consistencyWait: 'consistency-wait',
   soak: 'soak',
   onApprovalTimeout: 'on-approval-timeout',
-  verifyCommand: 'verify-command',
+  probe: 'probe',
   keepIrsaTrust: 'keep-irsa-trust',
 } as const;
 
@@ -30,12 +32,24 @@ function textInput(blockId: string, label: string, placeholder: string, optional
     optional,
     label: { type: 'plain_text', text: label },
     ...(hint ? { hint: { type: 'plain_text', text: hint } } : {}),
-    element: { type: 'plain_text_input', action_id: ACTION, placeholder: { type: 'plain_text', text: placeholder } },
+    element: {
+      type: 'plain_text_input',
+      action_id: ACTION,
+      max_length: TEXT_INPUT_MAX,
+      placeholder: { type: 'plain_text', text: placeholder },
+    },
   };
 }
 
-/** The form behind a bare `/migrate-identity`: the same options as the command, as fields. */
-export function startModal(clusters: readonly string[], metadata: StartModalMetadata): ModalView {
+/**
+ * The form behind a bare `/migrate-identity`: the same options as the command, as fields.
+ * Verification probes are picked from the access policy's (`probes`), never typed.
+ */
+export function startModal(
+  clusters: readonly string[],
+  metadata: StartModalMetadata,
+  probes: readonly string[] = [],
+): ModalView {
   const clusterBlock: InputBlock =
     clusters.length > 0 && clusters.length <= LIMITS.staticSelectOptions
       ? {
@@ -65,10 +79,10 @@ export function startModal(clusters: readonly string[], metadata: StartModalMeta
         type: 'input',
         block_id: FIELD.approvers,
         optional: true,
-        label: { type: 'plain_text', text: 'Extra approvers' },
+        label: { type: 'plain_text', text: 'Approvers (optional)' },
         hint: {
           type: 'plain_text',
-          text: 'Configured approvers are always included. You cannot approve your own run.',
+          text: 'Empty: every approver the access policy gives this run. Pick some to narrow it; others are refused. You cannot approve your own run.',
         },
         element: { type: 'multi_users_select', action_id: ACTION, placeholder: { type: 'plain_text', text: 'People' } },
       },
@@ -85,7 +99,25 @@ export function startModal(clusters: readonly string[], metadata: StartModalMeta
           options: [option('hold', 'Hold: keep IRSA as is'), option('rollback', 'Roll back to IRSA')],
         },
       },
-      textInput(FIELD.verifyCommand, 'Verification command', 'aws sts get-caller-identity', true),
+      ...(probes.length > 0 && probes.length <= LIMITS.staticSelectOptions
+        ? [
+            {
+              type: 'input' as const,
+              block_id: FIELD.probe,
+              optional: true,
+              label: { type: 'plain_text' as const, text: 'Verification probe' },
+              hint: {
+                type: 'plain_text' as const,
+                text: 'Empty: aws sts get-caller-identity, checked against the role. Probes come from the access policy.',
+              },
+              element: {
+                type: 'static_select' as const,
+                action_id: ACTION,
+                options: probes.map((p) => option(p)),
+              },
+            },
+          ]
+        : []),
       {
         type: 'input',
         block_id: FIELD.keepIrsaTrust,
@@ -122,9 +154,11 @@ export function startModalTokens(values: ModalValues): string[] {
   const tokens = [text(FIELD.serviceAccount), '--role', text(FIELD.role), '--clusters', clusters];
   const approvers = get(FIELD.approvers)?.selected_users ?? [];
   if (approvers.length) tokens.push('--approvers', approvers.join(','));
-  for (const flag of [FIELD.consistencyWait, FIELD.soak, FIELD.verifyCommand]) {
+  for (const flag of [FIELD.consistencyWait, FIELD.soak]) {
     if (text(flag)) tokens.push(`--${flag}`, text(flag));
   }
+  const probe = get(FIELD.probe)?.selected_option?.value;
+  if (probe) tokens.push(`--${FIELD.probe}`, probe);
   const onTimeout = get(FIELD.onApprovalTimeout)?.selected_option?.value;
   if (onTimeout) tokens.push(`--${FIELD.onApprovalTimeout}`, onTimeout);
   if (get(FIELD.keepIrsaTrust)?.selected_options?.length) tokens.push(`--${FIELD.keepIrsaTrust}`);
@@ -140,7 +174,7 @@ const FIELD_BLOCKS: Record<string, string> = {
   'consistency-wait': FIELD.consistencyWait,
   soak: FIELD.soak,
   'on-approval-timeout': FIELD.onApprovalTimeout,
-  'verify-command': FIELD.verifyCommand,
+  probe: FIELD.probe,
 };
 
 /** The block a validation error belongs to; problems no field owns go on the first field. */

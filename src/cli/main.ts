@@ -1,14 +1,18 @@
+import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
+import { operateRefusal } from '../access/operate.js';
+import { authorizeStart, resolveProbe, startingRule } from '../access/start.js';
 import { parseFlags } from '../start-request/args.js';
 import { buildMigrationInput, START_BOOLEAN_FLAGS, START_USAGE, START_VALUE_FLAGS } from '../start-request/parse.js';
 import { ConfigError, loadConfig, type Config } from '../config/index.js';
-import { ValidationError } from '../domain/errors.js';
+import { NotAllowedError, ValidationError } from '../domain/errors.js';
 import { parseServiceAccountRef } from '../domain/names.js';
 import { connectClient } from '../runtime/stack.js';
 import { MigrationRequestError, MigrationService } from '../temporal/migrations.js';
 import { CAMPAIGN_CLI_USAGE, runCampaignCommand, runSlicesCommand } from './campaign.js';
 import { runCampaignDemo } from './demo-campaign.js';
 import { runDemo } from './demo.js';
+import { cliAccess } from './identity.js';
 import { INVENTORY_USAGE, runFleetCommand } from './inventory.js';
 import type { CliIo } from './io.js';
 import { jsonOutput, renderList, renderPlan, renderState } from './render.js';
@@ -24,6 +28,7 @@ export const USAGE = `usage: migrate-identity <command>
   approve|reject <ns>/<sa> --as <user> [--reason <text>]
   pause|resume <ns>/<sa> [--as <user>]
   abort <ns>/<sa> [--as <user>] [--reason <text>]
+  (mode: aws follows the access policy: you act as the identity your OS user maps to; --as may only repeat it)
   sandbox show [--json] | reset [--with-drift] | fault <cluster> <step> <kind> [--count N] | clear-faults
   demo [--yes] [--json] | demo campaign [--yes] [--json]
 ${INVENTORY_USAGE}
@@ -86,15 +91,25 @@ export async function runCli(argv: string[], io: CliIo, env: Record<string, stri
       return command ? 0 : 2;
     }
     const config = loadConfig(env);
+    const origin = { via: 'cli' as const, requestId: randomUUID() };
     switch (command) {
       case 'start':
       case 'plan': {
         const { tokens, as, json } = splitStartArgs(args);
-        const input = buildMigrationInput(tokens, {
+        const access = cliAccess(config, osUser());
+        const requestedBy = access.identity(as);
+        let input = buildMigrationInput(tokens, {
           fleet: config.fleet,
-          requestedBy: as ?? osUser(),
+          requestedBy,
           requireApprovers: command === 'start',
+          approversFromPolicy: access.mode === 'policy',
         });
+        if (access.mode === 'open') input = resolveProbe(access.policy, input);
+        else if (command === 'plan') {
+          const request = { namespace: input.serviceAccount.namespace, clusters: input.clusters };
+          await startingRule(access.policy, access.directory, request, { id: requestedBy });
+        } else input = await authorizeStart(access.policy, access.directory, input, { id: requestedBy });
+        input = { ...input, origin };
         return await withService(config, async (service) => {
           if (command === 'plan') {
             const plan = await service.plan(input);
@@ -136,12 +151,13 @@ export async function runCli(argv: string[], io: CliIo, env: Record<string, stri
       case 'reject': {
         const { positionals, flags } = parseFlags(args, { values: ['as', 'reason'], booleans: ['json'] });
         const sa = onlyServiceAccount(positionals, command);
-        if (typeof flags.as !== 'string')
+        const access = cliAccess(config, osUser());
+        if (typeof flags.as !== 'string' && access.mode === 'open')
           throw new UsageError(`${command} needs --as <user> (who decides is recorded)`);
-        const by = flags.as;
+        const by = access.identity(typeof flags.as === 'string' ? flags.as : undefined);
         const reason = typeof flags.reason === 'string' ? flags.reason : undefined;
         return await withService(config, async (service) => {
-          const state = await service.decide(sa, { decision: command, by, reason });
+          const state = await service.decide(sa, { decision: command, by, reason, ...origin });
           io.out(flags.json ? jsonOutput(state) : `${command}d by ${by}: ${state.workflowId}`);
           return 0;
         });
@@ -151,12 +167,22 @@ export async function runCli(argv: string[], io: CliIo, env: Record<string, stri
       case 'abort': {
         const { positionals, flags } = parseFlags(args, { values: ['as', 'reason'], booleans: [] });
         const sa = onlyServiceAccount(positionals, command);
-        const by = typeof flags.as === 'string' ? flags.as : osUser();
+        const access = cliAccess(config, osUser());
+        const by = access.identity(typeof flags.as === 'string' ? flags.as : undefined);
+        const reason = typeof flags.reason === 'string' ? flags.reason : undefined;
         return await withService(config, async (service) => {
-          if (command === 'abort')
-            await service.abort(sa, by, typeof flags.reason === 'string' ? flags.reason : undefined);
-          else if (command === 'pause') await service.pause(sa, by);
-          else await service.resume(sa, by);
+          if (access.mode === 'policy') {
+            const { input } = await service.state(sa);
+            const refusal = await operateRefusal(input, by, access.directory, access.policy);
+            if (refusal) {
+              await service.recordRefusal(sa, { action: command, by, ...origin, refused: refusal });
+              throw new NotAllowedError(`you may not ${command} this migration: ${refusal}`);
+            }
+          }
+          const request = { by, ...origin, ...(reason !== undefined && { reason }) };
+          if (command === 'abort') await service.abort(sa, request);
+          else if (command === 'pause') await service.pause(sa, request);
+          else await service.resume(sa, request);
           io.out(`${command} requested for ${positionals[0] ?? ''} (takes effect at the next step boundary)`);
           return 0;
         });
@@ -182,7 +208,7 @@ export async function runCli(argv: string[], io: CliIo, env: Record<string, stri
       io.err(`migrate-identity: ${err.message}`);
       return 2;
     }
-    if (err instanceof ConfigError || err instanceof MigrationRequestError) {
+    if (err instanceof ConfigError || err instanceof MigrationRequestError || err instanceof NotAllowedError) {
       io.err(`migrate-identity: ${err.message}`);
       return 1;
     }

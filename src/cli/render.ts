@@ -1,3 +1,4 @@
+import { describeAuditEntry } from '../domain/audit.js';
 import type { MigrationPlan, MigrationState } from '../domain/migration-state.js';
 import type { Finding } from '../domain/types.js';
 import type { MigrationSummary } from '../temporal/migrations.js';
@@ -39,17 +40,31 @@ export function renderState(state: MigrationState, url?: string): string {
   const notable = state.findings.filter((f) => f.severity !== 'info');
   if (notable.length) lines.push('findings:', ...renderFindings(notable));
   if (state.approval && !state.decision && state.phase === 'AwaitingApproval') {
+    const needed = state.input.options.minApprovals ?? 1;
     lines.push(
-      `awaiting approval from ${state.input.options.approvers.join(', ')} until ${state.approval.expiresAt} (reminders sent: ${state.approval.remindersSent})`,
+      `awaiting approval from ${state.input.options.approvers.join(', ')}${needed > 1 ? ` (${needed} needed)` : ''} until ${state.approval.expiresAt} (reminders sent: ${state.approval.remindersSent})`,
     );
+  }
+  if (state.approvals?.length) {
+    lines.push(`approvals: ${state.approvals.map((a) => `${a.decision} by ${a.by} at ${a.at}`).join(', ')}`);
   }
   if (state.decision)
     lines.push(`decision: ${state.decision.decision} by ${state.decision.by} at ${state.decision.at}`);
   if (state.failure) lines.push(`failure: ${state.failure.type}: ${state.failure.message}`);
   if (state.manualSteps?.length) lines.push('MANUAL STEPS REQUIRED:', ...state.manualSteps.map((s) => `  - ${s}`));
   if (state.warnings.length) lines.push('warnings:', ...state.warnings.map((w) => `  - ${w}`));
+  const audit = state.audit ?? [];
+  if (audit.length) {
+    const shown = audit.slice(-AUDIT_SHOWN);
+    lines.push(
+      `audit trail${audit.length > shown.length ? ` (latest ${shown.length} of ${audit.length}; all in status --json)` : ''}:`,
+      ...shown.map((e) => `  - ${describeAuditEntry(e)}`),
+    );
+  }
   return lines.join('\n');
 }
+
+const AUDIT_SHOWN = 10;
 
 export function renderPlan(plan: MigrationPlan): string {
   const lines = [

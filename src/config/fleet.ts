@@ -51,6 +51,8 @@ const sandboxSchema = z
 export const fleetSchema = z
   .object({
     mode: z.enum(['sandbox', 'aws']),
+    /** The access policy file, relative to the fleet file (MIGRATE_IDENTITY_ACCESS_POLICY overrides it). */
+    accessPolicy: z.string().min(1).optional(),
     defaults: defaultsSchema.default({}),
     sandbox: sandboxSchema.optional(),
     /** Where the IAM calls for the migrated roles go (the roles' account). */

@@ -1,4 +1,6 @@
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import type { AccessPolicy } from '../domain/access-policy.js';
+import { loadAccessPolicyFile } from './access-policy.js';
 import { z } from 'zod';
 import { parseDurationSeconds } from '../domain/duration.js';
 import type { CampaignPolicy } from '../domain/campaign-policy.js';
@@ -7,6 +9,7 @@ import { ConfigError, formatZodIssues } from './errors.js';
 import { defaultFleet, loadFleetFile, type FleetFile } from './fleet.js';
 
 export { ConfigError } from './errors.js';
+export { AccessPolicyStore } from './policy-store.js';
 export type { FleetFile, FleetCluster } from './fleet.js';
 
 const envSchema = z.object({
@@ -26,6 +29,8 @@ const envSchema = z.object({
   TEMPORAL_API_KEY: z.string().min(1).optional(),
   MIGRATE_IDENTITY_DATA_DIR: z.string().min(1).default('.data'),
   MIGRATE_IDENTITY_FLEET_FILE: z.string().min(1).optional(),
+  /** The access policy file; overrides the fleet file's `accessPolicy`. */
+  MIGRATE_IDENTITY_ACCESS_POLICY: z.string().min(1).optional(),
   /** The campaign policy file: production clusters, canary, approvers, namespaces pinned or kept on IRSA. */
   MIGRATE_IDENTITY_CAMPAIGN_POLICY: z.string().min(1).optional(),
   /** Temporal SDK log level (worker, bundler): TRACE, DEBUG, INFO, WARN, ERROR. */
@@ -41,9 +46,8 @@ const envSchema = z.object({
   SLACK_API_URL: z.url().optional(),
   SLACK_ALLOWED_TEAM_ID: z.string().min(1).optional(),
   SLACK_ALLOWED_APP_ID: z.string().min(1).optional(),
-  /** Comma-separated Slack user ids (U…) and user group ids (S…). */
+  /** Superseded by the access policy: refused when set, so nobody runs with a setting that no longer applies. */
   SLACK_APPROVERS: z.string().optional(),
-  /** Comma-separated user ids, user group ids (S…) or channel ids (C…/G…) allowed to start migrations; empty = everyone. */
   SLACK_ALLOWED_STARTERS: z.string().optional(),
   /** Channel id where scheduled scans post drift that is new since the previous scan. */
   SLACK_DRIFT_CHANNEL: z
@@ -74,6 +78,8 @@ const envSchema = z.object({
   AWS_SESSION_TOKEN: z.string().optional(),
 });
 
+const SUPERSEDED = ['SLACK_APPROVERS', 'SLACK_ALLOWED_STARTERS'] as const;
+
 export type AppLogLevel = z.infer<typeof envSchema>['LOG_LEVEL'];
 
 export interface Config {
@@ -92,6 +98,8 @@ export interface Config {
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   fleet: FleetFile;
   fleetSource: string;
+  /** Who may do what (src/domain/access-policy.ts); absent: Slack starts nothing, the CLI is open on the sandbox only. */
+  accessPolicy?: { path: string; policy: AccessPolicy };
   /** The campaign policy, when MIGRATE_IDENTITY_CAMPAIGN_POLICY names one (`--policy` overrides it). */
   campaignPolicy?: { policy: CampaignPolicy; source: string };
   /** The scheduled fleet scan; `intervalSeconds` unset: no Schedule is registered at start-up. */
@@ -105,8 +113,6 @@ export interface Config {
     apiUrl?: string;
     allowedTeamId?: string;
     allowedAppId?: string;
-    approvers: string[];
-    allowedStarters: string[];
     driftChannel?: string;
   };
   observability: {
@@ -125,13 +131,6 @@ export interface Config {
 }
 
 export const DEFAULT_METRICS_PORT = 9464;
-
-function list(text: string | undefined): string[] {
-  return (text ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
 
 const MIN_SCAN_INTERVAL_SECONDS = 5 * 60;
 
@@ -183,7 +182,23 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) throw new ConfigError(`configuration: ${formatZodIssues(parsed.error.issues)}`);
   const e = parsed.data;
+  for (const name of SUPERSEDED) {
+    if (e[name]?.trim()) {
+      throw new ConfigError(
+        `configuration: ${name} is no longer read: who may start and approve is set in the access policy file ` +
+          `(MIGRATE_IDENTITY_ACCESS_POLICY, or accessPolicy in the fleet file; see access-policy.example.yaml). Unset ${name}.`,
+      );
+    }
+  }
   const fleet = e.MIGRATE_IDENTITY_FLEET_FILE ? loadFleetFile(e.MIGRATE_IDENTITY_FLEET_FILE) : defaultFleet();
+  const policyPath =
+    e.MIGRATE_IDENTITY_ACCESS_POLICY ??
+    (fleet.accessPolicy && e.MIGRATE_IDENTITY_FLEET_FILE
+      ? resolve(dirname(e.MIGRATE_IDENTITY_FLEET_FILE), fleet.accessPolicy)
+      : fleet.accessPolicy);
+  const accessPolicy = policyPath
+    ? { path: policyPath, policy: loadAccessPolicyFile(policyPath, fleet.mode) }
+    : undefined;
   let slack: Config['slack'];
   if (e.SLACK_BOT_TOKEN || e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN) {
     if (!e.SLACK_BOT_TOKEN) throw new ConfigError('configuration: SLACK_BOT_TOKEN: required when Slack is configured');
@@ -201,8 +216,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       apiUrl: e.SLACK_API_URL,
       allowedTeamId: e.SLACK_ALLOWED_TEAM_ID,
       allowedAppId: e.SLACK_ALLOWED_APP_ID,
-      approvers: list(e.SLACK_APPROVERS),
-      allowedStarters: list(e.SLACK_ALLOWED_STARTERS),
       driftChannel: e.SLACK_DRIFT_CHANNEL,
     };
   }
@@ -220,6 +233,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.MIGRATE_IDENTITY_LOG_LEVEL,
     fleet,
     fleetSource: e.MIGRATE_IDENTITY_FLEET_FILE ?? 'embedded sandbox fleet',
+    ...(accessPolicy && { accessPolicy }),
     ...(e.MIGRATE_IDENTITY_CAMPAIGN_POLICY
       ? {
           campaignPolicy: {

@@ -11,3 +11,8 @@ export class ValidationError extends Error {
     super(message);
   }
 }
+
+/** Refused for who is asking (the access policy), not for what they typed. */
+export class NotAllowedError extends Error {
+  override readonly name = 'NotAllowedError';
+}

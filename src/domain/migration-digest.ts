@@ -1,4 +1,5 @@
 import type {
+  Approval,
   ClusterStatus,
   Decision,
   FailureInfo,
@@ -46,6 +47,11 @@ export interface MigrationDigest {
   /** What cleanup will do; set once the approval gate has opened (the approval request shows it). */
   cleanup?: { removeAnnotations: string[]; irsaTrustIssuers: number };
   decision?: Decision;
+  /** Set when more than one approval is needed, or some were given. */
+  minApprovals?: number;
+  approvals?: Pick<Approval, 'decision' | 'by' | 'at'>[];
+  /** The access policy rule the run started under. */
+  accessRule?: string;
   abortRequested?: MigrationState['abortRequested'];
   failure?: FailureInfo;
   manualSteps?: string[];
@@ -76,6 +82,12 @@ export function digestOf(state: MigrationState): MigrationDigest {
         },
       }),
     ...(state.decision && { decision: state.decision }),
+    ...(input.options.minApprovals !== undefined &&
+      input.options.minApprovals > 1 && { minApprovals: input.options.minApprovals }),
+    ...(state.approvals?.length && {
+      approvals: state.approvals.map(({ decision, by, at }) => ({ decision, by, at })),
+    }),
+    ...(input.access && { accessRule: input.access.rule }),
     ...(state.abortRequested && { abortRequested: state.abortRequested }),
     ...(state.failure && { failure: state.failure }),
     ...(state.manualSteps && { manualSteps: state.manualSteps }),

@@ -1,5 +1,5 @@
 import type { FailureType } from './failure-types.js';
-import type { Finding, MigrationInput, NotifyTarget, PolicyDocument, WorkloadRef } from './types.js';
+import type { Finding, MigrationInput, NotifyTarget, PolicyDocument, RequestOrigin, WorkloadRef } from './types.js';
 
 /**
  * The state the workflow keeps, answers the `state` query with, and renders into
@@ -26,6 +26,9 @@ export const TERMINAL_PHASES: readonly MigrationPhase[] = [
   'RolledBack',
   'RollbackFailed',
 ];
+
+/** Refused attempts beyond this many are logged but no longer kept in the state. */
+export const AUDIT_LIMIT = 100;
 
 export function isTerminalPhase(phase: MigrationPhase): boolean {
   return TERMINAL_PHASES.includes(phase);
@@ -77,6 +80,25 @@ export interface Decision {
   reason?: string;
 }
 
+/** One approver's approve or reject; the gate closes on enough distinct approvals or any reject. */
+export interface Approval extends Decision {
+  /** The request it came from (a Slack trigger id, a CLI invocation): the same request counts once. */
+  requestId?: string;
+}
+
+/** `view` (the fleet inventory) concerns no run: only its refusals are logged, never in a run's trail. */
+export type AuditAction = 'start' | 'approve' | 'reject' | 'abort' | 'pause' | 'resume' | 'view';
+
+/** One thing someone did, or tried and was refused, about a run. */
+export interface AuditEntry extends Partial<RequestOrigin> {
+  at: string;
+  action: AuditAction;
+  by: string;
+  /** Set when the attempt was refused: why. Nothing changed. */
+  refused?: string;
+  reason?: string;
+}
+
 export interface RollbackNote {
   /** The IRSA annotation value per cluster before the run (null: none). */
   previousAnnotations: Record<string, string | null>;
@@ -114,7 +136,12 @@ export interface MigrationState {
   findings: Finding[];
   /** Recorded, non-blocking problems: probe unavailable, Slack outage, … */
   warnings: string[];
+  /** The final decision: the reject, or the approval that completed the required number. */
   decision?: Decision;
+  /** Every approve and reject so far, in order. */
+  approvals?: Approval[];
+  /** Who did what about this run, and what was refused and why (the newest {@link AUDIT_LIMIT}). */
+  audit?: AuditEntry[];
   /** When the approval gate opened and when it closes. */
   approval?: { requestedAt: string; expiresAt: string; remindersSent: number };
   rollbackNote: RollbackNote;

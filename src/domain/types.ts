@@ -1,3 +1,5 @@
+import type { AccessSnapshot } from './access-policy.js';
+
 /**
  * Plain data shared by the workflow, the activities, the CLI and the Slack app.
  * Everything here crosses the Temporal payload boundary, so it is JSON only:
@@ -56,11 +58,15 @@ export interface MigrationOptions {
   soakSeconds: number;
   /** Users (Slack user ids or CLI names) allowed to approve cleanup. */
   approvers: string[];
+  /** Distinct approvals (never the requester's) that cleanup needs; 1 when absent. */
+  minApprovals?: number;
   approvalReminderSeconds: number;
   approvalWindowSeconds: number;
   onApprovalTimeout: OnApprovalTimeout;
-  /** Replaces `aws sts get-caller-identity` as the in-pod probe. */
+  /** Replaces `aws sts get-caller-identity` as the in-pod probe: the argv of `verifyProbe`, fixed at start. */
   verifyCommand?: string[];
+  /** The access policy's probe the run verifies with (its argv is `verifyCommand`). */
+  verifyProbe?: string;
   keepIrsaTrust: boolean;
   /** How long one cluster's rollouts may take before the step fails. */
   rolloutTimeoutSeconds: number;
@@ -76,6 +82,15 @@ export const DEFAULT_OPTIONS: MigrationOptions = {
   keepIrsaTrust: false,
   rolloutTimeoutSeconds: 600,
 };
+
+/** Where a request came from. */
+export interface RequestOrigin {
+  via: 'slack' | 'cli';
+  /** The Slack channel it was made in. */
+  channel?: string;
+  /** Unique per request (a Slack trigger id, a CLI invocation): repeats of one request act once. */
+  requestId?: string;
+}
 
 /** Where the notifier posts; the Slack app fills `slack`, the CLI leaves it empty. */
 export interface NotifyTarget {
@@ -107,5 +122,9 @@ export interface MigrationInput {
   requestedBy: string;
   options: MigrationOptions;
   notify?: NotifyTarget;
+  /** Where the start request came from. */
+  origin?: RequestOrigin;
+  /** The access policy rule the run started under, as it was then. */
+  access?: AccessSnapshot;
   campaign?: CampaignLink;
 }

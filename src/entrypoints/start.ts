@@ -42,6 +42,7 @@ migrate-identity is running
   Temporal:    ${config.temporal.address} (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})
   Temporal UI: ${config.temporal.uiUrl}
   Slack:       ${config.slack ? 'on' : 'off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to enable)'}
+  access:      ${config.accessPolicy ? `policy ${config.accessPolicy.path} (SIGHUP reloads it)` : 'no policy: Slack starts nothing; the CLI is open on the sandbox'}
   Metrics:     ${metricsServer ? `http://${metricsHost}:${metricsServer.port}/metrics` : 'off (set METRICS_PORT to serve /metrics)'}
 
 next, in another terminal:

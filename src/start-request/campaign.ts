@@ -117,7 +117,8 @@ function selectionOf(flags: Flags): CampaignSelection {
 
 /**
  * Everything about the request that needs no inventory: selection syntax, caps, approval,
- * approvers (the policy's unless given; the fleet's defaults without a policy), waits.
+ * approvers (`--approvers`, else the fleet's defaults; under the access policy only the
+ * named ones), waits.
  */
 export function parseCampaignRequest(
   flags: Flags,
@@ -126,8 +127,8 @@ export function parseCampaignRequest(
     policy: CampaignPolicy;
     requestedBy: string;
     requireSelection: boolean;
-    /** Configured approvers (Slack's), joining whichever list applies. */
-    extraApprovers?: string[];
+    /** Under the access policy the approvers are only those `--approvers` named, for src/access/campaign.ts to check and complete. */
+    approversFromPolicy?: boolean;
   },
 ): CampaignRequest {
   const selection = selectionOf(flags);
@@ -141,16 +142,14 @@ export function parseCampaignRequest(
   if (!(CAMPAIGN_APPROVALS as readonly string[]).includes(approval)) {
     throw new ValidationError(`--approval must be wave or service-account, not "${approval}"`, 'approval');
   }
-  const approvers = validateApprovers([
-    ...(text(flags, 'approvers') !== undefined
-      ? list(text(flags, 'approvers') ?? '')
-      : (ctx.policy.approvers ?? ctx.fleet.defaults.approvers ?? [])),
-    ...(ctx.extraApprovers ?? []),
-  ]);
-  if (approvers.filter((a) => a !== ctx.requestedBy).length === 0) {
+  const named = text(flags, 'approvers');
+  const approvers = validateApprovers(
+    named !== undefined ? list(named) : ctx.approversFromPolicy ? [] : (ctx.fleet.defaults.approvers ?? []),
+  );
+  if (!ctx.approversFromPolicy && approvers.filter((a) => a !== ctx.requestedBy).length === 0) {
     throw new ValidationError(
       approvers.length === 0
-        ? 'no approvers: pass --approvers (or list approvers in the campaign policy); every wave needs one'
+        ? 'no approvers: pass --approvers (or configure default approvers); every wave needs one'
         : `the only approver is the requester (${ctx.requestedBy}), who cannot approve their own campaign: add --approvers`,
       'approvers',
     );

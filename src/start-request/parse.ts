@@ -11,7 +11,7 @@ export const START_VALUE_FLAGS = [
   'consistency-wait',
   'soak',
   'approvers',
-  'verify-command',
+  'probe',
   'approval-window',
   'approval-reminder',
   'on-approval-timeout',
@@ -20,12 +20,26 @@ export const START_VALUE_FLAGS = [
 export const START_BOOLEAN_FLAGS = ['keep-irsa-trust'] as const;
 
 export const START_USAGE =
-  '<namespace>/<service-account> --role <role-arn> --clusters a,b,c [--consistency-wait 30s] [--soak 5m] [--approvers u1,u2] [--verify-command "cmd args"] [--keep-irsa-trust] [--approval-window 7d] [--approval-reminder 24h] [--on-approval-timeout hold|rollback] [--rollout-timeout 10m]';
+  '<namespace>/<service-account> --role <role-arn> --clusters a,b,c [--consistency-wait 30s] [--soak 5m] [--approvers u1,u2] [--probe <name>] [--keep-irsa-trust] [--approval-window 7d] [--approval-reminder 24h] [--on-approval-timeout hold|rollback] [--rollout-timeout 10m]';
+
+const PROBE_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** Free-text commands in pods are gone: say what replaced them rather than "unknown option". */
+function refuseVerifyCommand(tokens: readonly string[]): void {
+  if (tokens.some((t) => t === '--verify-command' || t.startsWith('--verify-command='))) {
+    throw new ValidationError(
+      '--verify-command is no longer accepted: name a verification probe from the access policy with --probe <name>',
+      'probe',
+    );
+  }
+}
 
 /**
  * Builds and validates a migration request from command-line tokens (CLI `start`/`plan`,
  * Slack `/migrate-identity`). Throws ValidationError naming the problem; nothing starts.
- * `extraApprovers` come from configuration (e.g. Slack approvers) and join the fleet defaults.
+ * Outside the access policy (the CLI on the sandbox), the approvers are `--approvers`, else
+ * the fleet defaults, plus `extraApprovers`. Under the policy (`approversFromPolicy`) they
+ * are only what `--approvers` named, for src/access/start.ts to check and complete.
  */
 export function buildMigrationInput(
   tokens: string[],
@@ -35,8 +49,10 @@ export function buildMigrationInput(
     extraApprovers?: string[];
     notify?: NotifyTarget;
     requireApprovers?: boolean;
+    approversFromPolicy?: boolean;
   },
 ): MigrationInput {
+  refuseVerifyCommand(tokens);
   const { positionals, flags } = parseFlags(tokens, { values: START_VALUE_FLAGS, booleans: START_BOOLEAN_FLAGS });
   if (positionals.length !== 1) {
     throw new ValidationError(
@@ -66,11 +82,12 @@ export function buildMigrationInput(
       throw new ValidationError(`--${flag}: ${(err as Error).message}`, flag);
     }
   };
-  const approvers = validateApprovers([
-    ...(str('approvers')?.split(',') ?? defaults.approvers ?? []),
-    ...(ctx.extraApprovers ?? []),
-  ]);
-  if ((ctx.requireApprovers ?? true) && approvers.filter((a) => a !== ctx.requestedBy).length === 0) {
+  const named = str('approvers')?.split(',');
+  const approvers = validateApprovers(
+    ctx.approversFromPolicy ? (named ?? []) : [...(named ?? defaults.approvers ?? []), ...(ctx.extraApprovers ?? [])],
+  );
+  const requireApprovers = !ctx.approversFromPolicy && (ctx.requireApprovers ?? true);
+  if (requireApprovers && approvers.filter((a) => a !== ctx.requestedBy).length === 0) {
     throw new ValidationError(
       approvers.length === 0
         ? 'no approvers: pass --approvers (or configure default approvers); cleanup needs someone to approve it'
@@ -85,10 +102,13 @@ export function buildMigrationInput(
       'on-approval-timeout',
     );
   }
-  const verifyText = str('verify-command');
-  const verifyCommand = verifyText !== undefined ? tokenize(verifyText) : undefined;
-  if (verifyCommand && verifyCommand.length === 0)
-    throw new ValidationError('--verify-command is empty', 'verify-command');
+  const verifyProbe = str('probe');
+  if (verifyProbe !== undefined && !PROBE_NAME.test(verifyProbe)) {
+    throw new ValidationError(
+      `--probe "${verifyProbe}" is not a probe name (lowercase letters, digits and -)`,
+      'probe',
+    );
+  }
   const reminder = seconds('approval-reminder', defaults.approvalReminder, DEFAULT_OPTIONS.approvalReminderSeconds);
   if (reminder <= 0) throw new ValidationError('--approval-reminder must be more than 0', 'approval-reminder');
   const rolloutTimeout = seconds('rollout-timeout', defaults.rolloutTimeout, DEFAULT_OPTIONS.rolloutTimeoutSeconds);
@@ -110,7 +130,7 @@ export function buildMigrationInput(
       approvalReminderSeconds: reminder,
       approvalWindowSeconds: seconds('approval-window', defaults.approvalWindow, DEFAULT_OPTIONS.approvalWindowSeconds),
       onApprovalTimeout: onTimeout,
-      verifyCommand,
+      ...(verifyProbe !== undefined && { verifyProbe }),
       keepIrsaTrust: flags['keep-irsa-trust'] === true,
       rolloutTimeoutSeconds: rolloutTimeout,
     },

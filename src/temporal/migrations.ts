@@ -6,19 +6,24 @@ import {
 } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import type { MigrationPlan, MigrationState } from '../domain/migration-state.js';
+import { clip } from '../domain/redact.js';
 import { formatServiceAccountRef } from '../domain/names.js';
 import { runUrl } from '../domain/run-url.js';
 import type { MigrationInput, ServiceAccountRef } from '../domain/types.js';
 import { planWorkflowIdFor, workflowIdFor } from '../domain/workflow-id.js';
+import type { AuditEntry } from '../domain/migration-state.js';
 import {
   abortSignal,
+  auditSignal,
   decisionUpdate,
   pauseSignal,
   PLAN_WORKFLOW_TYPE,
   resumeSignal,
   stateQuery,
   WORKFLOW_TYPE,
+  type AbortRequest,
   type DecisionRequest,
+  type Requester,
 } from '../../workflows/messages.js';
 import {
   ClustersKey,
@@ -74,7 +79,10 @@ export class MigrationService {
         workflowIdConflictPolicy: 'FAIL',
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',
         staticSummary: `Migrate ${sa} to EKS Pod Identity on ${input.clusters.join(', ')}`,
-        staticDetails: `Role \`${input.roleArn}\`, requested by ${input.requestedBy}, approvers ${input.options.approvers.join(', ')}`,
+        staticDetails: clip(
+          `Role \`${input.roleArn}\`, requested by ${input.requestedBy}${input.access ? ` under access rule ${input.access.rule}` : ''}, approvers ${input.options.approvers.join(', ')}${(input.options.minApprovals ?? 1) > 1 ? ` (${input.options.minApprovals} needed)` : ''}`,
+          2000,
+        ),
         typedSearchAttributes: [
           { key: MigrationPhaseKey, value: 'Preflight' },
           { key: ServiceAccountKey, value: sa },
@@ -110,34 +118,52 @@ export class MigrationService {
     return this.wrap(sa, () => this.client.workflow.getHandle(workflowIdFor(sa)).query(stateQuery));
   }
 
+  /**
+   * The decision Update. Its id is the request's id, so Temporal answers a repeat of the
+   * same request with the first outcome. A refusal by the validator is recorded in the
+   * run's audit trail (a validator itself cannot record anything).
+   */
   async decide(sa: ServiceAccountRef, request: DecisionRequest): Promise<MigrationState> {
     return this.wrap(sa, async () => {
+      const handle = this.client.workflow.getHandle(workflowIdFor(sa));
       try {
-        return await this.client.workflow
-          .getHandle(workflowIdFor(sa))
-          .executeUpdate(decisionUpdate, { args: [request] });
+        return await handle.executeUpdate(decisionUpdate, {
+          args: [request],
+          ...(request.requestId && { updateId: request.requestId }),
+        });
       } catch (err) {
         if (err instanceof WorkflowUpdateFailedError) {
-          throw new MigrationRequestError(
-            `${request.decision} refused: ${err.cause?.message ?? err.message}`,
-            'refused',
+          const why = err.cause?.message ?? err.message;
+          const { decision, by, via, channel, requestId } = request;
+          await this.recordRefusal(sa, { action: decision, by, via, channel, requestId, refused: why }).catch(
+            () => undefined,
           );
+          throw new MigrationRequestError(`${request.decision} refused: ${why}`, 'refused');
         }
         throw err;
       }
     });
   }
 
-  async pause(sa: ServiceAccountRef, by: string): Promise<void> {
-    await this.wrap(sa, () => this.client.workflow.getHandle(workflowIdFor(sa)).signal(pauseSignal, { by }));
+  async pause(sa: ServiceAccountRef, who: string | Requester): Promise<void> {
+    const request = typeof who === 'string' ? { by: who } : who;
+    await this.wrap(sa, () => this.client.workflow.getHandle(workflowIdFor(sa)).signal(pauseSignal, request));
   }
 
-  async resume(sa: ServiceAccountRef, by: string): Promise<void> {
-    await this.wrap(sa, () => this.client.workflow.getHandle(workflowIdFor(sa)).signal(resumeSignal, { by }));
+  async resume(sa: ServiceAccountRef, who: string | Requester): Promise<void> {
+    const request = typeof who === 'string' ? { by: who } : who;
+    await this.wrap(sa, () => this.client.workflow.getHandle(workflowIdFor(sa)).signal(resumeSignal, request));
   }
 
-  async abort(sa: ServiceAccountRef, by: string, reason?: string): Promise<void> {
-    await this.wrap(sa, () => this.client.workflow.getHandle(workflowIdFor(sa)).signal(abortSignal, { by, reason }));
+  async abort(sa: ServiceAccountRef, who: string | AbortRequest, reason?: string): Promise<void> {
+    const request: AbortRequest = typeof who === 'string' ? { by: who, ...(reason && { reason }) } : who;
+    await this.wrap(sa, () => this.client.workflow.getHandle(workflowIdFor(sa)).signal(abortSignal, request));
+  }
+
+  /** Keeps a refused attempt in the run's audit trail (the run must exist). */
+  async recordRefusal(sa: ServiceAccountRef, entry: Omit<AuditEntry, 'at'> & { refused: string }): Promise<void> {
+    const full: AuditEntry = { ...entry, at: new Date().toISOString() };
+    await this.wrap(sa, () => this.client.workflow.getHandle(workflowIdFor(sa)).signal(auditSignal, full));
   }
 
   /** Waits for the run to close and returns its final state (also for runs that ended RollbackFailed). */

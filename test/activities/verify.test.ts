@@ -2,9 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../activities/index.js';
+import { authorizeStart } from '../../src/access/start.js';
 import { createKubernetesAdapter } from '../../src/adapters/kubernetes/adapter.js';
+import { parseAccessPolicy } from '../../src/config/access-policy.js';
 import { createConsoleNotifier } from '../../src/adapters/console-notifier.js';
 import { POD_IDENTITY_TOKEN_FILE, POD_IDENTITY_URI } from '../../src/domain/constants.js';
+import { DEFAULT_OPTIONS } from '../../src/domain/types.js';
 import { createSandboxFleet } from '../../src/sandbox/index.js';
 import { kubeConfigFor, startFakeKubeApi } from '../support/fake-kube-api.js';
 import { manualClock, RECONCILER, reconcilerAssociation, settleRollout } from '../support/sandbox-fixtures.js';
@@ -110,6 +113,76 @@ describe('verifyCredentials activity', () => {
       }),
       (err: unknown) => err instanceof ApplicationFailure && err.type === 'VerificationFailed',
     );
+  });
+});
+
+describe('verifyCredentials with a named probe from the access policy', () => {
+  /** The argv a start naming `probe` gets from the policy, as Slack and the CLI resolve it. */
+  async function probeArgv(probe: string): Promise<string[]> {
+    const policy = parseAccessPolicy(
+      JSON.stringify({
+        rules: [
+          {
+            namespaces: ['payments'],
+            starters: { anyone: true },
+            approvers: { anyone: true },
+            probes: ['aws-sts-json', 'healthz-curl', 'healthz-shell'],
+          },
+        ],
+        probes: {
+          'aws-sts-json': { argv: ['aws', 'sts', 'get-caller-identity', '--output', 'json'] },
+          'healthz-curl': { argv: ['curl', '-sf', 'http://localhost:8080/healthz/aws'] },
+          'healthz-shell': { argv: ['sh', '-c', 'curl -sf http://localhost:8080/healthz/aws'] },
+        },
+      }),
+      'test',
+      'sandbox',
+    );
+    const directory = {
+      expandUsers: (ids: readonly string[]) => Promise.resolve([...ids]),
+      includesUser: () => Promise.resolve(true),
+    };
+    const input = await authorizeStart(
+      policy,
+      directory,
+      {
+        serviceAccount: SA,
+        roleArn: ROLE,
+        clusters: ['sandbox-a'],
+        requestedBy: 'U0DEV',
+        options: { ...DEFAULT_OPTIONS, approvers: ['U0LEAD'], verifyProbe: probe },
+      },
+      { id: 'U0DEV' },
+    );
+    assert.ok(input.options.verifyCommand, `${probe} resolves to an argv`);
+    return input.options.verifyCommand;
+  }
+
+  test('a probe whose binary is not in the image is unavailable, a warning, never a failure or a silent pass', async () => {
+    const { activities } = setup();
+    const verify = async (probe: string) =>
+      activities.verifyCredentials({
+        cluster: 'sandbox-a',
+        serviceAccount: SA,
+        roleArn: ROLE,
+        expect: 'irsa',
+        verifyCommand: await probeArgv(probe),
+      });
+    // Run directly, the kubelet on containerd answers with an error: the exec never started.
+    const direct = await verify('healthz-curl');
+    assert.equal(direct.warnings.length, 1);
+    assert.match(
+      direct.warnings[0]!,
+      /^sandbox-a: probe unavailable in reconciler-.*\/reconciler \(curl is not in the image: .*executable file not found in \$PATH: unknown\): environment checked, caller identity not$/,
+    );
+    assert.match(direct.detail, /^2 pod\(s\) on irsa$/);
+    // Through a shell, the shell answers 127.
+    const shell = await verify('healthz-shell');
+    assert.match(shell.warnings[0] ?? '', /probe unavailable in reconciler-.* \(sh exited 127\)/);
+    // A probe the image has decides by its exit status.
+    const present = await verify('aws-sts-json');
+    assert.deepEqual(present.warnings, []);
+    assert.match(present.detail, /Deployment\/reconciler: verify command succeeded/);
   });
 });
 
@@ -331,6 +404,31 @@ describe('typed failures at the activity edge', () => {
         })
       ).deleted,
       false,
+    );
+  });
+
+  test('a failing probe’s output is shown redacted and cut short: it reaches Slack and the run history', async () => {
+    const fleet = createSandboxFleet({ consistencyDelayMs: 0, podStartMs: 0 });
+    const leaky =
+      'AWS_ACCESS_KEY_ID=ASIAY34FZKBOKMUTVV7A AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY ';
+    const kubernetes = Object.assign(Object.create(fleet.kubernetes) as typeof fleet.kubernetes, {
+      exec: () => Promise.resolve({ exitCode: 1, stdout: '', stderr: `${leaky}${'x'.repeat(5000)}` }),
+    });
+    const activities = createActivities({ ...fleet, kubernetes, notifier: createConsoleNotifier(() => undefined) });
+    await assert.rejects(
+      activities.verifyCredentials({
+        cluster: 'sandbox-a',
+        serviceAccount: SA,
+        roleArn: ROLE,
+        expect: 'irsa',
+        verifyCommand: ['printenv'],
+      }),
+      (err: unknown) =>
+        err instanceof ApplicationFailure &&
+        err.type === 'VerificationFailed' &&
+        /exited 1: AWS_ACCESS_KEY_ID=\[redacted\] AWS_SECRET_ACCESS_KEY=\[redacted\]/.test(err.message) &&
+        !/ASIAY34|wJalrXU/.test(err.message) &&
+        err.message.length < 800,
     );
   });
 });

@@ -32,9 +32,12 @@ describe('migrate-identity slices and campaign', () => {
     dir = mkdtempSync(join(tmpdir(), 'mi-campaign-'));
     writeFileSync(
       join(dir, 'policy.yaml'),
-      'production: [sandbox-c]\ncanary: sandbox-b\napprovers: [bob]\nnamespaces:\n  - match: [payments]\n    keepIrsa: true\n',
+      'production: [sandbox-c]\ncanary: sandbox-b\nnamespaces:\n  - match: [payments]\n    keepIrsa: true\n',
     );
+    // The fleet's default approvers approve campaigns outside an access policy, as they do single runs.
+    writeFileSync(join(dir, 'fleet.yaml'), 'mode: sandbox\ndefaults:\n  approvers: [bob]\n');
     vars = {
+      MIGRATE_IDENTITY_FLEET_FILE: join(dir, 'fleet.yaml'),
       TEMPORAL_ADDRESS: env.address,
       TEMPORAL_TASK_QUEUE: h.taskQueue,
       MIGRATE_IDENTITY_DATA_DIR: dir,
@@ -141,7 +144,7 @@ describe('migrate-identity slices and campaign', () => {
         [2, 'cart', 'sandbox-b,sandbox-a,sandbox-c'],
       ],
     );
-    assert.deepEqual(planned.campaign.approvers, ['bob'], "the policy's approvers");
+    assert.deepEqual(planned.campaign.approvers, ['bob'], "the fleet's default approvers");
     const human = await cli(['campaign', 'plan', '--waves', '1']);
     assert.match(human.out, /^Campaign plan: 1 service account\(s\) in 1 wave\(s\)/);
     assert.match(human.out, /approval: once per wave, before it starts \(covers its cleanups\), by bob/);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -182,5 +182,103 @@ describe('migrate-identity CLI', () => {
     assert.deepEqual(Object.keys(approved).sort(), Object.keys(await h.service.state(sa)).sort());
     assert.match(JSON.stringify(approved), /"by":"bob"/);
     assert.equal((await h.service.result(sa)).phase, 'Completed');
+  });
+});
+
+describe('migrate-identity CLI against mode: aws (follows the access policy)', () => {
+  let env: TestWorkflowEnvironment;
+  let h: Harness;
+  let dir: string;
+  let vars: Record<string, string>;
+  const SA = { namespace: 'payments', name: 'reconciler' };
+  const start = ['start', 'payments/reconciler', '--role', ROLE_ARN, '--clusters', 'sandbox-a'];
+
+  before(async () => {
+    env = await createTimeSkippingEnv();
+    // The worker runs the sandbox; the CLI is configured as for a real fleet of the same names.
+    h = await startHarness(env);
+    dir = mkdtempSync(join(tmpdir(), 'mi-cli-aws-'));
+    writeFileSync(
+      join(dir, 'fleet.yaml'),
+      'mode: aws\naccessPolicy: policy.yaml\ndefaults: { region: eu-west-1 }\nclusters: [{ name: sandbox-a }, { name: sandbox-b }]\n',
+    );
+    writeFileSync(
+      join(dir, 'policy.yaml'),
+      JSON.stringify({
+        rules: [
+          {
+            name: 'payments',
+            namespaces: ['payments'],
+            starters: { users: ['U0ALICE'] },
+            approvers: { users: ['U0BOB', 'U0CAROL'], minApprovals: 2 },
+          },
+        ],
+        probes: { healthz: { argv: ['true'] } },
+        cli: { users: { [userInfo().username]: 'U0ALICE' } },
+      }),
+    );
+    vars = {
+      TEMPORAL_ADDRESS: env.address,
+      TEMPORAL_TASK_QUEUE: h.taskQueue,
+      MIGRATE_IDENTITY_DATA_DIR: dir,
+      MIGRATE_IDENTITY_FLEET_FILE: join(dir, 'fleet.yaml'),
+    };
+  });
+  after(async () => {
+    await h?.stop();
+    await env?.teardown();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('no policy: the CLI refuses to start against a real fleet, saying how to configure one', async () => {
+    writeFileSync(
+      join(dir, 'bare.yaml'),
+      'mode: aws\ndefaults: { region: eu-west-1 }\nclusters: [{ name: sandbox-a }]\n',
+    );
+    const r = await cli([...start, '--approvers', 'U0BOB'], {
+      ...vars,
+      MIGRATE_IDENTITY_FLEET_FILE: join(dir, 'bare.yaml'),
+    });
+    assert.equal(r.code, 1);
+    assert.match(r.err, /mode: aws: the CLI follows the access policy, and none is configured/);
+  });
+
+  test('--as is checked against the local identity; the policy decides approvers and the minimum', async () => {
+    const impersonating = await cli([...start, '--as', 'U0BOB'], vars);
+    assert.equal(impersonating.code, 1);
+    assert.match(impersonating.err, /--as U0BOB: under mode: aws this machine's user .* acts as U0ALICE/);
+    const friend = await cli([...start, '--approvers', 'U0MALLORY'], vars);
+    assert.equal(friend.code, 2);
+    assert.match(friend.err, /refused U0MALLORY/);
+    const probe = await cli([...start, '--probe', 'healthz'], vars);
+    assert.equal(probe.code, 2);
+    assert.match(probe.err, /probe "healthz" is not allowed/);
+
+    const started = await cli([...start, '--json'], vars);
+    assert.equal(started.code, 0, started.err);
+    const state = JSON.parse((await cli(['status', 'payments/reconciler', '--json'], vars)).out) as MigrationState;
+    assert.equal(state.input.requestedBy, 'U0ALICE');
+    assert.deepEqual(state.input.options.approvers, ['U0BOB', 'U0CAROL']);
+    assert.equal(state.input.options.minApprovals, 2);
+    assert.equal(state.input.access?.rule, 'payments');
+    assert.deepEqual(
+      state.audit?.map((e) => [e.action, e.by, e.via]),
+      [['start', 'U0ALICE', 'cli']],
+    );
+    // The requester may reject (stop) their own migration from the CLI, as themselves.
+    assert.match((await cli(['approve', 'payments/reconciler', '--as', 'U0BOB'], vars)).err, /acts as U0ALICE/);
+    const human = await cli(['status', 'payments/reconciler'], vars);
+    assert.match(human.out, /audit trail:\n {2}- .* U0ALICE start \(cli\)/);
+    const abort = await cli(['abort', 'payments/reconciler'], vars);
+    assert.equal(abort.code, 0, abort.err);
+    const final = await h.service.result(SA);
+    assert.equal(final.abortRequested?.by, 'U0ALICE');
+    assert.deepEqual(
+      final.audit?.map((e) => [e.action, e.by, e.via]),
+      [
+        ['start', 'U0ALICE', 'cli'],
+        ['abort', 'U0ALICE', 'cli'],
+      ],
+    );
   });
 });

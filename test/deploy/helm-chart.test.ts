@@ -33,6 +33,9 @@ import {
 
 const FLEET_EXAMPLE = fileURLToPath(new URL('../../fleet.example.yaml', import.meta.url));
 const AWS_FLEET = `fleet=${FLEET_EXAMPLE}`;
+const POLICY_EXAMPLE = fileURLToPath(new URL('../../access-policy.example.yaml', import.meta.url));
+// fleet.example.yaml names its access policy: the chart needs the file with it.
+const POLICY = `accessPolicy=${POLICY_EXAMPLE}`;
 const SLACK = ['bot.enabled=true', 'slack.existingSecret=slack'];
 
 function deployment(manifests: Manifest[], component: 'worker' | 'bot'): V1Deployment {
@@ -61,13 +64,17 @@ function podConfig(manifests: Manifest[], component: 'worker' | 'bot', scratch: 
     const ref = e.valueFrom?.secretKeyRef;
     env[e.name] = ref ? `secret:${ref.name}/${ref.key}` : (e.value ?? '');
   }
-  const fleetPath = env.MIGRATE_IDENTITY_FLEET_FILE;
-  if (fleetPath) {
-    assert.equal(posix.dirname(fleetPath), configMount, 'the fleet file is in the mounted ConfigMap');
-    const text = configMap.data?.[posix.basename(fleetPath)];
-    assert.ok(text, `the ConfigMap holds ${posix.basename(fleetPath)}`);
-    env.MIGRATE_IDENTITY_FLEET_FILE = join(scratch, `${component}-fleet.yaml`);
-    writeFileSync(env.MIGRATE_IDENTITY_FLEET_FILE, text);
+  for (const [name, file] of [
+    ['MIGRATE_IDENTITY_FLEET_FILE', 'fleet'],
+    ['MIGRATE_IDENTITY_ACCESS_POLICY', 'access-policy'],
+  ] as const) {
+    const path = env[name];
+    if (!path) continue;
+    assert.equal(posix.dirname(path), configMount, `${name} is in the mounted ConfigMap`);
+    const text = configMap.data?.[posix.basename(path)];
+    assert.ok(text, `the ConfigMap holds ${posix.basename(path)}`);
+    env[name] = join(scratch, `${component}-${file}.yaml`);
+    writeFileSync(env[name], text);
   }
   return loadConfig(env);
 }
@@ -130,6 +137,7 @@ describe('Helm chart: lint, render and values', () => {
         assert.equal(config.fleet.mode, 'aws', `${name} ${component}`);
         assert.ok(config.fleet.clusters.length > 0, `${name} ${component}`);
         assert.ok(config.slack, `${name} ${component}: Slack configured`);
+        assert.ok(config.accessPolicy?.policy.rules.length, `${name} ${component}: an access policy`);
         assert.equal(deployment(manifests, component).spec?.replicas, 2, `${name} ${component}`);
         const c = container(deployment(manifests, component));
         for (const e of c.env ?? []) {
@@ -208,6 +216,30 @@ describe('Helm chart: lint, render and values', () => {
     }
   });
 
+  test('the fleet scan: its interval and drift channel reach the worker and the bot; helm refuses a malformed one', async () => {
+    const { manifests } = await renderChart({
+      values: [examplePath('temporal-cloud-api-key')],
+      set: ['scan.interval=6h', 'scan.driftChannel=C0DRIFT'],
+    });
+    for (const component of ['worker', 'bot'] as const) {
+      const config = podConfig(manifests, component, scratch);
+      assert.equal(config.scan.intervalSeconds, 6 * 3600, component);
+      assert.equal(config.slack?.driftChannel, 'C0DRIFT', component);
+    }
+    const defaults = await renderChart({});
+    assert.equal(podConfig(defaults.manifests, 'worker', scratch).scan.intervalSeconds, 86_400);
+    const off = await renderChart({ set: ['scan.interval=off'] });
+    assert.equal(podConfig(off.manifests, 'worker', scratch).scan.intervalSeconds, undefined);
+    for (const [value, path] of [
+      ['scan.interval=daily', /\/scan\/interval/],
+      ['scan.driftChannel=#drift', /\/scan\/driftChannel/],
+    ] as const) {
+      const result = await helm(['template', 'mi', CHART_DIR, '--set', value]);
+      assert.notEqual(result.code, 0, `helm accepted ${value}`);
+      assert.match(result.stderr, path);
+    }
+  });
+
   test('the worker is given time to finish any activity that does not heartbeat before it is killed', async () => {
     const longest = Math.max(...[API_CALL, COMPENSATION, NOTIFY].map((o) => msToNumber(o.startToCloseTimeout ?? 0)));
     const { manifests } = await renderChart();
@@ -225,20 +257,64 @@ describe('Helm chart: lint, render and values', () => {
     const base = await checksums([]);
     assert.match(base[0] ?? '', /^[0-9a-f]{64}$/);
     assert.equal(base[0], base[1]);
-    const withFleet = await checksums([], [AWS_FLEET]);
+    const withFleet = await checksums([], [AWS_FLEET, POLICY]);
     assert.notEqual(withFleet[0], base[0]);
     assert.equal(withFleet[0], withFleet[1]);
-    assert.notEqual((await checksums(['accessPolicy.defaults.approvals=2']))[0], base[0]);
-    assert.deepEqual(await checksums(['worker.replicas=3', 'bot.replicas=3'], [AWS_FLEET]), withFleet);
+    const oneApproval = join(scratch, 'one-approval.yaml');
+    writeFileSync(oneApproval, readFileSync(POLICY_EXAMPLE, 'utf8').replace('minApprovals: 2', 'minApprovals: 1'));
+    assert.notEqual((await checksums([], [AWS_FLEET, `accessPolicy=${oneApproval}`]))[0], withFleet[0]);
+    assert.deepEqual(await checksums(['worker.replicas=3', 'bot.replicas=3'], [AWS_FLEET, POLICY]), withFleet);
   });
 
-  test('the access policy, when set, is a second file of the same ConfigMap', async () => {
-    const { manifests } = await renderChart({ set: ['accessPolicy.defaults.approvals=2'], setFile: [AWS_FLEET] });
+  test('the access policy, when set, is a second file of the same ConfigMap, named by MIGRATE_IDENTITY_ACCESS_POLICY', async () => {
+    const { manifests } = await renderChart({ set: SLACK, setFile: [AWS_FLEET, POLICY] });
     const configMap = findManifest<V1ConfigMap>(manifests, 'ConfigMap', 'mi-migrate-identity');
     assert.deepEqual(Object.keys(configMap.data ?? {}).sort(), ['access-policy.yaml', 'fleet.yaml']);
-    assert.equal(configMap.data?.['access-policy.yaml'], 'defaults:\n  approvals: 2\n');
+    assert.deepEqual(parse(configMap.data?.['access-policy.yaml'] ?? ''), parse(readFileSync(POLICY_EXAMPLE, 'utf8')));
+    for (const component of ['worker', 'bot'] as const) {
+      const config = podConfig(manifests, component, scratch);
+      assert.equal(config.accessPolicy?.path, join(scratch, `${component}-access-policy.yaml`), component);
+      assert.deepEqual(
+        config.accessPolicy?.policy.rules.map((r) => [r.name, r.approvers.minApprovals]),
+        [
+          ['payments-production', 2],
+          ['everything-else', 1],
+        ],
+        component,
+      );
+      const env = container(deployment(manifests, component)).env ?? [];
+      assert.ok(!env.some((e) => /^SLACK_(APPROVERS|ALLOWED_STARTERS)$/.test(e.name)), component);
+    }
     const none = await renderChart();
     assert.equal(findManifest<V1ConfigMap>(none.manifests, 'ConfigMap', 'mi-migrate-identity').data, undefined);
+    const noPolicy = await renderChart({ set: SLACK });
+    assert.equal(podConfig(noPolicy.manifests, 'bot', scratch).accessPolicy, undefined);
+  });
+
+  test('slack.approvers and slack.allowedStarters are refused, naming the access policy that replaced them', async () => {
+    for (const old of ['approvers', 'allowedStarters']) {
+      const result = await helm(['template', 'mi', CHART_DIR, '--set', `slack.${old}={U0123ABCD}`]);
+      assert.notEqual(result.code, 0, `helm accepted slack.${old}`);
+      assert.match(
+        result.stderr,
+        new RegExp(
+          `slack\\.${old} is no longer read: .*the accessPolicy value \\(see access-policy\\.example\\.yaml\\)`,
+        ),
+      );
+    }
+    // Empty lists, as an old values file may carry, say nothing and are let through.
+    const oldValues = join(scratch, 'old-values.yaml');
+    writeFileSync(oldValues, 'slack:\n  approvers: []\n  allowedStarters: []\n');
+    await renderChart({ values: [oldValues] });
+  });
+
+  test('a fleet file that names its access policy needs the file in the chart too', async () => {
+    const result = await helm(['template', 'mi', CHART_DIR, '--set-file', AWS_FLEET]);
+    assert.notEqual(result.code, 0);
+    assert.match(
+      result.stderr,
+      /the fleet file names an access policy \(accessPolicy: \.\/access-policy\.example\.yaml\), but the chart's accessPolicy value is empty: .*--set-file accessPolicy=access-policy\.example\.yaml/,
+    );
   });
 
   test('Pod Identity by default; serviceAccount.irsaRoleArn adds the IRSA annotation instead', async () => {
@@ -325,6 +401,7 @@ describe('Helm chart: lint, render and values', () => {
     assert.match(await refused(['--set', 'metrics.serviceMonitor.enabled=true']), /\/metrics\/enabled/);
     assert.match(await refused(['--set', 'serviceAccount.irsaRoleArn=my-role']), /\/serviceAccount\/irsaRoleArn/);
     assert.match(await refused(['--set', 'worker.replicas=2']), /the sandbox fleet's state lives in one pod/);
+    assert.match(await refused(['--set', 'accessPolicy.defaults.approvals=2']), /\/accessPolicy/);
     const lint = await helm(['lint', CHART_DIR, '--set', 'worker.replicas=-1']);
     assert.notEqual(lint.code, 0);
     assert.match(lint.stdout + lint.stderr, /\/worker\/replicas/);

@@ -26,7 +26,7 @@ const RELEASE = 'mi';
 // Every option on: both components, metrics with the ServiceMonitor, NetworkPolicies.
 const EVERYTHING: RenderOptions = {
   values: [examplePath('temporal-cloud-mtls')],
-  set: ['metrics.enabled=true', 'metrics.serviceMonitor.enabled=true', 'accessPolicy.defaults.approvals=2'],
+  set: ['metrics.enabled=true', 'metrics.serviceMonitor.enabled=true'],
 };
 
 describe('Helm chart on a real kube-apiserver with kwok nodes', () => {

@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   approvalContextOf,
+  countedApprovals,
   decisionRefusal,
   describeRefusal,
+  gateOutcome,
   type ApprovalContext,
 } from '../../src/domain/approval.js';
 import * as fixtures from '../support/slack-fixtures.js';
@@ -81,5 +83,53 @@ describe('approval rules', () => {
       approvers: [fixtures.APPROVER, 'U0OTHER'],
       requestedBy: fixtures.REQUESTER,
     });
+  });
+});
+
+describe('minimum approvals', () => {
+  const TWO: ApprovalContext = { ...OPEN, approvers: ['bob', 'carol', 'alice'], minApprovals: 2 };
+  const approve = (by: string) => ({ decision: 'approve' as const, by });
+
+  test('two needed: one approval leaves the gate open, the second closes it', () => {
+    assert.equal(gateOutcome({ ...TWO, approvals: [approve('bob')] }), 'open');
+    assert.equal(gateOutcome({ ...TWO, approvals: [approve('bob'), approve('carol')] }), 'approved');
+  });
+
+  test('the same person twice counts once', () => {
+    const context = { ...TWO, approvals: [approve('bob'), approve('bob')] };
+    assert.deepEqual(countedApprovals(context), ['bob']);
+    assert.equal(gateOutcome(context), 'open');
+  });
+
+  test('the requester never counts, even if an approval of theirs got in', () => {
+    assert.equal(gateOutcome({ ...TWO, approvals: [approve('alice'), approve('bob')] }), 'open');
+  });
+
+  test('any approver’s reject closes the gate as rejected, whatever the approvals', () => {
+    const context = {
+      ...TWO,
+      approvals: [approve('bob'), approve('carol'), { decision: 'reject' as const, by: 'bob' }],
+    };
+    assert.equal(gateOutcome(context), 'rejected');
+  });
+
+  test('one approval is the default', () => {
+    assert.equal(gateOutcome({ ...OPEN, approvals: [approve('bob')] }), 'approved');
+    assert.equal(gateOutcome(OPEN), 'open');
+  });
+
+  test('while open, a second approver may still decide; the same approver again is not refused (it counts once)', () => {
+    const context = { ...TWO, approvals: [approve('bob')] };
+    assert.equal(decisionRefusal(context, { by: 'carol', decision: 'approve' }), undefined);
+    assert.equal(decisionRefusal(context, { by: 'bob', decision: 'approve' }), undefined);
+  });
+
+  test('the context carries the run’s minimum and its approvals', () => {
+    const state = fixtures.awaitingApproval();
+    state.input.options.minApprovals = 2;
+    state.approvals = [{ decision: 'approve', by: fixtures.APPROVER, at: state.updatedAt }];
+    const context = approvalContextOf(state);
+    assert.equal(context.minApprovals, 2);
+    assert.deepEqual(countedApprovals(context), [fixtures.APPROVER]);
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { LogLevel } from '@slack/bolt';
 import { loadConfig } from '../../src/config/index.js';
-import { boltLogger } from '../../src/observability/bolt-logger.js';
+import { boltLogger } from '../../slack/logger.js';
 import { logContext } from '../../src/observability/log-context.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { temporalLogger } from '../../src/observability/temporal-logger.js';

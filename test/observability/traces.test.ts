@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { Client } from '@temporalio/client';
@@ -10,6 +13,7 @@ import { createTracing, tracingClientInterceptors, workflowSpanSinks } from '../
 import { activityInterceptors } from '../../src/runtime/stack.js';
 import { MigrationService } from '../../src/temporal/migrations.js';
 import { SlackApiStandIn } from '../support/slack-api.js';
+import { openPolicy } from '../support/slack-harness.js';
 import { postSigned, slashCommandBody } from '../support/slack-requests.js';
 import { createTimeSkippingEnv, quietTemporalLogs } from '../support/temporal.js';
 import { sample, startObservedWorker, waitFor, type ObservedHarness } from './support.js';
@@ -31,6 +35,7 @@ let env: TestWorkflowEnvironment;
 let h: ObservedHarness;
 let api: SlackApiStandIn;
 let slack: { stop(): Promise<void>; port: number };
+const policyDir = mkdtempSync(join(tmpdir(), 'mi-traces-'));
 before(async () => {
   env = await createTimeSkippingEnv();
   h = await startObservedWorker(env, {
@@ -38,12 +43,14 @@ before(async () => {
     sinks: workflowSpanSinks(tracing),
   });
   api = await SlackApiStandIn.start();
+  const policyFile = join(policyDir, 'access-policy.json');
+  writeFileSync(policyFile, openPolicy({ users: ['U0APPROVER'] }));
   const config = loadConfig({
     SLACK_BOT_TOKEN: 'xoxb-trace-test',
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_PORT: '0',
     SLACK_API_URL: api.apiUrl,
-    SLACK_APPROVERS: 'U0APPROVER',
+    MIGRATE_IDENTITY_ACCESS_POLICY: policyFile,
   });
   const client = new Client({
     connection: env.connection,
@@ -63,6 +70,7 @@ after(async () => {
   await h?.stop();
   await env?.teardown();
   await tracing.shutdown();
+  rmSync(policyDir, { recursive: true, force: true });
 });
 
 test('one trace spans the Slack start request, the workflow start, the workflow and its first activity', async () => {

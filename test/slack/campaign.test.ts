@@ -12,7 +12,7 @@ import type { WaveApprovalRequest } from '../../workflows/campaign/messages.js';
 import type { ScanInput } from '../../workflows/scan/messages.js';
 import { campaignState } from '../support/campaign-fixtures.js';
 import { fleetReport, SCAN_URL } from '../support/fleet-report-fixture.js';
-import { startSlackHarness, type SlackHarness } from '../support/slack-harness.js';
+import { openPolicy, startSlackHarness, type SlackHarness } from '../support/slack-harness.js';
 import { StubMigrations } from '../support/slack-stub-migrations.js';
 
 class StubScans implements ScansApi {
@@ -67,6 +67,20 @@ class StubCampaigns implements CampaignsApi {
   }
 }
 
+/** Two people may start; two may approve (one of them a starter too); one more may operate. */
+const POLICY = JSON.stringify({
+  rules: [
+    {
+      name: 'everything',
+      namespaces: ['*'],
+      clusters: ['*'],
+      starters: { users: ['U0REQUESTER', 'U0APPROVER'] },
+      approvers: { users: ['U0APPROVER', 'U0LEAD'] },
+      operators: { users: ['U0ONCALL'] },
+    },
+  ],
+});
+
 describe('/migrate-identity campaign', () => {
   let h: SlackHarness;
   let scans: StubScans;
@@ -80,12 +94,7 @@ describe('/migrate-identity campaign', () => {
   before(async () => {
     scans = new StubScans();
     campaigns = new StubCampaigns();
-    h = await startSlackHarness({
-      migrations: new StubMigrations(),
-      scans,
-      campaigns,
-      env: { SLACK_APPROVERS: 'U0APPROVER', SLACK_ALLOWED_STARTERS: 'U0REQUESTER,U0APPROVER' },
-    });
+    h = await startSlackHarness({ migrations: new StubMigrations(), scans, campaigns, policy: POLICY });
   });
   after(() => h.close());
 
@@ -97,18 +106,21 @@ describe('/migrate-identity campaign', () => {
     assert.deepEqual(campaigns.starts, []);
   });
 
-  test("start: the campaign posts in this channel; Slack's approvers approve it", async () => {
+  test("start: the campaign posts in this channel; the access rule's approvers approve it", async () => {
     const body = await reply('campaign start --waves 1 --concurrency 2');
     assert.match(String(body.text), /^Started campaign \d{8}-[a-z0-9]+$/);
     const input = campaigns.starts.at(-1);
     assert.deepEqual(input?.notify, { slack: { channel: 'C0CHANNEL', teamId: 'T0TEAM' } });
     assert.equal(input?.requestedBy, 'U0REQUESTER');
-    assert.deepEqual(input?.approvers, ['U0APPROVER']);
+    assert.deepEqual(input?.approvers, ['U0APPROVER', 'U0LEAD']);
+    assert.deepEqual(input?.options.approvers, ['U0APPROVER', 'U0LEAD']);
     assert.equal(input?.limits.concurrency, 2);
     assert.deepEqual(
       input?.items.map((i) => i.serviceAccount.name),
       ['api'],
     );
+    await reply('campaign start --waves 1 --approvers U0LEAD');
+    assert.deepEqual(campaigns.starts.at(-1)?.approvers, ['U0LEAD'], '--approvers narrows');
   });
 
   test('bad input and refusals: one line, nothing started', async () => {
@@ -117,7 +129,15 @@ describe('/migrate-identity campaign', () => {
     assert.match(JSON.stringify(await reply('campaign start --waves 3')), /no wave 3: the slices have waves 1/);
     assert.match(
       JSON.stringify(await reply('campaign start --waves 1', 'U0STRANGER')),
-      /you are not allowed to start campaigns/,
+      /you are not allowed to start migrations of namespace payments on prod-a, prod-b \(access rule everything\)/,
+    );
+    assert.match(
+      JSON.stringify(await reply('campaign start --waves 1 --approvers U0OTHER')),
+      /--approvers may only narrow the approvers that access rule\(s\) everything all give, never add to them: refused U0OTHER/,
+    );
+    assert.match(
+      JSON.stringify(await reply('campaign plan --waves all', 'U0STRANGER')),
+      /you may not view the fleet inventory/,
     );
     assert.match(JSON.stringify(await reply('campaign frobnicate')), /usage: campaign plan, start/);
     assert.equal(campaigns.starts.length, before);
@@ -145,23 +165,29 @@ describe('/migrate-identity campaign', () => {
 
     assert.match(
       JSON.stringify(await reply('campaign abort q3-shop', 'U0STRANGER')),
-      /you may not change this campaign/,
+      /you may not abort this campaign: only the requester, the approvers and the operators/,
     );
     await reply('campaign pause q3-shop', 'U0APPROVER');
+    await reply('campaign resume q3-shop', 'U0ONCALL');
     await reply('campaign abort q3-shop');
-    assert.deepEqual(campaigns.signals, ['pause q3-shop U0APPROVER', 'abort q3-shop U0REQUESTER']);
+    assert.deepEqual(campaigns.signals, [
+      'pause q3-shop U0APPROVER',
+      'resume q3-shop U0ONCALL',
+      'abort q3-shop U0REQUESTER',
+    ]);
   });
 });
 
-describe('/migrate-identity campaign with a campaign policy, and without campaigns', () => {
-  test("the policy's namespaces kept on IRSA are left out", async () => {
+describe('/migrate-identity campaign: policies, and without campaigns', () => {
+  test("the campaign policy's namespaces kept on IRSA are left out", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mi-slack-policy-'));
     writeFileSync(join(dir, 'policy.yaml'), 'namespaces:\n  - match: [payments]\n    keepIrsa: true\n');
     const h = await startSlackHarness({
       migrations: new StubMigrations(),
       scans: new StubScans(),
       campaigns: new StubCampaigns(),
-      env: { SLACK_APPROVERS: 'U0APPROVER', MIGRATE_IDENTITY_CAMPAIGN_POLICY: join(dir, 'policy.yaml') },
+      policy: openPolicy({ users: ['U0APPROVER'] }),
+      env: { MIGRATE_IDENTITY_CAMPAIGN_POLICY: join(dir, 'policy.yaml') },
     });
     try {
       const res = await h.command('campaign plan --waves all');
@@ -169,6 +195,42 @@ describe('/migrate-identity campaign with a campaign policy, and without campaig
     } finally {
       await h.close();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a rule asking for two approvals cannot be met by one wave approval: per service account it can', async () => {
+    const campaigns = new StubCampaigns();
+    const h = await startSlackHarness({
+      migrations: new StubMigrations(),
+      scans: new StubScans(),
+      campaigns,
+      policy: openPolicy({ users: ['U0APPROVER', 'U0LEAD'], minApprovals: 2 }),
+    });
+    try {
+      const wave = await h.command('campaign start --waves 1');
+      assert.match(
+        JSON.stringify((await h.response(wave.responseId)).body),
+        /access rule test needs 2 approvals per migration, and a wave approval is one: use --approval service-account/,
+      );
+      const each = await h.command('campaign start --waves 1 --approval service-account');
+      assert.match(String((await h.response(each.responseId)).body.text), /^Started campaign/);
+      assert.equal(campaigns.starts.at(-1)?.options.minApprovals, 2);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('without an access policy Slack starts no campaign', async () => {
+    const h = await startSlackHarness({
+      migrations: new StubMigrations(),
+      scans: new StubScans(),
+      campaigns: new StubCampaigns(),
+    });
+    try {
+      const res = await h.command('campaign start --waves 1');
+      assert.match(JSON.stringify((await h.response(res.responseId)).body), /no access policy is configured/);
+    } finally {
+      await h.close();
     }
   });
 

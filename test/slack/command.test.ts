@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startSlackHarness, type SlackHarness } from '../support/slack-harness.js';
+import { openPolicy, startSlackHarness, type SlackHarness } from '../support/slack-harness.js';
 import * as fixtures from '../support/slack-fixtures.js';
 import { StubMigrations } from '../support/slack-stub-migrations.js';
 
@@ -24,7 +24,10 @@ describe('/migrate-identity over the HTTP receiver', () => {
 
   before(async () => {
     migrations = new StubMigrations();
-    h = await startSlackHarness({ migrations, env: { SLACK_APPROVERS: 'U0APPROVER,S0PLATFORM' } });
+    h = await startSlackHarness({
+      migrations,
+      policy: openPolicy({ users: ['U0APPROVER'], userGroups: ['S0PLATFORM'] }),
+    });
     h.api.usergroups.set('S0PLATFORM', ['U0GROUPIE', 'U0REQUESTER']);
   });
   after(() => h.close());
@@ -99,14 +102,14 @@ describe('/migrate-identity over the HTTP receiver', () => {
     assert.equal(h.api.callsTo('usergroups.users.list').length, 1, 'group members came from the cache');
   });
 
-  test('mentions typed in --approvers become user ids; groups their members', async () => {
+  test('mentions typed in --approvers become user ids; groups their members (narrowing the policy’s)', async () => {
     const res = await h.command(
-      `payments/other --role ${ROLE} --clusters sandbox-a --approvers <@U0ALICE|alice>,<!subteam^S0PLATFORM|@platform> --keep-irsa-trust`,
+      `payments/other --role ${ROLE} --clusters sandbox-a --approvers <!subteam^S0PLATFORM|@platform> --keep-irsa-trust`,
     );
     await reply(h, res.responseId);
     const input = migrations.starts.at(-1)!;
     assert.equal(input.serviceAccount.name, 'other');
-    assert.deepEqual(input.options.approvers, ['U0ALICE', 'U0APPROVER', 'U0GROUPIE', 'U0REQUESTER']);
+    assert.deepEqual(input.options.approvers, ['U0GROUPIE', 'U0REQUESTER']);
     assert.equal(input.options.keepIrsaTrust, true);
   });
 
@@ -155,12 +158,16 @@ describe('who may use the app', () => {
     migrations = new StubMigrations();
     h = await startSlackHarness({
       migrations,
-      env: {
-        SLACK_APPROVERS: 'U0APPROVER',
-        SLACK_ALLOWED_STARTERS: 'S0STARTERS,C0OPS',
-        SLACK_ALLOWED_TEAM_ID: 'T0TEAM',
-        SLACK_ALLOWED_APP_ID: 'A0APP',
-      },
+      policy: JSON.stringify({
+        rules: [
+          {
+            namespaces: ['*'],
+            starters: { userGroups: ['S0STARTERS'], channels: ['C0OPS'] },
+            approvers: { users: ['U0APPROVER'] },
+          },
+        ],
+      }),
+      env: { SLACK_ALLOWED_TEAM_ID: 'T0TEAM', SLACK_ALLOWED_APP_ID: 'A0APP' },
     });
     h.api.usergroups.set('S0STARTERS', ['U0STARTER']);
   });

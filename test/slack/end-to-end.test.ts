@@ -14,7 +14,8 @@ import { createSandboxFleet, type SandboxFleet } from '../../src/sandbox/index.j
 import { MigrationRequestError, MigrationService } from '../../src/temporal/migrations.js';
 import { createMigrationWorker } from '../../src/temporal/worker.js';
 import { SlackApiStandIn, type StoredMessage } from '../support/slack-api.js';
-import { startSlackHarness, type SlackHarness } from '../support/slack-harness.js';
+import { slashCommandBody } from '../support/slack-requests.js';
+import { openPolicy, startSlackHarness, type SlackHarness } from '../support/slack-harness.js';
 import { createTimeSkippingEnv, quietTemporalLogs, workflowBundle } from '../support/temporal.js';
 
 quietTemporalLogs();
@@ -76,7 +77,8 @@ describe('Slack end to end', () => {
     const h = await startSlackHarness({
       api,
       ...(options.ownConnection ? {} : { migrations: service }),
-      env: { SLACK_APPROVERS: 'S0PLATFORM', TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: taskQueue },
+      policy: openPolicy({ userGroups: ['S0PLATFORM'] }),
+      env: { TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: taskQueue },
     });
     return {
       h,
@@ -225,6 +227,64 @@ describe('Slack end to end', () => {
         'parent',
       );
       assert.match(blocksText(api.message(CHANNEL, request.ts)), /Rejected\* by <@U0APPROVER>/);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  test('a captured start replayed after its run closed starts no second run; the trail says who did what', async () => {
+    const s = await stack();
+    try {
+      const responseId = randomUUID();
+      const body = slashCommandBody({
+        text: START,
+        userId: REQUESTER,
+        channelId: CHANNEL,
+        responseUrl: api.responseUrl(responseId),
+        triggerId: `trigger-${randomUUID()}`,
+      });
+      const timestamp = Math.floor(Date.now() / 1000);
+      assert.equal((await s.h.post(body, { timestamp })).status, 200);
+      const request = await approvalRequest();
+      const value = encodeApprovalValue(digestOf(await s.service.state(SA)));
+      await s.h.click({
+        actionId: APPROVE_ACTION_ID,
+        value,
+        userId: 'U0STRANGER',
+        channelId: CHANNEL,
+        messageTs: request.ts,
+      });
+      await s.h.click({
+        actionId: REJECT_ACTION_ID,
+        value,
+        userId: APPROVER,
+        channelId: CHANNEL,
+        messageTs: request.ts,
+      });
+      const closed = await s.service.result(SA);
+      assert.equal(closed.phase, 'RolledBack');
+
+      const replay = await s.h.post(body, { timestamp });
+      assert.equal(replay.status, 200);
+      assert.equal(replay.text, '');
+      await new Promise((r) => setTimeout(r, 500));
+      const after = await s.service.state(SA);
+      assert.equal(after.startedAt, closed.startedAt, 'still the first run');
+      assert.equal(after.phase, 'RolledBack');
+      assert.deepEqual(
+        after.audit?.map((e) => [e.action, e.by, e.via, e.refused ? 'refused' : 'done']),
+        [
+          ['start', REQUESTER, 'slack', 'done'],
+          ['approve', 'U0STRANGER', 'slack', 'refused'],
+          ['reject', APPROVER, 'slack', 'done'],
+        ],
+      );
+      assert.equal(after.audit?.[0]?.channel, CHANNEL);
+      const thread = api.thread(CHANNEL, request.thread_ts!).map((m) => m.text ?? '');
+      assert.ok(
+        thread.some((t) => /<@U0STRANGER> tried to approve: refused/.test(t)),
+        thread.join('\n'),
+      );
     } finally {
       await s.stop();
     }

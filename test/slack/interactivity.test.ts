@@ -6,7 +6,7 @@ import { FIELD, START_MODAL_CALLBACK_ID } from '../../slack/views/start-modal.js
 import { digestOf } from '../../src/domain/migration-digest.js';
 import type { MigrationState } from '../../src/domain/migration-state.js';
 import * as fixtures from '../support/slack-fixtures.js';
-import { startSlackHarness, type SlackHarness } from '../support/slack-harness.js';
+import { openPolicy, startSlackHarness, type SlackHarness } from '../support/slack-harness.js';
 import { StubMigrations } from '../support/slack-stub-migrations.js';
 
 const ROLE = 'arn:aws:iam::111122223333:role/eks-payments-reconciler';
@@ -26,11 +26,23 @@ function formValues(overrides: Record<string, Record<string, unknown>> = {}) {
     [FIELD.consistencyWait]: text('0s'),
     [FIELD.soak]: { value: { type: 'plain_text_input', value: null } },
     [FIELD.onApprovalTimeout]: { value: { type: 'static_select', selected_option: { value: 'rollback' } } },
-    [FIELD.verifyCommand]: text('aws sts get-caller-identity --output json'),
+    [FIELD.probe]: { value: { type: 'static_select', selected_option: { value: 'aws-sts-json' } } },
     [FIELD.keepIrsaTrust]: { value: { type: 'checkboxes', selected_options: [] } },
     ...overrides,
   };
 }
+
+const FORM_POLICY = JSON.stringify({
+  rules: [
+    {
+      namespaces: ['*'],
+      starters: { anyone: true },
+      approvers: { users: ['U0EXTRA', 'U0APPROVER'] },
+      probes: ['aws-sts-json'],
+    },
+  ],
+  probes: { 'aws-sts-json': { argv: ['aws', 'sts', 'get-caller-identity', '--output', 'json'] } },
+});
 
 describe('the start form', () => {
   let h: SlackHarness;
@@ -38,7 +50,7 @@ describe('the start form', () => {
 
   before(async () => {
     migrations = new StubMigrations();
-    h = await startSlackHarness({ migrations, env: { SLACK_APPROVERS: 'U0APPROVER' } });
+    h = await startSlackHarness({ migrations, policy: FORM_POLICY });
   });
   after(() => h.close());
 
@@ -91,7 +103,8 @@ describe('the start form', () => {
     assert.match(String(ephemeral.args.text), /Started the migration of payments\/reconciler/);
     const input = migrations.starts[0]!;
     assert.deepEqual(input.clusters, ['sandbox-b', 'sandbox-a']);
-    assert.deepEqual(input.options.approvers, ['U0EXTRA', 'U0APPROVER']);
+    // The form narrowed the policy's approvers to the one picked.
+    assert.deepEqual(input.options.approvers, ['U0EXTRA']);
     assert.equal(input.options.consistencyWaitSeconds, 0);
     assert.equal(input.options.onApprovalTimeout, 'rollback');
     assert.deepEqual(input.options.verifyCommand, ['aws', 'sts', 'get-caller-identity', '--output', 'json']);
@@ -140,7 +153,7 @@ describe('Approve / Reject buttons', () => {
 
   before(async () => {
     migrations = new StubMigrations();
-    h = await startSlackHarness({ migrations, env: { SLACK_APPROVERS: 'U0APPROVER' } });
+    h = await startSlackHarness({ migrations, policy: openPolicy({ users: ['U0APPROVER'] }) });
   });
   after(() => h.close());
   beforeEach(() => {

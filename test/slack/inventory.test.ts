@@ -4,7 +4,7 @@ import type { ScansApi } from '../../slack/deps.js';
 import type { CompletedScan, ScanRun } from '../../src/temporal/scans.js';
 import type { ScanInput } from '../../workflows/scan/messages.js';
 import { fleetReport, SCAN_URL } from '../support/fleet-report-fixture.js';
-import { startSlackHarness, SIGNING_SECRET, type SlackHarness } from '../support/slack-harness.js';
+import { openPolicy, startSlackHarness, SIGNING_SECRET, type SlackHarness } from '../support/slack-harness.js';
 import { APP_ID, signature, TEAM_ID } from '../support/slack-requests.js';
 import { StubMigrations } from '../support/slack-stub-migrations.js';
 
@@ -62,7 +62,8 @@ describe('fleet inventory in Slack', () => {
   let scans: StubScans;
   before(async () => {
     scans = new StubScans();
-    h = await startSlackHarness({ migrations: new StubMigrations(), scans });
+    // Anyone may start under this policy, so anyone may view the fleet.
+    h = await startSlackHarness({ migrations: new StubMigrations(), scans, policy: openPolicy({ users: ['U0APP'] }) });
   });
   after(() => h.close());
 
@@ -122,13 +123,107 @@ describe('fleet inventory in Slack', () => {
 
 describe('fleet inventory in Slack without scans', () => {
   test('says scans are not available here', async () => {
-    const h = await startSlackHarness({ migrations: new StubMigrations() });
+    const h = await startSlackHarness({ migrations: new StubMigrations(), policy: openPolicy({ users: ['U0APP'] }) });
     try {
       const res = await h.command('inventory');
       assert.match(
         JSON.stringify((await h.response(res.responseId)).body),
         /fleet scans are not available in this deployment/,
       );
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('fleet inventory in Slack: the access policy’s view', () => {
+  let h: SlackHarness;
+  let scans: StubScans;
+  const viewersPolicy = (viewers: Record<string, unknown> | undefined) =>
+    JSON.stringify({
+      rules: [
+        {
+          name: 'payments',
+          namespaces: ['payments'],
+          starters: { users: ['U0STARTER'] },
+          approvers: { userGroups: ['S0SRE'] },
+          operators: { users: ['U0ONCALL'] },
+        },
+      ],
+      ...(viewers && { viewers }),
+    });
+  const inventoryReply = async (userId: string, channelId?: string) => {
+    const res = await h.command('inventory', { userId, ...(channelId && { channelId }) });
+    return JSON.stringify((await h.response(res.responseId)).body);
+  };
+  const homeFor = async (user: string) => {
+    const before = h.api.callsTo('views.publish').length;
+    assert.equal(await postEvent(h, home(user)), 200);
+    const publish = await h.api.waitFor(() => h.api.callsTo('views.publish')[before], `views.publish for ${user}`);
+    assert.equal(publish.args.user_id, user);
+    return JSON.stringify(publish.args.view);
+  };
+
+  before(async () => {
+    scans = new StubScans();
+    scans.latestScan = { workflowId: 'w', runId: 'r', url: SCAN_URL, report: fleetReport() };
+    h = await startSlackHarness({ migrations: new StubMigrations(), scans, policy: viewersPolicy(undefined) });
+    h.api.usergroups.set('S0SRE', ['U0SRE']);
+    h.api.usergroups.set('S0READERS', ['U0READER']);
+  });
+  after(() => h.close());
+
+  test('without viewers, everyone the rules name may view: starters, approvers (by user group), operators', async () => {
+    for (const user of ['U0STARTER', 'U0SRE', 'U0ONCALL']) {
+      assert.match(await inventoryReply(user), /Fleet inventory: 3 service account\(s\)/, user);
+      assert.match(await homeFor(user), /prod-b\*: 1 service account/, user);
+    }
+  });
+
+  test('anyone else is refused: no fleet data, no scan started, one audit log line; the Home tab says why', async () => {
+    scans.latestScan = undefined;
+    const reply = await inventoryReply('U0OUTSIDER');
+    assert.match(reply, /you may not view the fleet inventory: the access policy gives you no role/);
+    assert.deepEqual(scans.started, [], 'a refused inventory starts no scan');
+    const line = await h.api.waitFor(
+      () => h.logger.lines.find((l) => l.includes('refused view of the fleet inventory by U0OUTSIDER')),
+      'the audit line',
+    );
+    assert.match(line, /"action":"view".*"via":"slack".*"outcome":"refused"/);
+    scans.latestScan = { workflowId: 'w', runId: 'r', url: SCAN_URL, report: fleetReport() };
+    const view = await homeFor('U0OUTSIDER');
+    assert.match(view, /:no_entry: you may not view the fleet inventory/);
+    assert.doesNotMatch(view, /prod-b|service account\(s\)|Temporal UI/, 'nothing of the fleet');
+  });
+
+  test('viewers, when the policy has them, are the only ones: users, user groups, channels; a reload takes effect', async () => {
+    h.writePolicy(viewersPolicy({ users: ['U0LEAD'], userGroups: ['S0READERS'], channels: ['C0PLATFORMOPS'] }));
+    assert.equal(h.app.reloadPolicy().ok, true);
+    assert.match(await inventoryReply('U0LEAD'), /Fleet inventory/);
+    assert.match(await inventoryReply('U0READER'), /Fleet inventory/);
+    assert.match(await inventoryReply('U0NOBODY', 'C0PLATFORMOPS'), /Fleet inventory/);
+    // Named by a rule, but not a viewer: the Home tab they saw before is replaced.
+    assert.match(await inventoryReply('U0STARTER'), /the access policy’s viewers do not include you/);
+    assert.doesNotMatch(await homeFor('U0STARTER'), /prod-b/);
+    assert.match(await homeFor('U0READER'), /prod-b\*: 1 service account/);
+  });
+});
+
+describe('fleet inventory in Slack without an access policy', () => {
+  test('deny by default: the command and the Home tab say how to configure one, and show nothing', async () => {
+    const scans = new StubScans();
+    scans.latestScan = { workflowId: 'w', runId: 'r', url: SCAN_URL, report: fleetReport() };
+    const h = await startSlackHarness({ migrations: new StubMigrations(), scans });
+    try {
+      const res = await h.command('inventory');
+      const reply = JSON.stringify((await h.response(res.responseId)).body);
+      assert.match(reply, /The fleet inventory is not shown in Slack yet: no access policy is configured/);
+      assert.doesNotMatch(reply, /service account\(s\)/);
+      assert.equal(await postEvent(h, home()), 200);
+      const publish = await h.api.waitFor(() => h.api.callsTo('views.publish')[0], 'views.publish');
+      assert.match(JSON.stringify(publish.args.view), /no access policy is configured/);
+      assert.doesNotMatch(JSON.stringify(publish.args.view), /prod-b/);
+      assert.deepEqual(scans.started, []);
     } finally {
       await h.close();
     }

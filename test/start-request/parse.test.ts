@@ -55,7 +55,7 @@ describe('buildMigrationInput', () => {
   test('every option is parsed', () => {
     const input = build(
       `payments/reconciler --role ${ROLE} --clusters sandbox-c --approvers bob,carol --consistency-wait 45s --soak 0 ` +
-        `--verify-command "curl -sf http://localhost:8080/healthz/aws" --keep-irsa-trust --approval-window 2d ` +
+        `--probe healthz --keep-irsa-trust --approval-window 2d ` +
         `--approval-reminder 6h --on-approval-timeout rollback --rollout-timeout 15m`,
     );
     assert.deepEqual(input.options, {
@@ -65,7 +65,7 @@ describe('buildMigrationInput', () => {
       approvalReminderSeconds: 6 * 3600,
       approvalWindowSeconds: 2 * 86400,
       onApprovalTimeout: 'rollback',
-      verifyCommand: ['curl', '-sf', 'http://localhost:8080/healthz/aws'],
+      verifyProbe: 'healthz',
       keepIrsaTrust: true,
       rolloutTimeoutSeconds: 900,
     });
@@ -109,9 +109,10 @@ describe('buildMigrationInput', () => {
     ],
     [`payments/reconciler --role ${ROLE} --clusters sandbox-a --approvers bob --approval-reminder 0`, /more than 0/],
     [
-      `payments/reconciler --role ${ROLE} --clusters sandbox-a --approvers bob --verify-command ""`,
-      /--verify-command is empty/,
+      `payments/reconciler --role ${ROLE} --clusters sandbox-a --approvers bob --verify-command "sh -c id"`,
+      /--verify-command is no longer accepted: name a verification probe from the access policy with --probe/,
     ],
+    [`payments/reconciler --role ${ROLE} --clusters sandbox-a --approvers bob --probe "sh -c id"`, /not a probe name/],
     [`payments/reconciler --role ${ROLE} --clusters sandbox-a --approvers bob --force`, /unknown option --force/],
   ];
   for (const [text, message] of bad) {

@@ -14,7 +14,7 @@ import { createSandboxFleet } from '../../src/sandbox/index.js';
 import { PLAN_WORKFLOW_TYPE, WORKFLOW_TYPE } from '../../workflows/messages.js';
 import type { planWorkflow } from '../../workflows/plan.js';
 import { RECORDING_TASK_QUEUE } from './history-fixtures.js';
-import { advanceUntil, APPROVER, type Harness, migrationInput, startHarness } from './migration-harness.js';
+import { advanceUntil, APPROVER, type Harness, migrationInput, REQUESTER, startHarness } from './migration-harness.js';
 
 /**
  * The runs whose histories are kept as replay fixtures: one per way a migration can go,
@@ -167,6 +167,46 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
         expectPhase(gate, 'AwaitingApproval', 'pause-resume');
         await h.service.decide(SA, { decision: 'approve', by: APPROVER });
         expectPhase(await h.service.result(SA), 'Completed', 'pause-resume');
+        return runId(env);
+      }),
+  },
+  {
+    name: 'two-approvals',
+    summary:
+      'one cluster started from Slack under an access rule, two approvals needed: a refused attempt kept in the audit trail, one approval leaves the gate open, the second closes it',
+    workflowType: WORKFLOW_TYPE,
+    record: (env) =>
+      withHarness(env, async (h) => {
+        const input = migrationInput(
+          { soakSeconds: 0, approvers: [APPROVER, 'carol', REQUESTER], minApprovals: 2 },
+          {
+            clusters: ['sandbox-a'],
+            origin: { via: 'slack', channel: 'C0PLATFORM', requestId: 'start-1' },
+            access: { rule: 'payments', operators: ['dave'], anyoneMayOperate: false },
+          },
+        );
+        const gate = await toGate(env, h, input);
+        expectPhase(gate, 'AwaitingApproval', 'two-approvals');
+        await h.service.recordRefusal(SA, {
+          action: 'approve',
+          by: 'mallory',
+          via: 'slack',
+          requestId: 'click-0',
+          refused: 'not an approver of this migration',
+        });
+        const first = await h.service.decide(SA, {
+          decision: 'approve',
+          by: APPROVER,
+          via: 'slack',
+          requestId: 'click-1',
+        });
+        expectPhase(first, 'AwaitingApproval', 'two-approvals');
+        await h.service.decide(SA, { decision: 'approve', by: 'carol', via: 'cli', requestId: 'cli-1' });
+        const final = await h.service.result(SA);
+        expectPhase(final, 'Completed', 'two-approvals');
+        if (!final.audit?.some((e) => e.by === 'mallory' && e.refused)) {
+          throw new Error('two-approvals: the refused attempt is not in the audit trail');
+        }
         return runId(env);
       }),
   },

@@ -1,6 +1,9 @@
 import { LogLevel, type Logger } from '@slack/bolt';
 import { randomUUID } from 'node:crypto';
-import { startSlackApp, type MigrationsApi } from '../../slack/app.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSlackApp, type MigrationsApi, type RunningSlackApp } from '../../slack/app.js';
 import type { CampaignsApi, ScansApi } from '../../slack/deps.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { SlackApiStandIn, type ResponseCapture } from './slack-api.js';
@@ -39,11 +42,35 @@ export function recordingLogger(): Logger & { lines: string[] } {
   };
 }
 
+/**
+ * A policy for tests: anyone in the workspace may start anything; the listed approvers
+ * approve. Tests about access write their own.
+ */
+export function openPolicy(approvers: { users?: string[]; userGroups?: string[]; minApprovals?: number }): string {
+  return JSON.stringify({
+    rules: [
+      {
+        name: 'test',
+        namespaces: ['*'],
+        clusters: ['*'],
+        starters: { anyone: true },
+        approvers,
+        operators: { anyone: true },
+      },
+    ],
+  });
+}
+
 export interface SlackHarness {
   api: SlackApiStandIn;
   config: Config;
   logger: ReturnType<typeof recordingLogger>;
   eventsUrl: string;
+  app: RunningSlackApp;
+  /** Rewrites the access policy file (YAML or JSON); `app.reloadPolicy()` or SIGHUP reads it. */
+  writePolicy(text: string): void;
+  /** Sends exactly this body with these signing settings (a replay sends the same again). */
+  post(body: string, sign?: Partial<SignOptions> & { headers?: Record<string, string> }): Promise<SlackHttpResponse>;
   /** Sends `/migrate-identity <text>`; returns the HTTP answer and where `respond` posts. */
   command(
     text: string,
@@ -70,13 +97,19 @@ export async function startSlackHarness(options: {
   campaigns?: CampaignsApi;
   env?: Record<string, string>;
   api?: SlackApiStandIn;
+  /** The access policy file's text; omitted: none (Slack starts nothing). */
+  policy?: string;
 }): Promise<SlackHarness> {
   const api = options.api ?? (await SlackApiStandIn.start());
+  const dir = mkdtempSync(join(tmpdir(), 'mi-slack-'));
+  const policyFile = join(dir, 'access-policy.yaml');
+  if (options.policy !== undefined) writeFileSync(policyFile, options.policy);
   const config = loadConfig({
     SLACK_BOT_TOKEN: 'xoxb-test-token',
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_PORT: '0',
     SLACK_API_URL: api.apiUrl,
+    ...(options.policy !== undefined && { MIGRATE_IDENTITY_ACCESS_POLICY: policyFile }),
     ...options.env,
   });
   const logger = recordingLogger();
@@ -94,6 +127,13 @@ export async function startSlackHarness(options: {
     config,
     logger,
     eventsUrl,
+    app,
+    writePolicy(text) {
+      writeFileSync(policyFile, text);
+    },
+    post(body, signOptions) {
+      return postSigned(eventsUrl, body, sign(signOptions));
+    },
     async command(text, fields = {}, signOptions) {
       const responseId = randomUUID();
       const body = slashCommandBody({
@@ -118,6 +158,7 @@ export async function startSlackHarness(options: {
     async close() {
       await app.stop();
       if (!options.api) await api.close();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

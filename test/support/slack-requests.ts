@@ -18,6 +18,8 @@ export interface SignOptions {
   timestamp?: number;
   /** Override the computed signature (to send a bad one). */
   signature?: string;
+  /** More headers, e.g. `x-slack-retry-num`. */
+  headers?: Record<string, string>;
 }
 
 export interface SlackHttpResponse {
@@ -35,6 +37,7 @@ export async function postSigned(url: string, body: string, options: SignOptions
       'content-type': 'application/x-www-form-urlencoded',
       'x-slack-request-timestamp': String(timestamp),
       'x-slack-signature': options.signature ?? signature(options.secret, timestamp, body),
+      ...options.headers,
     },
     body,
   });

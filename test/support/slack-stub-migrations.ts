@@ -1,10 +1,17 @@
 import type { MigrationsApi } from '../../slack/app.js';
-import type { MigrationPlan, MigrationState } from '../../src/domain/migration-state.js';
+import { approvalContextOf, gateOutcome } from '../../src/domain/approval.js';
+import {
+  isTerminalPhase,
+  type AuditEntry,
+  type MigrationPhase,
+  type MigrationPlan,
+  type MigrationState,
+} from '../../src/domain/migration-state.js';
 import { formatServiceAccountRef } from '../../src/domain/names.js';
 import type { MigrationInput, ServiceAccountRef } from '../../src/domain/types.js';
 import { workflowIdFor } from '../../src/domain/workflow-id.js';
 import { MigrationRequestError, type MigrationSummary } from '../../src/temporal/migrations.js';
-import type { DecisionRequest } from '../../workflows/messages.js';
+import type { AbortRequest, DecisionRequest, Requester } from '../../workflows/messages.js';
 import { initialState } from '../../workflows/state.js';
 
 /**
@@ -14,8 +21,13 @@ import { initialState } from '../../workflows/state.js';
 export class StubMigrations implements MigrationsApi {
   readonly starts: MigrationInput[] = [];
   readonly plans: MigrationInput[] = [];
-  readonly decisions: (DecisionRequest & { serviceAccount: string })[] = [];
+  /** What was decided: who, how, about what. */
+  readonly decisions: (Pick<DecisionRequest, 'decision' | 'by' | 'reason'> & { serviceAccount: string })[] = [];
+  /** The decision requests as sent (with where they came from and their request id). */
+  readonly decisionRequests: DecisionRequest[] = [];
   readonly aborts: { serviceAccount: string; by: string }[] = [];
+  readonly controls: (Requester & { action: 'abort' | 'pause' | 'resume'; serviceAccount: string })[] = [];
+  readonly refusals: (AuditEntry & { serviceAccount: string })[] = [];
   readonly states = new Map<string, MigrationState>();
   /** Every call waits on this first: a slow or stuck Temporal. */
   gate: Promise<void> = Promise.resolve();
@@ -32,10 +44,17 @@ export class StubMigrations implements MigrationsApi {
     return `http://temporal-ui/${encodeURIComponent(workflowId)}`;
   }
 
+  /** Ends a run as the workflow would, so the service account may be started again. */
+  close(sa: ServiceAccountRef, phase: MigrationPhase = 'RolledBack'): void {
+    const state = this.states.get(workflowIdFor(sa));
+    if (state) state.phase = phase;
+  }
+
   async start(input: MigrationInput): Promise<{ workflowId: string; runId: string; url: string }> {
     await this.wait();
     const workflowId = workflowIdFor(input.serviceAccount);
-    if (this.states.has(workflowId)) {
+    const running = this.states.get(workflowId);
+    if (running && !isTerminalPhase(running.phase)) {
       throw new MigrationRequestError(
         `a migration of ${formatServiceAccountRef(input.serviceAccount)} is already running`,
         'already-running',
@@ -44,7 +63,7 @@ export class StubMigrations implements MigrationsApi {
     }
     this.starts.push(input);
     this.states.set(workflowId, initialState(workflowId, input));
-    return { workflowId, runId: 'run-1', url: this.url(workflowId) };
+    return { workflowId, runId: `run-${this.starts.length}`, url: this.url(workflowId) };
   }
 
   async plan(input: MigrationInput): Promise<MigrationPlan> {
@@ -61,17 +80,57 @@ export class StubMigrations implements MigrationsApi {
     return structuredClone(state);
   }
 
+  /** Like the workflow's handler: approvals collect; enough distinct ones, or a reject, decide. */
   async decide(sa: ServiceAccountRef, request: DecisionRequest): Promise<MigrationState> {
     const state = await this.state(sa);
-    this.decisions.push({ ...request, serviceAccount: formatServiceAccountRef(sa) });
-    state.decision = { decision: request.decision, by: request.by, at: new Date().toISOString() };
+    const { decision, by, reason } = request;
+    this.decisions.push({
+      decision,
+      by,
+      ...(reason !== undefined && { reason }),
+      serviceAccount: formatServiceAccountRef(sa),
+    });
+    this.decisionRequests.push(request);
+    const at = new Date().toISOString();
+    const approvals = (state.approvals ??= []);
+    if (!approvals.some((a) => a.by === request.by && a.decision === request.decision)) {
+      approvals.push({ decision: request.decision, by: request.by, at });
+    }
+    const outcome = gateOutcome(approvalContextOf(state));
+    if (outcome !== 'open') {
+      state.decision = { decision: outcome === 'approved' ? 'approve' : 'reject', by: request.by, at };
+    }
     this.states.set(state.workflowId, state);
     return state;
   }
 
-  async abort(sa: ServiceAccountRef, by: string): Promise<void> {
+  async abort(sa: ServiceAccountRef, who: string | AbortRequest): Promise<void> {
     await this.state(sa);
-    this.aborts.push({ serviceAccount: formatServiceAccountRef(sa), by });
+    const request = typeof who === 'string' ? { by: who } : who;
+    this.aborts.push({ serviceAccount: formatServiceAccountRef(sa), by: request.by });
+    this.controls.push({ ...request, action: 'abort', serviceAccount: formatServiceAccountRef(sa) });
+  }
+
+  async pause(sa: ServiceAccountRef, who: string | Requester): Promise<void> {
+    await this.state(sa);
+    const request = typeof who === 'string' ? { by: who } : who;
+    this.controls.push({ ...request, action: 'pause', serviceAccount: formatServiceAccountRef(sa) });
+  }
+
+  async resume(sa: ServiceAccountRef, who: string | Requester): Promise<void> {
+    await this.state(sa);
+    const request = typeof who === 'string' ? { by: who } : who;
+    this.controls.push({ ...request, action: 'resume', serviceAccount: formatServiceAccountRef(sa) });
+  }
+
+  /** Like the workflow's audit signal: the refusal joins the run's trail. */
+  async recordRefusal(sa: ServiceAccountRef, entry: Omit<AuditEntry, 'at'> & { refused: string }): Promise<void> {
+    const state = this.states.get(workflowIdFor(sa));
+    if (!state) throw new MigrationRequestError(`no migration of ${formatServiceAccountRef(sa)} found`, 'not-found');
+    const full = { ...entry, at: new Date().toISOString() };
+    (state.audit ??= []).push(full);
+    this.refusals.push({ ...full, serviceAccount: formatServiceAccountRef(sa) });
+    return Promise.resolve();
   }
 
   async list(): Promise<MigrationSummary[]> {

@@ -1,14 +1,17 @@
 import { condition } from '@temporalio/workflow';
+import { approvalContextOf, countedApprovals } from '../../src/domain/approval.js';
 import { nowIso } from '../state.js';
 import { MigrationAborted, MigrationRejected, type MigrationRun } from './run.js';
 
 type GateOutcome = 'approved' | 'rejected' | 'expired' | 'aborted';
 
 /**
- * Every cluster runs on Pod Identity with IRSA kept as the fallback: an approver decides
- * whether to clean up IRSA. Reminders follow a durable timer until the window closes.
- * Returns `approved`, or `held` when the window ended with `--on-approval-timeout hold`;
- * a Reject, an abort, or a window ending in rollback throws.
+ * Every cluster runs on Pod Identity with IRSA kept as the fallback: the run's approvers
+ * decide whether to clean up IRSA. The gate closes as approved on the run's minimum of
+ * distinct approvals (never the requester's), as rejected on any approver's reject.
+ * Reminders follow a durable timer until the window closes. Returns `approved`, or `held`
+ * when the window ended with `--on-approval-timeout hold`; a Reject, an abort, or a window
+ * ending in rollback throws.
  */
 export async function approvalGate(run: MigrationRun): Promise<'approved' | 'held'> {
   const outcome = await awaitDecision(run);
@@ -34,15 +37,30 @@ async function awaitDecision(run: MigrationRun): Promise<GateOutcome> {
   state.approval = { requestedAt: nowIso(), expiresAt: new Date(deadline).toISOString(), remindersSent: 0 };
   run.setPhase('AwaitingApproval');
   await run.notify('approval-requested', `all clusters migrated: waiting for approval to clean up`);
+  let approvalsSeen = state.approvals?.length ?? 0;
   for (;;) {
     const remaining = deadline - Date.now();
     if (remaining <= 0) return 'expired';
-    await condition(
-      () => state.decision !== undefined || state.abortRequested !== undefined,
+    const woken = await condition(
+      () =>
+        state.decision !== undefined ||
+        state.abortRequested !== undefined ||
+        (state.approvals?.length ?? 0) !== approvalsSeen,
       Math.min(remaining, options.approvalReminderSeconds * 1000),
     );
     if (state.abortRequested) return 'aborted';
     if (state.decision) return state.decision.decision === 'approve' ? 'approved' : 'rejected';
+    if (woken) {
+      // An approval that does not close the gate yet: said in the thread, the request updated.
+      approvalsSeen = state.approvals?.length ?? 0;
+      const last = state.approvals?.at(-1);
+      const counted = countedApprovals(approvalContextOf(state)).length;
+      await run.notify(
+        'decision',
+        `approved by ${last?.by ?? 'unknown'}: ${counted} of ${options.minApprovals ?? 1} approvals`,
+      );
+      continue;
+    }
     if (deadline - Date.now() > 0) {
       state.approval.remindersSent += 1;
       await run.notify('approval-reminder', `reminder: cleanup is still waiting for approval`);

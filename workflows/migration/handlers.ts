@@ -1,8 +1,9 @@
 import { log, setHandler } from '@temporalio/workflow';
-import { approvalContextOf, decisionRefusal, describeRefusal } from '../../src/domain/approval.js';
+import { approvalContextOf, decisionRefusal, describeRefusal, gateOutcome } from '../../src/domain/approval.js';
 import { isTerminalPhase } from '../../src/domain/migration-state.js';
 import {
   abortSignal,
+  auditSignal,
   decisionUpdate,
   type DecisionRequest,
   notifyTargetSignal,
@@ -18,23 +19,25 @@ export function registerHandlers(run: MigrationRun): void {
   const { state } = run;
 
   setHandler(stateQuery, () => state, {
-    description: 'The whole migration state: phase, per-cluster steps with times, findings, decision, rollback note.',
+    description:
+      'The whole migration state: phase, per-cluster steps with times, findings, approvals, audit trail, rollback note.',
   });
   setHandler(
     pauseSignal,
-    ({ by }) => {
-      if (isTerminalPhase(state.phase)) return;
+    (request) => {
+      if (isTerminalPhase(state.phase) || run.handled(request.requestId)) return;
       state.paused = true;
-      log.info('paused', { by });
+      run.audit('pause', request);
       run.refresh();
     },
     { description: 'Pause at the next step boundary.' },
   );
   setHandler(
     resumeSignal,
-    ({ by }) => {
+    (request) => {
+      if (run.handled(request.requestId)) return;
       state.paused = false;
-      log.info('resumed', { by });
+      run.audit('resume', request);
       run.refresh();
     },
     { description: 'Resume a paused migration.' },
@@ -43,7 +46,9 @@ export function registerHandlers(run: MigrationRun): void {
     abortSignal,
     (request) => {
       if (isTerminalPhase(state.phase) || state.abortRequested || state.phase === 'RollingBack') return;
+      if (run.handled(request.requestId)) return;
       state.abortRequested = { by: request.by, reason: request.reason, at: nowIso() };
+      run.audit('abort', request);
       run.refresh();
     },
     { description: 'Abort: stop at the next step boundary (or wait) and roll back.' },
@@ -56,15 +61,51 @@ export function registerHandlers(run: MigrationRun): void {
     { description: 'Where the Slack parent message of this migration is.' },
   );
   setHandler(
+    auditSignal,
+    (entry) => {
+      if (!entry.refused) {
+        log.warn('audit signal without a refusal ignored', { by: entry.by, action: entry.action });
+        return;
+      }
+      run.audit(entry.action, entry);
+    },
+    { description: 'Record an attempt the Slack app or the CLI refused (who, what, from where, why).' },
+  );
+  setHandler(
     decisionUpdate,
     (request) => {
-      state.decision = { decision: request.decision, by: request.by, reason: request.reason, at: nowIso() };
+      // A repeat of a request that already acted (a retried click, a replayed call) changes nothing.
+      if (run.handled(request.requestId)) return state;
+      const at = nowIso();
+      const approvals = (state.approvals ??= []);
+      // The same approver deciding the same way again counts once.
+      if (!approvals.some((a) => a.by === request.by && a.decision === request.decision)) {
+        approvals.push({
+          decision: request.decision,
+          by: request.by,
+          at,
+          ...(request.reason !== undefined && { reason: request.reason }),
+          ...(request.requestId !== undefined && { requestId: request.requestId }),
+        });
+      }
+      run.audit(request.decision, request);
+      const outcome = gateOutcome(approvalContextOf(state));
+      if (outcome !== 'open') {
+        state.decision = {
+          decision: outcome === 'approved' ? 'approve' : 'reject',
+          by: request.by,
+          reason: request.reason,
+          at,
+        };
+      }
       run.refresh();
       return state;
     },
     {
-      description: 'Approve or reject cleanup (approvers only; never the requester approving their own migration).',
+      description:
+        'Approve or reject cleanup (the run’s approvers only; never the requester approving). Closes on the run’s minimum of distinct approvals, or on any reject.',
       validator: (request: DecisionRequest) => {
+        if (run.handled(request.requestId)) return;
         const context = approvalContextOf(state);
         const attempt = { by: request.by, decision: String(request.decision) };
         const refusal = decisionRefusal(context, attempt);

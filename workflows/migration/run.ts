@@ -8,7 +8,16 @@ import {
 } from '@temporalio/workflow';
 import { FailureType } from '../../src/domain/failure-types.js';
 import { digestOf } from '../../src/domain/migration-digest.js';
-import type { FailureInfo, MigrationPhase, MigrationState, StepName } from '../../src/domain/migration-state.js';
+import {
+  AUDIT_LIMIT,
+  type AuditAction,
+  type AuditEntry,
+  type FailureInfo,
+  type MigrationPhase,
+  type MigrationState,
+  type StepName,
+} from '../../src/domain/migration-state.js';
+import { clip } from '../../src/domain/redact.js';
 import type { Finding, MigrationInput } from '../../src/domain/types.js';
 import type { NotificationKind } from '../../src/ports/notifier.js';
 import { activities, NOTIFY } from '../activity-options.js';
@@ -62,6 +71,35 @@ export class MigrationRun {
   /** Notes a change to a cluster before the call that makes it. */
   touch(cluster: string, change: keyof Touched['clusters'][string]): void {
     this.touched.clusters[cluster] = { ...this.touched.clusters[cluster], [change]: true };
+  }
+
+  /** Whether this request (by its id) already acted on the run: a repeat must not act again. */
+  handled(requestId: string | undefined): boolean {
+    return requestId !== undefined && (this.state.audit ?? []).some((e) => e.requestId === requestId && !e.refused);
+  }
+
+  /**
+   * Records who did (or tried) what in the audit trail and the workflow log. Refusals
+   * beyond AUDIT_LIMIT are only logged, so a flood of refused clicks cannot grow the state.
+   */
+  audit(action: AuditAction, request: Omit<AuditEntry, 'at' | 'action'>): void {
+    const trail = (this.state.audit ??= []);
+    const entry: AuditEntry = {
+      at: nowIso(),
+      action,
+      by: clip(request.by, 200),
+      ...(request.via && { via: request.via }),
+      ...(request.channel && { channel: clip(request.channel, 50) }),
+      ...(request.requestId && { requestId: clip(request.requestId, 200) }),
+      ...(request.reason && { reason: clip(request.reason, 500) }),
+      ...(request.refused && { refused: clip(request.refused, 500) }),
+    };
+    if (entry.refused && trail.filter((e) => e.refused).length >= AUDIT_LIMIT) {
+      log.warn('audit trail full: refusal not kept', { ...entry });
+      return;
+    }
+    trail.push(entry);
+    log.info('audit', { ...entry });
   }
 
   refresh(): void {

@@ -1,49 +1,69 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { tokenize } from '../../../src/start-request/parse.js';
-import { mayStart } from '../../access.js';
-import { unescapeCommandText } from '../../command-text.js';
+import { mayOpenForm } from '../../access.js';
+import { postToResponseUrl } from '../../adapters/response-url.js';
+import { entryFor, logDone, markAudited, recordRefusal } from '../../audit.js';
+import { MAX_COMMAND_TEXT, unescapeCommandText } from '../../command-text.js';
 import type { ListenerDeps } from '../../deps.js';
 import { replyForError } from '../../operations/errors.js';
 import { campaignCommand } from '../../operations/campaign.js';
 import { fleetInventory } from '../../operations/inventory.js';
-import { abortMigration, migrationStatus, planMigration, runningMigrations } from '../../operations/queries.js';
+import { controlMigration, migrationStatus, planMigration, runningMigrations } from '../../operations/queries.js';
 import { launchMigration, NotAllowedError, prepareStart, type Requester } from '../../operations/start-migration.js';
 import type { SlackMessage } from '../../views/block-kit.js';
-import { helpReply } from '../../views/command-replies.js';
+import { errorReply, helpReply } from '../../views/command-replies.js';
+import { fitMessage } from '../../views/limits.js';
 import { startModal } from '../../views/start-modal.js';
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
 /**
  * `/migrate-identity …`: acknowledged at once, whatever Temporal is doing; the answer
- * follows through `respond` as an ephemeral message.
+ * follows on the command's response_url as an ephemeral message that fits Slack's limits.
+ * Work after the ack waits its turn behind other requests still waiting for theirs.
  */
 export function migrateIdentityCommand(deps: ListenerDeps) {
-  return async ({ ack, command, respond, client, logger }: CommandArgs): Promise<void> => {
+  return async ({ ack, command, client, logger }: CommandArgs): Promise<void> => {
     await ack();
-    const who: Requester = { userId: command.user_id, channelId: command.channel_id, teamId: command.team_id };
+    await deps.acks.turn();
+    const who: Requester = {
+      userId: command.user_id,
+      channelId: command.channel_id,
+      teamId: command.team_id,
+      ...(command.trigger_id && { requestId: command.trigger_id }),
+    };
+    const raw = command.text ?? '';
     let reply: SlackMessage | undefined;
     try {
-      reply = await dispatch(unescapeCommandText(command.text ?? '').trim());
+      reply =
+        raw.length > MAX_COMMAND_TEXT
+          ? errorReply(
+              `the command is ${raw.length.toLocaleString('en-US')} characters long; at most ${MAX_COMMAND_TEXT.toLocaleString('en-US')} are accepted`,
+            )
+          : await dispatch(unescapeCommandText(raw).trim());
     } catch (err) {
-      reply = replyForError(err, logger, `${command.command} ${command.text}`.trim());
+      reply = replyForError(err, logger, `${command.command} ${raw.slice(0, 200)}`.trim());
     }
     if (!reply) return;
     try {
-      await respond({ response_type: 'ephemeral', ...reply });
+      await deps.acks.turn();
+      await postToResponseUrl(command.response_url, { response_type: 'ephemeral', ...fitMessage(reply) });
     } catch (err) {
       logger.error(`could not answer ${command.command} through response_url`, err);
     }
 
     async function dispatch(text: string): Promise<SlackMessage | undefined> {
+      const ctx = { logger, client };
       if (text === '') {
-        if (!(await mayStart(deps, who.userId, who.channelId))) {
-          throw new NotAllowedError('you are not allowed to start migrations (see SLACK_ALLOWED_STARTERS)');
-        }
-        const clusters = deps.fleet.clusters.map((c) => c.name);
+        await mayOpenForm(deps, who.userId, who.channelId);
+        const policy = deps.policy.current();
         await client.views.open({
           trigger_id: command.trigger_id,
-          view: startModal(clusters, { channel: who.channelId }),
+          view: startModal(
+            deps.fleet.clusters.map((c) => c.name),
+            { channel: who.channelId },
+            Object.keys(policy?.probes ?? {}),
+          ),
         });
         return undefined;
       }
@@ -52,21 +72,42 @@ export function migrateIdentityCommand(deps: ListenerDeps) {
         case 'help':
           return helpReply();
         case 'plan':
-          return planMigration(deps, args, who.userId);
+          return planMigration(deps, args, who);
         case 'status':
           return migrationStatus(deps, args);
         case 'list':
           return runningMigrations(deps);
         case 'abort':
-          return abortMigration(deps, args, who);
+        case 'pause':
+        case 'resume':
+          return controlMigration(deps, ctx, sub, args, who);
         case 'inventory':
-          return fleetInventory(deps, args);
+          return fleetInventory(deps, ctx, args, who);
         case 'campaign':
           return campaignCommand(deps, args, who);
         case 'start':
-          return launchMigration(deps, await prepareStart(deps, args, who));
+          return start(args);
         default:
-          return launchMigration(deps, await prepareStart(deps, [sub, ...args], who));
+          return start([sub, ...args]);
+      }
+    }
+
+    async function start(tokens: string[]): Promise<SlackMessage> {
+      try {
+        const input = await prepareStart(deps, tokens, who);
+        const { message, started } = await launchMigration(deps, input);
+        if (started) logDone(logger, input.serviceAccount, entryFor('start', who));
+        return message;
+      } catch (err) {
+        if (err instanceof NotAllowedError) {
+          const subject = tokens.find((t) => !t.startsWith('--') && t.includes('/')) ?? '(unknown)';
+          await recordRefusal(deps, { logger, client }, subject.slice(0, 320), {
+            ...entryFor('start', who),
+            refused: err.message,
+          });
+          markAudited(err);
+        }
+        throw err;
       }
     }
   };

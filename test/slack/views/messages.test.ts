@@ -22,7 +22,7 @@ import {
   statusReply,
 } from '../../../slack/views/command-replies.js';
 import { eventReply } from '../../../slack/views/event-reply.js';
-import { blockLimitViolations, LIMITS } from '../../../slack/views/limits.js';
+import { blockLimitViolations, fitMessage, LIMITS } from '../../../slack/views/limits.js';
 import { parentMessage } from '../../../slack/views/parent-message.js';
 import * as fixtures from '../../support/slack-fixtures.js';
 import { matchSnapshot } from '../../support/slack-snapshot.js';
@@ -143,6 +143,25 @@ describe('approval message', () => {
     });
   }
 
+  test('more than one approval needed: says how many, who gave one, and which access rule set the approvers', () => {
+    const state = fixtures.awaitingApproval();
+    state.input.options.minApprovals = 2;
+    state.input.access = { rule: 'payments-prod', operators: [], anyoneMayOperate: false };
+    state.approvals = [{ decision: 'approve', by: fixtures.APPROVER, at: fixtures.T0 }];
+    const message = approvalMessage(digestOf(state));
+    withinLimits(message);
+    const text = JSON.stringify(message.blocks);
+    assert.match(text, /\*2 approvals needed\* \(1 so far: <@U0APPROVER>\)/);
+    assert.match(text, /Approvers from access rule `payments-prod`/);
+    assert.equal(buttons(message.blocks).length, 2, 'still open: the buttons stay');
+
+    state.approvals.push({ decision: 'approve', by: 'U0OTHER', at: fixtures.T0 });
+    state.decision = { decision: 'approve', by: 'U0OTHER', at: fixtures.T0 };
+    state.phase = 'CleaningUp';
+    const closed = JSON.stringify(approvalMessage(digestOf(state)).blocks);
+    assert.match(closed, /Approved\* by <@U0APPROVER> <@U0OTHER>/);
+  });
+
   test('reminder mentions the approvers', () => {
     const state = fixtures.awaitingApproval();
     state.approval!.remindersSent = 2;
@@ -184,6 +203,49 @@ describe('command replies', () => {
     for (const m of [helpReply(), statusReply(fixtures.migrating(), URL), planReply(fixtures.plan()), listReply([])]) {
       withinLimits(m);
     }
+  });
+});
+
+describe('the audit trail and the run’s access in replies', () => {
+  test('status lists the latest audit entries: who, what, from where, what was refused', () => {
+    const state = fixtures.awaitingApproval();
+    state.audit = [
+      { at: fixtures.T0, action: 'start', by: fixtures.REQUESTER, via: 'slack', channel: 'C0OPS' },
+      { at: fixtures.T0, action: 'approve', by: 'U0STRANGER', via: 'slack', refused: 'not an approver' },
+    ];
+    const message = statusReply(state, URL);
+    withinLimits(message);
+    const text = JSON.stringify(message.blocks);
+    assert.match(text, /Audit trail/);
+    assert.match(text, /U0REQUESTER start \(slack, C0OPS\)/);
+    assert.match(text, /U0STRANGER approve \(slack\): refused: not an approver/);
+  });
+
+  test('the started reply names the access rule, the approvals needed and the probe', () => {
+    const input = fixtures.migrating().input;
+    input.access = { rule: 'payments', operators: [], anyoneMayOperate: false };
+    input.options.minApprovals = 2;
+    input.options.verifyProbe = 'aws-sts-json';
+    const text = JSON.stringify(startedReply('payments/reconciler', URL, input).blocks);
+    assert.match(
+      text,
+      /Access rule `payments`: 2 approval\(s\) needed from <@U0APPROVER> <@U0OTHER> · probe `aws-sts-json`/,
+    );
+  });
+
+  test('fitMessage is the last guard: long fallback text cut, blocks over a limit dropped, at most 50', () => {
+    const fitted = fitMessage({
+      text: 'x'.repeat(1_000_000),
+      blocks: [
+        { type: 'section', text: { type: 'mrkdwn', text: 'ok' } },
+        { type: 'section', text: { type: 'mrkdwn', text: 'y'.repeat(5000) } },
+        ...Array.from({ length: 60 }, (): KnownBlock => ({ type: 'divider' })),
+      ],
+    });
+    assert.equal(fitted.text.length, 3000);
+    assert.equal(fitted.blocks.length, 50);
+    assert.deepEqual(blockLimitViolations(fitted.blocks), []);
+    assert.equal(errorReply('e'.repeat(100_000)).text.length, 1000);
   });
 });
 

@@ -29,7 +29,7 @@ describe('start modal', () => {
       [FIELD.clusters]: { value: { selected_options: [{ value: 'b' }, { value: 'a' }] } },
       [FIELD.approvers]: { value: { selected_users: [] } },
       [FIELD.soak]: { value: { value: '' } },
-      [FIELD.verifyCommand]: { value: { value: 'aws sts get-caller-identity' } },
+      [FIELD.probe]: { value: { selected_option: { value: 'aws-sts-json' } } },
       [FIELD.keepIrsaTrust]: { value: { selected_options: [{ value: 'keep' }] } },
     });
     assert.deepEqual(tokens, [
@@ -38,8 +38,8 @@ describe('start modal', () => {
       'arn:aws:iam::111122223333:role/r',
       '--clusters',
       'b,a',
-      '--verify-command',
-      'aws sts get-caller-identity',
+      '--probe',
+      'aws-sts-json',
       '--keep-irsa-trust',
     ]);
   });

@@ -126,9 +126,15 @@ referenced, never copied into the release.
   value: /data
 - name: MIGRATE_IDENTITY_LOG_LEVEL
   value: {{ $v.logLevel | quote }}
+- name: MIGRATE_IDENTITY_SCAN_INTERVAL
+  value: {{ $v.scan.interval | quote }}
 {{- if include "migrate-identity.hasFile" $v.fleet }}
 - name: MIGRATE_IDENTITY_FLEET_FILE
   value: {{ printf "%s/fleet.yaml" (include "migrate-identity.configDir" .) | quote }}
+{{- end }}
+{{- if include "migrate-identity.hasFile" $v.accessPolicy }}
+- name: MIGRATE_IDENTITY_ACCESS_POLICY
+  value: {{ printf "%s/access-policy.yaml" (include "migrate-identity.configDir" .) | quote }}
 {{- end }}
 {{- if include "migrate-identity.slackEnabled" . }}
 - name: SLACK_BOT_TOKEN
@@ -152,17 +158,13 @@ referenced, never copied into the release.
 {{- end }}
 - name: SLACK_PORT
   value: {{ $v.slack.port | quote }}
+{{- with $v.scan.driftChannel }}
+- name: SLACK_DRIFT_CHANNEL
+  value: {{ . | quote }}
+{{- end }}
 {{- with $v.slack.apiUrl }}
 - name: SLACK_API_URL
   value: {{ . | quote }}
-{{- end }}
-{{- with $v.slack.approvers }}
-- name: SLACK_APPROVERS
-  value: {{ join "," . | quote }}
-{{- end }}
-{{- with $v.slack.allowedStarters }}
-- name: SLACK_ALLOWED_STARTERS
-  value: {{ join "," . | quote }}
 {{- end }}
 {{- with $v.slack.allowedTeamId }}
 - name: SLACK_ALLOWED_TEAM_ID
@@ -216,9 +218,25 @@ referenced, never copied into the release.
 {{- end }}
 {{- end }}
 
-{{/* The one cross-value rule the schema cannot express: it reads the fleet file. */}}
+{{/* The fleet file's `accessPolicy` (a path), or empty. */}}
+{{- define "migrate-identity.fleetAccessPolicy" -}}
+{{- $fleet := .Values.fleet }}
+{{- if kindIs "string" $fleet }}{{ $fleet = fromYaml $fleet }}{{ end }}
+{{- (get ($fleet | default dict) "accessPolicy") | default "" }}
+{{- end }}
+
+{{/* The cross-value rules the schema cannot express: they read the fleet file, or name a value's replacement. */}}
 {{- define "migrate-identity.validate" -}}
 {{- if and (gt (int .Values.worker.replicas) 1) (ne (include "migrate-identity.fleetMode" .) "aws") }}
 {{- fail "worker.replicas > 1 needs an aws fleet: the sandbox fleet's state lives in one pod" }}
+{{- end }}
+{{- range $old := list "approvers" "allowedStarters" }}
+{{- if get $.Values.slack $old }}
+{{- fail (printf "slack.%s is no longer read: who may start and approve is set in the access policy file; give it as the accessPolicy value (see access-policy.example.yaml) and remove slack.%s" $old $old) }}
+{{- end }}
+{{- end }}
+{{- $named := include "migrate-identity.fleetAccessPolicy" . }}
+{{- if and $named (not (hasPrefix "/" $named)) (not (include "migrate-identity.hasFile" .Values.accessPolicy)) }}
+{{- fail (printf "the fleet file names an access policy (accessPolicy: %s), but the chart's accessPolicy value is empty: give the file's contents there (--set-file accessPolicy=%s)" $named (base $named)) }}
 {{- end }}
 {{- end }}
