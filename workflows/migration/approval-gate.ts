@@ -31,7 +31,10 @@ async function awaitDecision(run: MigrationRun): Promise<GateOutcome> {
   // A campaign approved this run's wave before starting it: that approval is the decision.
   const approved = run.input.campaign?.approval;
   if (approved) {
-    state.decision = { decision: 'approve', by: approved.by, at: approved.at, reason: approved.reason };
+    const { by, at, reason } = approved;
+    state.approvals = [...(state.approvals ?? []), { decision: 'approve', by, at, ...(reason && { reason }) }];
+    run.audit('approve', { by, ...(reason && { reason }) });
+    state.decision = { decision: 'approve', by, at, ...(reason && { reason }) };
     return 'approved';
   }
   state.approval = { requestedAt: nowIso(), expiresAt: new Date(deadline).toISOString(), remindersSent: 0 };
