@@ -3,10 +3,11 @@
  * `campaign plan|start|status|approve|pause|resume|abort`: migrate a selection of them.
  */
 import { randomUUID } from 'node:crypto';
+import { authorizeCampaign, campaignOperateRefusal } from '../access/campaign.js';
 import { loadCampaignPolicy } from '../config/campaign-policy.js';
 import { ConfigError, type Config } from '../config/index.js';
 import { NO_POLICY, type CampaignPolicy } from '../domain/campaign-policy.js';
-import { ValidationError } from '../domain/errors.js';
+import { NotAllowedError, ValidationError } from '../domain/errors.js';
 import { isDns1123Label, parseClusterList } from '../domain/names.js';
 import { buildSlices, type Slices } from '../domain/slices.js';
 import { connectClient } from '../runtime/stack.js';
@@ -23,6 +24,7 @@ import {
 import { CampaignService } from '../temporal/campaigns.js';
 import { scanInputFor, ScanService } from '../temporal/scans.js';
 import { renderCampaign, renderCampaignPlan, renderSlices } from './campaign-render.js';
+import { cliAccess } from './identity.js';
 import type { CliIo } from './io.js';
 import { jsonOutput } from './render.js';
 
@@ -100,7 +102,7 @@ async function planOrStart(
   config: Config,
   args: string[],
   io: CliIo,
-  requestedBy: string,
+  osUser: string,
 ): Promise<number> {
   const { positionals, flags } = parseFlags(args, {
     values: [...CAMPAIGN_VALUE_FLAGS, 'clusters', 'policy', 'as'],
@@ -111,19 +113,32 @@ async function planOrStart(
       `campaign ${sub} takes flags only (got ${positionals.join(' ')}); usage: ${CAMPAIGN_USAGE}`,
     );
   }
-  const by = typeof flags.as === 'string' ? flags.as : requestedBy;
+  const access = cliAccess(config, osUser);
+  const by = access.identity(typeof flags.as === 'string' ? flags.as : undefined);
   const { policy } = policyOf(config, flags);
   const request = parseCampaignRequest(flags, {
     fleet: config.fleet,
     policy,
     requestedBy: by,
     requireSelection: sub === 'start',
+    approversFromPolicy: access.mode === 'policy',
   });
   const scope = scanScope(config, flags);
   return withServices(config, async ({ scans, campaigns }) => {
     const { report } = await scans.scan(scope);
     const slices: Slices = buildSlices(report, policy);
     const items = selectItems(slices, request.selection);
+    // Under the access policy (mode: aws) the requester must be allowed every migration; the approvers come from it.
+    if (access.mode === 'policy' && sub === 'start') {
+      const { approvers, minApprovals } = await authorizeCampaign(
+        access.policy,
+        access.directory,
+        { items, approvers: request.approvers, approval: request.approval },
+        { id: by },
+      );
+      request.approvers = approvers;
+      request.options = { ...request.options, approvers, minApprovals };
+    }
     const input = campaignInputOf(request, items, {
       campaignId: newCampaignId(new Date(), randomUUID()),
       requestedBy: by,
@@ -150,17 +165,12 @@ async function planOrStart(
 }
 
 /** `campaign …`. */
-export async function runCampaignCommand(
-  config: Config,
-  args: string[],
-  io: CliIo,
-  requestedBy: string,
-): Promise<number> {
+export async function runCampaignCommand(config: Config, args: string[], io: CliIo, osUser: string): Promise<number> {
   const [sub = '', ...rest] = args;
   switch (sub) {
     case 'plan':
     case 'start':
-      return planOrStart(sub, config, rest, io, requestedBy);
+      return planOrStart(sub, config, rest, io, osUser);
     case 'status': {
       const { positionals, flags } = parseFlags(rest, { values: [], booleans: ['json'] });
       const id = onlyId(positionals, sub);
@@ -177,13 +187,15 @@ export async function runCampaignCommand(
     case 'approve': {
       const { positionals, flags } = parseFlags(rest, { values: ['as', 'wave', 'reason'], booleans: ['json'] });
       const id = onlyId(positionals, sub);
-      if (typeof flags.as !== 'string')
+      const access = cliAccess(config, osUser);
+      if (typeof flags.as !== 'string' && access.mode === 'open') {
         throw new ValidationError('campaign approve needs --as <user> (who approves is recorded)');
+      }
       const wave = typeof flags.wave === 'string' ? Number(flags.wave) : undefined;
       if (wave !== undefined && !(Number.isInteger(wave) && wave >= 1)) {
         throw new ValidationError(`--wave must be a wave number, not "${String(flags.wave)}"`);
       }
-      const by = flags.as;
+      const by = access.identity(typeof flags.as === 'string' ? flags.as : undefined);
       return withServices(config, async ({ campaigns }) => {
         const state = await campaigns.approve(id, {
           by,
@@ -201,9 +213,14 @@ export async function runCampaignCommand(
     case 'abort': {
       const { positionals, flags } = parseFlags(rest, { values: ['as', 'reason'], booleans: [] });
       const id = onlyId(positionals, sub);
-      const by = typeof flags.as === 'string' ? flags.as : requestedBy;
+      const access = cliAccess(config, osUser);
+      const by = access.identity(typeof flags.as === 'string' ? flags.as : undefined);
       const reason = typeof flags.reason === 'string' ? flags.reason : undefined;
       return withServices(config, async ({ campaigns }) => {
+        if (access.mode === 'policy') {
+          const refusal = await campaignOperateRefusal(await campaigns.state(id), by, access.directory, access.policy);
+          if (refusal) throw new NotAllowedError(`you may not ${sub} this campaign: ${refusal}`);
+        }
         if (sub === 'pause') await campaigns.pause(id, by, reason);
         else if (sub === 'resume') await campaigns.resume(id, by);
         else await campaigns.abort(id, by, reason);
