@@ -26,7 +26,6 @@ import { jsonOutput } from './render.js';
 export const DEMO_POLICY: CampaignPolicy = {
   production: ['sandbox-c'],
   canary: 'sandbox-b',
-  approvers: [DEMO_APPROVER],
   namespaces: [{ match: ['payments'], keepIrsa: true, reason: 'left to `npm run demo`' }],
 };
 

@@ -28,7 +28,6 @@ const campaignPolicySchema = z
       .string()
       .regex(/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, 'must be a cluster name')
       .optional(),
-    approvers: z.array(z.string().min(1)).optional(),
     namespaces: z.array(namespaceRuleSchema).default([]),
   })
   .strict();

@@ -1,7 +1,8 @@
 /**
  * The fleet policy slices and campaigns follow: which clusters are production, which one
- * is the canary, who approves, and namespaces pinned to a wave or kept on IRSA. Optional:
- * without one, names decide what is production and nothing is pinned or kept.
+ * is the canary, and namespaces pinned to a wave or kept on IRSA. Optional: without one,
+ * names decide what is production and nothing is pinned or kept. Who may start and approve
+ * is the access policy's (src/domain/access-policy.ts).
  */
 
 export interface NamespaceRule {
@@ -20,8 +21,6 @@ export interface CampaignPolicy {
   production?: string[];
   /** Migrated first in every service account that runs there. */
   canary?: string;
-  /** Who approves waves (or each service account's cleanup). Unset: the fleet's default approvers. */
-  approvers?: string[];
   /** Read top to bottom; the first rule matching a namespace applies. */
   namespaces: NamespaceRule[];
 }
