@@ -110,6 +110,11 @@ describe('campaign workflow on the time-skipping server', () => {
       .query(stateQuery);
     assert.equal(child.decision?.by, APPROVER, "the wave's approval is the migration's cleanup approval");
     assert.match(child.decision?.reason ?? '', /wave 2 of campaign .* approved/);
+    assert.deepEqual(
+      child.approvals?.map((a) => [a.decision, a.by]),
+      [['approve', APPROVER]],
+    );
+    assert.ok(child.audit?.some((e) => e.action === 'approve' && e.by === APPROVER));
     assert.deepEqual(child.input.campaign?.campaignId, input.campaignId);
   });
 
