@@ -1,4 +1,4 @@
-import type { Notification, NotifyResult } from '../src/ports/notifier.js';
+import type { CampaignNotification, Notification, NotifyResult } from '../src/ports/notifier.js';
 import type { ActivityDeps } from './deps.js';
 
 export function notifyActivities(deps: ActivityDeps) {
@@ -10,6 +10,15 @@ export function notifyActivities(deps: ActivityDeps) {
     async notify(notification: Notification): Promise<NotifyResult> {
       try {
         return await deps.notifier.notify(notification);
+      } catch (err) {
+        return { warning: `notifier: ${(err as Error).message}` };
+      }
+    },
+
+    /** The campaign's message and events; never fails a campaign either. */
+    async notifyCampaign(notification: CampaignNotification): Promise<NotifyResult> {
+      try {
+        return (await deps.notifier.notifyCampaign?.(notification)) ?? {};
       } catch (err) {
         return { warning: `notifier: ${(err as Error).message}` };
       }

@@ -6,8 +6,10 @@ import { createSlackDirectory } from './adapters/directory.js';
 import { AccessPolicyStore, type Config } from '../src/config/index.js';
 import { temporalConnectionOptions } from '../src/temporal/connection.js';
 import { MigrationService } from '../src/temporal/migrations.js';
+import { CampaignService } from '../src/temporal/campaigns.js';
 import { ScanService } from '../src/temporal/scans.js';
-import type { ListenerDeps, MigrationsApi, ScansApi, SlackAppDeps } from './deps.js';
+import type { CampaignPolicy } from '../src/domain/campaign-policy.js';
+import type { CampaignsApi, ListenerDeps, MigrationsApi, ScansApi, SlackAppDeps } from './deps.js';
 import { FreshRequestReceiver } from './fresh-request-receiver.js';
 import { AckFirst } from './ack-first.js';
 import { requestGuard } from './guard.js';
@@ -47,7 +49,14 @@ function appLogger(app: () => App): Logger {
 export function createSlackApp(
   slack: SlackSettings,
   fleet: Config['fleet'],
-  deps: { migrations: MigrationsApi; scans?: ScansApi; logger?: Logger; policy?: AccessPolicyStore },
+  deps: {
+    migrations: MigrationsApi;
+    scans?: ScansApi;
+    campaigns?: CampaignsApi;
+    campaignPolicy?: CampaignPolicy;
+    logger?: Logger;
+    policy?: AccessPolicyStore;
+  },
 ): App {
   const logger = deps.logger;
   const clientOptions = slackClientOptions(slack, logger);
@@ -88,6 +97,8 @@ export function createSlackApp(
   const listenerDeps: ListenerDeps = {
     migrations: deps.migrations,
     ...(deps.scans ? { scans: deps.scans } : {}),
+    ...(deps.campaigns ? { campaigns: deps.campaigns } : {}),
+    ...(deps.campaignPolicy ? { campaignPolicy: deps.campaignPolicy } : {}),
     fleet,
     directory: createSlackDirectory(app.client, { retry: DIRECTORY_RETRY }),
     policy: deps.policy ?? new AccessPolicyStore(undefined, fleet.mode),
@@ -124,12 +135,14 @@ export async function startSlackApp(config: Config, deps: SlackAppDeps = {}): Pr
   let connection: Connection | undefined;
   let migrations = deps.migrations;
   let scans = deps.scans;
+  let campaigns = deps.campaigns;
   if (!migrations) {
     const { namespace, taskQueue, uiUrl } = config.temporal;
     connection = await Connection.connect(temporalConnectionOptions(config.temporal));
     const client = new Client({ connection, namespace, interceptors: tracingClientInterceptors() });
     migrations = new MigrationService(client, taskQueue, uiUrl, namespace);
     scans ??= new ScanService(client, taskQueue, uiUrl, namespace);
+    campaigns ??= new CampaignService(client, taskQueue, uiUrl, namespace);
   }
   const policy = new AccessPolicyStore(config.accessPolicy, config.fleet.mode);
   let onHangup: (() => void) | undefined;
@@ -138,6 +151,8 @@ export async function startSlackApp(config: Config, deps: SlackAppDeps = {}): Pr
       migrations,
       policy,
       ...(scans ? { scans } : {}),
+      ...(campaigns ? { campaigns } : {}),
+      ...(config.campaignPolicy ? { campaignPolicy: config.campaignPolicy.policy } : {}),
       ...(logger ? { logger } : {}),
     });
     const requests = instrumentSlackApp(app, { metrics: deps.metrics, tracer: deps.tracer, logger: deps.appLogger });

@@ -5,6 +5,8 @@ import type { Metrics } from '../src/observability/metrics.js';
 import type { AckFirst } from './ack-first.js';
 import type { SlackDirectory } from './adapters/directory.js';
 import type { AccessPolicyStore, FleetFile } from '../src/config/index.js';
+import type { CampaignPolicy } from '../src/domain/campaign-policy.js';
+import type { CampaignService } from '../src/temporal/campaigns.js';
 import type { MigrationService } from '../src/temporal/migrations.js';
 import type { ScanService } from '../src/temporal/scans.js';
 
@@ -17,12 +19,20 @@ export type MigrationsApi = Pick<
 /** What the Slack app does with fleet scans: the latest report, or start one. */
 export type ScansApi = Pick<ScanService, 'latest' | 'start'>;
 
+/** What the Slack app does with campaigns. */
+export type CampaignsApi = Pick<
+  CampaignService,
+  'start' | 'state' | 'approve' | 'pause' | 'resume' | 'abort' | 'url' | 'listUrl' | 'migrationUrl'
+>;
+
 /** What the caller of `startSlackApp` provides besides the config; all optional. */
 export interface SlackAppDeps {
   /** Default: a `MigrationService` on its own Temporal connection (`config.temporal`), closed by `stop()`. */
   migrations?: MigrationsApi;
   /** Default: a `ScanService` on the same connection when `migrations` is not given either. */
   scans?: ScansApi;
+  /** Default: a `CampaignService` on the same connection when `migrations` is not given either. */
+  campaigns?: CampaignsApi;
   /** Bolt's logger; default: one over `log`, else Bolt's console logger. */
   logger?: Logger;
   /** The entry point's line logger. */
@@ -44,6 +54,10 @@ export interface ListenerDeps {
   migrations: MigrationsApi;
   /** Unset: the inventory and the App Home say scans are unavailable. */
   scans?: ScansApi;
+  /** Unset: `campaign …` says campaigns are unavailable. */
+  campaigns?: CampaignsApi;
+  /** The campaign policy (MIGRATE_IDENTITY_CAMPAIGN_POLICY); unset: none. */
+  campaignPolicy?: CampaignPolicy;
   fleet: FleetFile;
   directory: SlackDirectory;
   /** The access policy in force (reloaded on SIGHUP); none: nothing can be started from Slack. */

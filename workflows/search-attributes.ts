@@ -6,5 +6,14 @@ export const ServiceAccountKey = defineSearchAttributeKey('ServiceAccount', Sear
 export const ClustersKey = defineSearchAttributeKey('Clusters', SearchAttributeType.KEYWORD_LIST);
 export const RoleArnKey = defineSearchAttributeKey('RoleArn', SearchAttributeType.KEYWORD);
 export const RequestedByKey = defineSearchAttributeKey('RequestedBy', SearchAttributeType.KEYWORD);
+/** On a campaign and on every migration it starts: `CampaignId = "q3-payments"` lists them all. */
+export const CampaignIdKey = defineSearchAttributeKey('CampaignId', SearchAttributeType.KEYWORD);
 
-export const SEARCH_ATTRIBUTES = [MigrationPhaseKey, ServiceAccountKey, ClustersKey, RoleArnKey, RequestedByKey];
+export const SEARCH_ATTRIBUTES = [
+  MigrationPhaseKey,
+  ServiceAccountKey,
+  ClustersKey,
+  RoleArnKey,
+  RequestedByKey,
+  CampaignIdKey,
+];

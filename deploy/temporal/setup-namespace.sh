@@ -1,7 +1,7 @@
 #!/bin/sh
 # One-shot (docker-compose service temporal-setup, temporalio/admin-tools image): creates
 # the namespace and registers the search attributes the workflow sets (MigrationPhase,
-# ServiceAccount, …; workflows/search-attributes.ts), then waits until list queries
+# ServiceAccount, CampaignId, …; workflows/search-attributes.ts), then waits until list queries
 # accept them, so the worker and the bot start against a server that takes their runs.
 # Idempotent: existing namespaces and attributes are left as they are.
 set -eu

@@ -1,8 +1,11 @@
 import type { MigrationDigest } from '../../src/domain/migration-digest.js';
-import type { Notification, NotifierPort, NotifyResult } from '../../src/ports/notifier.js';
+import type { MigrationPhase } from '../../src/domain/migration-state.js';
+import type { CampaignNotification, Notification, NotifierPort, NotifyResult } from '../../src/ports/notifier.js';
 import { APPROVAL_BLOCK_ID, approvalMessage, approvalReminder } from '../views/approval-message.js';
 import type { SlackMessage } from '../views/block-kit.js';
+import { campaignEventReply, campaignMessage } from '../views/campaign.js';
 import { eventReply } from '../views/event-reply.js';
+import { serviceAccountOf } from '../views/format.js';
 import { parentMessage } from '../views/parent-message.js';
 import type { WebClient } from './web-client.js';
 import {
@@ -15,7 +18,9 @@ import {
 
 export interface SlackNotifierOptions {
   /** The run's page in the Temporal UI (`MigrationService.url`). */
-  runUrl: (workflowId: string) => string;
+  runUrl: (workflowId: string, runId?: string) => string;
+  /** The Temporal UI's list of a campaign and its migrations; default: the campaign's run. */
+  campaignListUrl?: (campaignId: string) => string;
   /** Where undelivered messages are logged (the worker's logger). */
   logger?: { warn(message: string): void };
   retry?: Partial<SlackRetryOptions>;
@@ -34,6 +39,18 @@ interface MessageRef {
 /** A run is one workflow id plus its start time (ids are reused by later runs). */
 const runKey = (state: MigrationDigest) => `${state.workflowId}@${state.startedAt}`;
 
+/** How a migration of a campaign may end badly: these get a line in the campaign's thread. */
+const FAILED_PHASES: readonly MigrationPhase[] = ['PreflightFailed', 'RolledBack', 'RollbackFailed'];
+
+/**
+ * In a campaign's thread a migration keeps one message current; of its events only those a
+ * person acts on (approval requests and reminders, failures) add a line to the thread.
+ */
+function repliesInCampaign(event: Notification): boolean {
+  if (event.kind === 'approval-requested' || event.kind === 'approval-reminder') return true;
+  return event.kind === 'finished' && FAILED_PHASES.includes(event.migration.phase);
+}
+
 /**
  * Posts a migration's progress to Slack: one parent message per run in the requesting
  * channel (kept current with chat.update), each event as a thread reply, the approval
@@ -50,8 +67,13 @@ export function createSlackNotifier(client: WebClient, options: SlackNotifierOpt
   // single try until one succeeds, so an outage costs each event one request, not retries.
   let degraded = false;
 
+  // Permalinks of migrations' messages in campaign threads: asked once each, even when Slack
+  // has none to give (a link is a convenience; the run's link is always there).
+  const permalinks = new Map<string, string>();
+  const asked = new Set<string>();
+
   /** Calls for one event: a shared deadline and the warnings to return. */
-  function session(state: MigrationDigest) {
+  function session(state: Pick<MigrationDigest, 'workflowId'>) {
     const deadline = now() + eventBudgetMs;
     const warnings: string[] = [];
     const warn = (warning: string) => {
@@ -92,12 +114,19 @@ export function createSlackNotifier(client: WebClient, options: SlackNotifierOpt
       });
 
       const parent = parentMessage(state, options.runUrl(state.workflowId));
+      // In a campaign the run's message is a reply in the campaign's thread, and so are its lines.
+      const campaignTs = target.campaignTs;
       let channel = target.channel;
       let threadTs = target.threadTs;
       const firstPost = threadTs === undefined;
       if (threadTs === undefined) {
         const posted = await slack.call('posting the migration message', () =>
-          client.chat.postMessage({ channel, ...parent, unfurl_links: false }),
+          client.chat.postMessage({
+            channel,
+            ...parent,
+            ...(campaignTs ? { thread_ts: campaignTs } : {}),
+            unfurl_links: false,
+          }),
         );
         if (!posted?.ts) return done();
         threadTs = posted.ts;
@@ -106,7 +135,7 @@ export function createSlackNotifier(client: WebClient, options: SlackNotifierOpt
         const ts = threadTs;
         await slack.call('updating the migration message', () => client.chat.update({ channel, ts, ...parent }));
       }
-      const thread = threadTs;
+      const thread = campaignTs ?? threadTs;
       const reply = (what: string, message: SlackMessage, broadcast = false) =>
         slack.call(what, () =>
           client.chat.postMessage({
@@ -118,13 +147,17 @@ export function createSlackNotifier(client: WebClient, options: SlackNotifierOpt
           }),
         );
 
-      switch (event.kind) {
+      switch (campaignTs && !repliesInCampaign(event) ? undefined : event.kind) {
+        case undefined:
+          // In a campaign's thread the run's message, just updated, is all.
+          break;
         case 'started':
           // The parent message says it all; a later first post still gets its event's reply.
           if (!firstPost) await reply('posting the start', eventReply(event));
           break;
         case 'approval-requested': {
-          const posted = await reply('posting the approval request', approvalMessage(state), true);
+          // Each of a campaign's many requests stays in its thread; a lone run's is broadcast.
+          const posted = await reply('posting the approval request', approvalMessage(state), !campaignTs);
           if (posted?.ts) approvals.set(runKey(state), { channel, ts: posted.ts });
           break;
         }
@@ -152,12 +185,71 @@ export function createSlackNotifier(client: WebClient, options: SlackNotifierOpt
           const page = await slack.call('finding the approval request', () =>
             client.conversations.replies({ channel: inChannel, ts, limit: 200, ...(cursor ? { cursor } : {}) }),
           );
-          const found = page?.messages?.find((m) => m.blocks?.some((b) => b.block_id === APPROVAL_BLOCK_ID));
+          // A campaign's thread holds many runs' requests: the one naming this service account.
+          const sa = `\`${serviceAccountOf(state)}\``;
+          const found = page?.messages?.find((m) =>
+            m.blocks?.some((b) => b.block_id === APPROVAL_BLOCK_ID && JSON.stringify(b).includes(sa)),
+          );
           if (found?.ts) return { channel: inChannel, ts: found.ts };
           cursor = page?.response_metadata?.next_cursor || undefined;
         } while (cursor);
         return undefined;
       }
+    },
+
+    async notifyCampaign(event: CampaignNotification): Promise<NotifyResult> {
+      const target = event.slackThread;
+      if (!target?.channel) return {};
+      const digest = event.campaign;
+      const slack = session(digest);
+      const done = (extra: NotifyResult = {}): NotifyResult => ({
+        ...extra,
+        ...(slack.warnings.length ? { warning: slack.warnings.join('; ') } : {}),
+      });
+      let channel = target.channel;
+      for (const failure of digest.failures) {
+        if (!failure.slackTs || asked.has(failure.slackTs)) continue;
+        const ts = failure.slackTs;
+        asked.add(ts);
+        const found = await slack.call("finding a failed migration's message", () =>
+          client.chat.getPermalink({ channel, message_ts: ts }),
+        );
+        if (found?.permalink) permalinks.set(ts, found.permalink);
+      }
+      const message = campaignMessage(digest, {
+        run: options.runUrl(digest.workflowId),
+        list: options.campaignListUrl?.(digest.campaignId) ?? options.runUrl(digest.workflowId),
+        migration: (workflowId, runId) => options.runUrl(workflowId, runId),
+        permalinks,
+      });
+      let threadTs = target.threadTs;
+      const firstPost = threadTs === undefined;
+      if (threadTs === undefined) {
+        const posted = await slack.call('posting the campaign message', () =>
+          client.chat.postMessage({ channel, ...message, unfurl_links: false }),
+        );
+        if (!posted?.ts) return done();
+        threadTs = posted.ts;
+        channel = posted.channel ?? channel;
+      } else {
+        const ts = threadTs;
+        await slack.call('updating the campaign message', () => client.chat.update({ channel, ts, ...message }));
+      }
+      if (event.kind !== 'progress' && event.kind !== 'started') {
+        const thread = threadTs;
+        // What needs someone (an approval, a pause) shows in the channel too.
+        const broadcast = event.kind === 'approval-requested' || event.kind === 'paused';
+        await slack.call(`posting "${event.text.split('\n')[0] ?? ''}"`, () =>
+          client.chat.postMessage({
+            channel,
+            thread_ts: thread,
+            reply_broadcast: broadcast,
+            ...campaignEventReply(event),
+            unfurl_links: false,
+          }),
+        );
+      }
+      return done(firstPost ? { threadTs } : {});
     },
   };
 }

@@ -20,7 +20,7 @@ export interface Asker {
 }
 
 /** User groups replaced by their members; everything else (user ids, CLI names) as given. */
-async function expand(directory: Directory, ids: readonly string[]): Promise<string[]> {
+export async function expand(directory: Directory, ids: readonly string[]): Promise<string[]> {
   const groups = ids.filter(isUserGroupId);
   const members = groups.length ? await directory.expandUsers(groups) : [];
   return [...new Set([...ids.filter((id) => !isUserGroupId(id)), ...members])];

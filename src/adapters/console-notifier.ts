@@ -1,4 +1,4 @@
-import type { Notification, NotifierPort, NotifyResult } from '../ports/notifier.js';
+import type { CampaignNotification, Notification, NotifierPort, NotifyResult } from '../ports/notifier.js';
 
 /** The notifier without Slack: one line per event to a log function (the worker's logger). */
 export function createConsoleNotifier(write: (line: string) => void): NotifierPort {
@@ -6,6 +6,10 @@ export function createConsoleNotifier(write: (line: string) => void): NotifierPo
     notify(event: Notification): Promise<NotifyResult> {
       const { serviceAccount, phase } = event.migration;
       write(`[${serviceAccount.namespace}/${serviceAccount.name}] ${phase}: ${event.text}`);
+      return Promise.resolve({});
+    },
+    notifyCampaign(event: CampaignNotification): Promise<NotifyResult> {
+      write(`[campaign ${event.campaign.campaignId}] ${event.campaign.phase}: ${event.text}`);
       return Promise.resolve({});
     },
   };

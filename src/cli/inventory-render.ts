@@ -86,7 +86,7 @@ export function renderInventory(report: FleetReport): string {
       role?.principalTags?.keys.join(',') || '-',
       workloadsCell(row),
       podsCell(row),
-      row.migrations.map((m) => m.workflowId).join(',') || '-',
+      row.migrations.map((m) => `${m.workflowId}${m.campaignId ? ` (campaign ${m.campaignId})` : ''}`).join(',') || '-',
     ];
   });
   const lines = report.rows.length ? table(header, rows) : ['no service account uses AWS credentials'];

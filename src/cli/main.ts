@@ -9,6 +9,8 @@ import { NotAllowedError, ValidationError } from '../domain/errors.js';
 import { parseServiceAccountRef } from '../domain/names.js';
 import { connectClient } from '../runtime/stack.js';
 import { MigrationRequestError, MigrationService } from '../temporal/migrations.js';
+import { CAMPAIGN_CLI_USAGE, runCampaignCommand, runSlicesCommand } from './campaign.js';
+import { runCampaignDemo } from './demo-campaign.js';
 import { runDemo } from './demo.js';
 import { cliAccess } from './identity.js';
 import { INVENTORY_USAGE, runFleetCommand } from './inventory.js';
@@ -28,8 +30,9 @@ export const USAGE = `usage: migrate-identity <command>
   abort <ns>/<sa> [--as <user>] [--reason <text>]
   (mode: aws follows the access policy: you act as the identity your OS user maps to; --as may only repeat it)
   sandbox show [--json] | reset [--with-drift] | fault <cluster> <step> <kind> [--count N] | clear-faults
-  demo [--yes] [--json]
-${INVENTORY_USAGE}`;
+  demo [--yes] [--json] | demo campaign [--yes] [--json]
+${INVENTORY_USAGE}
+${CAMPAIGN_CLI_USAGE}`;
 
 const COMMANDS = [
   'start',
@@ -207,10 +210,16 @@ export async function runCli(argv: string[], io: CliIo, env: Record<string, stri
       case 'sandbox':
         return await runSandboxCommand(config, args, io);
       case 'demo':
-        return await runDemo(config, args, io, env);
+        return args[0] === 'campaign'
+          ? await runCampaignDemo(config, args.slice(1), io, env)
+          : await runDemo(config, args, io, env);
       case 'inventory':
       case 'drift':
         return await runFleetCommand(command, config, args, io);
+      case 'slices':
+        return await runSlicesCommand(config, args, io);
+      case 'campaign':
+        return await runCampaignCommand(config, args, io, osUser());
       default:
         throw new UsageError(`unknown command "${command}" (--help shows usage)`);
     }

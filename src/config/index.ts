@@ -3,6 +3,8 @@ import type { AccessPolicy } from '../domain/access-policy.js';
 import { loadAccessPolicyFile } from './access-policy.js';
 import { z } from 'zod';
 import { parseDurationSeconds } from '../domain/duration.js';
+import type { CampaignPolicy } from '../domain/campaign-policy.js';
+import { loadCampaignPolicy } from './campaign-policy.js';
 import { ConfigError, formatZodIssues } from './errors.js';
 import { defaultFleet, loadFleetFile, type FleetFile } from './fleet.js';
 
@@ -29,6 +31,8 @@ const envSchema = z.object({
   MIGRATE_IDENTITY_FLEET_FILE: z.string().min(1).optional(),
   /** The access policy file; overrides the fleet file's `accessPolicy`. */
   MIGRATE_IDENTITY_ACCESS_POLICY: z.string().min(1).optional(),
+  /** The campaign policy file: production clusters, canary, approvers, namespaces pinned or kept on IRSA. */
+  MIGRATE_IDENTITY_CAMPAIGN_POLICY: z.string().min(1).optional(),
   /** Temporal SDK log level (worker, bundler): TRACE, DEBUG, INFO, WARN, ERROR. */
   MIGRATE_IDENTITY_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('WARN'),
   /** `true` when `npm start` should not start the dev server (one is already running). */
@@ -96,6 +100,8 @@ export interface Config {
   fleetSource: string;
   /** Who may do what (src/domain/access-policy.ts); absent: Slack starts nothing, the CLI is open on the sandbox only. */
   accessPolicy?: { path: string; policy: AccessPolicy };
+  /** The campaign policy, when MIGRATE_IDENTITY_CAMPAIGN_POLICY names one (`--policy` overrides it). */
+  campaignPolicy?: { policy: CampaignPolicy; source: string };
   /** The scheduled fleet scan; `intervalSeconds` unset: no Schedule is registered at start-up. */
   scan: { intervalSeconds?: number };
   slack?: {
@@ -228,6 +234,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     fleet,
     fleetSource: e.MIGRATE_IDENTITY_FLEET_FILE ?? 'embedded sandbox fleet',
     ...(accessPolicy && { accessPolicy }),
+    ...(e.MIGRATE_IDENTITY_CAMPAIGN_POLICY
+      ? {
+          campaignPolicy: {
+            policy: loadCampaignPolicy(
+              e.MIGRATE_IDENTITY_CAMPAIGN_POLICY,
+              fleet.clusters.map((c) => c.name),
+            ),
+            source: e.MIGRATE_IDENTITY_CAMPAIGN_POLICY,
+          },
+        }
+      : {}),
     scan: scanSettings(e.MIGRATE_IDENTITY_SCAN_INTERVAL),
     slack,
     observability: {

@@ -42,6 +42,8 @@ export interface RunningMigration {
   serviceAccount: string;
   /** The `Clusters` search attribute. */
   clusters: string[];
+  /** The `CampaignId` search attribute, when a campaign started it. */
+  campaignId?: string;
 }
 
 export interface MigrationLookup {
@@ -69,8 +71,8 @@ export interface InventoryRow {
   blockers: string[];
   /** Keys of the drift findings about it. */
   drift: string[];
-  /** Migration workflows running for it now. */
-  migrations: { workflowId: string; runId: string }[];
+  /** Migration workflows running for it now, and the campaign that started each, if one did. */
+  migrations: { workflowId: string; runId: string; campaignId?: string }[];
 }
 
 export interface RoleUser {
@@ -259,7 +261,11 @@ export function buildFleetReport(input: FleetReportInput): FleetReport {
         .filter(
           (m) => m.serviceAccount === `${row.namespace}/${row.serviceAccount}` && m.clusters.includes(row.cluster),
         )
-        .map((m) => ({ workflowId: m.workflowId, runId: m.runId }));
+        .map((m) => ({
+          workflowId: m.workflowId,
+          runId: m.runId,
+          ...(m.campaignId === undefined ? {} : { campaignId: m.campaignId }),
+        }));
     }
   }
   const roles = roleSummaries(rows, catalog, input.profiles);

@@ -122,7 +122,24 @@ export interface RequestOrigin {
 
 /** Where the notifier posts; the Slack app fills `slack`, the CLI leaves it empty. */
 export interface NotifyTarget {
-  slack?: { channel: string; threadTs?: string; teamId?: string };
+  /**
+   * `campaignTs`: a campaign's message; the run's own message goes into its thread instead
+   * of the channel, and `threadTs` is then that reply.
+   */
+  slack?: { channel: string; threadTs?: string; teamId?: string; campaignTs?: string };
+}
+
+/** Set when a campaign (workflows/campaign) started the run. */
+export interface CampaignLink {
+  campaignId: string;
+  /** The campaign workflow's id. */
+  workflowId: string;
+  wave: number;
+  /**
+   * Per-wave approval: the wave's approval, which the cleanup gate takes as this run's
+   * decision instead of waiting for one. Unset: the run asks its approvers as any run does.
+   */
+  approval?: { by: string; at: string; reason?: string };
 }
 
 export interface MigrationInput {
@@ -137,4 +154,5 @@ export interface MigrationInput {
   origin?: RequestOrigin;
   /** The access policy rule the run started under, as it was then. */
   access?: AccessSnapshot;
+  campaign?: CampaignLink;
 }

@@ -1,4 +1,4 @@
-import type { Notification, NotifierPort, NotifyResult } from '../ports/notifier.js';
+import type { CampaignNotification, Notification, NotifierPort, NotifyResult } from '../ports/notifier.js';
 import type { AppLogger } from './logger.js';
 
 function actorOf(event: Notification): string | undefined {
@@ -30,6 +30,21 @@ export function createLogNotifier(logger: AppLogger): NotifierPort {
           ...(event.cluster ? { cluster: event.cluster } : {}),
           ...(group?.lastStep ? { step: group.lastStep.step } : {}),
           ...(actor ? { actor } : {}),
+        },
+        event.text,
+      );
+      return Promise.resolve({});
+    },
+    notifyCampaign(event: CampaignNotification): Promise<NotifyResult> {
+      const { campaign } = event;
+      log.info(
+        {
+          event: `campaign-${event.kind}`,
+          campaignId: campaign.campaignId,
+          workflowId: campaign.workflowId,
+          phase: campaign.phase,
+          ...(campaign.wave === undefined ? {} : { wave: campaign.wave }),
+          counts: campaign.counts,
         },
         event.text,
       );

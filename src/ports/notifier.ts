@@ -1,3 +1,4 @@
+import type { CampaignDigest } from '../domain/campaign.js';
 import type { MigrationDigest } from '../domain/migration-digest.js';
 import type { SlackThread } from '../domain/migration-state.js';
 import type { Finding } from '../domain/types.js';
@@ -37,6 +38,21 @@ export interface NotifyResult {
   threadTs?: string;
 }
 
+export type CampaignNotificationKind =
+  'started' | 'progress' | 'approval-requested' | 'approved' | 'paused' | 'resumed' | 'aborting' | 'finished';
+
+/** One event of a campaign: its message is kept current, and the events worth a line get one. */
+export interface CampaignNotification {
+  kind: CampaignNotificationKind;
+  /** One human line; `progress` events carry the latest change. */
+  text: string;
+  /** The campaign's Slack message; absent for campaigns without one (started from the CLI). */
+  slackThread?: SlackThread;
+  campaign: CampaignDigest;
+}
+
 export interface NotifierPort {
   notify(notification: Notification): Promise<NotifyResult>;
+  /** Campaign events; a notifier without it leaves campaigns to the migrations' own events. */
+  notifyCampaign?(notification: CampaignNotification): Promise<NotifyResult>;
 }

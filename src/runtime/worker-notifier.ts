@@ -4,7 +4,7 @@ import { createCompositeNotifier } from '../adapters/composite-notifier.js';
 import { createConsoleNotifier } from '../adapters/console-notifier.js';
 import { createSlackWebClient } from '../../slack/adapters/web-client.js';
 import { createSlackNotifier } from '../../slack/adapters/notifier.js';
-import { runUrl } from '../domain/run-url.js';
+import { campaignListUrl, runUrl } from '../domain/run-url.js';
 import { createLogNotifier } from '../observability/log-notifier.js';
 import type { AppLogger } from '../observability/logger.js';
 
@@ -21,7 +21,8 @@ export function createWorkerNotifier(
   if (!config.slack) return consoleNotifier;
   const { uiUrl, namespace } = config.temporal;
   const slack = createSlackNotifier(createSlackWebClient(config.slack), {
-    runUrl: options.runUrl ?? ((id: string) => runUrl(uiUrl, namespace, id)),
+    runUrl: options.runUrl ?? ((id: string, runId?: string) => runUrl(uiUrl, namespace, id, runId)),
+    campaignListUrl: (id: string) => campaignListUrl(uiUrl, namespace, id),
     logger: {
       warn: (message) =>
         options.logger

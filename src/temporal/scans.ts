@@ -11,7 +11,7 @@ import {
   SCAN_WORKFLOW_TYPE,
   type ScanInput,
 } from '../../workflows/scan/messages.js';
-import { ClustersKey, ServiceAccountKey } from '../../workflows/search-attributes.js';
+import { CampaignIdKey, ClustersKey, ServiceAccountKey } from '../../workflows/search-attributes.js';
 
 export interface ScanRun {
   workflowId: string;
@@ -55,7 +55,14 @@ export async function runningMigrations(client: Client, limit = 1000): Promise<R
     const serviceAccount = wf.typedSearchAttributes.get(ServiceAccountKey);
     if (serviceAccount !== undefined) {
       const clusters = wf.typedSearchAttributes.get(ClustersKey) ?? [];
-      running.push({ workflowId: wf.workflowId, runId: wf.runId, serviceAccount, clusters });
+      const campaignId = wf.typedSearchAttributes.get(CampaignIdKey);
+      running.push({
+        workflowId: wf.workflowId,
+        runId: wf.runId,
+        serviceAccount,
+        clusters,
+        ...(campaignId === undefined ? {} : { campaignId }),
+      });
     }
     if (running.length >= limit) break;
   }

@@ -158,6 +158,22 @@ describe('buildFleetReport', () => {
     assert.deepEqual(unknown.migrationLookup, { available: false, note: 'no visibility' });
   });
 
+  test('a migration a campaign started names the campaign', () => {
+    const running = [
+      {
+        workflowId: 'migrate-identity/payments/api',
+        runId: 'r1',
+        serviceAccount: 'payments/api',
+        clusters: ['prod-a', 'prod-b'],
+        campaignId: 'q3-payments',
+      },
+    ];
+    const report = buildFleetReport(input({ migrations: { available: true, running } }));
+    assert.deepEqual(rowOf(report.rows, 'prod-a', 'api')?.migrations, [
+      { workflowId: 'migrate-identity/payments/api', runId: 'r1', campaignId: 'q3-payments' },
+    ]);
+  });
+
   test('new findings are those the previous scheduled scan did not know; on-demand scans do not compare', () => {
     const key = `irsa-trust-missing:prod-b:payments/api:${roleArn('api')}`;
     assert.equal(buildFleetReport(input()).newFindingKeys, undefined);

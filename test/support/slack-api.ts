@@ -194,6 +194,16 @@ export class SlackApiStandIn {
         message.updates += 1;
         return { ok: true, channel: message.channel, ts: message.ts };
       }
+      case 'chat.getPermalink': {
+        const message = this.message(str('channel') ?? '', str('message_ts') ?? '');
+        if (!message) return { ok: false, error: 'message_not_found' };
+        const thread = message.thread_ts ? `?thread_ts=${message.thread_ts}&cid=${message.channel}` : '';
+        return {
+          ok: true,
+          channel: message.channel,
+          permalink: `https://standin.slack.com/archives/${message.channel}/p${message.ts.replace('.', '')}${thread}`,
+        };
+      }
       case 'chat.postEphemeral':
         return { ok: true, message_ts: this.nextTs() };
       case 'conversations.replies': {

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSlackApp, type MigrationsApi, type RunningSlackApp } from '../../slack/app.js';
-import type { ScansApi } from '../../slack/deps.js';
+import type { CampaignsApi, ScansApi } from '../../slack/deps.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { SlackApiStandIn, type ResponseCapture } from './slack-api.js';
 import {
@@ -93,6 +93,8 @@ export async function startSlackHarness(options: {
   migrations?: MigrationsApi;
   /** Fleet scans for `inventory` and the Home tab; omitted with `migrations`: none. */
   scans?: ScansApi;
+  /** Campaigns for `campaign …`; omitted with `migrations`: none. */
+  campaigns?: CampaignsApi;
   env?: Record<string, string>;
   api?: SlackApiStandIn;
   /** The access policy file's text; omitted: none (Slack starts nothing). */
@@ -114,6 +116,7 @@ export async function startSlackHarness(options: {
   const app = await startSlackApp(config, {
     ...(options.migrations ? { migrations: options.migrations } : {}),
     ...(options.scans ? { scans: options.scans } : {}),
+    ...(options.campaigns ? { campaigns: options.campaigns } : {}),
     logger,
     host: '127.0.0.1',
   });

@@ -28,6 +28,15 @@ export async function approvalGate(run: MigrationRun): Promise<'approved' | 'hel
 async function awaitDecision(run: MigrationRun): Promise<GateOutcome> {
   const { state, options } = run;
   const deadline = Date.now() + options.approvalWindowSeconds * 1000;
+  // A campaign approved this run's wave before starting it: that approval is the decision.
+  const approved = run.input.campaign?.approval;
+  if (approved) {
+    const { by, at, reason } = approved;
+    state.approvals = [...(state.approvals ?? []), { decision: 'approve', by, at, ...(reason && { reason }) }];
+    run.audit('approve', { by, ...(reason && { reason }) });
+    state.decision = { decision: 'approve', by, at, ...(reason && { reason }) };
+    return 'approved';
+  }
   state.approval = { requestedAt: nowIso(), expiresAt: new Date(deadline).toISOString(), remindersSent: 0 };
   run.setPhase('AwaitingApproval');
   await run.notify('approval-requested', `all clusters migrated: waiting for approval to clean up`);

@@ -6,6 +6,7 @@ import { entryFor, logDone, markAudited, recordRefusal } from '../../audit.js';
 import { MAX_COMMAND_TEXT, unescapeCommandText } from '../../command-text.js';
 import type { ListenerDeps } from '../../deps.js';
 import { replyForError } from '../../operations/errors.js';
+import { campaignCommand } from '../../operations/campaign.js';
 import { fleetInventory } from '../../operations/inventory.js';
 import { controlMigration, migrationStatus, planMigration, runningMigrations } from '../../operations/queries.js';
 import { launchMigration, NotAllowedError, prepareStart, type Requester } from '../../operations/start-migration.js';
@@ -82,6 +83,8 @@ export function migrateIdentityCommand(deps: ListenerDeps) {
           return controlMigration(deps, ctx, sub, args, who);
         case 'inventory':
           return fleetInventory(deps, ctx, args, who);
+        case 'campaign':
+          return campaignCommand(deps, args, who);
         case 'start':
           return start(args);
         default:
