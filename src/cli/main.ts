@@ -48,6 +48,8 @@ const COMMANDS = [
   'demo',
   'inventory',
   'drift',
+  'slices',
+  'campaign',
   'help',
 ];
 
