@@ -53,21 +53,39 @@ const SESSION_NAME_MAX = 64;
 const TRAILING_UUID = /-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * Is `session` a Pod Identity session of `cluster`? EKS names it `eks-<cluster>-<pod>-<uuid>`
- * (EKS Auth API, AssumedRoleUser.assumeRoleId), which long cluster and pod names push past
- * STS's 64 characters. How EKS shortens it is not documented, so any cut is accepted that
- * leaves a 64-character name whose part after `eks-` (and before a whole trailing UUID, if
- * one survived) is a prefix of `<cluster>-`: the cut fell inside the cluster name. A name
- * shorter than 64 was not cut and must carry the whole `eks-<cluster>-` prefix.
+ * EKS keeps the first 10 characters of the cluster and of the pod name in a Pod Identity
+ * session name. The EKS Auth API documents only `eks-clustername-podname-random UUID`
+ * (AssumeRoleForPodIdentity, AssumedRoleUser.assumeRoleId); real sessions read
+ * `eks-eksworksho-app1-v1-5b-de387d83-…` for cluster `eksworkshop-eksctl` and pod
+ * `app1-v1-5b…` (aws-samples' EKS workshops, `aws sts get-caller-identity` in a pod, and
+ * the STS AssumeRole event EKS Auth makes). With a 36-character UUID that is at most 62.
+ */
+export const SESSION_NAME_PART_MAX = 10;
+
+/** The session name EKS gives a pod's Pod Identity credentials (see SESSION_NAME_PART_MAX). */
+export function podIdentitySessionName(cluster: string, pod: string, uuid: string): string {
+  return `eks-${cluster.slice(0, SESSION_NAME_PART_MAX)}-${pod.slice(0, SESSION_NAME_PART_MAX)}-${uuid}`.slice(
+    0,
+    SESSION_NAME_MAX,
+  );
+}
+
+/**
+ * Is `session` a Pod Identity session of `cluster`? Its part after `eks-` starts with the
+ * cluster name cut to 10 characters or longer (the cut is EKS's, undocumented, so a longer
+ * kept prefix is accepted too), then `-`. Clusters that share their first 10 characters
+ * cannot be told apart by the session name; the role and the pod's variables still are
+ * checked. A name STS cut at 64 inside the cluster part counts if what is left is a prefix.
  */
 function isPodIdentitySession(session: string, cluster: string): boolean {
-  const clusterPart = `${cluster}-`;
   if (!session.startsWith('eks-')) return false;
   const rest = session.slice('eks-'.length);
-  if (rest.startsWith(clusterPart)) return true;
+  for (let kept = cluster.length; kept >= Math.min(cluster.length, SESSION_NAME_PART_MAX); kept--) {
+    if (rest.startsWith(`${cluster.slice(0, kept)}-`)) return true;
+  }
   if (session.length !== SESSION_NAME_MAX) return false;
   const head = rest.replace(TRAILING_UUID, '');
-  return head.length > 0 && clusterPart.startsWith(head);
+  return head.length > 0 && `${cluster}-`.startsWith(head);
 }
 
 /** Does this `get-caller-identity` ARN show the pod on the expected role, through the expected path? */

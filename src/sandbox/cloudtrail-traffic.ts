@@ -18,7 +18,7 @@ import {
   type CloudTrailRecord,
 } from '../domain/cloudtrail.js';
 import { IRSA_ANNOTATION } from '../domain/constants.js';
-import { credentialPath } from '../domain/credentials.js';
+import { credentialPath, podIdentitySessionName } from '../domain/credentials.js';
 import { oidcProviderArn, serviceAccountSubject } from '../domain/trust-policy.js';
 import type { ClusterState, FleetState, PodState } from './state.js';
 import { trustAllows } from './trust.js';
@@ -207,7 +207,7 @@ export function podIdentityEvents(c: Caller, roleArn: string, errorCode?: string
   const time = new Date(c.at).toISOString();
   const cluster = c.cluster.name;
   const uuid = eventId(`session/${c.seed}`);
-  const session = `eks-${cluster}-${c.pod}`.slice(0, 64 - uuid.length - 1) + `-${uuid}`;
+  const session = podIdentitySessionName(cluster, c.pod, uuid);
   const agentCall: CloudTrailRecord = {
     eventId: eventId(`eks-auth/${c.seed}`),
     eventName: POD_IDENTITY_EVENT,

@@ -7,6 +7,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { ExecNotStarted, ExecOutcome, ExecResult } from '../domain/kubernetes.js';
+import { podIdentitySessionName } from '../domain/credentials.js';
 import { isFargateNode } from './pods.js';
 import type { ClusterState, ContainerSpec, FleetState, PodState, RoleState } from './state.js';
 import { issuerHostPath, oidcProviderArn } from '../domain/trust-policy.js';
@@ -24,7 +25,6 @@ import { trustAllows } from './trust.js';
 import { credentialPath, POD_IDENTITY_URI, visibleAssociation } from './webhook.js';
 
 const AGENT_HOST = '169.254.170.23';
-const SESSION_NAME_MAX = 64;
 
 export interface ExecContext {
   state: FleetState;
@@ -225,9 +225,7 @@ function podIdentity(ctx: ExecContext, env: Record<string, string>): ExecResult 
     );
   }
   const uuid = randomUUID();
-  const prefix = `eks-${cluster.name}-`;
-  const room = Math.max(0, SESSION_NAME_MAX - prefix.length - uuid.length - 1);
-  const session = `${prefix}${pod.name.slice(0, room)}-${uuid}`;
+  const session = podIdentitySessionName(cluster.name, pod.name, uuid);
   if (association?.targetRoleArn === undefined) return identity(role, session);
   const target = roleByArn(state, association.targetRoleArn);
   const requestTags = Object.fromEntries(Object.entries(context).filter(([key]) => key.startsWith('aws:RequestTag/')));

@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   checkCallerIdentity,
+  podIdentitySessionName,
   credentialPath,
   credentialVariablesReport,
   parseCallerIdentityOutput,
@@ -201,10 +202,24 @@ describe('checkCallerIdentity', () => {
       }
     });
 
-    test('a shortened prefix only counts at the 64-character limit', () => {
-      const session = `eks-${longCluster.slice(0, 10)}-${uuid}`;
+    test('EKS keeps 10 characters of the cluster name: a real session of eksworkshop-eksctl', () => {
+      // As `aws sts get-caller-identity` shows it in a pod (aws-samples' EKS workshops).
+      const real = 'eks-eksworksho-app1-v1-5b-de387d83-d53c-4022-bebe-d6e35a034e4b';
+      const workshop = { ...expected, cluster: 'eksworkshop-eksctl' };
+      assert.equal(checkCallerIdentity(sts('app', real), workshop, 'pod-identity').ok, true);
+      assert.equal(
+        podIdentitySessionName('eksworkshop-eksctl', 'app1-v1-5b7c9d-xk2p4', 'de387d83-d53c-4022-bebe-d6e35a034e4b'),
+        real,
+      );
+    });
+
+    test('a prefix shorter than the 10 characters EKS keeps is not this cluster', () => {
+      const session = `eks-${longCluster.slice(0, 9)}-${uuid}`;
       assert.ok(session.length < 64);
       assert.equal(checkCallerIdentity(sts('app', session), long, 'pod-identity').ok, false);
+      const kept = podIdentitySessionName(longCluster, 'reconciler-7d9f8c6b5-x2x4z', uuid);
+      assert.equal(kept, `eks-payments-p-reconciler-${uuid}`);
+      assert.equal(checkCallerIdentity(sts('app', kept), long, 'pod-identity').ok, true);
     });
   });
 

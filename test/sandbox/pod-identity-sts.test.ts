@@ -66,6 +66,14 @@ async function probeOnPodIdentity(
 const DENIED = /AccessDenied.*AssumeRoleForPodIdentity/;
 
 describe('sandbox STS: scoped Pod Identity trust', () => {
+  test('names the session as EKS does: 10 characters of the cluster and of the pod name, then a UUID', async () => {
+    // Real sessions read eks-eksworksho-app1-v1-5b-<uuid> (src/domain/credentials.ts, SESSION_NAME_PART_MAX).
+    const result = await probeOnPodIdentity(await fleetTrusting(), 'sandbox-a', 'payments', 'api');
+    assert.equal(result.exitCode, 0, result.stderr);
+    const session = /assumed-role\/eks-payments-reconciler\/([^"]+)"/.exec(result.stdout)?.[1] ?? '';
+    assert.match(session, /^eks-sandbox-a-api-probe--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  });
+
   test('admits the scoped service account in the scoped clusters', async () => {
     const scoped = await fleetTrusting(SCOPE);
     const result = await probeOnPodIdentity(scoped, 'sandbox-a', 'payments', 'api');
