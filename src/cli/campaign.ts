@@ -8,7 +8,6 @@ import { loadCampaignPolicy } from '../config/campaign-policy.js';
 import { ConfigError, type Config } from '../config/index.js';
 import { NO_POLICY, type CampaignPolicy } from '../domain/campaign-policy.js';
 import { NotAllowedError, ValidationError } from '../domain/errors.js';
-import { isDns1123Label, parseClusterList } from '../domain/names.js';
 import { buildSlices, type Slices } from '../domain/slices.js';
 import { connectClient } from '../runtime/stack.js';
 import { parseFlags } from '../start-request/args.js';
@@ -22,8 +21,9 @@ import {
   selectItems,
 } from '../start-request/campaign.js';
 import { CampaignService } from '../temporal/campaigns.js';
-import { scanInputFor, ScanService } from '../temporal/scans.js';
+import { ScanService } from '../temporal/scans.js';
 import { renderCampaign, renderCampaignPlan, renderSlices } from './campaign-render.js';
+import { scanScope } from './inventory.js';
 import { cliAccess } from './identity.js';
 import type { CliIo } from './io.js';
 import { jsonOutput } from './render.js';
@@ -62,19 +62,6 @@ function policyOf(config: Config, flags: Record<string, string | true>): { polic
     if (err instanceof ConfigError) throw new ValidationError(err.message, 'policy');
     throw err;
   }
-}
-
-function scanScope(config: Config, flags: Record<string, string | true>) {
-  const known = config.fleet.clusters.map((c) => c.name);
-  const clusters = typeof flags.clusters === 'string' ? parseClusterList(flags.clusters, known) : undefined;
-  const namespace = typeof flags.namespace === 'string' ? flags.namespace : undefined;
-  if (namespace !== undefined && !isDns1123Label(namespace)) {
-    throw new ValidationError(`namespace "${namespace}" is not a valid Kubernetes namespace name`, 'namespace');
-  }
-  return scanInputFor(config, {
-    ...(clusters ? { clusters } : {}),
-    ...(namespace === undefined ? {} : { namespace }),
-  });
 }
 
 /** `slices`: a fresh scan, cut into waves. */

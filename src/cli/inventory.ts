@@ -28,7 +28,8 @@ async function withScans<T>(config: Config, fn: (scans: ScanService) => Promise<
   }
 }
 
-function scope(config: Config, flags: Record<string, string | true>) {
+/** The scan `--clusters` and `--namespace` ask for (inventory, drift, slices, campaigns). */
+export function scanScope(config: Config, flags: Record<string, string | true>) {
   const known = config.fleet.clusters.map((c) => c.name);
   const clusters = typeof flags.clusters === 'string' ? parseClusterList(flags.clusters, known) : undefined;
   const namespace = typeof flags.namespace === 'string' ? flags.namespace : undefined;
@@ -72,7 +73,7 @@ export async function runFleetCommand(
   const { positionals, flags } = parseFlags(args, { values: ['clusters', 'namespace'], booleans });
   if (positionals.length) throw new ValidationError(`${command} takes no arguments (got ${positionals.join(' ')})`);
   if (flags.json && flags.csv) throw new ValidationError('--json and --csv: choose one');
-  const input = scope(config, flags);
+  const input = scanScope(config, flags);
   const { report } = await withScans(config, (scans) => scans.scan(input));
   if (command === 'drift') {
     io.out(
