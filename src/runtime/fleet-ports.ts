@@ -37,6 +37,8 @@ export function openSandbox(config: Config): SandboxFleet {
     // EKS List lags as the webhook does.
     listDelayMs: config.fleet.sandbox?.consistencyDelayMs ?? 2000,
     podStartMs: config.fleet.sandbox?.podStartMs,
+    // The demo compresses CloudTrail's minutes of delivery as it compresses consistency.
+    cloudTrailDelayMs: 2000,
   });
 }
 

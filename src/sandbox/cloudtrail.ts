@@ -5,11 +5,19 @@ import { cloudTrailState, trafficEvents, type TrafficProfile } from './cloudtrai
 import { requireCluster, type SandboxRuntime } from './runtime.js';
 
 const DEFAULT_MAX_EVENTS = 5000;
-/** LookupEvents answers for the last 90 days only. */
+/** "You can look up events that occurred in a Region within the last 90 days" (CloudTrail API Reference, LookupEvents). */
 const HORIZON_MS = 90 * 24 * 3_600_000;
+/** LookupEvents `MaxResults`: "Possible values are 1 through 50" (CloudTrail API Reference, LookupEvents). */
+const PAGE_SIZE = 50;
+/**
+ * "CloudTrail typically delivers logs within an average of about 5 minutes of an API call.
+ * This time is not guaranteed" (CloudTrail User Guide, "Getting and viewing your CloudTrail
+ * log files"): no lookup sees an event sooner unless a test or the demo asks for it.
+ */
+export const DEFAULT_DELIVERY_DELAY_MS = 5 * 60_000;
 
 export interface SandboxCloudTrailOptions {
-  /** How long after an event LookupEvents shows it ("minutes late" in AWS). Default 2000. */
+  /** How long after an event LookupEvents shows it. Default `DEFAULT_DELIVERY_DELAY_MS` (5 minutes). */
   deliveryDelayMs?: number;
 }
 
@@ -28,7 +36,7 @@ export function createSandboxCloudTrail(
   runtime: SandboxRuntime,
   options: SandboxCloudTrailOptions = {},
 ): { port: CloudTrailPort; control: SandboxCloudTrailControl } {
-  const delayMs = options.deliveryDelayMs ?? 2000;
+  const delayMs = options.deliveryDelayMs ?? DEFAULT_DELIVERY_DELAY_MS;
   const port: CloudTrailPort = {
     scopeOf: () => 'sandbox',
     lookupEvents(cluster, lookup, onPage) {
@@ -48,10 +56,16 @@ export function createSandboxCloudTrail(
             (e) => e.eventName === lookup.eventName,
           );
           const max = lookup.maxEvents ?? DEFAULT_MAX_EVENTS;
-          return { events: events.slice(0, max), truncated: events.length > max };
+          const kept = events.slice(0, max);
+          // The real adapter reads 50 events a page and reports each page: so many pages here too.
+          return {
+            events: kept,
+            truncated: events.length > max,
+            pages: Math.max(1, Math.ceil(kept.length / PAGE_SIZE)),
+          };
         })
-        .then((result) => {
-          onPage?.();
+        .then(({ pages, ...result }) => {
+          for (let page = 0; page < pages; page += 1) onPage?.();
           return result;
         });
     },

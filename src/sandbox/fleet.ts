@@ -31,7 +31,7 @@ export interface SandboxOptions {
   podStartMs?: number;
   /** The initial state when `file` does not exist yet, and what `reset()` returns to. Default `seedFleet()`. */
   seed?: FleetState;
-  /** How long after an event CloudTrail LookupEvents shows it. Default 2000. */
+  /** How long after an event CloudTrail LookupEvents shows it. Default 5 minutes, CloudTrail's average. */
   cloudTrailDelayMs?: number;
 }
 

@@ -28,6 +28,12 @@ export function validatePolicyDocument(document: unknown, kind: 'trust' | 'permi
     if (kind === 'trust' && s.Principal === undefined && s.NotPrincipal === undefined) {
       throw malformed('Missing required field Principal');
     }
+    // A trust policy is the role's resource policy: naming a Resource is refused with this
+    // message (seen from AWS in terraform-aws-modules/terraform-aws-eks-pod-identity#34;
+    // moto's IAMTrustPolicyDocumentValidator answers the same).
+    if (kind === 'trust' && (s.Resource !== undefined || s.NotResource !== undefined)) {
+      throw malformed('Has prohibited field Resource');
+    }
   }
   return document as PolicyDocument;
 }
@@ -80,13 +86,15 @@ export function createSandboxIam(runtime: SandboxRuntime): IamPort {
       return runtime.call(IAM_SCOPE, 'updateTrustPolicy', 'update-trust', (s) => {
         const role = requireRole(s, roleName);
         const valid = validatePolicyDocument(document, 'trust');
+        // "Role trust policy length" quota (IAM User Guide, "IAM and AWS STS quotas"): 2,048
+        // characters by default. IAM counts no white space in policy sizes (same page), hence
+        // compact JSON. AWS names only the quota, not the document's size, and answers 409.
         const size = JSON.stringify(valid).length;
         if (size > s.trustPolicySizeLimit) {
-          throw new PortError(
-            'limit-exceeded',
-            `Cannot exceed quota for ACLSizePerRole: ${s.trustPolicySizeLimit} (document is ${size} characters).`,
-            { code: 'LimitExceeded', httpStatus: 409 },
-          );
+          throw new PortError('limit-exceeded', `Cannot exceed quota for ACLSizePerRole: ${s.trustPolicySizeLimit}`, {
+            code: 'LimitExceeded',
+            httpStatus: 409,
+          });
         }
         role.trustPolicy = structuredClone(valid);
       });

@@ -32,15 +32,22 @@ function policyDocuments(state: FleetState, role: RoleState) {
   ];
 }
 
-/** The caller's policies (and its boundary, if any) allow `action` on the target. */
-function callerMayCall(state: FleetState, caller: RoleState, action: string, targetArn: string): boolean {
-  if (policiesAllow(policyDocuments(state, caller), action, targetArn).allows !== 'yes') return false;
+/** The caller's permissions boundary, if it has one, allows `action` on the target. */
+function boundaryAllows(state: FleetState, caller: RoleState, action: string, targetArn: string): boolean {
   const boundaryArn = caller.permissionsBoundaryArn;
   if (boundaryArn === undefined) return true;
   const boundary = managedPolicyDocument(state, boundaryArn);
   return (
     boundary !== undefined &&
     policiesAllow([{ source: boundaryArn, document: boundary }], action, targetArn).allows === 'yes'
+  );
+}
+
+/** The caller's policies, and its boundary if any, allow `action` on the target. */
+function callerMayCall(state: FleetState, caller: RoleState, action: string, targetArn: string): boolean {
+  return (
+    policiesAllow(policyDocuments(state, caller), action, targetArn).allows === 'yes' &&
+    boundaryAllows(state, caller, action, targetArn)
   );
 }
 
@@ -69,7 +76,17 @@ export function chainRefusal(
   };
   const request = (principal: string[]) => ({ principalType: 'AWS' as const, principal, actions, context });
   const sameAccount = accountOf(target.arn) === callerAccount;
-  if (sameAccount && trustAllows(target.trustPolicy, request([caller.arn]))) return undefined;
+  // A trust naming the role's ARN grants without its identity policies, yet "resource-based
+  // policies that grant permissions to an IAM role ARN are limited by an implicit deny in a
+  // permissions boundary or session policy" (IAM User Guide, "How AWS enforcement code logic
+  // evaluates requests", Resource-based policies, IAM role; shown in
+  // github.com/benkehoe/permissions-boundary-test). The
+  // association's session policy is no limit here: with a target role it "applies only to
+  // the target role's permissions" (EKS API Reference, CreatePodIdentityAssociation, policy).
+  if (sameAccount && trustAllows(target.trustPolicy, request([caller.arn]))) {
+    const bounded = actions.find((action) => !boundaryAllows(state, caller, action, target.arn));
+    return bounded === undefined ? undefined : denied(bounded);
+  }
   const root = `arn:aws:iam::${callerAccount}:root`;
   if (!trustAllows(target.trustPolicy, request([caller.arn, root, callerAccount]))) return denied(actions.join(', '));
   const missing = actions.find((action) => !callerMayCall(state, caller, action, target.arn));

@@ -123,6 +123,20 @@ export function runIamContract(name: string, makeSubject: MakeSubject<IamPort, I
       assert.deepEqual((await subject.port.getRole(roleName)).trustPolicy, trust);
     });
 
+    // A trust policy may not name a Resource: AWS answers MalformedPolicyDocument "Has
+    // prohibited field Resource" (terraform-aws-modules/terraform-aws-eks-pod-identity#34).
+    test('a trust statement naming a Resource is malformed and leaves the role unchanged', async () => {
+      const { roleName, trust } = await role();
+      for (const extra of [{ Resource: '*' }, { NotResource: 'arn:aws:s3:::x' }]) {
+        const document = { ...trust, Statement: [{ ...trust.Statement[0], ...extra }] } as PolicyDocument;
+        await assert.rejects(
+          subject.port.updateTrustPolicy(roleName, document),
+          (err) => isPortError(err, 'validation') && /prohibited field Resource/.test(String(err)),
+        );
+      }
+      assert.deepEqual((await subject.port.getRole(roleName)).trustPolicy, trust);
+    });
+
     test('listRolePolicyDocuments returns inline policies and attached managed policies', async () => {
       const { roleName } = await role();
       const inline = permissions('s3:GetObject');

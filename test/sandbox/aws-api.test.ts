@@ -112,6 +112,17 @@ describe('sandbox IAM API', () => {
     });
   });
 
+  // The error names the quota only, as AWS's does ("LimitExceeded: Cannot exceed quota for
+  // ACLSizePerRole: 2048", IAM UpdateAssumeRolePolicy): nothing tells the caller its size.
+  test('the size refusal carries AWS’s code, status and message, and no document size', async () => {
+    const fleet = createSandboxFleet();
+    await assert.rejects(fleet.iam.updateTrustPolicy('eks-payments-ledger', { Statement: big(30) }), {
+      kind: 'limit-exceeded',
+      details: { code: 'LimitExceeded', httpStatus: 409 },
+      message: 'Cannot exceed quota for ACLSizePerRole: 2048',
+    });
+  });
+
   test('a trust statement without a Principal is malformed', async () => {
     const fleet = createSandboxFleet();
     await assert.rejects(

@@ -216,3 +216,44 @@ describe('sandbox CloudTrail: its own credential answers', () => {
     assert.equal(fleet.cloudTrail.scopeOf('sandbox-a'), fleet.cloudTrail.scopeOf('sandbox-b'));
   });
 });
+
+describe('sandbox CloudTrail: no sooner, no more than CloudTrail', () => {
+  // CloudTrail User Guide, "Getting and viewing your CloudTrail log files": "an average of
+  // about 5 minutes of an API call. This time is not guaranteed."
+  test('by default an event shows up five minutes after it happened, not before', async () => {
+    const clock = manualClock();
+    const fleet = createSandboxFleet({ now: clock.now, consistencyDelayMs: 0, podStartMs: 1000 });
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const start = clock.now();
+    clock.advance(2 * HOUR);
+    // Three minutes after the newest call: it is older than the old 2 s default, younger than 5 minutes.
+    const [newest] = await fleet.cloudTrailControl.events(iso(clock.now() - HOUR), clock.iso());
+    assert.ok(newest !== undefined);
+    clock.advance(Date.parse(newest.eventTime) + 3 * 60_000 - clock.now());
+    const now = clock.now();
+    const recent = await fleet.cloudTrailControl.events(iso(now - 5 * 60_000 + 1), iso(now - 2000));
+    assert.ok(recent.length > 0, 'the seeded workloads made calls in the last five minutes');
+    const seen = await fleet.cloudTrail.lookupEvents('sandbox-a', {
+      eventName: 'AssumeRoleWithWebIdentity',
+      startTime: iso(start),
+    });
+    assert.ok(seen.events.length > 0);
+    assert.ok(seen.events.every((e) => Date.parse(e.eventTime) <= now - 5 * 60_000));
+  });
+
+  // LookupEvents returns at most 50 events a call (CloudTrail API Reference, MaxResults):
+  // the port reports one page per 50 events, as the real adapter does.
+  test('a lookup reports one page per 50 events', async () => {
+    const { clock, fleet, iso } = setup();
+    let pages = 0;
+    const { events } = await fleet.cloudTrail.lookupEvents(
+      'sandbox-a',
+      { eventName: 'AssumeRoleWithWebIdentity', startTime: iso(clock.now() - 24 * HOUR) },
+      () => {
+        pages += 1;
+      },
+    );
+    assert.ok(events.length > 50);
+    assert.equal(pages, Math.ceil(events.length / 50));
+  });
+});

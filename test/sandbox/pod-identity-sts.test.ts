@@ -183,6 +183,30 @@ describe('sandbox STS: an association with a target role', () => {
     assert.match(result.stdout, /"Arn": "arn:aws:sts::111122223333:assumed-role\/payments-data\/eks-sandbox-a-/);
   });
 
+  // IAM User Guide, "How AWS enforcement code logic evaluates requests", Resource-based
+  // policies: a resource policy naming a role ARN is still limited by its permissions boundary.
+  test("a same-account target trusting the role itself is refused when the role's boundary leaves out the call", async () => {
+    const fleet = await fleetTrusting();
+    const target = await fleet.control.putRole({
+      name: 'payments-data',
+      trustPolicy: trustOf({ Principal: { AWS: ROLE_ARN }, Action: ['sts:AssumeRole', 'sts:TagSession'] }),
+    });
+    const boundary = await fleet.control.putManagedPolicy({
+      name: 's3-only',
+      document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] },
+    });
+    const role = (await fleet.control.state()).roles[ROLE]!;
+    await fleet.control.putRole({ ...role, permissionsBoundaryArn: boundary });
+    const bounded = await probeOnPodIdentity(fleet, 'sandbox-a', 'payments', 'api', { targetRoleArn: target });
+    assert.equal(bounded.exitCode, 254);
+    assert.match(bounded.stderr, /not authorized to perform: sts:AssumeRole on resource: .*role\/payments-data/);
+
+    const widened = await fleet.control.putManagedPolicy({ name: 's3-only', document: grant(target) });
+    assert.equal(widened, boundary);
+    const allowed = await probeOnPodIdentity(fleet, 'sandbox-b', 'payments', 'api', { targetRoleArn: target });
+    assert.equal(allowed.exitCode, 0, allowed.stderr);
+  });
+
   test("a target in another account: its trust admits the role's account, and the role must be allowed too", async () => {
     const fleet = await fleetTrusting();
     const target = await fleet.control.putRole({
