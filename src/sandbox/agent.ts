@@ -4,7 +4,11 @@
  * `kube-system/eks-pod-identity-agent`, installed by the add-on or by the Helm chart (then
  * DescribeAddon answers NotFound, yet the agent works). It calls
  * `eks-auth:AssumeRoleForPodIdentity` as the node's role (EKS User Guide, "Set up the Amazon
- * EKS Pod Identity Agent").
+ * EKS Pod Identity Agent"). It "runs as a Kubernetes DaemonSet on your nodes and only provides
+ * credentials to pods on the node that it runs on", on the host network at 169.254.170.23
+ * (EKS User Guide, "EKS Pod Identity considerations"); the variables that point the SDKs at
+ * it are the webhook's, set only when a pod is created (webhook.ts). After a delete it
+ * keeps serving what it cached until its next renewal (VENDED_CREDENTIALS_LIFETIME_MS, eks.ts).
  */
 import { AGENT_ADDON, AGENT_DAEMONSET } from '../domain/constants.js';
 import { policiesAllow } from '../domain/iam-actions.js';
@@ -47,5 +51,7 @@ export function nodeRoleRefusal(
   ];
   const verdict = policiesAllow(documents, 'eks-auth:AssumeRoleForPodIdentity', cluster.arn);
   if (verdict.allows === 'yes') return undefined;
+  // IAM's AccessDenied form; the session name EKS nodes use (the instance id) is *unconfirmed*:
+  // the sandbox names the node.
   return `User: arn:aws:sts::${state.accountId}:assumed-role/${role.name}/${node.name} is not authorized to perform: eks-auth:AssumeRoleForPodIdentity on resource: ${cluster.arn}`;
 }

@@ -7,12 +7,22 @@ import type { SandboxRuntime } from './runtime.js';
 import { requireCluster } from './runtime.js';
 import type { AssociationState, ClusterState } from './state.js';
 
-export const ASSOCIATION_LIMIT = 1000;
 /**
- * How long credentials vended through a deleted association stay valid ("might still be
- * valid until the session expiry"): the sandbox keeps the association's record that long.
+ * EKS User Guide, "Learn how EKS Pod Identity grants pods access to AWS services", Limits:
+ * "Up to 5,000 EKS Pod Identity associations per cluster"; the service-quotas page adds that
+ * Service Quotas cannot raise it. No per-role limit is documented.
  */
-export const VENDED_CREDENTIALS_LIFETIME_MS = 15 * 60 * 1000;
+export const ASSOCIATION_LIMIT = 5000;
+/**
+ * How long the agent may still serve credentials vended through a deleted association.
+ * DeletePodIdentityAssociation: "The temporary AWS credentials from the previous IAM role
+ * session might still be valid until the session expiry". The agent caches them per pod and
+ * renews at most every `--max-credential-retention-before-renewal` (default 3h); the renewal
+ * after the delete fails with ResourceNotFoundException, which evicts them
+ * (aws/eks-pod-identity-agent cmd/server.go, internal/credsretriever/refreshing_cache.go,
+ * internal/cloud/eksauth/errors.go). The sandbox keeps the association's record that long.
+ */
+export const VENDED_CREDENTIALS_LIFETIME_MS = 3 * 60 * 60 * 1000;
 
 function toAssociation(cluster: ClusterState, a: AssociationState): PodIdentityAssociation {
   return {
@@ -31,7 +41,11 @@ function toAssociation(cluster: ClusterState, a: AssociationState): PodIdentityA
   };
 }
 
-/** The parameters a retried create must repeat for its token to return the same association. */
+/**
+ * The parameters a retried create must repeat for its token to return the same association
+ * (EKS API Reference, CreatePodIdentityAssociation, clientRequestToken: "A unique,
+ * case-sensitive identifier that you provide to ensure the idempotency of the request").
+ */
 function sameParameters(a: AssociationState, request: CreateAssociationRequest): boolean {
   return (
     a.roleArn === request.roleArn &&
@@ -81,19 +95,25 @@ function create(
     return toAssociation(cluster, sameToken);
   }
   if (sameTarget !== undefined) {
-    // EKS's own words: the id is in the message, and List may not show that association yet.
+    // EKS's own words, 409 "ResourceInUseException: Association already exists: a-…"
+    // (aws/eks-hybrid#679, eksctl-io/eksctl#7753): the id is in the message, and List may not
+    // show that association yet (crossplane-contrib/provider-upjet-aws#1437).
     throw new PortError('conflict', `ResourceInUseException: Association already exists: ${sameTarget.associationId}`, {
       code: 'ResourceInUseException',
       httpStatus: 409,
       existingId: sameTarget.associationId,
     });
   }
+  // EKS API Reference, CreatePodIdentityAssociation, Errors: ResourceLimitExceededException (400).
   if (live.length >= ASSOCIATION_LIMIT) {
     throw new PortError('limit-exceeded', `Cluster ${cluster.name} already has ${ASSOCIATION_LIMIT} associations.`, {
       code: 'ResourceLimitExceededException',
       httpStatus: 400,
     });
   }
+  // EKS API Reference, CreatePodIdentityAssociation, Errors: InvalidParameterException (400);
+  // the role must be an IAM role (AWS::EKS::PodIdentityAssociation RoleArn pattern
+  // `^arn:aws(-cn|-us-gov|-iso(-[a-z])?)?:iam::\d{12}:(role)\/*`).
   for (const arn of [request.roleArn, ...(request.targetRoleArn === undefined ? [] : [request.targetRoleArn])]) {
     if (!/^arn:aws[\w-]*:iam::\d{12}:role\/.+/.test(arn)) {
       throw new PortError('validation', `Invalid role ARN: ${arn}`, {
@@ -186,6 +206,7 @@ export function createSandboxEks(runtime: SandboxRuntime): EksPort {
     deletePodIdentityAssociation(name, associationId) {
       return runtime.call(name, 'deletePodIdentityAssociation', 'delete-association', (s, now) => {
         const association = liveAssociations(requireCluster(s, name)).find((a) => a.associationId === associationId);
+        // EKS API Reference, DeletePodIdentityAssociation, Errors: ResourceNotFoundException (404).
         if (association === undefined) {
           throw new PortError('not-found', `No association found for id: ${associationId}.`, {
             code: 'ResourceNotFoundException',

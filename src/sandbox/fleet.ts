@@ -22,7 +22,10 @@ export interface SandboxOptions {
   consistencyDelayMs?: number;
   /**
    * How long EKS List (and the lookups built on it) lags behind a create or delete: EKS is
-   * eventually consistent, Describe by id is not. Default 0.
+   * eventually consistent, Describe by id is not. Default `consistencyDelayMs`: a fake whose
+   * List shows a create at once would be kinder than EKS (EKS API Reference,
+   * CreatePodIdentityAssociation: associations "are eventually consistent, and may take
+   * several seconds to be effective after the initial API call returns successfully").
    */
   listDelayMs?: number;
   /** Called with the state after every port call that succeeded: tests check invariants here. */
@@ -49,10 +52,11 @@ export function createSandboxFleet(options: SandboxOptions = {}): SandboxFleet {
   const seed = () => structuredClone(options.seed ?? seedFleet());
   const initial = seed();
   const store = options.file === undefined ? memoryStore(initial) : fileStore(options.file, initial);
+  const consistencyDelayMs = options.consistencyDelayMs ?? 2000;
   const runtime = createRuntime(store, {
     now: options.now ?? Date.now,
-    consistencyDelayMs: options.consistencyDelayMs ?? 2000,
-    listDelayMs: options.listDelayMs ?? 0,
+    consistencyDelayMs,
+    listDelayMs: options.listDelayMs ?? consistencyDelayMs,
     podStartMs: options.podStartMs ?? 500,
     ...(options.observe && { observe: options.observe }),
   });

@@ -29,11 +29,12 @@ describe('sandbox EKS API', () => {
     );
   });
 
-  test('a cluster holds at most 1000 associations', async () => {
+  // EKS User Guide, Pod Identity, Limits: "Up to 5,000 EKS Pod Identity associations per cluster".
+  async function fleetWithFillers(count: number) {
     const fleet = createSandboxFleet();
     const state = await fleet.control.state();
     const cluster = state.clusters['sandbox-a']!;
-    for (let i = 0; i < 1000; i += 1) {
+    for (let i = 0; i < count; i += 1) {
       cluster.associations.push({
         associationId: `a-filler${i}`,
         associationArn: `arn:filler:${i}`,
@@ -47,6 +48,13 @@ describe('sandbox EKS API', () => {
       });
     }
     await fleet.control.reset(state);
+    return fleet;
+  }
+
+  test('a cluster holds at most 5000 associations', async () => {
+    const roomy = await fleetWithFillers(1000);
+    assert.equal((await roomy.eks.createPodIdentityAssociation(reconcilerAssociation('sandbox-a'))).roleArn, ROLE_ARN);
+    const fleet = await fleetWithFillers(5000);
     await assert.rejects(fleet.eks.createPodIdentityAssociation(reconcilerAssociation('sandbox-a')), {
       kind: 'limit-exceeded',
     });

@@ -11,12 +11,16 @@ import { tempStateFile } from '../support/sandbox-fixtures.js';
 
 const AWS_CLI_IMAGE = 'public.ecr.aws/aws-cli/aws-cli:2.22.35';
 
+/** EKS List lags creates and deletes by this much (real time): the EKS contract must poll for it. */
+const LIST_DELAY_MS = 40;
+
 async function sandbox(mode: 'memory' | 'file'): Promise<{ fleet: SandboxFleet; cleanup: () => Promise<void> }> {
   const temp = mode === 'file' ? await tempStateFile() : undefined;
   const fleet = createSandboxFleet({
     seed: emptyFleet('111122223333', 'us-east-1'),
     podStartMs: 5,
     consistencyDelayMs: 0,
+    listDelayMs: LIST_DELAY_MS,
     ...(temp === undefined ? {} : { file: temp.file }),
   });
   return { fleet, cleanup: async () => temp?.cleanup() };
@@ -113,10 +117,14 @@ for (const mode of ['memory', 'file'] as const) {
     const { fleet, cleanup } = await sandbox(mode);
     return { port: fleet.iam, driver: iamDriver(fleet), cleanup };
   });
-  runEksContract(`sandbox EKS (${mode})`, async () => {
-    const { fleet, cleanup } = await sandbox(mode);
-    return { port: fleet.eks, driver: eksDriver(fleet), cleanup };
-  });
+  runEksContract(
+    `sandbox EKS (${mode})`,
+    async () => {
+      const { fleet, cleanup } = await sandbox(mode);
+      return { port: fleet.eks, driver: eksDriver(fleet), cleanup };
+    },
+    { associations: true, nodegroupsOfUnknownCluster: true, listSettleMs: LIST_DELAY_MS },
+  );
   runKubernetesContract(`sandbox Kubernetes (${mode})`, async () => {
     const { fleet, cleanup } = await sandbox(mode);
     return { port: fleet.kubernetes, driver: await kubernetesDriver(fleet), cleanup };

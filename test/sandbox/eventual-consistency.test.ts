@@ -41,6 +41,23 @@ describe('sandbox: EKS eventual consistency', () => {
     );
   });
 
+  test('by default List lags as long as the webhook: a fleet made without listDelayMs is not kinder than EKS', async () => {
+    const clock = manualClock();
+    const fleet = createSandboxFleet({ now: clock.now, consistencyDelayMs: 1500 });
+    const created = await fleet.eks.createPodIdentityAssociation(reconcilerAssociation('sandbox-a'));
+    assert.deepEqual(await fleet.eks.findPodIdentityAssociations('sandbox-a', 'payments', 'reconciler'), []);
+    clock.advance(1499);
+    assert.deepEqual(await fleet.eks.listPodIdentityAssociations('sandbox-a'), []);
+    clock.advance(1);
+    assert.deepEqual(
+      (await fleet.eks.listPodIdentityAssociations('sandbox-a')).map((a) => a.associationId),
+      [created.associationId],
+    );
+    await fleet.eks.deletePodIdentityAssociation('sandbox-a', created.associationId);
+    clock.advance(1499);
+    assert.equal((await fleet.eks.listPodIdentityAssociations('sandbox-a')).length, 1, 'a delete lags as long');
+  });
+
   test('List still shows a deleted association for the delay; Describe and Delete no longer find it', async () => {
     const { clock, fleet } = setup();
     const created = await fleet.eks.createPodIdentityAssociation(reconcilerAssociation('sandbox-a'));

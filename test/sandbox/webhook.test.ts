@@ -62,8 +62,9 @@ describe('sandbox webhook', () => {
 
   test('a restart before the association is visible still gets IRSA', async () => {
     const { clock, fleet } = setup(2000);
-    await fleet.eks.createPodIdentityAssociation(reconcilerAssociation('sandbox-a'));
-    assert.equal((await fleet.eks.findPodIdentityAssociations('sandbox-a', 'payments', 'reconciler')).length, 1);
+    const created = await fleet.eks.createPodIdentityAssociation(reconcilerAssociation('sandbox-a'));
+    // Describe has it at once; List, like the webhook, lags (eventual-consistency.test.ts).
+    assert.notEqual(await fleet.eks.describePodIdentityAssociation('sandbox-a', created.associationId), undefined);
     clock.advance(100);
     // 2 pods x 500 ms: the whole rollout ends before the 2 s delay is over.
     await fleet.kubernetes.restartWorkload('sandbox-a', RECONCILER, clock.iso());
@@ -93,7 +94,7 @@ describe('sandbox webhook', () => {
     const created = await fleet.eks.createPodIdentityAssociation(reconcilerAssociation('sandbox-a'));
     clock.advance(2000);
     await fleet.eks.deletePodIdentityAssociation('sandbox-a', created.associationId);
-    assert.deepEqual(await fleet.eks.findPodIdentityAssociations('sandbox-a', 'payments', 'reconciler'), []);
+    assert.equal(await fleet.eks.describePodIdentityAssociation('sandbox-a', created.associationId), undefined);
     await fleet.kubernetes.restartWorkload('sandbox-a', RECONCILER, clock.iso());
     await settleRollout(fleet, clock, 'sandbox-a', RECONCILER, 100);
     assert.deepEqual(paths(await livePods(fleet, 'sandbox-a')), ['pod-identity'], 'still visible right after delete');
