@@ -46,7 +46,11 @@ function words(command: string[]): string[] {
   return argv.flatMap((a) => a.split(/\s+/)).filter((w) => w.length > 0);
 }
 
-/** Whether the image has the program: a shell and its utilities, and the AWS CLI when the image ships it. */
+/**
+ * Whether the image has the program: a shell and its utilities, and the AWS CLI when the
+ * image ships it. Kinder than a distroless image, which has no shell at all: there `sh -c`
+ * would not start either. The migrator's probe runs the CLI directly, so it never leans on it.
+ */
 function installed(container: ContainerSpec, program: string): boolean {
   const name = program.split('/').pop() ?? program;
   return ['sh', 'bash', 'env', 'printenv'].includes(name) || (name === 'aws' && container.awsCli);
@@ -89,8 +93,13 @@ export function runCommand(ctx: ExecContext, command: string[]): ExecOutcome {
   if (!installed(ctx.container, direct)) return notStarted(direct);
   const argv = words(command);
   const program = (argv[0] ?? '').split('/').pop() ?? '';
-  // Through a shell a missing program is the shell's business: busybox ash's answer.
+  // Through a shell a missing program is the shell's business: "If a command is not found,
+  // the exit status shall be 127" (POSIX Shell Command Language, 2.8.2 Exit Status for
+  // Commands); the words are busybox ash's and dash's.
   if (!installed(ctx.container, program)) return fail(127, `sh: ${program}: not found\n`);
+  // Exit codes from "Command line return codes in the AWS CLI" (AWS CLI User Guide): 252
+  // bad syntax, 253 environment or credentials missing, 254 the service returned an error,
+  // 255 any other failure (botocore's CredentialRetrievalError from the container provider).
   if (program === 'aws') {
     return argv.includes('sts') && argv.includes('get-caller-identity')
       ? callerIdentity(ctx)
@@ -108,6 +117,7 @@ export function runCommand(ctx: ExecContext, command: string[]): ExecOutcome {
   return fail(127, `sh: ${program}: not found\n`);
 }
 
+/** GetCallerIdentity for an assumed role: the role's own account, even across accounts (STS API Reference, GetCallerIdentity). */
 function identity(role: RoleState, session: string): ExecResult {
   const account = /^arn:[^:]+:iam::(\d{12}):/.exec(role.arn)?.[1] ?? '';
   const body = {

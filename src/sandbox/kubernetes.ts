@@ -4,7 +4,7 @@ import type { PodInfo, WorkloadInfo } from '../domain/kubernetes.js';
 import type { KubernetesPort } from '../ports/kubernetes.js';
 import { takeFault } from './faults.js';
 import { runCommand } from './exec.js';
-import { desiredPods, isLive, isReady, toPodInfo, workloadPods } from './pods.js';
+import { containersRunning, desiredPods, isLive, isReady, toPodInfo, workloadPods } from './pods.js';
 import { startRollout, workloadStatus } from './rollout.js';
 import type { SandboxRuntime } from './runtime.js';
 import { requireCluster } from './runtime.js';
@@ -30,6 +30,28 @@ function toWorkloadInfo(w: WorkloadState): WorkloadInfo {
     ...(w.updateStrategy === 'RollingUpdate' ? {} : { updateStrategy: w.updateStrategy }),
     ...(w.kind === 'StatefulSet' && (w.partition ?? 0) > 0 ? { partition: w.partition } : {}),
   };
+}
+
+function badRequest(message: string): PortError {
+  return new PortError('validation', message, { code: 'BadRequest', httpStatus: 400 });
+}
+
+/**
+ * A container that is not running: the kubelet answers the exec with HTTP 500 `container not
+ * found ("<name>")` (pkg/kubelet/kubelet_pods.go `GetExec`; pkg/kubelet/server/server.go
+ * `getExec` through staging/src/k8s.io/kubelet/pkg/cri/streaming `WriteError`). The API server
+ * relays the exec websocket (v5.channel.k8s.io, which client-node asks for first) to the
+ * kubelet over SPDY and writes a failed upgrade to the status channel as an InternalError
+ * (staging/src/k8s.io/apiserver/pkg/util/proxy/streamtranslator.go; the SPDY round tripper's
+ * "unable to upgrade connection: %s"): the adapter reads that as `unavailable`, HTTP 500.
+ * `kubectl exec` prints the same text: "unable to upgrade connection: container not found".
+ */
+function containerNotFound(containerName: string): PortError {
+  return new PortError(
+    'unavailable',
+    `Internal error occurred: unable to upgrade connection: container not found ("${containerName}")`,
+    { code: 'InternalError', httpStatus: 500 },
+  );
 }
 
 const KIND_ORDER = ['Deployment', 'StatefulSet', 'DaemonSet'];
@@ -119,12 +141,11 @@ export function createSandboxKubernetes(runtime: SandboxRuntime): KubernetesPort
         const pod = cluster.pods.find((p) => p.namespace === namespace && p.name === podName);
         if (pod === undefined) throw notFound(`pods "${podName}" in ${namespace}`);
         const container = pod.containers.find((c) => c.name === containerName);
-        if (container === undefined) {
-          throw new PortError('validation', `container ${containerName} is not valid for pod ${podName}`, {
-            code: 'BadRequest',
-            httpStatus: 400,
-          });
-        }
+        // The API server refuses these before it dials any kubelet (kubernetes/kubernetes
+        // pkg/registry/core/pod/strategy.go `streamLocation`): HTTP 400 on the exec upgrade.
+        if (container === undefined) throw badRequest(`container ${containerName} is not valid for pod ${podName}`);
+        if (pod.nodeName === undefined) throw badRequest(`pod ${podName} does not have a host assigned`);
+        if (!containersRunning(pod, now)) throw containerNotFound(containerName);
         return runCommand({ state: s, cluster, pod, container, now }, command);
       });
     },

@@ -119,6 +119,18 @@ function controllerOf(pod: PodState): PodController | undefined {
   return pod.owner && { apiVersion: 'apps/v1', kind: pod.owner.kind, name: pod.owner.name };
 }
 
+/**
+ * Whether the pod's containers are running, so the kubelet can exec in them. The kubelet
+ * looks the container up among the runtime's *running* pods only (kubernetes/kubernetes
+ * pkg/kubelet/kubelet_pods.go `findContainer`, `GetPods(ctx, false)`): a container not yet
+ * started (the sandbox's Pending: scheduled, not ready, "one or more of the containers has
+ * not been set up and made ready to run", kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-phase)
+ * or one that has exited (Succeeded, Failed) is not found.
+ */
+export function containersRunning(pod: PodState, now: number): boolean {
+  return pod.nodeName !== undefined && pod.finishedPhase === undefined && isReady(pod, now);
+}
+
 function phaseOf(pod: PodState, now: number): string {
   if (pod.finishedPhase !== undefined) return pod.finishedPhase;
   return pod.nodeName !== undefined && isReady(pod, now) ? 'Running' : 'Pending';

@@ -153,6 +153,10 @@ function deploymentConditions(w: WorkloadState, desired: number, ready: number):
           reason: 'MinimumReplicasUnavailable',
           message: 'Deployment does not have minimum availability.',
         };
+  // The deployment controller flips Progressing to ProgressDeadlineExceeded only after
+  // progressDeadlineSeconds (default 600) without progress (kubernetes.io/docs/concepts/workloads/controllers/deployment/#failed-deployment);
+  // the sandbox reports it at once, sooner than reality. StatefulSets and DaemonSets have no
+  // such deadline: a stuck one just never finishes.
   const progressing =
     w.rollout?.stuck === true
       ? { status: 'False', reason: 'ProgressDeadlineExceeded', message: `${replicaSet} has timed out progressing.` }

@@ -22,6 +22,8 @@ export interface WorkloadFixture {
   updateStrategy?: 'RollingUpdate' | 'OnDelete';
   /** StatefulSets: `rollingUpdate.partition`. */
   partition?: number;
+  /** Pods land only on nodes with these labels; none matching leaves them Pending with no node. */
+  nodeSelector?: Record<string, string>;
 }
 
 /** How the Kubernetes suite puts objects into a backend (the sandbox, a kube-apiserver with fake nodes, kind). */
@@ -112,6 +114,26 @@ export function runKubernetesContract(
       );
     });
 
+    // The adapter's strategic merge patch carries no resourceVersion, so the API server applies
+    // it to whatever object is current, again on a storage conflict (kubernetes/kubernetes
+    // staging/src/k8s.io/apiserver/pkg/endpoints/handlers/patch.go: "applyPatch is called every
+    // time GuaranteedUpdate asks for the updated object"): concurrent patches get no 409 and
+    // lose no update. The sandbox applies calls one at a time, to the same effect.
+    test('concurrent setServiceAccountAnnotation calls on different keys all land, none conflicts', async () => {
+      const namespace = uniqueName('ns');
+      await driver.createServiceAccount(namespace, 'app', { keep: 'me' });
+      const keys = ['a', 'b', 'c', 'd', 'e', 'f'].map((k) => `example.com/${k}`);
+      await Promise.all(
+        keys.map((key) => port.setServiceAccountAnnotation(driver.cluster, namespace, 'app', key, key)),
+      );
+      const sa = await port.getServiceAccount(driver.cluster, namespace, 'app');
+      assert.deepEqual(
+        Object.fromEntries(keys.map((key) => [key, sa?.annotations[key]])),
+        Object.fromEntries(keys.map((key) => [key, key])),
+      );
+      assert.equal(sa?.annotations.keep, 'me');
+    });
+
     test('listWorkloads finds the workloads that run as the service account, and no others', async () => {
       const namespace = uniqueName('ns');
       await driver.createServiceAccount(namespace, 'app');
@@ -152,6 +174,23 @@ export function runKubernetesContract(
         );
       });
     }
+
+    // Patching the annotation to the value it already has changes no field, so the API server
+    // writes nothing and the generation stays (kubectl rollout restart sets a fresh timestamp
+    // each time: kubectl/pkg/polymorphichelpers/objectrestarter.go).
+    test('restartWorkload repeated with the same restartedAt starts no second rollout', async () => {
+      const namespace = uniqueName('ns');
+      await driver.createServiceAccount(namespace, 'app');
+      const ref = await workload('Deployment', namespace, 'app');
+      await rolledOut(ref);
+      const restartedAt = new Date().toISOString();
+      await port.restartWorkload(driver.cluster, ref, restartedAt);
+      const once = await port.getWorkloadStatus(driver.cluster, ref);
+      await port.restartWorkload(driver.cluster, ref, restartedAt);
+      const twice = await port.getWorkloadStatus(driver.cluster, ref);
+      assert.equal(twice.generation, once.generation);
+      assert.equal(twice.restartedAt, restartedAt);
+    });
 
     // The StatefulSet controller under OnDelete creates no pod for a template change
     // (kubernetes.io/docs/concepts/workloads/controllers/statefulset/#on-delete), and
@@ -386,6 +425,44 @@ export function runKubernetesContract(
       assert.deepEqual(
         everywhere.filter((p) => p.namespace === namespace),
         inNamespace,
+      );
+    });
+
+    // The API server answers these itself, before it dials a kubelet (kubernetes/kubernetes
+    // pkg/registry/core/pod/strategy.go `streamLocation`: NotFound for the pod, BadRequest
+    // "container <c> is not valid for pod <p>" and "pod <p> does not have a host assigned").
+    test('exec into a missing pod is not-found; into a missing container, or a pod with no node, validation', async () => {
+      const namespace = uniqueName('ns');
+      await driver.createServiceAccount(namespace, 'app');
+      const ref = await workload('Deployment', namespace, 'app');
+      await rolledOut(ref);
+      const pod = (await port.listPods(driver.cluster, namespace, 'app')).find((p) => !p.terminating && p.ready);
+      assert.ok(pod);
+      await assert.rejects(port.exec(driver.cluster, namespace, 'no-such-pod', 'app', ['true']), (e) =>
+        isPortError(e, 'not-found'),
+      );
+      await assert.rejects(port.exec(driver.cluster, namespace, pod.name, 'no-such-container', ['true']), (e) =>
+        isPortError(e, 'validation'),
+      );
+      const pending: WorkloadRef = { kind: 'Deployment', namespace, name: uniqueName('pending') };
+      await driver.createWorkload({
+        ...pending,
+        serviceAccount: 'app',
+        replicas: 1,
+        image: driver.image,
+        nodeSelector: { 'example.com/pool': 'no-such-pool' },
+      });
+      const unscheduled = await pollUntil(
+        'the unschedulable pod',
+        async () => (await port.listPods(driver.cluster, namespace, 'app')).find((p) => p.owner?.name === pending.name),
+        { timeoutMs: driver.rolloutTimeoutMs, intervalMs: driver.pollIntervalMs },
+      );
+      assert.equal(unscheduled.nodeName, undefined);
+      assert.equal(unscheduled.phase, 'Pending');
+      const container = unscheduled.containers[0]?.name;
+      assert.ok(container);
+      await assert.rejects(port.exec(driver.cluster, namespace, unscheduled.name, container, ['true']), (e) =>
+        isPortError(e, 'validation'),
       );
     });
 

@@ -186,6 +186,57 @@ describe('sandbox exec', () => {
     const pod = (await livePods(fleet, 'sandbox-a'))[0]!;
     await assert.rejects(fleet.kubernetes.exec('sandbox-a', 'payments', pod.name, 'nope', STS_PROBE), {
       kind: 'validation',
+      message: `container nope is not valid for pod ${pod.name}`,
+    });
+  });
+
+  test('exec into a pod no node took is refused by the API server: validation, no command runs', async () => {
+    const { fleet } = setup();
+    await fleet.control.putWorkload('sandbox-a', {
+      namespace: 'payments',
+      name: 'unplaced',
+      serviceAccount: 'reconciler',
+      nodeSelector: { 'example.com/pool': 'no-such-pool' },
+      containers: [{ name: 'app', image: 'cli:1', awsCli: true }],
+    });
+    const pod = (await livePods(fleet, 'sandbox-a')).find((p) => p.owner?.name === 'unplaced');
+    assert.ok(pod);
+    assert.deepEqual([pod.phase, pod.nodeName], ['Pending', undefined]);
+    await assert.rejects(fleet.kubernetes.exec('sandbox-a', 'payments', pod.name, 'app', STS_PROBE), {
+      kind: 'validation',
+      details: { code: 'BadRequest', httpStatus: 400 },
+      message: `pod ${pod.name} does not have a host assigned`,
+    });
+  });
+
+  test('exec into a container that is not running fails like the kubelet: container not found, HTTP 500', async () => {
+    const { clock, fleet } = setup();
+    await fleet.kubernetes.restartWorkload('sandbox-a', RECONCILER, clock.iso());
+    const starting = (await livePods(fleet, 'sandbox-a')).find((p) => !p.ready && p.owner?.name === 'reconciler');
+    assert.ok(starting, 'the rollout has a pod that has not started yet');
+    assert.equal(starting.phase, 'Pending');
+    const container = starting.containers[0]!.name;
+    await assert.rejects(fleet.kubernetes.exec('sandbox-a', 'payments', starting.name, container, STS_PROBE), {
+      kind: 'unavailable',
+      details: { code: 'InternalError', httpStatus: 500 },
+      message: `Internal error occurred: unable to upgrade connection: container not found ("${container}")`,
+    });
+    await settleRollout(fleet, clock, 'sandbox-a', RECONCILER);
+    assert.equal(
+      ran(await fleet.kubernetes.exec('sandbox-a', 'payments', starting.name, container, STS_PROBE)).exitCode,
+      0,
+    );
+
+    await fleet.control.putPod('sandbox-a', {
+      namespace: 'payments',
+      name: 'finished',
+      serviceAccount: 'reconciler',
+      finishedPhase: 'Succeeded',
+      containers: [{ name: 'app', image: 'cli:1' }],
+    });
+    await assert.rejects(fleet.kubernetes.exec('sandbox-a', 'payments', 'finished', 'app', ['env']), {
+      kind: 'unavailable',
+      message: 'Internal error occurred: unable to upgrade connection: container not found ("app")',
     });
   });
 });
