@@ -190,6 +190,17 @@ function agentUnreachable({ cluster, pod }: ExecContext, env: Record<string, str
   return undefined;
 }
 
+/** A deleted association of the pod's service account whose credentials the agent still caches. */
+function cachedAssociation(cluster: ClusterState, pod: PodState, now: number) {
+  return cluster.associations.find(
+    (a) =>
+      a.namespace === pod.namespace &&
+      a.serviceAccount === pod.serviceAccount &&
+      a.deletedAt !== undefined &&
+      (a.forgetAt ?? Infinity) > now,
+  );
+}
+
 function podIdentity(ctx: ExecContext, env: Record<string, string>): ExecResult {
   const { state, cluster, pod, now } = ctx;
   const unreachable = agentUnreachable(ctx, env);
@@ -211,9 +222,20 @@ function podIdentity(ctx: ExecContext, env: Record<string, string>): ExecResult 
       `\nError when retrieving credentials from container-role: Error retrieving metadata: Received non 200 response (403) from container metadata: AccessDeniedException: ${refused}\n`,
     );
   }
-  // The agent asks EKS for the current association; after a delete it serves its cache.
+  // The agent asks EKS for the current association; after a delete it serves its cache
+  // until its next renewal, which EKS Auth answers with ResourceNotFoundException and which
+  // evicts the credentials (aws/eks-pod-identity-agent internal/credsretriever/
+  // refreshing_cache.go; the sandbox keeps the deleted record that long, src/sandbox/eks.ts).
   const association = visibleAssociation(cluster, pod.namespace, pod.serviceAccount, now);
-  const roleArn = association?.roleArn ?? pod.podIdentityRoleArn;
+  const cached = association === undefined ? cachedAssociation(cluster, pod, now) : undefined;
+  if (association === undefined && cached === undefined && pod.podIdentityRoleArn !== undefined) {
+    // What the CLI prints for the agent's 404 is *unconfirmed*; the exit code is the CLI's 255.
+    return fail(
+      255,
+      `\nError when retrieving credentials from container-role: Error retrieving metadata: Received non 200 response (404) from container metadata: ResourceNotFoundException: no Pod Identity association for ${pod.namespace}/${pod.serviceAccount} in cluster ${cluster.name}\n`,
+    );
+  }
+  const roleArn = association?.roleArn ?? cached?.roleArn ?? pod.podIdentityRoleArn;
   const role = roleByArn(state, roleArn);
   const context = podIdentityRequestContext(state, cluster, pod, association);
   const allowed =

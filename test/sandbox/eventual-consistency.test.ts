@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isPortError, PortError } from '../../src/ports/errors.js';
+import { addPodIdentityTrust } from '../../src/domain/trust-policy.js';
+import { VENDED_CREDENTIALS_LIFETIME_MS } from '../../src/sandbox/eks.js';
 import { createSandboxFleet } from '../../src/sandbox/index.js';
 import { assertInvariantNow, watchInvariant } from '../support/invariant.js';
 import {
@@ -8,8 +10,10 @@ import {
   manualClock,
   RECONCILER,
   reconcilerAssociation,
+  ran,
   ROLE_ARN,
   settleRollout,
+  STS_PROBE,
 } from '../support/sandbox-fixtures.js';
 
 /*
@@ -109,6 +113,37 @@ describe('sandbox: EKS eventual consistency', () => {
     await settleRollout(fleet, clock, 'sandbox-a', RECONCILER, 100);
     const pods = await livePods(fleet, 'sandbox-a');
     assert.ok(pods.every((p) => p.containers[0]?.env.AWS_CONTAINER_CREDENTIALS_FULL_URI !== undefined));
+  });
+});
+
+describe('sandbox: the Pod Identity agent after a delete', () => {
+  // aws/eks-pod-identity-agent: cached credentials are renewed at most every 3 hours; the
+  // renewal after a delete gets ResourceNotFoundException and evicts them.
+  test('serves the cached credentials until its renewal, then answers the pod ResourceNotFound', async () => {
+    const { clock, fleet } = setup();
+    const role = await fleet.iam.getRole('eks-payments-reconciler');
+    await fleet.iam.updateTrustPolicy(
+      'eks-payments-reconciler',
+      addPodIdentityTrust(role.trustPolicy, 'PodIdentity').document,
+    );
+    const created = await fleet.eks.createPodIdentityAssociation(reconcilerAssociation('sandbox-a'));
+    clock.advance(2000);
+    await fleet.kubernetes.restartWorkload('sandbox-a', RECONCILER, clock.iso());
+    await settleRollout(fleet, clock, 'sandbox-a', RECONCILER, 100);
+    const [pod] = await livePods(fleet, 'sandbox-a');
+    assert.ok(pod?.containers[0]?.env.AWS_CONTAINER_CREDENTIALS_FULL_URI, 'the pod is on Pod Identity');
+    const probe = async () =>
+      ran(await fleet.kubernetes.exec('sandbox-a', 'payments', pod.name, pod.containers[0]!.name, STS_PROBE));
+    assert.equal((await probe()).exitCode, 0);
+
+    await fleet.eks.deletePodIdentityAssociation('sandbox-a', created.associationId);
+    clock.advance(VENDED_CREDENTIALS_LIFETIME_MS - 60_000);
+    const cached = await probe();
+    assert.equal(cached.exitCode, 0, cached.stderr);
+    clock.advance(60_000);
+    const evicted = await probe();
+    assert.equal(evicted.exitCode, 255);
+    assert.match(evicted.stderr, /ResourceNotFoundException/);
   });
 });
 
