@@ -9,7 +9,14 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { ExecNotStarted, ExecOutcome, ExecResult } from '../domain/kubernetes.js';
 import { podIdentitySessionName } from '../domain/credentials.js';
 import { isFargateNode } from './pods.js';
-import type { ClusterState, ContainerSpec, FleetState, PodState, RoleState } from './state.js';
+import {
+  trustPolicySeenBySts,
+  type ClusterState,
+  type ContainerSpec,
+  type FleetState,
+  type PodState,
+  type RoleState,
+} from './state.js';
 import { issuerHostPath, oidcProviderArn } from '../domain/trust-policy.js';
 import { agentMissing, nodeRoleRefusal } from './agent.js';
 import { chainRefusal, roleByArn } from './role-chaining.js';
@@ -152,7 +159,7 @@ function webIdentity({ state, cluster, pod, now }: ExecContext, env: Record<stri
   const allowed =
     role !== undefined &&
     issuer !== undefined &&
-    trustAllows(role.trustPolicy, {
+    trustAllows(trustPolicySeenBySts(role, now), {
       principalType: 'Federated',
       principal: oidcProviderArn(state.accountId, issuer),
       actions: ['sts:AssumeRoleWithWebIdentity'],
@@ -240,7 +247,7 @@ function podIdentity(ctx: ExecContext, env: Record<string, string>): ExecResult 
   const context = podIdentityRequestContext(state, cluster, pod, association);
   const allowed =
     role !== undefined &&
-    trustAllows(role.trustPolicy, {
+    trustAllows(trustPolicySeenBySts(role, now), {
       principalType: 'Service',
       principal: 'pods.eks.amazonaws.com',
       actions: ['sts:AssumeRole', 'sts:TagSession'],

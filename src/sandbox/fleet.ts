@@ -28,6 +28,13 @@ export interface SandboxOptions {
    * several seconds to be effective after the initial API call returns successfully").
    */
   listDelayMs?: number;
+  /**
+   * How long STS (the agent's AssumeRoleForPodIdentity, web identity) keeps evaluating a
+   * role's previous trust policy after UpdateAssumeRolePolicy; GetRole sees the new one at
+   * once. Default `consistencyDelayMs`: IAM is eventually consistent (IAM User Guide,
+   * "Troubleshooting IAM", "Changes that I make are not always immediately visible").
+   */
+  iamConsistencyDelayMs?: number;
   /** Called with the state after every port call that succeeded: tests check invariants here. */
   observe?: (state: FleetState, now: number, call: string) => void;
   /** Each replacement pod becomes ready this long after the previous one. Default 500. */
@@ -58,6 +65,7 @@ export function createSandboxFleet(options: SandboxOptions = {}): SandboxFleet {
     consistencyDelayMs,
     listDelayMs: options.listDelayMs ?? consistencyDelayMs,
     podStartMs: options.podStartMs ?? 500,
+    iamConsistencyDelayMs: options.iamConsistencyDelayMs ?? consistencyDelayMs,
     ...(options.observe && { observe: options.observe }),
   });
   const cloudTrail = createSandboxCloudTrail(runtime, { deliveryDelayMs: options.cloudTrailDelayMs });

@@ -6,7 +6,7 @@ import type { RoleInfo } from '../domain/iam.js';
 import type { IamPort } from '../ports/iam.js';
 import { awsManagedPolicy } from './aws-managed-policies.js';
 import type { SandboxRuntime } from './runtime.js';
-import type { FleetState, RoleState } from './state.js';
+import { trustPolicySeenBySts, type FleetState, type RoleState } from './state.js';
 
 /** IAM calls are not per cluster: they are counted and faulted under `*`. */
 export const IAM_SCOPE = '*';
@@ -83,7 +83,7 @@ export function createSandboxIam(runtime: SandboxRuntime): IamPort {
       });
     },
     updateTrustPolicy(roleName, document) {
-      return runtime.call(IAM_SCOPE, 'updateTrustPolicy', 'update-trust', (s) => {
+      return runtime.call(IAM_SCOPE, 'updateTrustPolicy', 'update-trust', (s, now) => {
         const role = requireRole(s, roleName);
         const valid = validatePolicyDocument(document, 'trust');
         // "Role trust policy length" quota (IAM User Guide, "IAM and AWS STS quotas"): 2,048
@@ -96,7 +96,13 @@ export function createSandboxIam(runtime: SandboxRuntime): IamPort {
             httpStatus: 409,
           });
         }
+        const seen = trustPolicySeenBySts(role, now);
         role.trustPolicy = structuredClone(valid);
+        if (runtime.iamConsistencyDelayMs > 0) {
+          role.stsTrustPolicy = { document: seen, until: now + runtime.iamConsistencyDelayMs };
+        } else {
+          delete role.stsTrustPolicy;
+        }
       });
     },
     listRolePolicyDocuments(roleName) {

@@ -12,6 +12,8 @@ export interface RuntimeOptions {
   /** How long EKS List lags behind a create or delete (Describe does not). */
   listDelayMs: number;
   podStartMs: number;
+  /** How long STS keeps evaluating a role's previous trust policy after an update. */
+  iamConsistencyDelayMs: number;
   /** Sees the state after every port call that succeeded (tests check invariants with it). */
   observe?: (state: FleetState, now: number, call: string) => void;
 }

@@ -183,6 +183,19 @@ export interface RoleState {
   tags?: Record<string, string>;
   /** A managed policy ARN (the account's or AWS's). */
   permissionsBoundaryArn?: string;
+  /**
+   * The trust policy STS still evaluates until `until` (epoch ms) after an update: IAM is
+   * eventually consistent, "a change might not be immediately visible" to the services that
+   * use it (IAM User Guide, "Troubleshooting IAM": "Changes that I make are not always
+   * immediately visible"), while GetRole reads the new document back at once.
+   */
+  stsTrustPolicy?: { document: PolicyDocument; until: number };
+}
+
+/** The trust policy STS evaluates for `role` at `now` (see RoleState.stsTrustPolicy). */
+export function trustPolicySeenBySts(role: RoleState, now: number): PolicyDocument {
+  const pending = role.stsTrustPolicy;
+  return pending !== undefined && now < pending.until ? pending.document : role.trustPolicy;
 }
 
 export function workloadKey(ref: WorkloadRef): string {

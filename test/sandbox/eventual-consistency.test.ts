@@ -116,6 +116,34 @@ describe('sandbox: EKS eventual consistency', () => {
   });
 });
 
+describe('sandbox: IAM trust updates reach STS after the delay', () => {
+  // IAM User Guide, "Troubleshooting IAM": "Changes that I make are not always immediately visible".
+  test('GetRole reads a new trust at once; the agent is refused until it propagates, and served for as long after its removal', async () => {
+    const { clock, fleet } = setup();
+    const before = (await fleet.iam.getRole('eks-payments-reconciler')).trustPolicy;
+    await fleet.eks.createPodIdentityAssociation(reconcilerAssociation('sandbox-a'));
+    clock.advance(2000);
+    await fleet.kubernetes.restartWorkload('sandbox-a', RECONCILER, clock.iso());
+    await settleRollout(fleet, clock, 'sandbox-a', RECONCILER, 100);
+    const [pod] = await livePods(fleet, 'sandbox-a');
+    assert.ok(pod?.containers[0]?.env.AWS_CONTAINER_CREDENTIALS_FULL_URI, 'the pod is on Pod Identity');
+    const probe = async () =>
+      ran(await fleet.kubernetes.exec('sandbox-a', 'payments', pod.name, pod.containers[0]!.name, STS_PROBE));
+
+    const trusted = addPodIdentityTrust(before, 'PodIdentity').document;
+    await fleet.iam.updateTrustPolicy('eks-payments-reconciler', trusted);
+    assert.deepEqual((await fleet.iam.getRole('eks-payments-reconciler')).trustPolicy, trusted);
+    assert.equal((await probe()).exitCode, 254, 'STS still evaluates the trust without Pod Identity');
+    clock.advance(2000);
+    assert.equal((await probe()).exitCode, 0);
+
+    await fleet.iam.updateTrustPolicy('eks-payments-reconciler', before);
+    assert.equal((await probe()).exitCode, 0, 'the removal has not reached STS yet');
+    clock.advance(2000);
+    assert.equal((await probe()).exitCode, 254);
+  });
+});
+
 describe('sandbox: the Pod Identity agent after a delete', () => {
   // aws/eks-pod-identity-agent: cached credentials are renewed at most every 3 hours; the
   // renewal after a delete gets ResourceNotFoundException and evicts them.
