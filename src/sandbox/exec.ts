@@ -8,7 +8,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { ExecNotStarted, ExecOutcome, ExecResult } from '../domain/kubernetes.js';
 import { isFargateNode } from './pods.js';
-import type { ClusterState, ContainerSpec, FleetState, PodState, RoleState } from './state.js';
+import type { ClusterState, ContainerSpec, PodState, RoleState } from './state.js';
+import type { FleetView } from './view.js';
 import { AGENT_ADDON } from '../domain/constants.js';
 import { issuerHostPath, oidcProviderArn } from '../domain/trust-policy.js';
 import { trustAllows } from './trust.js';
@@ -18,7 +19,8 @@ const AGENT_HOST = '169.254.170.23';
 const SESSION_NAME_MAX = 64;
 
 export interface ExecContext {
-  state: FleetState;
+  /** Roles and the account, read as the command needs them. */
+  view: FleetView;
   cluster: ClusterState;
   pod: PodState;
   container: ContainerSpec;
@@ -99,15 +101,11 @@ export function runCommand(ctx: ExecContext, command: string[]): ExecOutcome {
   return fail(127, `sh: ${program}: not found\n`);
 }
 
-function roleByArn(state: FleetState, arn: string | undefined): RoleState | undefined {
-  return Object.values(state.roles).find((r) => r.arn === arn);
-}
-
-function identity(state: FleetState, role: RoleState, session: string): ExecResult {
+function identity(accountId: string, role: RoleState, session: string): ExecResult {
   const body = {
     UserId: `${role.roleId}:${session}`,
-    Account: state.accountId,
-    Arn: `arn:aws:sts::${state.accountId}:assumed-role/${role.name}/${session}`,
+    Account: accountId,
+    Arn: `arn:aws:sts::${accountId}:assumed-role/${role.name}/${session}`,
   };
   return ok(`${JSON.stringify(body, null, 4)}\n`);
 }
@@ -130,8 +128,9 @@ function callerIdentity(ctx: ExecContext): ExecResult {
   }
 }
 
-function webIdentity({ state, cluster, pod, now }: ExecContext, env: Record<string, string>): ExecResult {
-  const role = roleByArn(state, env.AWS_ROLE_ARN);
+function webIdentity({ view, cluster, pod, now }: ExecContext, env: Record<string, string>): ExecResult {
+  const { state } = view;
+  const role = view.roleByArn(env.AWS_ROLE_ARN);
   const issuer = cluster.oidcIssuer;
   const allowed =
     role !== undefined &&
@@ -151,7 +150,7 @@ function webIdentity({ state, cluster, pod, now }: ExecContext, env: Record<stri
       '\nAn error occurred (AccessDenied) when calling the AssumeRoleWithWebIdentity operation: Not authorized to perform sts:AssumeRoleWithWebIdentity\n',
     );
   }
-  return identity(state, role, env.AWS_ROLE_SESSION_NAME ?? `botocore-session-${Math.floor(now / 1000)}`);
+  return identity(state.accountId, role, env.AWS_ROLE_SESSION_NAME ?? `botocore-session-${Math.floor(now / 1000)}`);
 }
 
 /** Why the agent at 169.254.170.23 cannot be reached from this pod, if it cannot. */
@@ -171,7 +170,7 @@ function agentUnreachable({ cluster, pod }: ExecContext, env: Record<string, str
 }
 
 function podIdentity(ctx: ExecContext, env: Record<string, string>): ExecResult {
-  const { state, cluster, pod, now } = ctx;
+  const { view, cluster, pod, now } = ctx;
   const unreachable = agentUnreachable(ctx, env);
   if (unreachable !== undefined) {
     return fail(
@@ -182,7 +181,7 @@ function podIdentity(ctx: ExecContext, env: Record<string, string>): ExecResult 
   // The agent asks EKS for the current association; after a delete it serves its cache.
   const roleArn =
     visibleAssociation(cluster, pod.namespace, pod.serviceAccount, now)?.roleArn ?? pod.podIdentityRoleArn;
-  const role = roleByArn(state, roleArn);
+  const role = view.roleByArn(roleArn);
   const allowed =
     role !== undefined &&
     trustAllows(role.trustPolicy, {
@@ -190,7 +189,7 @@ function podIdentity(ctx: ExecContext, env: Record<string, string>): ExecResult 
       principal: 'pods.eks.amazonaws.com',
       actions: ['sts:AssumeRole', 'sts:TagSession'],
       context: {
-        'aws:SourceAccount': state.accountId,
+        'aws:SourceAccount': view.state.accountId,
         'aws:SourceArn': cluster.arn,
         'aws:RequestTag/eks-cluster-arn': cluster.arn,
         'aws:RequestTag/eks-cluster-name': cluster.name,
@@ -209,5 +208,5 @@ function podIdentity(ctx: ExecContext, env: Record<string, string>): ExecResult 
   const uuid = randomUUID();
   const prefix = `eks-${cluster.name}-`;
   const room = Math.max(0, SESSION_NAME_MAX - prefix.length - uuid.length - 1);
-  return identity(state, role, `${prefix}${pod.name.slice(0, room)}-${uuid}`);
+  return identity(view.state.accountId, role, `${prefix}${pod.name.slice(0, room)}-${uuid}`);
 }

@@ -6,6 +6,7 @@ import type { RoleInfo } from '../domain/iam.js';
 import type { IamPort } from '../ports/iam.js';
 import type { SandboxRuntime } from './runtime.js';
 import type { FleetState, RoleState } from './state.js';
+import type { FleetView } from './view.js';
 
 /** IAM calls are not per cluster: they are counted and faulted under `*`. */
 export const IAM_SCOPE = '*';
@@ -31,8 +32,8 @@ export function validatePolicyDocument(document: unknown, kind: 'trust' | 'permi
   return document as PolicyDocument;
 }
 
-export function requireRole(state: FleetState, roleName: string): RoleState {
-  const role = state.roles[roleName];
+export function requireRole(view: FleetView, roleName: string): RoleState {
+  const role = view.role(roleName);
   if (role === undefined) {
     throw new PortError('not-found', `The role with name ${roleName} cannot be found.`, {
       code: 'NoSuchEntity',
@@ -47,9 +48,10 @@ function toRoleInfo(state: FleetState, role: RoleState): RoleInfo {
 }
 
 /** The clusters' issuers and the ones registered on their own, once each. */
-function oidcProviders(state: FleetState): OidcProviderInfo[] {
+function oidcProviders(view: FleetView): OidcProviderInfo[] {
+  const state = view.state;
   const issuers = [
-    ...Object.values(state.clusters).flatMap((c) => (c.oidcIssuer === undefined ? [] : [c.oidcIssuer])),
+    ...view.allClusterRows().flatMap((c) => (c.oidcIssuer === undefined ? [] : [c.oidcIssuer])),
     ...(state.oidcProviders ?? []),
   ];
   const byArn = new Map(
@@ -64,11 +66,12 @@ function oidcProviders(state: FleetState): OidcProviderInfo[] {
 export function createSandboxIam(runtime: SandboxRuntime): IamPort {
   return {
     getRole(roleName) {
-      return runtime.call(IAM_SCOPE, 'getRole', 'get-role', (s) => toRoleInfo(s, requireRole(s, roleName)));
+      return runtime.call(IAM_SCOPE, 'getRole', 'get-role', (v) => toRoleInfo(v.state, requireRole(v, roleName)));
     },
     updateTrustPolicy(roleName, document) {
-      return runtime.call(IAM_SCOPE, 'updateTrustPolicy', 'update-trust', (s) => {
-        const role = requireRole(s, roleName);
+      return runtime.call(IAM_SCOPE, 'updateTrustPolicy', 'update-trust', (v) => {
+        const s = v.state;
+        const role = requireRole(v, roleName);
         const valid = validatePolicyDocument(document, 'trust');
         const size = JSON.stringify(valid).length;
         if (size > s.trustPolicySizeLimit) {
@@ -82,27 +85,28 @@ export function createSandboxIam(runtime: SandboxRuntime): IamPort {
       });
     },
     listRolePolicyDocuments(roleName) {
-      return runtime.call(IAM_SCOPE, 'listRolePolicyDocuments', undefined, (s) => {
-        const role = requireRole(s, roleName);
+      return runtime.call(IAM_SCOPE, 'listRolePolicyDocuments', undefined, (v) => {
+        const role = requireRole(v, roleName);
         const inline = Object.entries(role.inlinePolicies)
           .sort(([a], [b]) => a.localeCompare(b))
           .map(([name, document]) => ({ source: `inline:${name}`, document }));
         const managed = role.managedPolicyArns.flatMap((arn) => {
-          const policy = s.managedPolicies[arn];
+          const policy = v.managedPolicy(arn);
           return policy === undefined ? [] : [{ source: arn, document: policy.document }];
         });
         return [...inline, ...managed];
       });
     },
     listRoles() {
-      return runtime.call(IAM_SCOPE, 'listRoles', undefined, (s) =>
-        Object.values(s.roles)
+      return runtime.call(IAM_SCOPE, 'listRoles', undefined, (v) =>
+        v
+          .allRoleRows()
           .sort((a, b) => a.name.localeCompare(b.name))
-          .map((role) => toRoleInfo(s, role)),
+          .map((role) => toRoleInfo(v.state, role)),
       );
     },
     listRoleTags(roleName) {
-      return runtime.call(IAM_SCOPE, 'listRoleTags', undefined, (s) => ({ ...requireRole(s, roleName).tags }));
+      return runtime.call(IAM_SCOPE, 'listRoleTags', undefined, (v) => ({ ...requireRole(v, roleName).tags }));
     },
     listOpenIdConnectProviders() {
       return runtime.call(IAM_SCOPE, 'listOpenIdConnectProviders', undefined, oidcProviders);

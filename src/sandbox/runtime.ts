@@ -1,28 +1,38 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { PortError } from '../ports/errors.js';
 import type { FaultStep } from './faults.js';
 import { faultError, takeFault } from './faults.js';
-import { advanceFleet } from './rollout.js';
+import { roundTrips } from './latency.js';
+import { advanceCluster } from './rollout.js';
 import type { ClusterState, FleetState } from './state.js';
 import type { StateStore } from './store.js';
+import { rowsOf } from './rows.js';
+import { FleetView } from './view.js';
 
 export interface RuntimeOptions {
   now: () => number;
   consistencyDelayMs: number;
   podStartMs: number;
+  /** Each port call answers after this long per API round trip the real adapter makes (0: at once). */
+  latencyMs: number;
 }
 
-type Operation<T> = (state: FleetState, now: number) => T;
+/** What an operation works on: the rows it loads through the view, at the transaction's `now`. */
+export type Operation<T> = (view: FleetView, now: number) => T;
+
+/** The clusters a transaction brings up to date before it runs: rollouts move on lazily. */
+export type Advance = string[] | 'all';
 
 /** Shared by the three ports and the control surface: one store transaction per call. */
 export interface SandboxRuntime extends RuntimeOptions {
   /**
-   * One port call: advance the simulation to now, count the call as `<scope>:<operation>`,
-   * fire an armed `step` fault, then run `op`. When `op` throws, its changes are dropped
-   * but the count and the fault's use are kept.
+   * One port call: advance the cluster `scope` (none for IAM's `*`) to now, count the call
+   * as `<scope>:<operation>`, fire an armed `step` fault, then run `op`. When `op` throws,
+   * its changes are dropped but the count and the fault's use are kept.
    */
   call<T>(scope: string, operation: string, step: FaultStep | undefined, op: Operation<T>): Promise<T>;
   /** A control or fixture operation: never counted, never faulted. */
-  control<T>(op: Operation<T>): Promise<T>;
+  control<T>(op: Operation<T>, advance?: Advance): Promise<T>;
   /** Replaces the whole state (reset). */
   replace(state: FleetState): Promise<void>;
 }
@@ -31,55 +41,65 @@ type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 export function createRuntime(store: StateStore, options: RuntimeOptions): SandboxRuntime {
   async function transact<T>(
+    advance: Advance,
     op: Operation<T>,
-    before: (state: FleetState) => PortError | undefined = () => undefined,
+    before: (view: FleetView) => PortError | undefined = () => undefined,
   ): Promise<T> {
-    let outcome: Outcome<T> = { ok: false, error: new PortError('unknown', 'sandbox transaction did not run') };
-    await store.update((state) => {
+    const outcome = await store.transact((tx): Outcome<T> => {
       const now = options.now();
-      advanceFleet(state, now);
-      const refused = before(state);
-      if (refused !== undefined) {
-        outcome = { ok: false, error: refused };
-        return state;
-      }
-      const checkpoint = structuredClone(state);
+      const prelude = new FleetView(tx);
+      const clusters = advance === 'all' ? prelude.allClusterRows().map((c) => c.name) : advance;
+      for (const name of clusters) advanceCluster(prelude, name, now);
+      const refused = before(prelude);
+      prelude.commit();
+      if (refused !== undefined) return { ok: false, error: refused };
+      // A view of its own, so a throwing `op` leaves nothing of its changes to commit.
+      const view = new FleetView(tx);
       try {
-        // Callers get copies: in memory mode the state object lives on.
-        outcome = { ok: true, value: structuredClone(op(state, now)) };
-        return state;
+        const value = op(view, now);
+        view.commit();
+        return { ok: true, value };
       } catch (error) {
-        outcome = { ok: false, error };
-        return checkpoint;
+        return { ok: false, error };
       }
     });
-    const settled = outcome as Outcome<T>;
-    if (!settled.ok) throw settled.error;
-    return settled.value;
+    if (!outcome.ok) throw outcome.error;
+    return outcome.value;
+  }
+
+  async function answerLater(operation: string, result: unknown): Promise<void> {
+    if (options.latencyMs > 0) await sleep(options.latencyMs * roundTrips(operation, result));
   }
 
   return {
     ...options,
-    call(scope, operation, step, op) {
-      return transact(op, (state) => {
-        const key = `${scope}:${operation}`;
-        state.calls[key] = (state.calls[key] ?? 0) + 1;
-        const fault = step === undefined ? undefined : takeFault(state, scope, step, ['error', 'throttle', 'timeout']);
-        if (fault === undefined || fault.kind === 'stuck') return undefined;
-        return faultError(scope, fault.step, fault.kind);
-      });
+    async call(scope, operation, step, op) {
+      let result: unknown;
+      try {
+        result = await transact(scope === '*' ? [] : [scope], op, (view) => {
+          view.countCall(`${scope}:${operation}`);
+          const fault =
+            step === undefined ? undefined : takeFault(view.state, scope, step, ['error', 'throttle', 'timeout']);
+          if (fault === undefined || fault.kind === 'stuck') return undefined;
+          return faultError(scope, fault.step, fault.kind);
+        });
+        return result as Awaited<ReturnType<typeof op>>;
+      } finally {
+        await answerLater(operation, result);
+      }
     },
-    control(op) {
-      return transact(op);
+    control(op, advance = []) {
+      return transact(advance, op);
     },
     replace(next) {
-      return store.update(() => structuredClone(next));
+      return store.replace(rowsOf(next));
     },
   };
 }
 
-export function requireCluster(state: FleetState, name: string): ClusterState {
-  const cluster = state.clusters[name];
+/** The cluster, or EKS's not-found: its rows load with it. */
+export function requireCluster(state: FleetState | FleetView, name: string): ClusterState {
+  const cluster = state instanceof FleetView ? state.cluster(name) : state.clusters[name];
   if (cluster === undefined) {
     throw new PortError('not-found', `No cluster found for name: ${name}.`, {
       code: 'ResourceNotFoundException',

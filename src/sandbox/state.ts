@@ -1,13 +1,15 @@
 /**
- * The sandbox fleet's whole state. It is persisted as one JSON document, so everything
- * here is plain data: times are epoch milliseconds, `null` means "never".
+ * The sandbox fleet's whole state, as one document: what seeds build, `reset` takes and
+ * `state()` returns. The store keeps it a row per object (rows.ts), so everything here is
+ * plain data: times are epoch milliseconds, `null` means "never".
  */
 import type { PolicyDocument, WorkloadKind, WorkloadRef } from '../domain/types.js';
 import type { ClusterInfo, FargateProfileInfo } from '../domain/eks.js';
 import type { DaemonSetInfo, JobInfo, PodController } from '../domain/kubernetes.js';
 import type { Fault } from './faults.js';
 
-export const STATE_FORMAT = 1;
+/** 1: one JSON file; 2: SQLite, a row per object. */
+export const STATE_FORMAT = 2;
 
 export interface FleetState {
   format: typeof STATE_FORMAT;
