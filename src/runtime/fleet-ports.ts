@@ -33,6 +33,7 @@ export function openSandbox(config: Config): SandboxFleet {
     replaces: join(config.dataDir, 'sandbox-fleet.json'),
     consistencyDelayMs: config.fleet.sandbox?.consistencyDelayMs,
     podStartMs: config.fleet.sandbox?.podStartMs,
+    latencyMs: config.fleet.sandbox?.latencyMs,
   });
 }
 
