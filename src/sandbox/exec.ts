@@ -132,9 +132,11 @@ function webIdentity({ view, cluster, pod, now }: ExecContext, env: Record<strin
   const { state } = view;
   const role = view.roleByArn(env.AWS_ROLE_ARN);
   const issuer = cluster.oidcIssuer;
+  // STS trusts the token only through the account's OIDC provider for the cluster's issuer.
   const allowed =
     role !== undefined &&
     issuer !== undefined &&
+    cluster.oidcProviderMissing !== true &&
     trustAllows(role.trustPolicy, {
       principalType: 'Federated',
       principal: oidcProviderArn(state.accountId, issuer),

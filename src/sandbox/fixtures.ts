@@ -37,6 +37,8 @@ export interface ClusterSpec {
   autoMode?: boolean;
   /** Default: a stable issuer derived from the name; `null`: no OIDC issuer. */
   oidcIssuer?: string | null;
+  /** True: the account has no IAM OIDC provider for the issuer (deleted with an old cluster): IRSA fails. */
+  oidcProviderMissing?: boolean;
 }
 
 /** Adds or replaces a cluster; replacing keeps its nodes, workloads and associations. */
@@ -68,6 +70,8 @@ export function putCluster(state: FleetState, spec: ClusterSpec): ClusterState {
   };
   if (issuer === undefined) delete cluster.oidcIssuer;
   else cluster.oidcIssuer = issuer;
+  if (spec.oidcProviderMissing === true) cluster.oidcProviderMissing = true;
+  else if (spec.oidcProviderMissing === false) delete cluster.oidcProviderMissing;
   state.clusters[spec.name] = cluster;
   return cluster;
 }

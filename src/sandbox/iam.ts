@@ -47,11 +47,13 @@ function toRoleInfo(state: FleetState, role: RoleState): RoleInfo {
   return { arn: role.arn, name: role.name, accountId: state.accountId, trustPolicy: role.trustPolicy };
 }
 
-/** The clusters' issuers and the ones registered on their own, once each. */
+/** The clusters' issuers (unless their provider is gone) and the ones registered on their own, once each. */
 function oidcProviders(view: FleetView): OidcProviderInfo[] {
   const state = view.state;
   const issuers = [
-    ...view.allClusterRows().flatMap((c) => (c.oidcIssuer === undefined ? [] : [c.oidcIssuer])),
+    ...view
+      .allClusterRows()
+      .flatMap((c) => (c.oidcIssuer === undefined || c.oidcProviderMissing === true ? [] : [c.oidcIssuer])),
     ...(state.oidcProviders ?? []),
   ];
   const byArn = new Map(

@@ -36,6 +36,8 @@ export interface FleetState {
 export interface ClusterState extends Omit<ClusterInfo, 'endpoint' | 'certificateAuthority'> {
   endpoint: string;
   certificateAuthority: string;
+  /** The account's IAM OIDC provider for its issuer was deleted (or never made): IRSA fails here. */
+  oidcProviderMissing?: boolean;
   addons: Record<string, { status: string; healthIssues: string[] }>;
   fargateProfiles: FargateProfileInfo[];
   /** Live associations and, until they stop being visible to the webhook, deleted ones. */
