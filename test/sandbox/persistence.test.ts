@@ -162,6 +162,19 @@ describe('sandbox persistence', () => {
     assert.equal((await fresh.eks.describeCluster('sandbox-b')).name, 'sandbox-b');
   });
 
+  test('the JSON file an older version kept is refused, not silently forgotten; reset removes it', async () => {
+    const legacy = temp.file.replace(/fleet\.sqlite$/, 'sandbox-fleet.json');
+    await writeFile(legacy, JSON.stringify({ ...seedFleet(), format: 1 }));
+    const fleet = createSandboxFleet({ file: temp.file, replaces: legacy });
+    await assert.rejects(fleet.eks.describeCluster('sandbox-a'), {
+      kind: 'validation',
+      message: /sandbox-fleet\.json has format 1 \(JSON\).*sandbox reset/,
+    });
+    await fleet.control.reset();
+    await assert.rejects(readFile(legacy), { code: 'ENOENT' });
+    assert.equal((await fleet.eks.describeCluster('sandbox-a')).status, 'ACTIVE');
+  });
+
   test('a state file of another format is refused', async () => {
     await writeFile(temp.file, JSON.stringify({ format: 99 }));
     const fleet = createSandboxFleet({ file: temp.file });
