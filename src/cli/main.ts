@@ -22,7 +22,8 @@ export const USAGE = `usage: migrate-identity <command>
   approve|reject <ns>/<sa> --as <user> [--reason <text>]
   pause|resume <ns>/<sa> [--as <user>]
   abort <ns>/<sa> [--as <user>] [--reason <text>]
-  sandbox show [--json] | reset [--with-drift] | fault <cluster> <step> <kind> [--count N] | clear-faults
+  sandbox show [--json] | reset [--with-drift | --size <clusters>x<service accounts> [--seed N] [--fleet-file <path>]]
+        | fault <cluster> <step> <kind> [--count N] | clear-faults
   demo [--yes] [--json]
 ${INVENTORY_USAGE}`;
 
