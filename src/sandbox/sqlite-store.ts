@@ -2,11 +2,12 @@
  * The sandbox fleet in a SQLite file, a row per object, shared by the worker, the CLI and
  * the bot (separate processes). Each port call is one `BEGIN IMMEDIATE` transaction that
  * reads and writes the rows it touches: a mutation costs the same in a fleet of 5 or 5,000
- * service accounts, and a writer waits for another (busy_timeout) for the length of a
+ * service accounts, and a writer waits for another process's for the length of a
  * transaction (well under a millisecond), not of a whole-fleet rewrite.
  */
 import { closeSync, existsSync, mkdirSync, openSync, readSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type * as SqliteModule from 'node:sqlite';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { PortError } from '../ports/errors.js';
@@ -14,7 +15,7 @@ import { STATE_FORMAT } from './state.js';
 import type { ReadRow, RowKind, RowQuery, StateStore, StoredRow, StoreTx } from './store.js';
 
 /** How long a transaction waits for another process's to end before it fails as retryable. */
-const BUSY_TIMEOUT_MS = 30_000;
+const WAIT_LIMIT_MS = 30_000;
 const SQLITE_MAGIC = 'SQLite format 3\u0000';
 
 type Sqlite = typeof SqliteModule;
@@ -62,16 +63,33 @@ const SCHEMA = `
   CREATE INDEX IF NOT EXISTS rows_due ON rows (kind, cluster, due) WHERE due IS NOT NULL;
 `;
 
-function errorCode(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'errstr' in err ? String(err.errstr) : undefined;
+/** SQLITE_BUSY (and its extended codes): another connection holds the lock. */
+function isBusy(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const code = 'errcode' in err ? Number(err.errcode) : NaN;
+  return (code & 0xff) === 5 || /database is locked/i.test(err instanceof Error ? err.message : '');
 }
 
-function busy(file: string, err: unknown): PortError | undefined {
-  const text = `${errorCode(err) ?? ''} ${err instanceof Error ? err.message : ''}`;
-  if (!/database is locked|SQLITE_BUSY|busy/i.test(text)) return undefined;
-  return new PortError('timeout', `sandbox state is busy: ${file} (another process held it ${BUSY_TIMEOUT_MS} ms)`, {
-    code: 'StateBusy',
-  });
+/**
+ * Runs `attempt` until it gets the write lock. SQLite's own busy_timeout would wait inside
+ * the call, blocking the worker's event loop (its heartbeats, its other activities); here
+ * the wait is a timer, a millisecond at first, as the holder's transaction is that short.
+ */
+async function whenFree<T>(file: string, attempt: () => T): Promise<T> {
+  const started = Date.now();
+  for (let tries = 0; ; tries += 1) {
+    try {
+      return attempt();
+    } catch (err) {
+      if (!isBusy(err)) throw err;
+      if (Date.now() - started > WAIT_LIMIT_MS) {
+        throw new PortError('timeout', `sandbox state is busy: ${file} (another process held it ${WAIT_LIMIT_MS} ms)`, {
+          code: 'StateBusy',
+        });
+      }
+      await sleep(tries < 20 ? 1 : Math.min(25, tries));
+    }
+  }
 }
 
 /** What is at `file` when it is not a sandbox store of this format: one line saying what to do. */
@@ -181,18 +199,33 @@ class Connection implements StoreTx {
     this.statement("INSERT OR REPLACE INTO meta (name, value) VALUES ('format', ?)").run(String(STATE_FORMAT));
   }
 
-  /** `work` inside BEGIN IMMEDIATE … COMMIT; ROLLBACK when it throws. */
+  /** `work` inside BEGIN IMMEDIATE … COMMIT; ROLLBACK when it (or the commit) throws. */
   immediate<T>(work: () => T): T {
     this.db.exec('BEGIN IMMEDIATE');
-    let result: T;
     try {
-      result = work();
+      const result = work();
+      this.db.exec('COMMIT');
+      return result;
     } catch (err) {
-      this.db.exec('ROLLBACK');
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
       throw err;
     }
-    this.db.exec('COMMIT');
-    return result;
+  }
+}
+
+/** Opens `file` for this process: no busy wait inside SQLite (see `whenFree`), WAL. */
+function connect(file: string): Connection {
+  const { DatabaseSync } = loadSqlite();
+  const db = new DatabaseSync(file);
+  try {
+    db.exec('PRAGMA busy_timeout = 0');
+    // WAL: readers never wait for the writer; NORMAL: a commit is not an fsync (a sandbox).
+    db.exec('PRAGMA journal_mode = WAL');
+    db.exec('PRAGMA synchronous = NORMAL');
+    return new Connection(db);
+  } catch (err) {
+    db.close();
+    throw err;
   }
 }
 
@@ -205,7 +238,7 @@ class Connection implements StoreTx {
 export function sqliteStore(file: string, initial: () => StoredRow[], replaces?: string): StateStore {
   let connection: Connection | undefined;
 
-  function open(): Connection {
+  async function open(): Promise<Connection> {
     if (connection !== undefined) return connection;
     if (replaces !== undefined && !existsSync(file) && existsSync(replaces)) {
       throw foreignFormat(replaces, fileFormat(replaces) ?? '"not a JSON state"');
@@ -213,75 +246,56 @@ export function sqliteStore(file: string, initial: () => StoredRow[], replaces?:
     const found = fileFormat(file);
     if (found !== undefined) throw foreignFormat(file, found);
     mkdirSync(dirname(file), { recursive: true });
-    const { DatabaseSync } = loadSqlite();
-    const db = new DatabaseSync(file);
+    const opened = await whenFree(file, () => connect(file));
     try {
-      db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
-      // WAL: readers never wait for the writer; NORMAL: a commit is not an fsync (a sandbox).
-      db.exec('PRAGMA journal_mode = WAL');
-      db.exec('PRAGMA synchronous = NORMAL');
-      const opened = new Connection(db);
-      opened.immediate(() => {
-        opened.db.exec(SCHEMA);
-        const format = opened.format();
-        if (format === undefined) opened.fill(initial());
-        else if (format !== String(STATE_FORMAT)) throw foreignFormat(file, format);
-      });
-      connection = opened;
-      return opened;
+      await whenFree(file, () =>
+        opened.immediate(() => {
+          opened.db.exec(SCHEMA);
+          const format = opened.format();
+          if (format === undefined) opened.fill(initial());
+          else if (format !== String(STATE_FORMAT)) throw foreignFormat(file, format);
+        }),
+      );
     } catch (err) {
-      db.close();
-      throw busy(file, err) ?? err;
+      opened.db.close();
+      throw err;
     }
+    connection ??= opened;
+    return connection;
   }
 
-  function run<T>(work: () => T): T {
-    try {
-      return work();
-    } catch (err) {
-      throw busy(file, err) ?? err;
-    }
-  }
-
-  return {
-    transact(work) {
-      return new Promise((resolve) => {
-        const c = open();
-        resolve(run(() => c.immediate(() => work(c))));
-      });
-    },
-    replace(rows) {
-      return new Promise<void>((resolve) => {
-        // A file of another format (an old JSON state) is what reset is for: start it again.
-        if (connection === undefined && fileFormat(file) !== undefined) {
-          for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
-        }
-        if (replaces !== undefined) rmSync(replaces, { force: true });
-        let c: Connection;
-        try {
-          c = open();
-        } catch (err) {
-          if (!(err instanceof PortError) || err.kind !== 'validation') throw err;
-          // A SQLite store of another format: same schema table, new rows.
-          c = reopenForReset();
-        }
-        run(() => c.immediate(() => c.fill(rows)));
-        resolve();
-      });
-    },
-  };
-
-  function reopenForReset(): Connection {
-    const { DatabaseSync } = loadSqlite();
-    const db = new DatabaseSync(file);
-    db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    db.exec('PRAGMA journal_mode = WAL');
-    const c = new Connection(db);
-    c.immediate(() => {
-      db.exec('DROP TABLE IF EXISTS rows; DROP TABLE IF EXISTS meta;');
-      db.exec(SCHEMA);
-    });
+  /** A SQLite store of another format: its tables dropped and made again, for a reset. */
+  async function reopenForReset(): Promise<Connection> {
+    const c = await whenFree(file, () => connect(file));
+    await whenFree(file, () =>
+      c.immediate(() => {
+        c.db.exec('DROP TABLE IF EXISTS rows; DROP TABLE IF EXISTS meta;');
+        c.db.exec(SCHEMA);
+      }),
+    );
     connection = c;
     return c;
   }
+
+  return {
+    async transact(work) {
+      const c = await open();
+      return whenFree(file, () => c.immediate(() => work(c)));
+    },
+    async replace(rows) {
+      // A file of another format (an old JSON state) is what reset is for: start it again.
+      if (connection === undefined && fileFormat(file) !== undefined) {
+        for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
+      }
+      if (replaces !== undefined) rmSync(replaces, { force: true });
+      let c: Connection;
+      try {
+        c = await open();
+      } catch (err) {
+        if (!(err instanceof PortError) || err.kind !== 'validation') throw err;
+        c = await reopenForReset();
+      }
+      await whenFree(file, () => c.immediate(() => c.fill(rows)));
+    },
+  };
 }
