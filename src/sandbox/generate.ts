@@ -255,7 +255,8 @@ function placement(state: FleetState, plan: ClusterPlan, app: App, identity: Ide
     env,
     awsCli: app.awsCli,
     image: `${state.accountId}.dkr.ecr.${state.region}.amazonaws.com/${app.namespace}/${app.name}:${1 + (app.index % 4)}.${app.index % 10}.0`,
-    ...(plan.windows && app.namespace === 'dotnet' ? { nodeSelector: { 'kubernetes.io/os': 'windows' } } : {}),
+    // A mixed-OS cluster pins every workload to its OS (the sandbox has no taints to keep Linux pods off Windows).
+    ...(plan.windows ? { nodeSelector: { 'kubernetes.io/os': app.namespace === 'dotnet' ? 'windows' : 'linux' } } : {}),
     ...(simulated ? {} : { nodeName: nodeFor(plan, app) }),
   };
 }

@@ -104,7 +104,8 @@ describe('generated sandbox fleet', () => {
     const windowsNodes = new Set(
       windows.nodes.filter((n) => n.labels['kubernetes.io/os'] === 'windows').map((n) => n.name),
     );
-    assert.ok(windows.pods.some((p) => windowsNodes.has(p.nodeName ?? '')));
+    const onWindows = windows.pods.filter((p) => windowsNodes.has(p.nodeName ?? ''));
+    assert.ok(onWindows.length > 0 && onWindows.every((p) => p.namespace === 'dotnet'), 'only dotnet on Windows');
     assert.equal(auto.autoMode, true);
     assert.deepEqual([last.addons, last.daemonSets, last.oidcProviderMissing], [{}, [], true]);
     assert.ok(clusters.slice(0, -1).every((c) => c.oidcProviderMissing !== true));
