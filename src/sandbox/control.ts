@@ -61,22 +61,22 @@ export function createSandboxControl(runtime: SandboxRuntime, defaultSeed: () =>
           load(v);
           op(v.state, now);
         },
-        [cluster],
+        { advance: [cluster] },
       )
       .then(() => undefined);
   const mutate = (op: (state: FleetState) => unknown) => runtime.control((v) => op(v.state)).then(() => undefined);
   const nothing = () => undefined;
   return {
-    state: () => runtime.control((v) => v.snapshot(), 'all'),
+    state: () => runtime.control((v) => v.snapshot(), { advance: 'all', read: true }),
     reset: (seed) => runtime.replace(seed ?? defaultSeed()),
     setFault: (fault) => mutate((s) => armFault(s, fault)),
     clearFaults: () =>
       mutate((s) => {
         s.faults = [];
       }),
-    faults: () => runtime.control((v) => v.state.faults),
-    calls: () => runtime.control((v) => v.calls()),
-    essentials: () => runtime.control((v) => essentialSnapshot(v.everything()), 'all'),
+    faults: () => runtime.control((v) => v.state.faults, { read: true }),
+    calls: () => runtime.control((v) => v.calls(), { read: true }),
+    essentials: () => runtime.control((v) => essentialSnapshot(v.everything()), { advance: 'all', read: true }),
     putCluster: (spec) =>
       runtime
         .control(
@@ -84,7 +84,7 @@ export function createSandboxControl(runtime: SandboxRuntime, defaultSeed: () =>
             v.cluster(spec.name);
             fixtures.putCluster(v.state, spec);
           },
-          [spec.name],
+          { advance: [spec.name] },
         )
         .then(() => undefined),
     putNode: (cluster, node) => onCluster(cluster, nothing, (s) => fixtures.putNode(s, cluster, node)),

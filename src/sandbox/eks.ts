@@ -102,7 +102,7 @@ function create(
 export function createSandboxEks(runtime: SandboxRuntime): EksPort {
   return {
     describeCluster(name) {
-      return runtime.call(name, 'describeCluster', 'describe-cluster', (v) => {
+      return runtime.read(name, 'describeCluster', 'describe-cluster', (v) => {
         const c = requireCluster(v, name);
         return {
           name: c.name,
@@ -118,16 +118,16 @@ export function createSandboxEks(runtime: SandboxRuntime): EksPort {
       });
     },
     describeAddon(name, addonName) {
-      return runtime.call(name, 'describeAddon', undefined, (v) => {
+      return runtime.read(name, 'describeAddon', undefined, (v) => {
         const addon = requireCluster(v, name).addons[addonName];
         return addon === undefined ? undefined : { name: addonName, ...addon };
       });
     },
     listFargateProfiles(name) {
-      return runtime.call(name, 'listFargateProfiles', undefined, (v) => requireCluster(v, name).fargateProfiles);
+      return runtime.read(name, 'listFargateProfiles', undefined, (v) => requireCluster(v, name).fargateProfiles);
     },
     findPodIdentityAssociations(name, namespace, serviceAccount) {
-      return runtime.call(name, 'findPodIdentityAssociations', undefined, (v) => {
+      return runtime.read(name, 'findPodIdentityAssociations', undefined, (v) => {
         const c = requireCluster(v, name);
         v.load(name, 'associations', { namespace, subject: serviceAccount });
         return liveAssociations(c)
@@ -157,7 +157,7 @@ export function createSandboxEks(runtime: SandboxRuntime): EksPort {
       });
     },
     listPodIdentityAssociations(name) {
-      return runtime.call(name, 'listPodIdentityAssociations', undefined, (v) => {
+      return runtime.read(name, 'listPodIdentityAssociations', undefined, (v) => {
         const c = requireCluster(v, name);
         v.load(name, 'associations');
         return liveAssociations(c).map((a) => toAssociation(c, a));

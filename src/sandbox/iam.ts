@@ -68,7 +68,7 @@ function oidcProviders(view: FleetView): OidcProviderInfo[] {
 export function createSandboxIam(runtime: SandboxRuntime): IamPort {
   return {
     getRole(roleName) {
-      return runtime.call(IAM_SCOPE, 'getRole', 'get-role', (v) => toRoleInfo(v.state, requireRole(v, roleName)));
+      return runtime.read(IAM_SCOPE, 'getRole', 'get-role', (v) => toRoleInfo(v.state, requireRole(v, roleName)));
     },
     updateTrustPolicy(roleName, document) {
       return runtime.call(IAM_SCOPE, 'updateTrustPolicy', 'update-trust', (v) => {
@@ -87,7 +87,7 @@ export function createSandboxIam(runtime: SandboxRuntime): IamPort {
       });
     },
     listRolePolicyDocuments(roleName) {
-      return runtime.call(IAM_SCOPE, 'listRolePolicyDocuments', undefined, (v) => {
+      return runtime.read(IAM_SCOPE, 'listRolePolicyDocuments', undefined, (v) => {
         const role = requireRole(v, roleName);
         const inline = Object.entries(role.inlinePolicies)
           .sort(([a], [b]) => a.localeCompare(b))
@@ -100,7 +100,7 @@ export function createSandboxIam(runtime: SandboxRuntime): IamPort {
       });
     },
     listRoles() {
-      return runtime.call(IAM_SCOPE, 'listRoles', undefined, (v) =>
+      return runtime.read(IAM_SCOPE, 'listRoles', undefined, (v) =>
         v
           .allRoleRows()
           .sort((a, b) => a.name.localeCompare(b.name))
@@ -108,10 +108,10 @@ export function createSandboxIam(runtime: SandboxRuntime): IamPort {
       );
     },
     listRoleTags(roleName) {
-      return runtime.call(IAM_SCOPE, 'listRoleTags', undefined, (v) => ({ ...requireRole(v, roleName).tags }));
+      return runtime.read(IAM_SCOPE, 'listRoleTags', undefined, (v) => ({ ...requireRole(v, roleName).tags }));
     },
     listOpenIdConnectProviders() {
-      return runtime.call(IAM_SCOPE, 'listOpenIdConnectProviders', undefined, oidcProviders);
+      return runtime.read(IAM_SCOPE, 'listOpenIdConnectProviders', undefined, oidcProviders);
     },
   };
 }

@@ -75,7 +75,7 @@ function withWorkload(view: FleetView, name: string, ref: WorkloadRef): ClusterS
 export function createSandboxKubernetes(runtime: SandboxRuntime): KubernetesPort {
   return {
     getServiceAccount(name, namespace, saName) {
-      return runtime.call(name, 'getServiceAccount', undefined, (v) => {
+      return runtime.read(name, 'getServiceAccount', undefined, (v) => {
         const cluster = requireCluster(v, name);
         v.load(name, 'serviceAccounts', { namespace, subject: saName });
         return cluster.serviceAccounts.find((sa) => sa.namespace === namespace && sa.name === saName);
@@ -92,7 +92,7 @@ export function createSandboxKubernetes(runtime: SandboxRuntime): KubernetesPort
       });
     },
     listWorkloads(name, namespace, serviceAccount) {
-      return runtime.call(name, 'listWorkloads', undefined, (v) => {
+      return runtime.read(name, 'listWorkloads', undefined, (v) => {
         const cluster = requireCluster(v, name);
         v.load(name, 'workloads', { namespace, subject: serviceAccount });
         return workloadInfos(cluster, (w) => w.namespace === namespace && w.serviceAccount === serviceAccount);
@@ -114,20 +114,20 @@ export function createSandboxKubernetes(runtime: SandboxRuntime): KubernetesPort
       });
     },
     getWorkloadStatus(name, ref) {
-      return runtime.call(name, 'getWorkloadStatus', 'rollout', (v, now) => {
+      return runtime.read(name, 'getWorkloadStatus', 'rollout', (v, now) => {
         const cluster = withWorkload(v, name, ref);
         return workloadStatus(cluster, requireWorkload(cluster, ref), now);
       });
     },
     listPods(name, namespace, serviceAccount) {
-      return runtime.call(name, 'listPods', 'list-pods', (v, now) => {
+      return runtime.read(name, 'listPods', 'list-pods', (v, now) => {
         const cluster = requireCluster(v, name);
         v.load(name, 'pods', { namespace, subject: serviceAccount });
         return podInfos(cluster, (p) => p.namespace === namespace && p.serviceAccount === serviceAccount, now);
       });
     },
     getDaemonSet(name, namespace, dsName) {
-      return runtime.call(name, 'getDaemonSet', undefined, (v, now) => {
+      return runtime.read(name, 'getDaemonSet', undefined, (v, now) => {
         const ref: WorkloadRef = { kind: 'DaemonSet', namespace, name: dsName };
         const cluster = withWorkload(v, name, ref);
         const workload = cluster.workloads.find((w) => sameRef(w, ref));
@@ -143,7 +143,7 @@ export function createSandboxKubernetes(runtime: SandboxRuntime): KubernetesPort
       });
     },
     exec(name, namespace, podName, containerName, command) {
-      return runtime.call(name, 'exec', 'exec', (v, now) => {
+      return runtime.read(name, 'exec', 'exec', (v, now) => {
         const cluster = requireCluster(v, name);
         v.load(name, 'pods', { key: podKey(name, namespace, podName) });
         const pod = cluster.pods.find((p) => p.namespace === namespace && p.name === podName);
@@ -162,24 +162,24 @@ export function createSandboxKubernetes(runtime: SandboxRuntime): KubernetesPort
     },
     // Fleet-wide reads have no fault step: a fault armed for a migration's step is not theirs to use up.
     listServiceAccounts(name, namespace) {
-      return runtime.call(name, 'listServiceAccounts', undefined, (v) =>
+      return runtime.read(name, 'listServiceAccounts', undefined, (v) =>
         listed(v, name, 'serviceAccounts', namespace)
           .serviceAccounts.filter(inScope(namespace))
           .sort(byNamespaceAndName),
       );
     },
     listAllWorkloads(name, namespace) {
-      return runtime.call(name, 'listAllWorkloads', undefined, (v) =>
+      return runtime.read(name, 'listAllWorkloads', undefined, (v) =>
         workloadInfos(listed(v, name, 'workloads', namespace), inScope(namespace)),
       );
     },
     listAllPods(name, namespace) {
-      return runtime.call(name, 'listAllPods', undefined, (v, now) =>
+      return runtime.read(name, 'listAllPods', undefined, (v, now) =>
         podInfos(listed(v, name, 'pods', namespace), inScope(namespace), now),
       );
     },
     listJobs(name, namespace) {
-      return runtime.call(name, 'listJobs', undefined, (v) =>
+      return runtime.read(name, 'listJobs', undefined, (v) =>
         (listed(v, name, 'jobs', namespace).jobs ?? [])
           .filter(inScope(namespace))
           // As the adapter lists them: CronJobs, then Jobs, each by namespace and name.

@@ -31,8 +31,13 @@ export interface SandboxRuntime extends RuntimeOptions {
    * its changes are dropped but the count and the fault's use are kept.
    */
   call<T>(scope: string, operation: string, step: FaultStep | undefined, op: Operation<T>): Promise<T>;
-  /** A control or fixture operation: never counted, never faulted. */
-  control<T>(op: Operation<T>, advance?: Advance): Promise<T>;
+  /** A port call that changes nothing but what every call does (advance, count, fault): `op`'s rows are not written back. */
+  read<T>(scope: string, operation: string, step: FaultStep | undefined, op: Operation<T>): Promise<T>;
+  /**
+   * A control or fixture operation: never counted, never faulted. `advance`: the clusters to
+   * bring up to date first (none by default); `read`: `op` changes nothing.
+   */
+  control<T>(op: Operation<T>, options?: { advance?: Advance; read?: boolean }): Promise<T>;
   /** Replaces the whole state (reset). */
   replace(state: FleetState): Promise<void>;
 }
@@ -44,6 +49,7 @@ export function createRuntime(store: StateStore, options: RuntimeOptions): Sandb
     advance: Advance,
     op: Operation<T>,
     before: (view: FleetView) => PortError | undefined = () => undefined,
+    writes = true,
   ): Promise<T> {
     const outcome = await store.transact((tx): Outcome<T> => {
       const now = options.now();
@@ -57,7 +63,8 @@ export function createRuntime(store: StateStore, options: RuntimeOptions): Sandb
       const view = new FleetView(tx);
       try {
         const value = op(view, now);
-        view.commit();
+        // A read skips the comparison of every row it loaded (a listing loads thousands).
+        if (writes) view.commit();
         return { ok: true, value };
       } catch (error) {
         return { ok: false, error };
@@ -71,25 +78,40 @@ export function createRuntime(store: StateStore, options: RuntimeOptions): Sandb
     if (options.latencyMs > 0) await sleep(options.latencyMs * roundTrips(operation, result));
   }
 
-  return {
-    ...options,
-    async call(scope, operation, step, op) {
-      let result: unknown;
-      try {
-        result = await transact(scope === '*' ? [] : [scope], op, (view) => {
+  async function portCall<T>(
+    scope: string,
+    operation: string,
+    step: FaultStep | undefined,
+    op: Operation<T>,
+    writes: boolean,
+  ): Promise<T> {
+    let result: unknown;
+    try {
+      const value = await transact(
+        scope === '*' ? [] : [scope],
+        op,
+        (view) => {
           view.countCall(`${scope}:${operation}`);
           const fault =
             step === undefined ? undefined : takeFault(view.state, scope, step, ['error', 'throttle', 'timeout']);
           if (fault === undefined || fault.kind === 'stuck') return undefined;
           return faultError(scope, fault.step, fault.kind);
-        });
-        return result as Awaited<ReturnType<typeof op>>;
-      } finally {
-        await answerLater(operation, result);
-      }
-    },
-    control(op, advance = []) {
-      return transact(advance, op);
+        },
+        writes,
+      );
+      result = value;
+      return value;
+    } finally {
+      await answerLater(operation, result);
+    }
+  }
+
+  return {
+    ...options,
+    call: (scope, operation, step, op) => portCall(scope, operation, step, op, true),
+    read: (scope, operation, step, op) => portCall(scope, operation, step, op, false),
+    control(op, options = {}) {
+      return transact(options.advance ?? [], op, undefined, options.read !== true);
     },
     replace(next) {
       return store.replace(rowsOf(next));
