@@ -8,7 +8,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { ExecNotStarted, ExecOutcome, ExecResult } from '../domain/kubernetes.js';
 import { isFargateNode } from './pods.js';
-import type { ClusterState, ContainerSpec, FleetState, PodState, RoleState } from './state.js';
+import type { ClusterState, ContainerSpec, PodState, RoleState } from './state.js';
+import type { FleetView } from './view.js';
 import { issuerHostPath, oidcProviderArn } from '../domain/trust-policy.js';
 import { agentMissing, nodeRoleRefusal } from './agent.js';
 import { chainRefusal, roleByArn } from './role-chaining.js';
@@ -27,7 +28,8 @@ const AGENT_HOST = '169.254.170.23';
 const SESSION_NAME_MAX = 64;
 
 export interface ExecContext {
-  state: FleetState;
+  /** Roles and the account, read as the command needs them. */
+  view: FleetView;
   cluster: ClusterState;
   pod: PodState;
   container: ContainerSpec;
@@ -136,12 +138,15 @@ function callerIdentity(ctx: ExecContext): ExecResult {
   }
 }
 
-function webIdentity({ state, cluster, pod, now }: ExecContext, env: Record<string, string>): ExecResult {
-  const role = roleByArn(state, env.AWS_ROLE_ARN);
+function webIdentity({ view, cluster, pod, now }: ExecContext, env: Record<string, string>): ExecResult {
+  const { state } = view;
+  const role = view.roleByArn(env.AWS_ROLE_ARN);
   const issuer = cluster.oidcIssuer;
+  // STS trusts the token only through the account's OIDC provider for the cluster's issuer.
   const allowed =
     role !== undefined &&
     issuer !== undefined &&
+    cluster.oidcProviderMissing !== true &&
     trustAllows(role.trustPolicy, {
       principalType: 'Federated',
       principal: oidcProviderArn(state.accountId, issuer),
@@ -181,7 +186,8 @@ function agentUnreachable({ cluster, pod }: ExecContext, env: Record<string, str
 }
 
 function podIdentity(ctx: ExecContext, env: Record<string, string>): ExecResult {
-  const { state, cluster, pod, now } = ctx;
+  const { view, cluster, pod, now } = ctx;
+  const state = view.state;
   const unreachable = agentUnreachable(ctx, env);
   if (unreachable !== undefined) {
     return fail(
