@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
+import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { createSandboxFleet, seedFleet } from '../../src/sandbox/index.js';
+import type { FleetState } from '../../src/sandbox/state.js';
 import {
   manualClock,
   RECONCILER,
@@ -111,6 +113,55 @@ describe('sandbox persistence', () => {
       for (let i = 0; i < writes; i += 1) assert.equal(annotations[`${tag}-${i}`], String(i), `${tag}-${i}`);
     }
     assert.equal((await fleet.control.calls())['sandbox-a:setServiceAccountAnnotation'], 2 * writes);
+  });
+
+  test("another process reads what one wrote: other accounts' roles, boundaries, node groups, target roles, deletes, CloudTrail", async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'test/support/sandbox-state-writer.ts', temp.file],
+      { timeout: 120_000 },
+    );
+    const written = JSON.parse(stdout) as FleetState;
+    // The ledger as stored, before this process's own calls note anything in it.
+    const db = new DatabaseSync(temp.file, { readOnly: true });
+    const stored = db.prepare("SELECT key, doc FROM rows WHERE kind = 'ledger' ORDER BY key").all();
+    db.close();
+    const read = await createSandboxFleet({ file: temp.file }).control.state();
+
+    const target = 'arn:aws:iam::444455556666:role/payments-target';
+    assert.ok(read.otherAccountRoles?.[target]);
+    assert.deepEqual(read.otherAccountRoles, written.otherAccountRoles);
+    assert.equal(
+      read.roles.bounded?.permissionsBoundaryArn,
+      'arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly',
+    );
+    assert.deepEqual(read.clusters['sandbox-a']?.nodegroups, [
+      { name: 'workers', nodeRoleArn: 'arn:aws:iam::111122223333:role/bounded' },
+    ]);
+    const [chained] = read.clusters['sandbox-a']?.associations ?? [];
+    assert.equal(chained?.targetRoleArn, target);
+    assert.ok(chained?.externalId);
+    assert.deepEqual(chained?.tags, { 'migrate-identity/run': 'run-1' });
+    assert.deepEqual(read.clusters['sandbox-a']?.associations, written.clusters['sandbox-a']?.associations);
+    const [deleted] = read.clusters['sandbox-b']?.associations ?? [];
+    assert.ok(deleted?.deletedAt !== undefined && deleted.forgetAt !== undefined && deleted.hiddenFrom !== undefined);
+    assert.deepEqual(read.clusters['sandbox-b']?.associations, written.clusters['sandbox-b']?.associations);
+
+    const [ct, wct] = [read.cloudTrail, written.cloudTrail];
+    assert.deepEqual(ct?.traffic, { 'payments/reconciler': { userAgent: 'writer-sdk/1.0' } });
+    assert.equal(ct?.extraDelayMs, 5);
+    assert.equal(ct?.probes.length, 1);
+    assert.deepEqual(ct?.probes, wct?.probes);
+    // The ledger: every pod the writer's calls saw, in every cluster it called.
+    const pods = (state: FleetState | undefined) =>
+      state?.cloudTrail?.ledger.map((e) => `${e.cluster}/${e.uid}`).sort();
+    assert.ok((ct?.ledger.length ?? 0) > 0);
+    assert.deepEqual(pods(read), pods(written));
+    const storedPods = stored
+      .flatMap((row) => JSON.parse(String(row.doc)) as { cluster: string; uid: string }[])
+      .map((e) => `${e.cluster}/${e.uid}`)
+      .sort();
+    assert.deepEqual(storedPods, pods(written));
   });
 
   test('a process killed inside a transaction leaves no lock and none of its writes', async () => {
