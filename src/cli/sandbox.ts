@@ -6,7 +6,14 @@ import { ValidationError } from '../domain/errors.js';
 import { openSandbox } from '../runtime/fleet-ports.js';
 import { driftSeedFleet } from '../sandbox/drift-seed.js';
 import { generateFleet, parseFleetSize } from '../sandbox/generate.js';
-import { FAULT_KINDS, FAULT_STEPS, faultRefusal, isFaultKind, isFaultStep, type SandboxFleet } from '../sandbox/index.js';
+import {
+  FAULT_KINDS,
+  FAULT_STEPS,
+  faultRefusal,
+  isFaultKind,
+  isFaultStep,
+  type SandboxFleet,
+} from '../sandbox/index.js';
 import type { CliIo } from './io.js';
 import { jsonOutput } from './render.js';
 
