@@ -29,7 +29,8 @@ export const USAGE = `usage: migrate-identity <command>
   pause|resume <ns>/<sa> [--as <user>]
   abort <ns>/<sa> [--as <user>] [--reason <text>]
   (mode: aws follows the access policy: you act as the identity your OS user maps to; --as may only repeat it)
-  sandbox show [--json] | reset [--with-drift] | fault <cluster> <step> <kind> [--count N] | clear-faults
+  sandbox show [--json] | reset [--with-drift | --size <clusters>x<service accounts> [--seed N] [--fleet-file <path>]]
+        | fault <cluster> <step> <kind> [--count N] | clear-faults
   demo [--yes] [--json] | demo campaign [--yes] [--json]
 ${INVENTORY_USAGE}
 ${CAMPAIGN_CLI_USAGE}`;

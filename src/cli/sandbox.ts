@@ -1,9 +1,19 @@
+import { writeFile } from 'node:fs/promises';
+import { stringify as toYaml } from 'yaml';
 import { parseFlags } from '../start-request/args.js';
 import type { Config } from '../config/index.js';
 import { ValidationError } from '../domain/errors.js';
 import { openSandbox } from '../runtime/fleet-ports.js';
 import { driftSeedFleet } from '../sandbox/drift-seed.js';
-import { FAULT_KINDS, FAULT_STEPS, faultRefusal, isFaultKind, isFaultStep } from '../sandbox/index.js';
+import { generateFleet, parseFleetSize } from '../sandbox/generate.js';
+import {
+  FAULT_KINDS,
+  FAULT_STEPS,
+  faultRefusal,
+  isFaultKind,
+  isFaultStep,
+  type SandboxFleet,
+} from '../sandbox/index.js';
 import type { CliIo } from './io.js';
 import { jsonOutput } from './render.js';
 
@@ -15,7 +25,10 @@ export async function runSandboxCommand(config: Config, args: string[], io: CliI
     );
   }
   const [sub, ...rest] = args;
-  const { positionals, flags } = parseFlags(rest, { values: ['count'], booleans: ['json', 'with-drift'] });
+  const { positionals, flags } = parseFlags(rest, {
+    values: ['count', 'size', 'seed', 'fleet-file'],
+    booleans: ['json', 'with-drift'],
+  });
   const sandbox = openSandbox(config);
   switch (sub) {
     case 'show': {
@@ -46,6 +59,10 @@ export async function runSandboxCommand(config: Config, args: string[], io: CliI
       return 0;
     }
     case 'reset':
+      if (flags.size !== undefined) return resetToGenerated(config, sandbox, flags, io);
+      if (flags.seed !== undefined || flags['fleet-file'] !== undefined) {
+        throw new ValidationError('--seed and --fleet-file go with --size');
+      }
       await sandbox.control.reset(flags['with-drift'] ? driftSeedFleet() : undefined);
       io.out(
         flags['with-drift'] ? 'sandbox reset to its seed fleet plus IRSA drift' : 'sandbox reset to its seed fleet',
@@ -76,7 +93,47 @@ export async function runSandboxCommand(config: Config, args: string[], io: CliI
       return 0;
     default:
       throw new ValidationError(
-        'usage: sandbox show [--json] | reset [--with-drift] | fault <cluster> <step> <kind> [--count N] | clear-faults',
+        'usage: sandbox show [--json] | reset [--with-drift | --size <clusters>x<service accounts> [--seed N] [--fleet-file <path>]] | fault <cluster> <step> <kind> [--count N] | clear-faults',
       );
   }
+}
+
+/**
+ * `sandbox reset --size 10x2000 [--seed N] [--fleet-file <path>]`: a generated fleet. Its
+ * clusters are not the embedded fleet's, so `--fleet-file` writes a fleet file naming them
+ * for MIGRATE_IDENTITY_FLEET_FILE (inventory, drift and migrations read the clusters there).
+ */
+async function resetToGenerated(
+  config: Config,
+  sandbox: SandboxFleet,
+  flags: Record<string, string | true>,
+  io: CliIo,
+): Promise<number> {
+  if (flags['with-drift'])
+    throw new ValidationError('--size and --with-drift: choose one (a generated fleet has drift)');
+  const size = parseFleetSize(String(flags.size));
+  if ('error' in size) throw new ValidationError(size.error, 'size');
+  const seed = flags.seed === undefined ? 1 : Number(flags.seed);
+  if (!Number.isSafeInteger(seed) || seed < 0) {
+    throw new ValidationError(`--seed takes a whole number, 0 or more (got "${String(flags.seed)}")`, 'seed');
+  }
+  const fleet = generateFleet(size, seed);
+  const clusters = Object.keys(fleet.clusters);
+  await sandbox.control.reset(fleet);
+  io.out(
+    `sandbox reset to a generated fleet: ${clusters.length} clusters of ${size.serviceAccounts} service accounts (seed ${seed}): ${clusters.join(', ')}`,
+  );
+  const fleetFile = flags['fleet-file'];
+  if (typeof fleetFile === 'string') {
+    const file = {
+      mode: 'sandbox',
+      ...(config.fleet.sandbox === undefined ? {} : { sandbox: config.fleet.sandbox }),
+      clusters: clusters.map((name) => ({ name })),
+    };
+    await writeFile(fleetFile, toYaml(file));
+    io.out(`fleet file written: export MIGRATE_IDENTITY_FLEET_FILE=${fleetFile}`);
+  } else if (!clusters.every((name) => config.fleet.clusters.some((c) => c.name === name))) {
+    io.out(`its clusters are not in ${config.fleetSource}: add --fleet-file <path> to write a fleet file naming them`);
+  }
+  return 0;
 }

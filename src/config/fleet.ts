@@ -45,6 +45,8 @@ const sandboxSchema = z
   .object({
     consistencyDelayMs: z.number().int().min(0).optional(),
     podStartMs: z.number().int().min(0).optional(),
+    /** Each port call answers after this long per API round trip the real adapter makes (benchmarks). */
+    latencyMs: z.number().int().min(0).max(60_000).optional(),
   })
   .strict();
 

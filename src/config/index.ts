@@ -35,6 +35,8 @@ const envSchema = z.object({
   MIGRATE_IDENTITY_CAMPAIGN_POLICY: z.string().min(1).optional(),
   /** Temporal SDK log level (worker, bundler): TRACE, DEBUG, INFO, WARN, ERROR. */
   MIGRATE_IDENTITY_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('WARN'),
+  /** Sandbox only: each port call answers after this long per API round trip (benchmarks); overrides the fleet file. */
+  MIGRATE_IDENTITY_SANDBOX_LATENCY_MS: z.coerce.number().int().min(0).max(60_000).optional(),
   /** `true` when `npm start` should not start the dev server (one is already running). */
   MIGRATE_IDENTITY_EXTERNAL_TEMPORAL: z.enum(['true', 'false']).default('false'),
   SLACK_BOT_TOKEN: z.string().min(1).optional(),
@@ -191,6 +193,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }
   }
   const fleet = e.MIGRATE_IDENTITY_FLEET_FILE ? loadFleetFile(e.MIGRATE_IDENTITY_FLEET_FILE) : defaultFleet();
+  if (e.MIGRATE_IDENTITY_SANDBOX_LATENCY_MS !== undefined && fleet.mode === 'sandbox') {
+    fleet.sandbox = { ...fleet.sandbox, latencyMs: e.MIGRATE_IDENTITY_SANDBOX_LATENCY_MS };
+  }
   const policyPath =
     e.MIGRATE_IDENTITY_ACCESS_POLICY ??
     (fleet.accessPolicy && e.MIGRATE_IDENTITY_FLEET_FILE

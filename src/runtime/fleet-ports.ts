@@ -26,19 +26,22 @@ export type FleetPorts = Pick<
 };
 
 export function sandboxFile(config: Config): string {
-  return join(config.dataDir, 'sandbox-fleet.json');
+  return join(config.dataDir, 'sandbox-fleet.sqlite');
 }
 
 /** The sandbox fleet, persisted in the data directory so worker restarts and the CLI see one fleet. */
 export function openSandbox(config: Config): SandboxFleet {
   return createSandboxFleet({
     file: sandboxFile(config),
+    // Where versions before the SQLite store kept it: refused until `sandbox reset`, not silently dropped.
+    replaces: join(config.dataDir, 'sandbox-fleet.json'),
     consistencyDelayMs: config.fleet.sandbox?.consistencyDelayMs,
     // EKS List lags as the webhook does.
     listDelayMs: config.fleet.sandbox?.consistencyDelayMs ?? 2000,
     podStartMs: config.fleet.sandbox?.podStartMs,
     // The demo compresses CloudTrail's minutes of delivery as it compresses consistency.
     cloudTrailDelayMs: 2000,
+    latencyMs: config.fleet.sandbox?.latencyMs,
   });
 }
 

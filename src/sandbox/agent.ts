@@ -13,6 +13,7 @@
 import { AGENT_ADDON, AGENT_DAEMONSET } from '../domain/constants.js';
 import { policiesAllow } from '../domain/iam-actions.js';
 import { managedPolicyDocument } from './iam.js';
+import { roleByArn } from './role-chaining.js';
 import type { ClusterState, FleetState, NodeState } from './state.js';
 
 const AUTO_MODE_NODE = (node: NodeState | undefined) => node?.labels['eks.amazonaws.com/compute-type'] === 'auto';
@@ -40,7 +41,7 @@ export function nodeRoleRefusal(
 ): string | undefined {
   if (node === undefined || AUTO_MODE_NODE(node)) return undefined;
   const group = cluster.nodegroups?.find((g) => g.name === node.labels['eks.amazonaws.com/nodegroup']);
-  const role = Object.values(state.roles).find((r) => r.arn === group?.nodeRoleArn);
+  const role = roleByArn(state, group?.nodeRoleArn);
   if (group === undefined || role === undefined) return undefined;
   const documents = [
     ...Object.entries(role.inlinePolicies).map(([name, document]) => ({ source: `inline:${name}`, document })),

@@ -3,7 +3,7 @@
  * - traffic: every pod that ran with credentials calls STS steadily, its SDK (user agent
  *   per workload) through web identity on IRSA, through the Pod Identity Agent on Pod
  *   Identity. It is computed from a ledger of pods and their lifetimes, kept as the clock
- *   moves (`noteCredentialUsers`), so it covers past days too (the SDK audit looks back 24 h);
+ *   moves (`noteClusterCredentialUsers`), so it covers past days too (the SDK audit looks back 24 h);
  * - probes: what `aws sts get-caller-identity` in a pod did (`recordProbe`).
  * Event shapes follow the recorded ones described in src/domain/cloudtrail.ts.
  */
@@ -20,8 +20,10 @@ import {
 import { IRSA_ANNOTATION } from '../domain/constants.js';
 import { credentialPath, podIdentitySessionName } from '../domain/credentials.js';
 import { oidcProviderArn, serviceAccountSubject } from '../domain/trust-policy.js';
-import type { ClusterState, FleetState, PodState } from './state.js';
+import { roleByArn } from './role-chaining.js';
+import type { ClusterState, FleetState, PodState, ServiceAccountState } from './state.js';
 import { trustAllows } from './trust.js';
+import type { FleetView } from './view.js';
 
 /** An SDK refreshes web-identity credentials well before their hour is up; several clients per pod do it apart. */
 export const WEB_IDENTITY_EVERY_MS = 15 * 60_000;
@@ -114,31 +116,43 @@ function workloadOf(pod: PodState): string {
   return `${pod.namespace}/${name}`;
 }
 
-/** Records every pod that runs now, and closes the entries of pods that stopped. Runs on every sandbox call. */
-export function noteCredentialUsers(state: FleetState, now: number): void {
-  const ct = cloudTrailState(state);
-  const open = new Map(ct.ledger.filter((e) => e.end === undefined).map((e) => [`${e.cluster}/${e.uid}`, e]));
-  for (const [name, cluster] of Object.entries(state.clusters)) {
-    for (const pod of cluster.pods) {
-      const key = `${name}/${pod.uid}`;
-      const entry = open.get(key) ?? addEntry(ct, name, cluster, pod);
-      open.delete(key);
-      if (entry === undefined) continue;
-      entry.lastSeen = now;
-      if (pod.terminatingAt !== undefined || pod.finishedPhase !== undefined) entry.end = pod.terminatingAt ?? now;
+/**
+ * Records every pod of the cluster that runs now, and closes the entries of its pods that
+ * stopped. Runs on every sandbox call that brings the cluster up to date (a call on it).
+ */
+export function noteClusterCredentialUsers(view: FleetView, name: string, now: number): void {
+  const cluster = view.cluster(name);
+  if (cluster === undefined) return;
+  view.load(name, 'pods');
+  const serviceAccountOf = (pod: PodState) => {
+    view.load(name, 'serviceAccounts', { namespace: pod.namespace, subject: pod.serviceAccount });
+    return cluster.serviceAccounts.find((s) => s.namespace === pod.namespace && s.name === pod.serviceAccount);
+  };
+  const entries = view.ledger(name);
+  const open = new Map(entries.filter((e) => e.end === undefined).map((e) => [e.uid, e]));
+  const known = new Set(entries.map((e) => e.uid));
+  const before = JSON.stringify(entries);
+  for (const pod of cluster.pods) {
+    let entry = open.get(pod.uid);
+    open.delete(pod.uid);
+    if (entry === undefined && !known.has(pod.uid)) {
+      entry = newEntry(name, pod, serviceAccountOf(pod));
+      if (entry !== undefined) entries.push(entry);
     }
+    if (entry === undefined) continue;
+    entry.lastSeen = now;
+    if (pod.terminatingAt !== undefined || pod.finishedPhase !== undefined) entry.end = pod.terminatingAt ?? now;
   }
   // Gone between two calls: it ran at least until it was last seen.
   for (const entry of open.values()) entry.end = entry.lastSeen;
-  ct.ledger = ct.ledger.filter((e) => e.end === undefined || e.end > now - HORIZON_MS);
-  ct.probes = ct.probes.filter((e) => Date.parse(e.eventTime) > now - HORIZON_MS);
+  const kept = entries.filter((e) => e.end === undefined || e.end > now - HORIZON_MS);
+  if (kept.length !== entries.length || JSON.stringify(kept) !== before) view.setLedger(name, kept);
 }
 
-function addEntry(ct: CloudTrailState, name: string, cluster: ClusterState, pod: PodState): LedgerPod | undefined {
-  if (pod.readyAt === null || ct.ledger.some((e) => e.cluster === name && e.uid === pod.uid)) return undefined;
+function newEntry(name: string, pod: PodState, sa: ServiceAccountState | undefined): LedgerPod | undefined {
+  if (pod.readyAt === null) return undefined;
   const paths = pod.containers.map((c) => ({ path: credentialPath(c.env), roleArn: c.env.AWS_ROLE_ARN }));
-  const sa = cluster.serviceAccounts.find((s) => s.namespace === pod.namespace && s.name === pod.serviceAccount);
-  const entry: LedgerPod = {
+  return {
     cluster: name,
     namespace: pod.namespace,
     pod: pod.name,
@@ -154,8 +168,6 @@ function addEntry(ct: CloudTrailState, name: string, cluster: ClusterState, pod:
       pod.podIdentityRoleArn !== undefined && { podIdentityRole: pod.podIdentityRoleArn }),
     ...(sa?.annotations[IRSA_ANNOTATION] !== undefined && { annotationRole: sa.annotations[IRSA_ANNOTATION] }),
   };
-  ct.ledger.push(entry);
-  return entry;
 }
 
 function eventId(seed: string): string {
@@ -261,6 +273,8 @@ export function podIdentityEvents(c: Caller, roleArn: string, errorCode?: string
 export function recordProbe(state: FleetState, events: CloudTrailRecord[]): void {
   const ct = cloudTrailState(state);
   ct.probes.push(...events);
+  const latest = Math.max(...events.map((e) => Date.parse(e.eventTime)));
+  ct.probes = ct.probes.filter((e) => Date.parse(e.eventTime) > latest - HORIZON_MS);
   if (ct.probes.length > PROBE_EVENTS_KEPT) ct.probes.splice(0, ct.probes.length - PROBE_EVENTS_KEPT);
 }
 
@@ -323,7 +337,7 @@ export function trafficEvents(state: FleetState, from: number, to: number): Clou
 }
 
 function trustsPodIdentity(state: FleetState, cluster: ClusterState, entry: LedgerPod): boolean {
-  const role = Object.values(state.roles).find((r) => r.arn === entry.podIdentityRole);
+  const role = roleByArn(state, entry.podIdentityRole);
   return (
     role !== undefined &&
     trustAllows(role.trustPolicy, {

@@ -1,8 +1,16 @@
 import type { CloudTrailRecord } from '../domain/cloudtrail.js';
 import type { CloudTrailPort } from '../ports/cloudtrail.js';
 import { PortError } from '../ports/errors.js';
-import { cloudTrailState, trafficEvents, type TrafficProfile } from './cloudtrail-traffic.js';
+import {
+  cloudTrailState,
+  noteClusterCredentialUsers,
+  trafficEvents,
+  type TrafficProfile,
+} from './cloudtrail-traffic.js';
+import { advanceCluster } from './rollout.js';
 import { requireCluster, type SandboxRuntime } from './runtime.js';
+import type { FleetState } from './state.js';
+import type { FleetView } from './view.js';
 
 const DEFAULT_MAX_EVENTS = 5000;
 /** "You can look up events that occurred in a Region within the last 90 days" (CloudTrail API Reference, LookupEvents). */
@@ -31,6 +39,18 @@ export interface SandboxCloudTrailControl {
   events(from: string, to: string): Promise<CloudTrailRecord[]>;
 }
 
+/**
+ * The whole fleet brought to `now`, every cluster's pods in the ledger: the history is the
+ * account's, while a call brings only its own cluster up to date.
+ */
+function caughtUp(view: FleetView, now: number): FleetState {
+  for (const cluster of view.allClusterRows()) {
+    advanceCluster(view, cluster.name, now);
+    noteClusterCredentialUsers(view, cluster.name, now);
+  }
+  return view.state;
+}
+
 /** The sandbox's CloudTrail: one event history for the whole fleet (one account and Region). */
 export function createSandboxCloudTrail(
   runtime: SandboxRuntime,
@@ -41,8 +61,9 @@ export function createSandboxCloudTrail(
     scopeOf: () => 'sandbox',
     lookupEvents(cluster, lookup, onPage) {
       return runtime
-        .call(cluster, 'lookupEvents', 'lookup-events', (state, now) => {
-          requireCluster(state, cluster);
+        .call(cluster, 'lookupEvents', 'lookup-events', (view, now) => {
+          requireCluster(view, cluster);
+          const state = caughtUp(view, now);
           const start = Date.parse(lookup.startTime);
           const end = lookup.endTime === undefined ? now : Date.parse(lookup.endTime);
           if (Number.isNaN(start) || Number.isNaN(end) || start > end) {
@@ -72,14 +93,15 @@ export function createSandboxCloudTrail(
   };
   const control: SandboxCloudTrailControl = {
     setTraffic: (key, profile) =>
-      runtime.control((state) => {
-        cloudTrailState(state).traffic[key] = { ...profile };
+      runtime.control((view) => {
+        cloudTrailState(view.state).traffic[key] = { ...profile };
       }),
     setLateDelivery: (extraMs) =>
-      runtime.control((state) => {
-        cloudTrailState(state).extraDelayMs = Math.max(0, extraMs);
+      runtime.control((view) => {
+        cloudTrailState(view.state).extraDelayMs = Math.max(0, extraMs);
       }),
-    events: (from, to) => runtime.control((state) => trafficEvents(state, Date.parse(from), Date.parse(to))),
+    events: (from, to) =>
+      runtime.control((view, now) => trafficEvents(caughtUp(view, now), Date.parse(from), Date.parse(to))),
   };
   return { port, control };
 }

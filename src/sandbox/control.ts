@@ -7,12 +7,15 @@ import type { Fault } from './faults.js';
 import { armFault } from './faults.js';
 import type { ClusterSpec, PodSpec, RoleSpec, WorkloadSpec } from './fixtures.js';
 import * as fixtures from './fixtures.js';
+import { jobKey, podKey, workloadRowKey } from './rows.js';
 import type { SandboxRuntime } from './runtime.js';
+import { requireCluster } from './runtime.js';
 import type { FleetState, ServiceAccountState } from './state.js';
+import type { FleetView } from './view.js';
 
 /** Drives the sandbox from outside the ports: the CLI's `sandbox` commands, tests, contract drivers. */
 export interface SandboxControl {
-  /** The full JSON state, as persisted. */
+  /** The whole fleet as one document (what `reset` takes back). */
   state(): Promise<FleetState>;
   /** Back to `seed`, or to the fleet's own seed: faults and call counts included. */
   reset(seed?: FleetState): Promise<void>;
@@ -46,34 +49,92 @@ export interface SandboxControl {
 }
 
 export function createSandboxControl(runtime: SandboxRuntime, defaultSeed: () => FleetState): SandboxControl {
-  const mutate = (op: (state: FleetState, now: number) => unknown) => runtime.control(op).then(() => undefined);
+  /** A fixture on one cluster, brought up to date first; `load` reads the rows it replaces. */
+  const onCluster = (
+    cluster: string,
+    load: (view: FleetView) => void,
+    op: (state: FleetState, now: number) => unknown,
+  ) =>
+    runtime
+      .control(
+        (v, now) => {
+          requireCluster(v, cluster);
+          load(v);
+          op(v.state, now);
+        },
+        { advance: [cluster] },
+      )
+      .then(() => undefined);
+  const mutate = (op: (state: FleetState) => unknown) => runtime.control((v) => op(v.state)).then(() => undefined);
+  const nothing = () => undefined;
   return {
-    state: () => runtime.control((s) => s),
+    state: () => runtime.control((v) => v.snapshot(), { advance: 'all', read: true }),
     reset: (seed) => runtime.replace(seed ?? defaultSeed()),
     setFault: (fault) => mutate((s) => armFault(s, fault)),
     clearFaults: () =>
       mutate((s) => {
         s.faults = [];
       }),
-    faults: () => runtime.control((s) => s.faults),
-    calls: () => runtime.control((s) => s.calls),
-    essentials: () => runtime.control((s) => essentialSnapshot(s)),
-    putCluster: (spec) => mutate((s) => fixtures.putCluster(s, spec)),
-    putNode: (cluster, node) => mutate((s) => fixtures.putNode(s, cluster, node)),
-    putAddon: (cluster, addon) => mutate((s) => fixtures.putAddon(s, cluster, addon)),
-    putFargateProfile: (cluster, profile) => mutate((s) => fixtures.putFargateProfile(s, cluster, profile)),
-    putNodegroup: (cluster, nodegroup) => mutate((s) => fixtures.putNodegroup(s, cluster, nodegroup)),
-    putDaemonSetStatus: (cluster, ds) => mutate((s) => fixtures.putDaemonSetStatus(s, cluster, ds)),
-    putServiceAccount: (cluster, sa) => mutate((s) => fixtures.putServiceAccount(s, cluster, sa)),
-    putWorkload: (cluster, spec) => mutate((s, now) => fixtures.putWorkload(s, cluster, spec, now)),
-    putPod: (cluster, spec) => mutate((s, now) => fixtures.putPod(s, cluster, spec, now)),
-    putJob: (cluster, job) => mutate((s) => fixtures.putJob(s, cluster, job)),
-    putRole: (spec) => runtime.control((s) => fixtures.putRole(s, spec)),
-    putManagedPolicy: (spec) => runtime.control((s) => fixtures.putManagedPolicy(s, spec)),
+    faults: () => runtime.control((v) => v.state.faults, { read: true }),
+    calls: () => runtime.control((v) => v.calls(), { read: true }),
+    essentials: () => runtime.control((v) => essentialSnapshot(v.everything()), { advance: 'all', read: true }),
+    putCluster: (spec) =>
+      runtime
+        .control(
+          (v) => {
+            v.cluster(spec.name);
+            fixtures.putCluster(v.state, spec);
+          },
+          { advance: [spec.name] },
+        )
+        .then(() => undefined),
+    putNode: (cluster, node) => onCluster(cluster, nothing, (s) => fixtures.putNode(s, cluster, node)),
+    putAddon: (cluster, addon) => onCluster(cluster, nothing, (s) => fixtures.putAddon(s, cluster, addon)),
+    putFargateProfile: (cluster, profile) =>
+      onCluster(cluster, nothing, (s) => fixtures.putFargateProfile(s, cluster, profile)),
+    putNodegroup: (cluster, nodegroup) =>
+      onCluster(cluster, nothing, (s) => fixtures.putNodegroup(s, cluster, nodegroup)),
+    putDaemonSetStatus: (cluster, ds) =>
+      onCluster(cluster, nothing, (s) => fixtures.putDaemonSetStatus(s, cluster, ds)),
+    putServiceAccount: (cluster, sa) =>
+      onCluster(
+        cluster,
+        (v) => v.load(cluster, 'serviceAccounts', { namespace: sa.namespace, subject: sa.name }),
+        (s) => fixtures.putServiceAccount(s, cluster, sa),
+      ),
+    putWorkload: (cluster, spec) => {
+      const ref = { kind: spec.kind ?? 'Deployment', namespace: spec.namespace, name: spec.name };
+      const load = (v: FleetView) => {
+        v.loadWorkload(cluster, ref);
+        v.loadSubject(cluster, spec.namespace, spec.serviceAccount);
+        v.load(cluster, 'pods', { link: workloadRowKey(cluster, ref) });
+      };
+      return onCluster(cluster, load, (s, now) => fixtures.putWorkload(s, cluster, spec, now));
+    },
+    putPod: (cluster, spec) => {
+      const load = (v: FleetView) => {
+        v.loadSubject(cluster, spec.namespace, spec.serviceAccount);
+        v.load(cluster, 'pods', { key: podKey(cluster, spec.namespace, spec.name) });
+      };
+      return onCluster(cluster, load, (s, now) => fixtures.putPod(s, cluster, spec, now));
+    },
+    putJob: (cluster, job) =>
+      onCluster(
+        cluster,
+        (v) => v.load(cluster, 'jobs', { key: jobKey(cluster, job) }),
+        (s) => fixtures.putJob(s, cluster, job),
+      ),
+    putRole: (spec) =>
+      runtime.control((v) => {
+        for (const arn of spec.managedPolicyArns ?? []) v.managedPolicy(arn);
+        v.role(spec.name);
+        return fixtures.putRole(v.state, spec);
+      }),
+    putManagedPolicy: (spec) => runtime.control((v) => fixtures.putManagedPolicy(v.state, spec)),
     setTrustPolicySizeLimit: (limit) =>
       mutate((s) => {
         s.trustPolicySizeLimit = limit;
       }),
-    putOidcProvider: (issuer) => runtime.control((s) => fixtures.putOidcProvider(s, issuer)),
+    putOidcProvider: (issuer) => runtime.control((v) => fixtures.putOidcProvider(v.state, issuer)),
   };
 }

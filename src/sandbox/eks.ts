@@ -5,7 +5,9 @@ import { PortError } from '../ports/errors.js';
 import { newAssociationId } from './ids.js';
 import type { SandboxRuntime } from './runtime.js';
 import { requireCluster } from './runtime.js';
+import { associationKey } from './rows.js';
 import type { AssociationState, ClusterState } from './state.js';
+import type { FleetView } from './view.js';
 
 /**
  * EKS User Guide, "Learn how EKS Pod Identity grants pods access to AWS services", Limits:
@@ -75,12 +77,29 @@ function listedAssociations(cluster: ClusterState, now: number, listDelayMs: num
   );
 }
 
+/**
+ * Loads what `create` compares with (the service account's associations, the token's) and
+ * counts the live ones: the stored rows (deleted ones included) are enough below the limit.
+ */
+function loadForCreate(view: FleetView, request: CreateAssociationRequest) {
+  const cluster = requireCluster(view, request.cluster);
+  view.load(cluster.name, 'associations', { namespace: request.namespace, subject: request.serviceAccount });
+  view.load(cluster.name, 'associations', { link: request.clientRequestToken });
+  let live = view.storedCount(cluster.name, 'associations');
+  if (live >= ASSOCIATION_LIMIT) {
+    view.load(cluster.name, 'associations');
+    live = liveAssociations(cluster).length;
+  }
+  return { cluster, live };
+}
+
 function create(
   cluster: ClusterState,
   request: CreateAssociationRequest,
   now: number,
   delayMs: number,
   account: { accountId: string; region: string },
+  liveCount: number,
 ): PodIdentityAssociation {
   const live = liveAssociations(cluster);
   const sameTarget = live.find((a) => a.namespace === request.namespace && a.serviceAccount === request.serviceAccount);
@@ -105,7 +124,7 @@ function create(
     });
   }
   // EKS API Reference, CreatePodIdentityAssociation, Errors: ResourceLimitExceededException (400).
-  if (live.length >= ASSOCIATION_LIMIT) {
+  if (liveCount >= ASSOCIATION_LIMIT) {
     throw new PortError('limit-exceeded', `Cluster ${cluster.name} already has ${ASSOCIATION_LIMIT} associations.`, {
       code: 'ResourceLimitExceededException',
       httpStatus: 400,
@@ -154,8 +173,8 @@ function create(
 export function createSandboxEks(runtime: SandboxRuntime): EksPort {
   return {
     describeCluster(name) {
-      return runtime.call(name, 'describeCluster', 'describe-cluster', (s) => {
-        const c = requireCluster(s, name);
+      return runtime.read(name, 'describeCluster', 'describe-cluster', (v) => {
+        const c = requireCluster(v, name);
         return {
           name: c.name,
           arn: c.arn,
@@ -172,40 +191,45 @@ export function createSandboxEks(runtime: SandboxRuntime): EksPort {
       });
     },
     describeAddon(name, addonName) {
-      return runtime.call(name, 'describeAddon', undefined, (s) => {
-        const addon = requireCluster(s, name).addons[addonName];
+      return runtime.read(name, 'describeAddon', undefined, (v) => {
+        const addon = requireCluster(v, name).addons[addonName];
         return addon === undefined ? undefined : { name: addonName, ...addon };
       });
     },
     listFargateProfiles(name) {
-      return runtime.call(name, 'listFargateProfiles', undefined, (s) => requireCluster(s, name).fargateProfiles);
+      return runtime.read(name, 'listFargateProfiles', undefined, (v) => requireCluster(v, name).fargateProfiles);
     },
     listNodegroups(name) {
-      return runtime.call(name, 'listNodegroups', undefined, (s) => requireCluster(s, name).nodegroups ?? []);
+      return runtime.read(name, 'listNodegroups', undefined, (v) => requireCluster(v, name).nodegroups ?? []);
     },
     findPodIdentityAssociations(name, namespace, serviceAccount) {
-      return runtime.call(name, 'findPodIdentityAssociations', undefined, (s, now) => {
-        const c = requireCluster(s, name);
+      return runtime.read(name, 'findPodIdentityAssociations', undefined, (v, now) => {
+        const c = requireCluster(v, name);
+        v.load(name, 'associations', { namespace, subject: serviceAccount });
         return listedAssociations(c, now, runtime.listDelayMs)
           .filter((a) => a.namespace === namespace && a.serviceAccount === serviceAccount)
           .map((a) => toAssociation(c, a));
       });
     },
     createPodIdentityAssociation(request) {
-      return runtime.call(request.cluster, 'createPodIdentityAssociation', 'create-association', (s, now) =>
-        create(requireCluster(s, request.cluster), request, now, runtime.consistencyDelayMs, s),
-      );
+      return runtime.call(request.cluster, 'createPodIdentityAssociation', 'create-association', (v, now) => {
+        const { cluster, live } = loadForCreate(v, request);
+        return create(cluster, request, now, runtime.consistencyDelayMs, v.state, live);
+      });
     },
     describePodIdentityAssociation(name, associationId) {
-      return runtime.call(name, 'describePodIdentityAssociation', undefined, (s) => {
-        const c = requireCluster(s, name);
+      return runtime.read(name, 'describePodIdentityAssociation', undefined, (v) => {
+        const c = requireCluster(v, name);
+        v.load(name, 'associations', { key: associationKey(name, associationId) });
         const found = liveAssociations(c).find((a) => a.associationId === associationId);
         return found === undefined ? undefined : toAssociation(c, found);
       });
     },
     deletePodIdentityAssociation(name, associationId) {
-      return runtime.call(name, 'deletePodIdentityAssociation', 'delete-association', (s, now) => {
-        const association = liveAssociations(requireCluster(s, name)).find((a) => a.associationId === associationId);
+      return runtime.call(name, 'deletePodIdentityAssociation', 'delete-association', (v, now) => {
+        const cluster = requireCluster(v, name);
+        v.load(name, 'associations', { key: associationKey(name, associationId) });
+        const association = liveAssociations(cluster).find((a) => a.associationId === associationId);
         // EKS API Reference, DeletePodIdentityAssociation, Errors: ResourceNotFoundException (404).
         if (association === undefined) {
           throw new PortError('not-found', `No association found for id: ${associationId}.`, {
@@ -220,8 +244,9 @@ export function createSandboxEks(runtime: SandboxRuntime): EksPort {
       });
     },
     listPodIdentityAssociations(name) {
-      return runtime.call(name, 'listPodIdentityAssociations', undefined, (s, now) => {
-        const c = requireCluster(s, name);
+      return runtime.read(name, 'listPodIdentityAssociations', undefined, (v, now) => {
+        const c = requireCluster(v, name);
+        v.load(name, 'associations');
         return listedAssociations(c, now, runtime.listDelayMs).map((a) => toAssociation(c, a));
       });
     },

@@ -9,14 +9,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { ExecNotStarted, ExecOutcome, ExecResult } from '../domain/kubernetes.js';
 import { podIdentitySessionName } from '../domain/credentials.js';
 import { isFargateNode } from './pods.js';
-import {
-  trustPolicySeenBySts,
-  type ClusterState,
-  type ContainerSpec,
-  type FleetState,
-  type PodState,
-  type RoleState,
-} from './state.js';
+import { trustPolicySeenBySts, type ClusterState, type ContainerSpec, type PodState, type RoleState } from './state.js';
+import type { FleetView } from './view.js';
 import { issuerHostPath, oidcProviderArn } from '../domain/trust-policy.js';
 import { agentMissing, nodeRoleRefusal } from './agent.js';
 import { chainRefusal, roleByArn } from './role-chaining.js';
@@ -34,7 +28,8 @@ import { credentialPath, POD_IDENTITY_URI, visibleAssociation } from './webhook.
 const AGENT_HOST = '169.254.170.23';
 
 export interface ExecContext {
-  state: FleetState;
+  /** Roles and the account, read as the command needs them. */
+  view: FleetView;
   cluster: ClusterState;
   pod: PodState;
   container: ContainerSpec;
@@ -153,12 +148,15 @@ function callerIdentity(ctx: ExecContext): ExecResult {
   }
 }
 
-function webIdentity({ state, cluster, pod, now }: ExecContext, env: Record<string, string>): ExecResult {
-  const role = roleByArn(state, env.AWS_ROLE_ARN);
+function webIdentity({ view, cluster, pod, now }: ExecContext, env: Record<string, string>): ExecResult {
+  const { state } = view;
+  const role = view.roleByArn(env.AWS_ROLE_ARN);
   const issuer = cluster.oidcIssuer;
+  // STS trusts the token only through the account's OIDC provider for the cluster's issuer.
   const allowed =
     role !== undefined &&
     issuer !== undefined &&
+    cluster.oidcProviderMissing !== true &&
     trustAllows(trustPolicySeenBySts(role, now), {
       principalType: 'Federated',
       principal: oidcProviderArn(state.accountId, issuer),
@@ -209,7 +207,8 @@ function cachedAssociation(cluster: ClusterState, pod: PodState, now: number) {
 }
 
 function podIdentity(ctx: ExecContext, env: Record<string, string>): ExecResult {
-  const { state, cluster, pod, now } = ctx;
+  const { view, cluster, pod, now } = ctx;
+  const state = view.state;
   const unreachable = agentUnreachable(ctx, env);
   if (unreachable !== undefined) {
     return fail(

@@ -39,6 +39,8 @@ export interface ClusterSpec {
   oidcIssuer?: string | null;
   /** false: a private cluster (DescribeCluster's resourcesVpcConfig.endpointPublicAccess). */
   endpointPublicAccess?: boolean;
+  /** True: the account has no IAM OIDC provider for the issuer (deleted with an old cluster): IRSA fails. */
+  oidcProviderMissing?: boolean;
 }
 
 /** Adds or replaces a cluster; replacing keeps its nodes, workloads and associations. */
@@ -74,6 +76,8 @@ export function putCluster(state: FleetState, spec: ClusterSpec): ClusterState {
     cluster.endpointPublicAccess = spec.endpointPublicAccess;
     cluster.vpcId = `vpc-${id.slice(0, 17)}`;
   }
+  if (spec.oidcProviderMissing === true) cluster.oidcProviderMissing = true;
+  else if (spec.oidcProviderMissing === false) delete cluster.oidcProviderMissing;
   state.clusters[spec.name] = cluster;
   return cluster;
 }

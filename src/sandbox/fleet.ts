@@ -11,10 +11,12 @@ import { createSandboxKubernetes } from './kubernetes.js';
 import { createRuntime } from './runtime.js';
 import { seedFleet } from './seed.js';
 import type { FleetState } from './state.js';
-import { fileStore, memoryStore } from './store.js';
+import { rowsOf } from './rows.js';
+import { sqliteStore } from './sqlite-store.js';
+import { memoryStore } from './store.js';
 
 export interface SandboxOptions {
-  /** Persist the state as JSON here, so worker restarts and the CLI see the same fleet. Omit: memory only. */
+  /** Persist the state in this SQLite file, so worker restarts and the CLI see the same fleet. Omit: memory only. */
   file?: string;
   /** Clock in epoch ms (default `Date.now`); must not run before the seed's pods started. */
   now?: () => number;
@@ -39,6 +41,10 @@ export interface SandboxOptions {
   observe?: (state: FleetState, now: number, call: string) => void;
   /** Each replacement pod becomes ready this long after the previous one. Default 500. */
   podStartMs?: number;
+  /** An older state file `file` replaces: refused while it is there and `file` is not, removed by reset. */
+  replaces?: string;
+  /** Each port call answers after this long per API round trip the real adapter would make. Default 0. */
+  latencyMs?: number;
   /** The initial state when `file` does not exist yet, and what `reset()` returns to. Default `seedFleet()`. */
   seed?: FleetState;
   /** How long after an event CloudTrail LookupEvents shows it. Default 5 minutes, CloudTrail's average. */
@@ -54,11 +60,13 @@ export interface SandboxFleet {
   cloudTrailControl: SandboxCloudTrailControl;
 }
 
-/** An in-memory (or JSON-file) EKS, IAM and Kubernetes that behave like the real ones where a migration cares. */
+/** An in-memory (or SQLite-file) EKS, IAM and Kubernetes that behave like the real ones where a migration cares. */
 export function createSandboxFleet(options: SandboxOptions = {}): SandboxFleet {
   const seed = () => structuredClone(options.seed ?? seedFleet());
-  const initial = seed();
-  const store = options.file === undefined ? memoryStore(initial) : fileStore(options.file, initial);
+  const store =
+    options.file === undefined
+      ? memoryStore(rowsOf(seed()))
+      : sqliteStore(options.file, () => rowsOf(seed()), options.replaces);
   const consistencyDelayMs = options.consistencyDelayMs ?? 2000;
   const runtime = createRuntime(store, {
     now: options.now ?? Date.now,
@@ -66,6 +74,7 @@ export function createSandboxFleet(options: SandboxOptions = {}): SandboxFleet {
     listDelayMs: options.listDelayMs ?? consistencyDelayMs,
     podStartMs: options.podStartMs ?? 500,
     iamConsistencyDelayMs: options.iamConsistencyDelayMs ?? consistencyDelayMs,
+    latencyMs: options.latencyMs ?? 0,
     ...(options.observe && { observe: options.observe }),
   });
   const cloudTrail = createSandboxCloudTrail(runtime, { deliveryDelayMs: options.cloudTrailDelayMs });

@@ -7,6 +7,7 @@ import type { IamPort } from '../ports/iam.js';
 import { awsManagedPolicy } from './aws-managed-policies.js';
 import type { SandboxRuntime } from './runtime.js';
 import { trustPolicySeenBySts, type FleetState, type RoleState } from './state.js';
+import type { FleetView } from './view.js';
 
 /** IAM calls are not per cluster: they are counted and faulted under `*`. */
 export const IAM_SCOPE = '*';
@@ -38,8 +39,8 @@ export function validatePolicyDocument(document: unknown, kind: 'trust' | 'permi
   return document as PolicyDocument;
 }
 
-export function requireRole(state: FleetState, roleName: string): RoleState {
-  const role = state.roles[roleName];
+export function requireRole(view: FleetView, roleName: string): RoleState {
+  const role = view.role(roleName);
   if (role === undefined) {
     throw new PortError('not-found', `The role with name ${roleName} cannot be found.`, {
       code: 'NoSuchEntity',
@@ -58,10 +59,13 @@ export function managedPolicyDocument(state: FleetState, arn: string): PolicyDoc
   return state.managedPolicies[arn]?.document ?? awsManagedPolicy(arn);
 }
 
-/** The clusters' issuers and the ones registered on their own, once each. */
-function oidcProviders(state: FleetState): OidcProviderInfo[] {
+/** The clusters' issuers (unless their provider is gone) and the ones registered on their own, once each. */
+function oidcProviders(view: FleetView): OidcProviderInfo[] {
+  const state = view.state;
   const issuers = [
-    ...Object.values(state.clusters).flatMap((c) => (c.oidcIssuer === undefined ? [] : [c.oidcIssuer])),
+    ...view
+      .allClusterRows()
+      .flatMap((c) => (c.oidcIssuer === undefined || c.oidcProviderMissing === true ? [] : [c.oidcIssuer])),
     ...(state.oidcProviders ?? []),
   ];
   const byArn = new Map(
@@ -76,15 +80,19 @@ function oidcProviders(state: FleetState): OidcProviderInfo[] {
 export function createSandboxIam(runtime: SandboxRuntime): IamPort {
   return {
     getRole(roleName) {
-      return runtime.call(IAM_SCOPE, 'getRole', 'get-role', (s) => {
-        const role = requireRole(s, roleName);
+      return runtime.read(IAM_SCOPE, 'getRole', 'get-role', (v) => {
+        const role = requireRole(v, roleName);
         const boundary = role.permissionsBoundaryArn;
-        return { ...toRoleInfo(s, role), ...(boundary === undefined ? {} : { permissionsBoundaryArn: boundary }) };
+        return {
+          ...toRoleInfo(v.state, role),
+          ...(boundary === undefined ? {} : { permissionsBoundaryArn: boundary }),
+        };
       });
     },
     updateTrustPolicy(roleName, document) {
-      return runtime.call(IAM_SCOPE, 'updateTrustPolicy', 'update-trust', (s, now) => {
-        const role = requireRole(s, roleName);
+      return runtime.call(IAM_SCOPE, 'updateTrustPolicy', 'update-trust', (v, now) => {
+        const s = v.state;
+        const role = requireRole(v, roleName);
         const valid = validatePolicyDocument(document, 'trust');
         // "Role trust policy length" quota (IAM User Guide, "IAM and AWS STS quotas"): 2,048
         // characters by default. IAM counts no white space in policy sizes (same page), hence
@@ -106,21 +114,21 @@ export function createSandboxIam(runtime: SandboxRuntime): IamPort {
       });
     },
     listRolePolicyDocuments(roleName) {
-      return runtime.call(IAM_SCOPE, 'listRolePolicyDocuments', undefined, (s) => {
-        const role = requireRole(s, roleName);
+      return runtime.read(IAM_SCOPE, 'listRolePolicyDocuments', undefined, (v) => {
+        const role = requireRole(v, roleName);
         const inline = Object.entries(role.inlinePolicies)
           .sort(([a], [b]) => a.localeCompare(b))
           .map(([name, document]) => ({ source: `inline:${name}`, document }));
         const managed = role.managedPolicyArns.flatMap((arn) => {
-          const document = managedPolicyDocument(s, arn);
+          const document = managedPolicyDocument(v.state, arn);
           return document === undefined ? [] : [{ source: arn, document }];
         });
         return [...inline, ...managed];
       });
     },
     getPolicyDocument(policyArn) {
-      return runtime.call(IAM_SCOPE, 'getPolicyDocument', undefined, (s) => {
-        const document = managedPolicyDocument(s, policyArn);
+      return runtime.read(IAM_SCOPE, 'getPolicyDocument', undefined, (v) => {
+        const document = managedPolicyDocument(v.state, policyArn);
         if (document === undefined) {
           throw new PortError('not-found', `Policy ${policyArn} does not exist or is not attachable.`, {
             code: 'NoSuchEntity',
@@ -131,17 +139,18 @@ export function createSandboxIam(runtime: SandboxRuntime): IamPort {
       });
     },
     listRoles() {
-      return runtime.call(IAM_SCOPE, 'listRoles', undefined, (s) =>
-        Object.values(s.roles)
+      return runtime.read(IAM_SCOPE, 'listRoles', undefined, (v) =>
+        v
+          .allRoleRows()
           .sort((a, b) => a.name.localeCompare(b.name))
-          .map((role) => toRoleInfo(s, role)),
+          .map((role) => toRoleInfo(v.state, role)),
       );
     },
     listRoleTags(roleName) {
-      return runtime.call(IAM_SCOPE, 'listRoleTags', undefined, (s) => ({ ...requireRole(s, roleName).tags }));
+      return runtime.read(IAM_SCOPE, 'listRoleTags', undefined, (v) => ({ ...requireRole(v, roleName).tags }));
     },
     listOpenIdConnectProviders() {
-      return runtime.call(IAM_SCOPE, 'listOpenIdConnectProviders', undefined, oidcProviders);
+      return runtime.read(IAM_SCOPE, 'listOpenIdConnectProviders', undefined, oidcProviders);
     },
   };
 }

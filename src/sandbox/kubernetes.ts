@@ -8,8 +8,10 @@ import { containersRunning, desiredPods, isLive, isReady, toPodInfo, workloadPod
 import { startRollout, workloadStatus } from './rollout.js';
 import type { SandboxRuntime } from './runtime.js';
 import { requireCluster } from './runtime.js';
+import { podKey } from './rows.js';
 import type { ClusterState, PodState, WorkloadState } from './state.js';
 import { sameRef } from './state.js';
+import type { FleetView } from './view.js';
 
 function notFound(what: string): PortError {
   return new PortError('not-found', `${what} not found`, { code: 'NotFound', httpStatus: 404 });
@@ -78,51 +80,78 @@ function podInfos(cluster: ClusterState, keep: (p: PodState) => boolean, now: nu
 const inScope = (namespace: string | undefined) => (o: { namespace: string }) =>
   namespace === undefined || o.namespace === namespace;
 
+/** The cluster with `collection` loaded: of one namespace when given, else all of it. */
+function listed(view: FleetView, name: string, collection: Parameters<FleetView['load']>[1], namespace?: string) {
+  const cluster = requireCluster(view, name);
+  view.load(name, collection, namespace === undefined ? {} : { namespace });
+  return cluster;
+}
+
+/** The cluster with the workload (if it exists) and everything of its service account loaded. */
+function withWorkload(view: FleetView, name: string, ref: WorkloadRef): ClusterState {
+  const cluster = requireCluster(view, name);
+  view.loadWorkload(name, ref);
+  return cluster;
+}
+
 export function createSandboxKubernetes(runtime: SandboxRuntime): KubernetesPort {
   return {
     getServiceAccount(name, namespace, saName) {
-      return runtime.call(name, 'getServiceAccount', undefined, (s) =>
-        requireCluster(s, name).serviceAccounts.find((sa) => sa.namespace === namespace && sa.name === saName),
-      );
+      return runtime.read(name, 'getServiceAccount', undefined, (v) => {
+        const cluster = requireCluster(v, name);
+        v.load(name, 'serviceAccounts', { namespace, subject: saName });
+        return cluster.serviceAccounts.find((sa) => sa.namespace === namespace && sa.name === saName);
+      });
     },
     setServiceAccountAnnotation(name, namespace, saName, key, value) {
-      return runtime.call(name, 'setServiceAccountAnnotation', 'annotate', (s) => {
-        const sa = requireCluster(s, name).serviceAccounts.find((a) => a.namespace === namespace && a.name === saName);
+      return runtime.call(name, 'setServiceAccountAnnotation', 'annotate', (v) => {
+        const cluster = requireCluster(v, name);
+        v.load(name, 'serviceAccounts', { namespace, subject: saName });
+        const sa = cluster.serviceAccounts.find((a) => a.namespace === namespace && a.name === saName);
         if (sa === undefined) throw notFound(`serviceaccounts "${saName}" in ${namespace}`);
         if (value === null) delete sa.annotations[key];
         else sa.annotations[key] = value;
       });
     },
     listWorkloads(name, namespace, serviceAccount) {
-      return runtime.call(name, 'listWorkloads', undefined, (s) =>
-        workloadInfos(requireCluster(s, name), (w) => w.namespace === namespace && w.serviceAccount === serviceAccount),
-      );
+      return runtime.read(name, 'listWorkloads', undefined, (v) => {
+        const cluster = requireCluster(v, name);
+        v.load(name, 'workloads', { namespace, subject: serviceAccount });
+        return workloadInfos(cluster, (w) => w.namespace === namespace && w.serviceAccount === serviceAccount);
+      });
     },
     restartWorkload(name, ref, restartedAt) {
-      return runtime.call(name, 'restartWorkload', 'restart', (s, now) => {
-        const cluster = requireCluster(s, name);
+      return runtime.call(name, 'restartWorkload', 'restart', (v, now) => {
+        const cluster = withWorkload(v, name, ref);
         const workload = requireWorkload(cluster, ref);
         // Patching the same value changes nothing, so a retried restart starts no second rollout.
         if (workload.restartedAt === restartedAt) return;
-        const stuck = takeFault(s, name, 'rollout', ['stuck']) !== undefined;
-        startRollout(cluster, s.region, workload, { at: now, restartedAt, podStartMs: runtime.podStartMs, stuck });
+        const stuck = takeFault(v.state, name, 'rollout', ['stuck']) !== undefined;
+        startRollout(cluster, v.state.region, workload, {
+          at: now,
+          restartedAt,
+          podStartMs: runtime.podStartMs,
+          stuck,
+        });
       });
     },
     getWorkloadStatus(name, ref) {
-      return runtime.call(name, 'getWorkloadStatus', 'rollout', (s, now) => {
-        const cluster = requireCluster(s, name);
+      return runtime.read(name, 'getWorkloadStatus', 'rollout', (v, now) => {
+        const cluster = withWorkload(v, name, ref);
         return workloadStatus(cluster, requireWorkload(cluster, ref), now);
       });
     },
     listPods(name, namespace, serviceAccount) {
-      return runtime.call(name, 'listPods', 'list-pods', (s, now) =>
-        podInfos(requireCluster(s, name), (p) => p.namespace === namespace && p.serviceAccount === serviceAccount, now),
-      );
+      return runtime.read(name, 'listPods', 'list-pods', (v, now) => {
+        const cluster = requireCluster(v, name);
+        v.load(name, 'pods', { namespace, subject: serviceAccount });
+        return podInfos(cluster, (p) => p.namespace === namespace && p.serviceAccount === serviceAccount, now);
+      });
     },
     getDaemonSet(name, namespace, dsName) {
-      return runtime.call(name, 'getDaemonSet', undefined, (s, now) => {
-        const cluster = requireCluster(s, name);
+      return runtime.read(name, 'getDaemonSet', undefined, (v, now) => {
         const ref: WorkloadRef = { kind: 'DaemonSet', namespace, name: dsName };
+        const cluster = withWorkload(v, name, ref);
         const workload = cluster.workloads.find((w) => sameRef(w, ref));
         if (workload === undefined) {
           return cluster.daemonSets.find((d) => d.namespace === namespace && d.name === dsName);
@@ -136,38 +165,43 @@ export function createSandboxKubernetes(runtime: SandboxRuntime): KubernetesPort
       });
     },
     exec(name, namespace, podName, containerName, command) {
-      return runtime.call(name, 'exec', 'exec', (s, now) => {
-        const cluster = requireCluster(s, name);
+      return runtime.call(name, 'exec', 'exec', (v, now) => {
+        const cluster = requireCluster(v, name);
+        v.load(name, 'pods', { key: podKey(name, namespace, podName) });
         const pod = cluster.pods.find((p) => p.namespace === namespace && p.name === podName);
         if (pod === undefined) throw notFound(`pods "${podName}" in ${namespace}`);
+        // The webhook's and the agent's view of its service account's associations.
+        v.load(name, 'associations', { namespace, subject: pod.serviceAccount });
         const container = pod.containers.find((c) => c.name === containerName);
         // The API server refuses these before it dials any kubelet (kubernetes/kubernetes
         // pkg/registry/core/pod/strategy.go `streamLocation`): HTTP 400 on the exec upgrade.
         if (container === undefined) throw badRequest(`container ${containerName} is not valid for pod ${podName}`);
         if (pod.nodeName === undefined) throw badRequest(`pod ${podName} does not have a host assigned`);
         if (!containersRunning(pod, now)) throw containerNotFound(containerName);
-        return runCommand({ state: s, cluster, pod, container, now }, command);
+        return runCommand({ view: v, cluster, pod, container, now }, command);
       });
     },
     // Fleet-wide reads have no fault step: a fault armed for a migration's step is not theirs to use up.
     listServiceAccounts(name, namespace) {
-      return runtime.call(name, 'listServiceAccounts', undefined, (s) =>
-        requireCluster(s, name).serviceAccounts.filter(inScope(namespace)).sort(byNamespaceAndName),
+      return runtime.read(name, 'listServiceAccounts', undefined, (v) =>
+        listed(v, name, 'serviceAccounts', namespace)
+          .serviceAccounts.filter(inScope(namespace))
+          .sort(byNamespaceAndName),
       );
     },
     listAllWorkloads(name, namespace) {
-      return runtime.call(name, 'listAllWorkloads', undefined, (s) =>
-        workloadInfos(requireCluster(s, name), inScope(namespace)),
+      return runtime.read(name, 'listAllWorkloads', undefined, (v) =>
+        workloadInfos(listed(v, name, 'workloads', namespace), inScope(namespace)),
       );
     },
     listAllPods(name, namespace) {
-      return runtime.call(name, 'listAllPods', undefined, (s, now) =>
-        podInfos(requireCluster(s, name), inScope(namespace), now),
+      return runtime.read(name, 'listAllPods', undefined, (v, now) =>
+        podInfos(listed(v, name, 'pods', namespace), inScope(namespace), now),
       );
     },
     listJobs(name, namespace) {
-      return runtime.call(name, 'listJobs', undefined, (s) =>
-        (requireCluster(s, name).jobs ?? [])
+      return runtime.read(name, 'listJobs', undefined, (v) =>
+        (listed(v, name, 'jobs', namespace).jobs ?? [])
           .filter(inScope(namespace))
           // As the adapter lists them: CronJobs, then Jobs, each by namespace and name.
           .sort((a, b) => (a.kind === b.kind ? byNamespaceAndName(a, b) : a.kind === 'CronJob' ? -1 : 1)),

@@ -17,9 +17,11 @@ import { trustAllows } from './trust.js';
 
 const accountOf = (arn: string): string => /^arn:[^:]+:iam::(\d{12}):/.exec(arn)?.[1] ?? '';
 
+/** The fleet account's role by its name (names are unique in an account, whatever the path), or another account's. */
 export function roleByArn(state: FleetState, arn: string | undefined): RoleState | undefined {
   if (arn === undefined) return undefined;
-  return Object.values(state.roles).find((r) => r.arn === arn) ?? state.otherAccountRoles?.[arn];
+  const own = state.roles[arn.slice(arn.lastIndexOf('/') + 1)];
+  return own?.arn === arn ? own : state.otherAccountRoles?.[arn];
 }
 
 function policyDocuments(state: FleetState, role: RoleState) {

@@ -15,7 +15,8 @@ import {
   revisionName,
   workloadPods,
 } from './pods.js';
-import type { ClusterState, FleetState, PodState, RolloutState, WorkloadState } from './state.js';
+import type { ClusterState, PodState, RolloutState, WorkloadState } from './state.js';
+import type { FleetView } from './view.js';
 
 function removePod(cluster: ClusterState, pod: PodState): void {
   cluster.pods = cluster.pods.filter((p) => p !== pod);
@@ -129,12 +130,21 @@ export function startRollout(
   advanceWorkload(cluster, region, w, rollout.at);
 }
 
-export function advanceFleet(state: FleetState, now: number): void {
-  for (const cluster of Object.values(state.clusters)) {
-    for (const w of cluster.workloads) advanceWorkload(cluster, state.region, w, now);
-    cluster.pods = cluster.pods.filter((p) => p.goneAt === undefined || p.goneAt > now);
-    cluster.associations = cluster.associations.filter((a) => (a.forgetAt ?? a.hiddenFrom ?? Infinity) > now);
-  }
+/**
+ * Brings one cluster to `now`: rollouts in progress move on, pods past their grace period
+ * and deleted associations the webhook no longer sees are removed. Only what is due is read.
+ */
+export function advanceCluster(view: FleetView, name: string, now: number): void {
+  const cluster = view.cluster(name);
+  if (cluster === undefined) return;
+  view.load(name, 'workloads', { dueBy: now });
+  const rolling = cluster.workloads.filter((w) => w.rollout !== undefined);
+  for (const w of rolling) view.loadSubject(name, w.namespace, w.serviceAccount);
+  for (const w of rolling) advanceWorkload(cluster, view.state.region, w, now);
+  view.load(name, 'pods', { dueBy: now });
+  cluster.pods = cluster.pods.filter((p) => p.goneAt === undefined || p.goneAt > now);
+  view.load(name, 'associations', { dueBy: now });
+  cluster.associations = cluster.associations.filter((a) => (a.forgetAt ?? a.hiddenFrom ?? Infinity) > now);
 }
 
 function deploymentConditions(w: WorkloadState, desired: number, ready: number): WorkloadStatus['conditions'] {

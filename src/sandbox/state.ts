@@ -1,6 +1,7 @@
 /**
- * The sandbox fleet's whole state. It is persisted as one JSON document, so everything
- * here is plain data: times are epoch milliseconds, `null` means "never".
+ * The sandbox fleet's whole state, as one document: what seeds build, `reset` takes and
+ * `state()` returns. The store keeps it a row per object (rows.ts), so everything here is
+ * plain data: times are epoch milliseconds, `null` means "never".
  */
 import type { PolicyDocument, WorkloadKind, WorkloadRef } from '../domain/types.js';
 import type { ClusterInfo, FargateProfileInfo, NodegroupInfo } from '../domain/eks.js';
@@ -8,7 +9,8 @@ import type { DaemonSetInfo, JobInfo, PodController } from '../domain/kubernetes
 import type { CloudTrailState } from './cloudtrail-traffic.js';
 import type { Fault } from './faults.js';
 
-export const STATE_FORMAT = 1;
+/** 1: one JSON file; 2: SQLite, a row per object. */
+export const STATE_FORMAT = 2;
 
 export interface FleetState {
   format: typeof STATE_FORMAT;
@@ -43,6 +45,8 @@ export interface FleetState {
 export interface ClusterState extends Omit<ClusterInfo, 'endpoint' | 'certificateAuthority'> {
   endpoint: string;
   certificateAuthority: string;
+  /** The account's IAM OIDC provider for its issuer was deleted (or never made): IRSA fails here. */
+  oidcProviderMissing?: boolean;
   addons: Record<string, { status: string; healthIssues: string[] }>;
   fargateProfiles: FargateProfileInfo[];
   /** Managed node groups (absent in states saved before they existed: none). */

@@ -29,6 +29,25 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ MIGRATE_IDENTITY_LOG_LEVEL: 'LOUD' }), /MIGRATE_IDENTITY_LOG_LEVEL/);
   });
 
+  test('sandbox API latency: from the fleet file, the environment overriding it; not a number: named', () => {
+    assert.equal(loadConfig({}).fleet.sandbox?.latencyMs, undefined);
+    assert.equal(loadConfig({ MIGRATE_IDENTITY_SANDBOX_LATENCY_MS: '30' }).fleet.sandbox?.latencyMs, 30);
+    assert.equal(parseFleet('mode: sandbox\nsandbox: { latencyMs: 5 }\n', 'f').sandbox?.latencyMs, 5);
+    const dir = mkdtempSync(join(tmpdir(), 'mi-config-'));
+    try {
+      const file = join(dir, 'fleet.yaml');
+      writeFileSync(file, 'mode: sandbox\nsandbox: { latencyMs: 5, podStartMs: 10 }\n');
+      const config = loadConfig({ MIGRATE_IDENTITY_FLEET_FILE: file, MIGRATE_IDENTITY_SANDBOX_LATENCY_MS: '40' });
+      assert.deepEqual(config.fleet.sandbox, { latencyMs: 40, podStartMs: 10 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    assert.throws(
+      () => loadConfig({ MIGRATE_IDENTITY_SANDBOX_LATENCY_MS: 'slow' }),
+      /MIGRATE_IDENTITY_SANDBOX_LATENCY_MS/,
+    );
+  });
+
   test('Slack is on only with a complete set of credentials', () => {
     assert.throws(() => loadConfig({ SLACK_SIGNING_SECRET: 's' }), /SLACK_BOT_TOKEN: required/);
     assert.throws(() => loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1' }), /SLACK_SIGNING_SECRET: required/);

@@ -56,6 +56,23 @@ describe('sandbox exec', () => {
     assert.match(identity.UserId, /^AROA[A-Z0-9]+:botocore-session-\d+$/);
   });
 
+  test("a cluster whose IAM OIDC provider is gone: IRSA is denied there, the others' still works; putCluster restores it", async () => {
+    const { fleet } = setup();
+    await fleet.control.putCluster({ name: 'sandbox-b', oidcProviderMissing: true });
+    const denied = (await probe(fleet, 'sandbox-b')).result;
+    assert.equal(denied.exitCode, 254);
+    assert.match(denied.stderr, /AssumeRoleWithWebIdentity/);
+    assert.equal((await probe(fleet, 'sandbox-a')).result.exitCode, 0);
+    const issuer = (await fleet.eks.describeCluster('sandbox-b')).oidcIssuer ?? '';
+    const providers = (await fleet.iam.listOpenIdConnectProviders()).map((p) => p.issuerHostPath);
+    assert.ok(issuer.length > 0 && !providers.includes(issuer.replace('https://', '')), 'not listed');
+    assert.equal(providers.length, 3);
+
+    await fleet.control.putCluster({ name: 'sandbox-b', oidcProviderMissing: false });
+    assert.equal((await probe(fleet, 'sandbox-b')).result.exitCode, 0);
+    assert.equal((await fleet.iam.listOpenIdConnectProviders()).length, 4);
+  });
+
   test('Pod Identity pods answer with an eks-<cluster>- session once the role trusts pods.eks.amazonaws.com', async () => {
     const { clock, fleet } = setup();
     await trustPodIdentity(fleet);

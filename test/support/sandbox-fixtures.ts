@@ -36,10 +36,10 @@ export function manualClock(start = Date.parse('2025-06-01T00:00:00.000Z')): Man
   };
 }
 
-/** A fresh temp dir for a state file; `cleanup` removes it. */
+/** A fresh temp dir for a state file (SQLite); `cleanup` removes it. */
 export async function tempStateFile(): Promise<{ file: string; cleanup(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'sandbox-'));
-  return { file: join(dir, 'fleet.json'), cleanup: () => rm(dir, { recursive: true, force: true }) };
+  return { file: join(dir, 'fleet.sqlite'), cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
 export function reconcilerAssociation(cluster: string, token = `token-${cluster}`) {
