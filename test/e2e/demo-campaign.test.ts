@@ -1,26 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { CampaignState } from '../../src/domain/campaign.js';
-import { freePort } from '../support/ports.js';
-import { temporalCliPath } from '../support/temporal.js';
-
-function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/entrypoints/cli.ts', ...args], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { demoEnv, runCliProcess } from '../support/cli-process.js';
 
 test('npm run demo -- campaign: slices, then the shop namespace wave by wave, end to end on the sandbox', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'migrate-identity-demo-campaign-'));
@@ -28,15 +12,8 @@ test('npm run demo -- campaign: slices, then the shop namespace wave by wave, en
     // The embedded sandbox with quicker pods: the same demo, in less time.
     const fleetFile = join(dataDir, 'fleet.yaml');
     writeFileSync(fleetFile, 'mode: sandbox\nsandbox:\n  consistencyDelayMs: 1000\n  podStartMs: 50\n');
-    const env = {
-      ...process.env,
-      MIGRATE_IDENTITY_DATA_DIR: dataDir,
-      MIGRATE_IDENTITY_FLEET_FILE: fleetFile,
-      TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`,
-      TEMPORAL_UI_URL: `http://127.0.0.1:${await freePort()}`,
-      ...(temporalCliPath() && { TEMPORAL_CLI_PATH: temporalCliPath() }),
-    };
-    const result = await run(['demo', 'campaign', '--yes', '--json'], env);
+    const env = await demoEnv(dataDir, { MIGRATE_IDENTITY_FLEET_FILE: fleetFile });
+    const result = await runCliProcess(['demo', 'campaign', '--yes', '--json'], env);
     assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
     assert.match(result.stdout, /Wave 1 \(1\): lowest blast radius/);
     assert.match(result.stdout, /⚑ shop\/recommend .*\[shared-role\]/);

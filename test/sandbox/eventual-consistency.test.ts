@@ -116,19 +116,27 @@ describe('sandbox: EKS eventual consistency', () => {
   });
 });
 
+/**
+ * Restarts the reconciler in sandbox-a once its new association has propagated; its pod's
+ * `aws sts get-caller-identity`, as a function to call again as time moves.
+ */
+async function restartOntoPodIdentity({ clock, fleet }: ReturnType<typeof setup>) {
+  clock.advance(2000);
+  await fleet.kubernetes.restartWorkload('sandbox-a', RECONCILER, clock.iso());
+  await settleRollout(fleet, clock, 'sandbox-a', RECONCILER, 100);
+  const [pod] = await livePods(fleet, 'sandbox-a');
+  assert.ok(pod?.containers[0]?.env.AWS_CONTAINER_CREDENTIALS_FULL_URI, 'the pod is on Pod Identity');
+  return async () =>
+    ran(await fleet.kubernetes.exec('sandbox-a', 'payments', pod.name, pod.containers[0]!.name, STS_PROBE));
+}
+
 describe('sandbox: IAM trust updates reach STS after the delay', () => {
   // IAM User Guide, "Troubleshooting IAM": "Changes that I make are not always immediately visible".
   test('GetRole reads a new trust at once; the agent is refused until it propagates, and served for as long after its removal', async () => {
     const { clock, fleet } = setup();
     const before = (await fleet.iam.getRole('eks-payments-reconciler')).trustPolicy;
     await fleet.eks.createPodIdentityAssociation(reconcilerAssociation('sandbox-a'));
-    clock.advance(2000);
-    await fleet.kubernetes.restartWorkload('sandbox-a', RECONCILER, clock.iso());
-    await settleRollout(fleet, clock, 'sandbox-a', RECONCILER, 100);
-    const [pod] = await livePods(fleet, 'sandbox-a');
-    assert.ok(pod?.containers[0]?.env.AWS_CONTAINER_CREDENTIALS_FULL_URI, 'the pod is on Pod Identity');
-    const probe = async () =>
-      ran(await fleet.kubernetes.exec('sandbox-a', 'payments', pod.name, pod.containers[0]!.name, STS_PROBE));
+    const probe = await restartOntoPodIdentity({ clock, fleet });
 
     const trusted = addPodIdentityTrust(before, 'PodIdentity').document;
     await fleet.iam.updateTrustPolicy('eks-payments-reconciler', trusted);
@@ -155,13 +163,7 @@ describe('sandbox: the Pod Identity agent after a delete', () => {
       addPodIdentityTrust(role.trustPolicy, 'PodIdentity').document,
     );
     const created = await fleet.eks.createPodIdentityAssociation(reconcilerAssociation('sandbox-a'));
-    clock.advance(2000);
-    await fleet.kubernetes.restartWorkload('sandbox-a', RECONCILER, clock.iso());
-    await settleRollout(fleet, clock, 'sandbox-a', RECONCILER, 100);
-    const [pod] = await livePods(fleet, 'sandbox-a');
-    assert.ok(pod?.containers[0]?.env.AWS_CONTAINER_CREDENTIALS_FULL_URI, 'the pod is on Pod Identity');
-    const probe = async () =>
-      ran(await fleet.kubernetes.exec('sandbox-a', 'payments', pod.name, pod.containers[0]!.name, STS_PROBE));
+    const probe = await restartOntoPodIdentity({ clock, fleet });
     assert.equal((await probe()).exitCode, 0);
 
     await fleet.eks.deletePodIdentityAssociation('sandbox-a', created.associationId);
