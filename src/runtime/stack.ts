@@ -1,4 +1,4 @@
-import { Connection, Client } from '@temporalio/client';
+import { Connection } from '@temporalio/client';
 import {
   OpenTelemetryActivityInboundInterceptor,
   OpenTelemetryActivityOutboundInterceptor,
@@ -12,6 +12,7 @@ import {
 } from '@temporalio/worker';
 import { existsSync, mkdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { connectClient } from './client.js';
 import { createDriftNotifier } from './drift-notifier.js';
 import { createWorkerNotifier } from './worker-notifier.js';
 import type { Config } from '../config/index.js';
@@ -26,6 +27,8 @@ import type { Metrics } from '../observability/metrics.js';
 import { temporalLogger } from '../observability/temporal-logger.js';
 import { workflowSpanSinks, type Tracing } from '../observability/tracing.js';
 import { startVisibilityCollector, type VisibilityCollector } from '../observability/visibility-collector.js';
+
+export { connectClient };
 
 let runtimeInstalled = false;
 
@@ -217,13 +220,5 @@ async function startMigrationGauges(
       await collector.stop();
       await close();
     },
-  };
-}
-
-export async function connectClient(config: Config): Promise<{ client: Client; close: () => Promise<void> }> {
-  const connection = await Connection.connect(temporalConnectionOptions(config.temporal));
-  return {
-    client: new Client({ connection, namespace: config.temporal.namespace }),
-    close: () => connection.close(),
   };
 }
