@@ -19,6 +19,7 @@ import type { Config } from '../config/index.js';
 import type { NotifierPort } from '../ports/notifier.js';
 import { temporalConnectionOptions } from '../temporal/connection.js';
 import { createMigrationWorker } from '../temporal/worker.js';
+import { currentWorkflowBundle } from '../temporal/workflow-bundle.js';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import { openFleetPorts, type FleetPorts } from './fleet-ports.js';
 import { observedActivities } from '../observability/activity-interceptor.js';
@@ -176,6 +177,10 @@ export async function startWorker(
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       deps: { ...ports, notifier, driftNotifier },
+      workflowBundle: await currentWorkflowBundle({
+        logger: Runtime.instance().logger,
+        log: (line) => (o.logger ? o.logger.info({ source: 'worker' }, line) : options.log?.(line)),
+      }),
       activityInterceptors: activityInterceptors(o),
       ...(o.tracing && { sinks: workflowSpanSinks(o.tracing) }),
       shutdownGraceMs: config.observability.shutdownGraceSeconds * 1000,
