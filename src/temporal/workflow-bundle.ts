@@ -2,8 +2,7 @@ import type { Logger, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { bundleWorkflows, WORKFLOWS_PATH } from './worker.js';
+import { bundleWorkflows, PROJECT_ROOT, WORKFLOWS_PATH } from './worker.js';
 
 /*
  * The workflow bundle, built once and kept in dist/ (webpack takes seconds at every worker
@@ -12,12 +11,12 @@ import { bundleWorkflows, WORKFLOWS_PATH } from './worker.js';
  * the workflow SDK's version: a bundle of other sources is never used, it is rebuilt.
  */
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ROOT = PROJECT_ROOT;
 export const PREBUILT_BUNDLE_PATH = join(ROOT, 'dist', 'workflow-bundle.json');
 const FORMAT = 1;
 
 /** The bundler settings (webpack hook, interceptor modules) live in worker.ts: a change there is a new bundle. */
-const BUNDLER_SETTINGS = fileURLToPath(new URL('./worker.ts', import.meta.url));
+const BUNDLER_SETTINGS = join(PROJECT_ROOT, 'src', 'temporal', 'worker.ts');
 const SDK_PACKAGES = ['@temporalio/workflow', '@temporalio/worker', '@temporalio/interceptors-opentelemetry'];
 
 const RELATIVE_IMPORT = /(?:\bfrom\s*|\bimport\s*\(?\s*)['"](\.{1,2}\/[^'"]+)['"]/g;
