@@ -162,7 +162,7 @@ export async function startWorker(
   const o = options.observability ?? {};
   installRuntime(config, { logger: o.logger, sdkMetrics: o.sdkMetrics });
   const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
-  const ports = openFleetPorts(config);
+  const ports = await openFleetPorts(config);
   const notifier =
     options.notifier ??
     createWorkerNotifier(config, { log: options.log ?? (() => undefined), ...(o.logger && { logger: o.logger }) });
