@@ -1,8 +1,9 @@
 # syntax=docker/dockerfile:1
 # One image for the worker and the Slack bot (docker-compose.yml picks the command).
-# There is no build step: tsx (a runtime dependency) runs the TypeScript sources, and the
-# worker bundles the workflow code with webpack when it starts, so the image carries the
-# sources and the production dependencies only.
+# tsx (a runtime dependency) runs the TypeScript sources; the workflow code is bundled with
+# webpack once, at image build (dist/workflow-bundle.json, keyed on the workflow sources), so
+# the worker starts without bundling. The image carries the sources, that bundle and the
+# production dependencies only.
 
 ARG NODE_IMAGE=node:22-bookworm-slim
 
@@ -25,6 +26,7 @@ COPY workflows ./workflows
 COPY activities ./activities
 COPY slack ./slack
 COPY deploy/healthcheck.ts ./deploy/healthcheck.ts
+RUN node --import tsx src/entrypoints/build-workflow-bundle.ts
 RUN mkdir -p /data && chown node:node /data
 USER node
 CMD ["node", "--import", "tsx", "src/entrypoints/worker.ts"]

@@ -23,7 +23,7 @@ export interface ActivityDeps {
   eksClusterName?: (cluster: string) => string;
   /** The roles' account trust-policy length quota; default IAM's 2,048. */
   trustPolicyLimit?: number;
-  /** How often rollout waits poll; default 2 s. */
+  /** The longest pause between rollout polls (they start at 100 ms and back off to it); default 1 s. */
   rolloutPollMs?: number;
   /** Where scheduled scans post new drift; unset: nowhere (the scan's report still has it). */
   driftNotifier?: DriftNotifierPort;

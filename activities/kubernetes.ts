@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import { IRSA_ANNOTATION } from '../src/domain/constants.js';
 import { credentialPath, type CredentialPath } from '../src/domain/credentials.js';
 import { FailureType } from '../src/domain/failure-types.js';
+import { pollDelayMs } from '../src/domain/poll-backoff.js';
 import { rolloutStatus } from '../src/domain/rollout.js';
 import type { WorkloadRef } from '../src/domain/types.js';
 import type { ActivityDeps } from './deps.js';
@@ -12,7 +13,7 @@ const label = (ref: WorkloadRef) => `${ref.kind.toLowerCase()}/${ref.name}`;
 
 export function kubernetesActivities(deps: ActivityDeps) {
   const k8s = deps.kubernetes;
-  const pollMs = deps.rolloutPollMs ?? 2000;
+  const poll = { firstMs: 100, maxMs: deps.rolloutPollMs ?? 1000 };
   return {
     /** Same restartedAt on a retry: the patch is then a no-op and no second rollout starts. */
     async restartWorkloads(input: ClusterTarget & { restartedAt: string }): Promise<{ restarted: WorkloadRef[] }> {
@@ -22,7 +23,11 @@ export function kubernetesActivities(deps: ActivityDeps) {
       return { restarted: workloads.map((w) => w.ref) };
     },
 
-    /** Polls by `kubectl rollout status` rules, heartbeating; a failed or overdue rollout is not retried. */
+    /**
+     * Polls by `kubectl rollout status` rules, heartbeating: every 100 ms at first, backing off to
+     * every `rolloutPollMs` (1 s), so a quick rollout is seen at once and a slow one at most a
+     * second late (it was up to 2 s at a fixed interval). A failed or overdue rollout is not retried.
+     */
     async waitForRollouts(input: {
       cluster: string;
       workloads: WorkloadRef[];
@@ -31,7 +36,7 @@ export function kubernetesActivities(deps: ActivityDeps) {
       const { cluster } = input;
       const deadline = Date.now() + input.timeoutSeconds * 1000;
       const ctx = Context.current();
-      for (;;) {
+      for (let attempt = 0; ; attempt++) {
         const results = await Promise.all(
           input.workloads.map(async (ref) => ({
             ref,
@@ -60,7 +65,7 @@ export function kubernetesActivities(deps: ActivityDeps) {
           );
         }
         ctx.heartbeat({ pending: pending.map((p) => label(p.ref)) });
-        await ctx.sleep(pollMs);
+        await ctx.sleep(pollDelayMs(attempt, poll));
       }
     },
 

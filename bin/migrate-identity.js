@@ -2,15 +2,15 @@
 // Starts under whatever `node` is first on PATH, which may be older than the project's Node
 // 22, so this file stays plain JavaScript that any Node runs. scripts/launch.sh provisions
 // Node >= 22.19 and the Temporal CLI (cached), then runs this file again under that Node;
-// the CLI runs from source through tsx, the project's one runtime for TypeScript.
+// the CLI runs compiled (dist/js, `npm run build`) while that build is current, else from
+// source through tsx (bin/compiled.js).
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 if (process.env.MIGRATE_IDENTITY_LAUNCHED === '1') {
-  const { register } = await import('tsx/esm/api');
-  register();
-  await import('../src/entrypoints/cli.ts');
+  const { runEntry } = await import('./compiled.js');
+  await runEntry('cli');
 } else {
   const launcher = fileURLToPath(new URL('../scripts/launch.sh', import.meta.url));
   const self = fileURLToPath(import.meta.url);

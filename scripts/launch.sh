@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs a command with a Node.js >= 22.19 first on PATH, whatever Node the machine has:
-#   bash scripts/launch.sh [--temporal-cli] node --import tsx src/entrypoints/start.ts …
+#   bash scripts/launch.sh [--temporal-cli] node bin/run-entry.js start …
 # The npm scripts (start, demo, cli, worker, bot, test) and bin/migrate-identity.js go
 # through it. It gets Node 22 from scripts/provision-node.sh and, with --temporal-cli, the
 # Temporal CLI from scripts/provision-temporal.sh (exported as TEMPORAL_CLI_PATH, so the

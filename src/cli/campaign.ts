@@ -9,7 +9,7 @@ import { ConfigError, type Config } from '../config/index.js';
 import { NO_POLICY, type CampaignPolicy } from '../domain/campaign-policy.js';
 import { NotAllowedError, ValidationError } from '../domain/errors.js';
 import { buildSlices, type Slices } from '../domain/slices.js';
-import { connectClient } from '../runtime/stack.js';
+import { connectClient } from '../runtime/client.js';
 import { parseFlags } from '../start-request/args.js';
 import {
   CAMPAIGN_BOOLEAN_FLAGS,
@@ -27,12 +27,6 @@ import { scanScope } from './inventory.js';
 import { cliAccess } from './identity.js';
 import type { CliIo } from './io.js';
 import { jsonOutput } from './render.js';
-
-export const CAMPAIGN_CLI_USAGE = `  slices [--clusters a,b] [--namespace <ns>] [--policy <file>] [--json]
-  campaign plan [--clusters a,b] [--policy <file>] ${CAMPAIGN_USAGE} [--json]
-  campaign start (same as plan; --waves, --namespaces or --service-accounts required) [--as <user>] [--json]
-  campaign status <id> [--json] | approve <id> --as <user> [--wave N] [--reason <text>]
-  campaign pause|resume <id> [--as <user>] | abort <id> [--as <user>] [--reason <text>]`;
 
 interface Services {
   scans: ScanService;

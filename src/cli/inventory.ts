@@ -6,7 +6,7 @@ import type { Config } from '../config/index.js';
 import { formatDuration, parseDurationSeconds } from '../domain/duration.js';
 import { ValidationError } from '../domain/errors.js';
 import { isDns1123Label, parseClusterList } from '../domain/names.js';
-import { connectClient } from '../runtime/stack.js';
+import { connectClient } from '../runtime/client.js';
 import { parseFlags } from '../start-request/args.js';
 import { scanInputFor, ScanService } from '../temporal/scans.js';
 import { SCAN_SCHEDULE_ID } from '../../workflows/scan/messages.js';

@@ -7,16 +7,12 @@ import { buildMigrationInput, START_BOOLEAN_FLAGS, START_USAGE, START_VALUE_FLAG
 import { ConfigError, loadConfig, type Config } from '../config/index.js';
 import { NotAllowedError, ValidationError } from '../domain/errors.js';
 import { parseServiceAccountRef } from '../domain/names.js';
-import { connectClient } from '../runtime/stack.js';
+import { connectClient } from '../runtime/client.js';
 import { MigrationRequestError, MigrationService } from '../temporal/migrations.js';
-import { CAMPAIGN_CLI_USAGE, runCampaignCommand, runSlicesCommand } from './campaign.js';
-import { runCampaignDemo } from './demo-campaign.js';
-import { runDemo } from './demo.js';
-import { cliAccess } from './identity.js';
+import { CAMPAIGN_CLI_USAGE } from './campaign-usage.js';
 import { INVENTORY_USAGE, runFleetCommand } from './inventory.js';
 import type { CliIo } from './io.js';
 import { jsonOutput, renderList, renderPlan, renderState } from './render.js';
-import { runSandboxCommand } from './sandbox.js';
 import { watchMigration } from './watch.js';
 
 export const USAGE = `usage: migrate-identity <command>
@@ -63,6 +59,15 @@ function osUser(): string {
   } catch {
     return 'unknown';
   }
+}
+
+/**
+ * Who runs the CLI; loaded when a command needs it (the Slack directory behind it brings
+ * the Slack SDK, which `status` and `list` never need).
+ */
+async function cliAccessFor(config: Config) {
+  const { cliAccess } = await import('./identity.js');
+  return cliAccess(config, osUser());
 }
 
 async function withService<T>(config: Config, fn: (service: MigrationService) => Promise<T>): Promise<T> {
@@ -119,7 +124,7 @@ export async function runCli(argv: string[], io: CliIo, env: Record<string, stri
       case 'start':
       case 'plan': {
         const { tokens, as, json } = splitStartArgs(args);
-        const access = cliAccess(config, osUser());
+        const access = await cliAccessFor(config);
         const requestedBy = access.identity(as);
         let input = buildMigrationInput(tokens, {
           fleet: config.fleet,
@@ -174,7 +179,7 @@ export async function runCli(argv: string[], io: CliIo, env: Record<string, stri
       case 'reject': {
         const { positionals, flags } = parseFlags(args, { values: ['as', 'reason'], booleans: ['json'] });
         const sa = onlyServiceAccount(positionals, command);
-        const access = cliAccess(config, osUser());
+        const access = await cliAccessFor(config);
         if (typeof flags.as !== 'string' && access.mode === 'open')
           throw new UsageError(`${command} needs --as <user> (who decides is recorded)`);
         const by = access.identity(typeof flags.as === 'string' ? flags.as : undefined);
@@ -190,7 +195,7 @@ export async function runCli(argv: string[], io: CliIo, env: Record<string, stri
       case 'abort': {
         const { positionals, flags } = parseFlags(args, { values: ['as', 'reason'], booleans: [] });
         const sa = onlyServiceAccount(positionals, command);
-        const access = cliAccess(config, osUser());
+        const access = await cliAccessFor(config);
         const by = access.identity(typeof flags.as === 'string' ? flags.as : undefined);
         const reason = typeof flags.reason === 'string' ? flags.reason : undefined;
         return await withService(config, async (service) => {
@@ -211,18 +216,18 @@ export async function runCli(argv: string[], io: CliIo, env: Record<string, stri
         });
       }
       case 'sandbox':
-        return await runSandboxCommand(config, args, io);
+        return await (await import('./sandbox.js')).runSandboxCommand(config, args, io);
       case 'demo':
         return args[0] === 'campaign'
-          ? await runCampaignDemo(config, args.slice(1), io, env)
-          : await runDemo(config, args, io, env);
+          ? await (await import('./demo-campaign.js')).runCampaignDemo(config, args.slice(1), io, env)
+          : await (await import('./demo.js')).runDemo(config, args, io, env);
       case 'inventory':
       case 'drift':
         return await runFleetCommand(command, config, args, io);
       case 'slices':
-        return await runSlicesCommand(config, args, io);
+        return await (await import('./campaign.js')).runSlicesCommand(config, args, io);
       case 'campaign':
-        return await runCampaignCommand(config, args, io, osUser());
+        return await (await import('./campaign.js')).runCampaignCommand(config, args, io, osUser());
       default:
         throw new UsageError(`unknown command "${command}" (--help shows usage)`);
     }

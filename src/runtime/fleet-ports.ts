@@ -1,18 +1,7 @@
 import { join } from 'node:path';
 import type { ActivityDeps } from '../../activities/index.js';
-import { createAwsClients, type AwsClients } from '../adapters/aws/clients.js';
-import { createCloudTrailAdapter } from '../adapters/aws/cloudtrail.js';
-import { createEksAdapter } from '../adapters/aws/eks.js';
-import { mapAwsError } from '../adapters/aws/errors.js';
-import { createEksToken } from '../adapters/aws/eks-token.js';
-import { createIamAdapter } from '../adapters/aws/iam.js';
-import { createKubernetesAdapter } from '../adapters/kubernetes/adapter.js';
-import {
-  eksClusterOfContext,
-  kubeConfigFromContext,
-  kubeConfigFromEndpoint,
-  type ContextEksCluster,
-} from '../adapters/kubernetes/kubeconfig.js';
+import type { AwsClients } from '../adapters/aws/clients.js';
+import type { ContextEksCluster } from '../adapters/kubernetes/kubeconfig.js';
 import type { Config, FleetCluster } from '../config/index.js';
 import { ConfigError } from '../config/index.js';
 import { PortError } from '../ports/errors.js';
@@ -45,8 +34,38 @@ export function openSandbox(config: Config): SandboxFleet {
   });
 }
 
+/**
+ * The AWS SDK and Kubernetes client adapters, loaded for an `aws` fleet only: together they
+ * take seconds to import, which the sandbox fleet (`npm start`, the demo) never needs.
+ */
+async function loadAwsAdapters() {
+  const [clients, cloudTrail, eks, errors, eksToken, iam, kubernetes, kubeconfig] = await Promise.all([
+    import('../adapters/aws/clients.js'),
+    import('../adapters/aws/cloudtrail.js'),
+    import('../adapters/aws/eks.js'),
+    import('../adapters/aws/errors.js'),
+    import('../adapters/aws/eks-token.js'),
+    import('../adapters/aws/iam.js'),
+    import('../adapters/kubernetes/adapter.js'),
+    import('../adapters/kubernetes/kubeconfig.js'),
+  ]);
+  return { ...clients, ...cloudTrail, ...eks, ...errors, ...eksToken, ...iam, ...kubernetes, ...kubeconfig };
+}
+
 /** Real EKS, IAM and Kubernetes adapters for every cluster of an `aws` fleet file. */
-function awsPorts(config: Config): FleetPorts {
+function awsPorts(config: Config, adapters: Awaited<ReturnType<typeof loadAwsAdapters>>): FleetPorts {
+  const {
+    createAwsClients,
+    createCloudTrailAdapter,
+    createEksAdapter,
+    mapAwsError,
+    createEksToken,
+    createIamAdapter,
+    createKubernetesAdapter,
+    eksClusterOfContext,
+    kubeConfigFromContext,
+    kubeConfigFromEndpoint,
+  } = adapters;
   const fleet = config.fleet;
   const byName = new Map(fleet.clusters.map((c) => [c.name, c]));
   const cluster = (name: string): FleetCluster => {
@@ -143,10 +162,11 @@ function checkSameEksCluster(
   }
 }
 
-export function openFleetPorts(config: Config): FleetPorts {
+export async function openFleetPorts(config: Config): Promise<FleetPorts> {
   const trustPolicyLimit = config.fleet.iam?.trustPolicySizeLimit;
   const fleetClusters = config.fleet.clusters.map((c) => c.name);
-  if (config.fleet.mode === 'aws') return { ...awsPorts(config), trustPolicyLimit, fleetClusters };
+  if (config.fleet.mode === 'aws')
+    return { ...awsPorts(config, await loadAwsAdapters()), trustPolicyLimit, fleetClusters };
   const sandbox = openSandbox(config);
   return {
     eks: sandbox.eks,

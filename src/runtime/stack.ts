@@ -1,4 +1,4 @@
-import { Connection, Client } from '@temporalio/client';
+import { Connection } from '@temporalio/client';
 import {
   OpenTelemetryActivityInboundInterceptor,
   OpenTelemetryActivityOutboundInterceptor,
@@ -12,12 +12,14 @@ import {
 } from '@temporalio/worker';
 import { existsSync, mkdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { connectClient } from './client.js';
 import { createDriftNotifier } from './drift-notifier.js';
 import { createWorkerNotifier } from './worker-notifier.js';
 import type { Config } from '../config/index.js';
 import type { NotifierPort } from '../ports/notifier.js';
 import { temporalConnectionOptions } from '../temporal/connection.js';
 import { createMigrationWorker } from '../temporal/worker.js';
+import { currentWorkflowBundle } from '../temporal/workflow-bundle.js';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import { openFleetPorts, type FleetPorts } from './fleet-ports.js';
 import { observedActivities } from '../observability/activity-interceptor.js';
@@ -26,6 +28,8 @@ import type { Metrics } from '../observability/metrics.js';
 import { temporalLogger } from '../observability/temporal-logger.js';
 import { workflowSpanSinks, type Tracing } from '../observability/tracing.js';
 import { startVisibilityCollector, type VisibilityCollector } from '../observability/visibility-collector.js';
+
+export { connectClient };
 
 let runtimeInstalled = false;
 
@@ -158,7 +162,7 @@ export async function startWorker(
   const o = options.observability ?? {};
   installRuntime(config, { logger: o.logger, sdkMetrics: o.sdkMetrics });
   const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
-  const ports = openFleetPorts(config);
+  const ports = await openFleetPorts(config);
   const notifier =
     options.notifier ??
     createWorkerNotifier(config, { log: options.log ?? (() => undefined), ...(o.logger && { logger: o.logger }) });
@@ -173,6 +177,10 @@ export async function startWorker(
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       deps: { ...ports, notifier, driftNotifier },
+      workflowBundle: await currentWorkflowBundle({
+        logger: Runtime.instance().logger,
+        log: (line) => (o.logger ? o.logger.info({ source: 'worker' }, line) : options.log?.(line)),
+      }),
       activityInterceptors: activityInterceptors(o),
       ...(o.tracing && { sinks: workflowSpanSinks(o.tracing) }),
       shutdownGraceMs: config.observability.shutdownGraceSeconds * 1000,
@@ -217,13 +225,5 @@ async function startMigrationGauges(
       await collector.stop();
       await close();
     },
-  };
-}
-
-export async function connectClient(config: Config): Promise<{ client: Client; close: () => Promise<void> }> {
-  const connection = await Connection.connect(temporalConnectionOptions(config.temporal));
-  return {
-    client: new Client({ connection, namespace: config.temporal.namespace }),
-    close: () => connection.close(),
   };
 }

@@ -1,13 +1,24 @@
 import type { ActivityInterceptorsFactory, NativeConnection } from '@temporalio/worker';
 import { bundleWorkflowCode, Worker, type Logger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Configuration } from 'webpack';
 import { createActivities, type ActivityDeps } from '../../activities/index.js';
 import { workflowSpanSinks } from '../observability/tracing.js';
 import { lastScheduledScanKeysFromActivity, runningMigrationsFromActivity } from './scans.js';
 
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
+/** The project root (its package.json): up from the source here, or from its compiled copy in dist/js. */
+function projectRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+export const PROJECT_ROOT = projectRoot();
+/** The workflow sources: webpack bundles them from TypeScript, also when the worker runs compiled. */
+export const WORKFLOWS_PATH = join(PROJECT_ROOT, 'workflows', 'index.ts');
 
 /**
  * Workflow interceptors compiled into the bundle: OpenTelemetry's, which continue the

@@ -220,10 +220,14 @@ describe('npm scripts', () => {
   const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
 
   test('every entry point and the tests run through the launcher; those that may start the dev server get the CLI', () => {
+    // Entry points run compiled while the build is current, else through tsx (bin/run-entry.js).
     for (const name of ['start', 'demo', 'cli']) {
-      assert.match(scripts[name] ?? '', /^bash scripts\/launch\.sh --temporal-cli node --import tsx /, name);
+      assert.match(scripts[name] ?? '', /^bash scripts\/launch\.sh --temporal-cli node bin\/run-entry\.js /, name);
     }
-    for (const name of ['worker', 'bot', 'test', 'test:unit']) {
+    for (const name of ['worker', 'bot']) {
+      assert.match(scripts[name] ?? '', /^bash scripts\/launch\.sh node bin\/run-entry\.js /, name);
+    }
+    for (const name of ['test', 'test:unit']) {
       assert.match(scripts[name] ?? '', /^bash scripts\/launch\.sh node --import tsx /, name);
     }
   });

@@ -1,6 +1,6 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { bundleWorkflows } from '../../src/temporal/worker.js';
+import { currentWorkflowBundle } from '../../src/temporal/workflow-bundle.js';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import { toolPath } from './tools.js';
 
@@ -58,9 +58,12 @@ export function createDevServerEnv(options: { ui?: boolean; uiPort?: number } = 
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
-/** Bundling the workflows takes seconds; one bundle serves every worker in a test file. */
+/**
+ * Bundling the workflows takes seconds: the worker's prebuilt bundle (dist/, rebuilt when the
+ * workflow sources change) serves every worker in every test file.
+ */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflows({ logger: new DefaultLogger('WARN') });
+  bundle ??= currentWorkflowBundle({ logger: new DefaultLogger('WARN') });
   return bundle;
 }
 

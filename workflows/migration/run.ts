@@ -3,13 +3,14 @@ import {
   condition,
   isCancellation,
   log,
+  patched,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import { FailureType } from '../../src/domain/failure-types.js';
-import { digestOf } from '../../src/domain/migration-digest.js';
+import { digestOf, type MigrationDigest } from '../../src/domain/migration-digest.js';
 import {
   AUDIT_LIMIT,
   type AuditAction,
@@ -37,6 +38,9 @@ import {
 } from '../state.js';
 
 /** An abort signal (or a Temporal cancel) seen at a step boundary or during a wait. */
+/** Runs from before it waited for each notification to be delivered before going on. */
+export const NOTIFY_IN_BACKGROUND_PATCH = 'notify-in-background';
+
 export class MigrationAborted extends Error {}
 /** A Reject, or an approval window that ended in rollback. */
 export class MigrationRejected extends Error {}
@@ -72,6 +76,9 @@ export class MigrationRun {
   /** Role-lock requests granted to this run (see workflows/role-lock.ts). */
   readonly lockGrants = new Set<string>();
   private lockRequests = 0;
+  /** The notifications in flight, chained: each is sent after the one before. */
+  private notifications: Promise<void> = Promise.resolve();
+  private notifyCancelled: Error | undefined;
 
   constructor(readonly input: MigrationInput) {
     this.state = initialState(workflowInfo().workflowId, input);
@@ -158,8 +165,37 @@ export class MigrationRun {
     this.refresh();
   }
 
-  /** Reports an event with a digest of the run. Never fails the run: an undelivered event is a warning. */
+  /**
+   * Reports an event with a digest of the run as it is now. Never fails the run: an
+   * undelivered event is a warning. The run goes on while it is delivered (events still go
+   * out one at a time, in order, each in the Slack thread the first one opened); runs from
+   * before NOTIFY_IN_BACKGROUND_PATCH wait for each, and their replays still do.
+   */
   async notify(kind: NotificationKind, text: string, about: { cluster?: string; findings?: Finding[] } = {}) {
+    const event = { kind, text, about, migration: digestOf(this.state) };
+    if (!patched(NOTIFY_IN_BACKGROUND_PATCH)) return this.deliver(event);
+    // Never a rejected promise left unawaited (the workflow sandbox fails the task on one):
+    // a cancellation is kept and rethrown by notificationsSent.
+    this.notifications = this.notifications
+      .then(() => this.deliver(event))
+      .catch((err: unknown) => {
+        this.notifyCancelled ??= err instanceof Error ? err : new Error(String(err));
+      });
+  }
+
+  /** Waits for the notifications in flight: before the run returns, so the last one is sent. */
+  async notificationsSent(): Promise<void> {
+    await this.notifications;
+    if (this.notifyCancelled) throw this.notifyCancelled;
+  }
+
+  private async deliver(event: {
+    kind: NotificationKind;
+    text: string;
+    about: { cluster?: string; findings?: Finding[] };
+    migration: MigrationDigest;
+  }) {
+    const { kind, text, about, migration } = event;
     const { slackThread } = this.state;
     try {
       const result = await activities(NOTIFY, `notify ${kind}`).notify({
@@ -167,7 +203,7 @@ export class MigrationRun {
         text,
         ...about,
         ...(slackThread && { slackThread: { ...slackThread } }),
-        migration: digestOf(this.state),
+        migration,
       });
       if (result.warning) this.state.warnings.push(result.warning);
       if (result.threadTs && slackThread) slackThread.threadTs = result.threadTs;

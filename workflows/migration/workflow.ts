@@ -55,5 +55,7 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
   } catch (err) {
     await rollBack(run, err);
     return run.state;
+  } finally {
+    await run.notificationsSent();
   }
 }

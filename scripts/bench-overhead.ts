@@ -1,0 +1,186 @@
+/**
+ * What orchestration costs: a zero-wait three-cluster migration (no soak, no consistency
+ * wait, approved the moment it asks) on the real dev server and the sandbox, against the
+ * same activity calls, with the same inputs, made directly one after another on a fresh
+ * sandbox (the role lock's activities too: they reach the same server). Prints both wall times and the overhead; asserts nothing.
+ *   npm run bench:overhead [-- --runs N] [-- --pod-start-ms MS]
+ * --runs: default 3, the median is reported. --pod-start-ms: how long a restarted pod takes
+ * to become ready in the sandbox (default 300). BENCH_BY_ACTIVITY=1 also prints the direct
+ * calls' count and time per activity.
+ */
+import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
+import type { ActivityInterceptorsFactory } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../activities/index.js';
+import type { Notification, NotifierPort } from '../src/ports/notifier.js';
+import { createSandboxFleet, type SandboxFleet } from '../src/sandbox/index.js';
+import { workflowIdFor } from '../src/domain/workflow-id.js';
+import { decisionUpdate } from '../workflows/messages.js';
+import { APPROVER, endRoleLock, migrationInput, startHarness } from '../test/support/migration-harness.js';
+import { createDevServerEnv } from '../test/support/temporal.js';
+
+function flag(name: string, fallback: number): number {
+  const at = process.argv.indexOf(name);
+  const value = at > 0 ? Number(process.argv[at + 1]) : fallback;
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} takes a number`);
+  return value;
+}
+
+/** Pods become ready this long after a restart: a rollout that takes a moment, as real ones do. */
+const POD_START_MS = flag('--pod-start-ms', 300);
+
+interface Call {
+  activity: string;
+  args: unknown[];
+  result: unknown;
+}
+
+const freshFleet = () => createSandboxFleet({ consistencyDelayMs: 0, podStartMs: POD_START_MS });
+
+function depsOf(fleet: SandboxFleet, fleetClusters: string[], notifier: NotifierPort): Partial<ActivityDeps> {
+  // The production rollout polling (the harness polls every few ms to keep tests fast).
+  return {
+    eks: fleet.eks,
+    iam: fleet.iam,
+    kubernetes: fleet.kubernetes,
+    fleetClusters,
+    notifier,
+    rolloutPollMs: undefined,
+  };
+}
+
+/** The migration through Temporal; returns its wall time and the activity calls it made, in order. */
+async function throughTemporal(env: TestWorkflowEnvironment): Promise<{ ms: number; calls: Call[] }> {
+  const calls: Call[] = [];
+  const record: ActivityInterceptorsFactory = (ctx) => ({
+    inbound: {
+      async execute(input, next) {
+        const result = await next(input);
+        calls.push({ activity: ctx.info.activityType, args: [...input.args], result });
+        return result;
+      },
+    },
+  });
+  const input = migrationInput({ soakSeconds: 0, consistencyWaitSeconds: 0 });
+  const fleet = freshFleet();
+  let approve: (() => void) | undefined;
+  const notifier: NotifierPort = {
+    notify: (n: Notification) => {
+      if (n.kind === 'approval-requested') approve?.();
+      return Promise.resolve({});
+    },
+  };
+  const clusters = Object.keys((await fleet.control.state()).clusters);
+  const h = await startHarness(env, {
+    fleet,
+    notifier,
+    activityInterceptors: [record],
+    deps: depsOf(fleet, clusters, notifier),
+  });
+  try {
+    const handle = env.client.workflow.getHandle(workflowIdFor(input.serviceAccount));
+    let approval: Promise<unknown> = Promise.resolve();
+    approve = () => {
+      approval = handle.executeUpdate(decisionUpdate, { args: [{ decision: 'approve', by: APPROVER }] });
+    };
+    const started = performance.now();
+    await h.service.start(input);
+    const final = await h.service.result(input.serviceAccount);
+    const ms = performance.now() - started;
+    await approval;
+    if (final.phase !== 'Completed')
+      throw new Error(`the migration ended ${final.phase}: ${JSON.stringify(final.failure)}`);
+    return { ms, calls };
+  } finally {
+    await h.stop();
+    await endRoleLock(env);
+  }
+}
+
+/** Replaces every string of `value` found in `renamed` (ids the first sandbox made → the second's). */
+function renameIn(value: unknown, renamed: Map<string, string>): unknown {
+  if (typeof value === 'string') return renamed.get(value) ?? value;
+  if (Array.isArray(value)) return value.map((v) => renameIn(v, renamed));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renameIn(v, renamed)]));
+  return value;
+}
+
+/** Notes where two results of one call differ in a string: ids the sandbox generated. */
+function learnRenames(recorded: unknown, fresh: unknown, renamed: Map<string, string>): void {
+  if (typeof recorded === 'string' && typeof fresh === 'string' && recorded !== fresh) renamed.set(recorded, fresh);
+  else if (Array.isArray(recorded) && Array.isArray(fresh))
+    recorded.forEach((r, i) => learnRenames(r, fresh[i], renamed));
+  else if (recorded && fresh && typeof recorded === 'object' && typeof fresh === 'object')
+    for (const [k, r] of Object.entries(recorded)) learnRenames(r, (fresh as Record<string, unknown>)[k], renamed);
+}
+
+/** The same calls, directly, in order, on a fresh sandbox; returns the wall time. */
+async function direct(env: TestWorkflowEnvironment, calls: Call[]): Promise<number> {
+  const fleet = freshFleet();
+  const clusters = Object.keys((await fleet.control.state()).clusters);
+  const notifier: NotifierPort = { notify: () => Promise.resolve({}) };
+  const activities = createActivities(depsOf(fleet, clusters, notifier) as ActivityDeps) as Record<
+    string,
+    (...args: unknown[]) => Promise<unknown>
+  >;
+  const renamed = new Map<string, string>();
+  const byActivity = new Map<string, number>();
+  const counts = new Map<string, number>();
+  const started = performance.now();
+  for (const call of calls) {
+    const fn = activities[call.activity];
+    if (!fn) throw new Error(`no activity ${call.activity}`);
+    const t0 = performance.now();
+    const result = await new MockActivityEnvironment(undefined, { client: env.client }).run(
+      fn,
+      ...(renameIn(call.args, renamed) as unknown[]),
+    );
+    learnRenames(call.result, result, renamed);
+    byActivity.set(call.activity, (byActivity.get(call.activity) ?? 0) + performance.now() - t0);
+    counts.set(call.activity, (counts.get(call.activity) ?? 0) + 1);
+  }
+  const ms = performance.now() - started;
+  if (process.env.BENCH_BY_ACTIVITY)
+    console.log(
+      [...byActivity]
+        .sort((a, b) => b[1] - a[1])
+        .map(([a, t]) => `${a} ×${counts.get(a) ?? 0} ${t.toFixed(0)} ms`)
+        .join(', '),
+    );
+  // requestRoleLock started a lock workflow that no worker serves.
+  await endRoleLock(env);
+  return ms;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+async function main() {
+  const runs = Math.max(1, flag('--runs', 3));
+  const env = await createDevServerEnv();
+  try {
+    const rows: { workflow: number; direct: number; calls: number }[] = [];
+    for (let i = 0; i < runs; i++) {
+      const { ms, calls } = await throughTemporal(env);
+      rows.push({ workflow: ms, direct: await direct(env, calls), calls: calls.length });
+      const r = rows[rows.length - 1]!;
+      console.log(
+        `run ${i + 1}: workflow ${(r.workflow / 1000).toFixed(2)} s, direct ${(r.direct / 1000).toFixed(2)} s, ${r.calls} activity calls`,
+      );
+    }
+    const workflow = median(rows.map((r) => r.workflow));
+    const directMs = median(rows.map((r) => r.direct));
+    console.log(
+      `zero-wait migration of 3 clusters, pods ready ${POD_START_MS} ms after a restart (median of ${runs}):`,
+    );
+    console.log(`  through Temporal   ${(workflow / 1000).toFixed(2)} s`);
+    console.log(`  activities direct  ${(directMs / 1000).toFixed(2)} s`);
+    console.log(`  overhead           ${(((workflow - directMs) / workflow) * 100).toFixed(1)} % of wall`);
+  } finally {
+    await env.teardown();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
