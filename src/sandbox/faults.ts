@@ -4,7 +4,8 @@ import { PortError } from '../ports/errors.js';
  * Which port call a fault hits: `annotate` setServiceAccountAnnotation, `restart`
  * restartWorkload, `rollout` getWorkloadStatus (and, for `stuck`, the next
  * restartWorkload), `list-pods` listPods, `exec` exec, `describe-cluster`
- * describeCluster; `get-role` and `update-trust` are IAM (cluster `*`).
+ * describeCluster; `get-role` and `update-trust` are IAM (cluster `*`); `probe-pod` createPod
+ * (a verification pod; `stuck`: its container never starts).
  */
 export const FAULT_STEPS = [
   'describe-cluster',
@@ -17,6 +18,7 @@ export const FAULT_STEPS = [
   'exec',
   'get-role',
   'update-trust',
+  'probe-pod',
 ] as const;
 export type FaultStep = (typeof FAULT_STEPS)[number];
 
@@ -54,8 +56,11 @@ export function normalizeFault(fault: Fault): Required<Fault> {
   const count = fault.count ?? 1;
   if (!isFaultStep(fault.step)) throw new PortError('validation', `unknown fault step: ${String(fault.step)}`);
   if (!isFaultKind(fault.kind)) throw new PortError('validation', `unknown fault kind: ${String(fault.kind)}`);
-  if (fault.kind === 'stuck' && fault.step !== 'rollout') {
-    throw new PortError('validation', `fault kind stuck applies to step rollout only, not ${fault.step}`);
+  if (fault.kind === 'stuck' && fault.step !== 'rollout' && fault.step !== 'probe-pod') {
+    throw new PortError(
+      'validation',
+      `fault kind stuck applies to steps rollout and probe-pod only, not ${fault.step}`,
+    );
   }
   if (!Number.isInteger(count) || (count < 1 && count !== -1)) {
     throw new PortError('validation', `fault count must be a positive integer or -1, got ${count}`);

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { isPortError } from '../../src/ports/errors.js';
 import type { Fault, FaultStep, SandboxFleet } from '../../src/sandbox/index.js';
 import { createSandboxFleet, FAULT_KINDS, FAULT_STEPS } from '../../src/sandbox/index.js';
-import { RECONCILER, reconcilerAssociation, STS_PROBE } from '../support/sandbox-fixtures.js';
+import { RECONCILER, reconcilerAssociation, STS_PROBE, verificationPodSpec } from '../support/sandbox-fixtures.js';
 
 const fresh = () => createSandboxFleet({ consistencyDelayMs: 0, podStartMs: 1 });
 
@@ -31,6 +31,8 @@ function callFor(fleet: SandboxFleet, step: FaultStep, cluster: string): () => P
       return () => fleet.iam.getRole('eks-payments-reconciler');
     case 'update-trust':
       return () => fleet.iam.updateTrustPolicy('eks-payments-reconciler', { Statement: [] });
+    case 'probe-pod':
+      return () => k.createPod(cluster, verificationPodSpec('payments', 'reconciler'));
   }
 }
 
