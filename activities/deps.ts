@@ -4,6 +4,7 @@ import type { EksPort } from '../src/ports/eks.js';
 import type { IamPort } from '../src/ports/iam.js';
 import type { KubernetesPort } from '../src/ports/kubernetes.js';
 import type { NotifierPort } from '../src/ports/notifier.js';
+import type { ProbeSettings } from '../src/domain/verification-pod.js';
 
 /** What the activities need; the worker builds it from the fleet (sandbox or AWS). */
 export interface ActivityDeps {
@@ -23,4 +24,10 @@ export interface ActivityDeps {
   runningMigrations?: () => Promise<RunningMigration[]>;
   /** The last scheduled scan's finding keys, when the Schedule did not hand its result over. */
   lastScheduledScanKeys?: () => Promise<string[] | undefined>;
+  /** What verification pods run (fleet file `verification`); unset: no verification pods. */
+  verificationProbe?: ProbeSettings;
+  /** How often a verification pod is read while it runs; default 1 s. */
+  verificationPollMs?: number;
+  /** Every cluster of the fleet, for reads that span it (a role's associations); default: the run's own. */
+  fleetClusters?: string[];
 }

@@ -7,6 +7,7 @@ import { preflightActivities } from './preflight.js';
 import { scanActivities } from './scan.js';
 import { trustActivities } from './trust.js';
 import { verifyActivities } from './verify.js';
+import { verificationPodActivities } from './verification-pod.js';
 
 export type { ActivityDeps } from './deps.js';
 
@@ -20,6 +21,7 @@ export function createActivities(deps: ActivityDeps) {
     ...verifyActivities(deps),
     ...notifyActivities(deps),
     ...scanActivities(deps),
+    ...verificationPodActivities(deps),
   });
 }
 

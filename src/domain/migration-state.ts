@@ -40,6 +40,9 @@ export type StepName =
   | 'restart'
   | 'verify'
   | 'soak'
+  // After the soak, before the gate: one more restart, and its pods verified ("pod restarts still get valid credentials").
+  | 'restart-check'
+  | 'restart-check-verify'
   | 'remove-annotation'
   | 'cleanup-restart'
   | 'cleanup-verify'

@@ -64,7 +64,16 @@ export interface MigrationOptions {
   keepIrsaTrust: boolean;
   /** How long one cluster's rollouts may take before the step fails. */
   rolloutTimeoutSeconds: number;
+  /**
+   * How verification checks the caller identity: a verification pod (`pod`), the in-pod
+   * probe in the app's own pods (`exec`), or both (undefined: `both`).
+   */
+  verifyWith?: VerifyWith;
+  /** The requester accepted that the role is shared and that other service accounts' sessions get what this one gets. */
+  acceptSharedRole?: boolean;
 }
+
+export type VerifyWith = 'pod' | 'exec' | 'both';
 
 export const DEFAULT_OPTIONS: MigrationOptions = {
   consistencyWaitSeconds: 30,

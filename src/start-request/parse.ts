@@ -16,11 +16,12 @@ export const START_VALUE_FLAGS = [
   'approval-reminder',
   'on-approval-timeout',
   'rollout-timeout',
+  'verify-with',
 ] as const;
-export const START_BOOLEAN_FLAGS = ['keep-irsa-trust'] as const;
+export const START_BOOLEAN_FLAGS = ['keep-irsa-trust', 'accept-shared-role'] as const;
 
 export const START_USAGE =
-  '<namespace>/<service-account> --role <role-arn> --clusters a,b,c [--consistency-wait 30s] [--soak 5m] [--approvers u1,u2] [--verify-command "cmd args"] [--keep-irsa-trust] [--approval-window 7d] [--approval-reminder 24h] [--on-approval-timeout hold|rollback] [--rollout-timeout 10m]';
+  '<namespace>/<service-account> --role <role-arn> --clusters a,b,c [--consistency-wait 30s] [--soak 5m] [--approvers u1,u2] [--verify-command "cmd args"] [--keep-irsa-trust] [--approval-window 7d] [--approval-reminder 24h] [--on-approval-timeout hold|rollback] [--rollout-timeout 10m] [--verify-with pod|exec|both] [--accept-shared-role]';
 
 /**
  * Builds and validates a migration request from command-line tokens (CLI `start`/`plan`,
@@ -89,6 +90,10 @@ export function buildMigrationInput(
   const verifyCommand = verifyText !== undefined ? tokenize(verifyText) : undefined;
   if (verifyCommand && verifyCommand.length === 0)
     throw new ValidationError('--verify-command is empty', 'verify-command');
+  const verifyWith = str('verify-with') ?? defaults.verifyWith;
+  if (verifyWith !== undefined && verifyWith !== 'pod' && verifyWith !== 'exec' && verifyWith !== 'both') {
+    throw new ValidationError(`--verify-with must be pod, exec or both, not "${verifyWith}"`, 'verify-with');
+  }
   const reminder = seconds('approval-reminder', defaults.approvalReminder, DEFAULT_OPTIONS.approvalReminderSeconds);
   if (reminder <= 0) throw new ValidationError('--approval-reminder must be more than 0', 'approval-reminder');
   const rolloutTimeout = seconds('rollout-timeout', defaults.rolloutTimeout, DEFAULT_OPTIONS.rolloutTimeoutSeconds);
@@ -113,6 +118,8 @@ export function buildMigrationInput(
       verifyCommand,
       keepIrsaTrust: flags['keep-irsa-trust'] === true,
       rolloutTimeoutSeconds: rolloutTimeout,
+      ...(verifyWith === undefined ? {} : { verifyWith }),
+      ...(flags['accept-shared-role'] === true ? { acceptSharedRole: true } : {}),
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { ActivityDeps } from '../../activities/index.js';
 import type { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -53,6 +54,8 @@ export async function startHarness(
     fleet?: SandboxFleet;
     maxCachedWorkflows?: number;
     trustPolicyLimit?: number;
+    /** More activity deps (verification pods, fleet clusters). */
+    deps?: Partial<ActivityDeps>;
   } = {},
 ): Promise<Harness> {
   const taskQueue = options.taskQueue ?? `test-${randomUUID()}`;
@@ -69,6 +72,7 @@ export async function startHarness(
       notifier: options.notifier ?? createConsoleNotifier((line) => events.push(line)),
       rolloutPollMs: 5,
       trustPolicyLimit: options.trustPolicyLimit,
+      ...options.deps,
     },
     workflowBundle: await workflowBundle(),
     maxCachedWorkflows: options.maxCachedWorkflows,

@@ -3,6 +3,7 @@ import { activities, API_CALL } from '../activity-options.js';
 import { clusterProgress } from '../state.js';
 import { restartAndWait, verifyPodIdentity } from './migrate-cluster.js';
 import type { MigrationRun } from './run.js';
+import { sweepVerificationPods } from './verification.js';
 
 /**
  * After approval: IRSA off each cluster (annotation removed, workloads restarted, Pod
@@ -11,6 +12,7 @@ import type { MigrationRun } from './run.js';
 export async function cleanup(run: MigrationRun, preflight: ClusterPreflight[]): Promise<void> {
   const { state, serviceAccount: sa } = run;
   run.setPhase('CleaningUp');
+  await sweepVerificationPods(run);
   for (const pf of preflight) {
     await run.checkpoint();
     const { cluster } = pf;

@@ -4,11 +4,13 @@ import type { WorkloadRef } from '../../src/domain/types.js';
 import { activities, API_CALL, LONG_WAIT } from '../activity-options.js';
 import { clusterProgress, nowIso } from '../state.js';
 import type { MigrationRun } from './run.js';
+import { checkPodIdentity, sweepVerificationPods } from './verification.js';
 
 /** The clusters one at a time, in order, with a soak between one and the next. */
 export async function migrateClusters(run: MigrationRun, preflight: ClusterPreflight[]): Promise<void> {
   const soakSeconds = run.options.soakSeconds;
   run.setPhase('Migrating');
+  await sweepVerificationPods(run);
   for (const [index, pf] of preflight.entries()) {
     await run.checkpoint();
     await migrateCluster(run, pf);
@@ -18,7 +20,16 @@ export async function migrateClusters(run: MigrationRun, preflight: ClusterPrefl
         return { detail: `soaked ${soakSeconds}s` };
       });
     }
+    await restartCheck(run, pf.cluster);
   }
+}
+
+/** After the soak, before the gate: pods created now must still get valid Pod Identity credentials. */
+async function restartCheck(run: MigrationRun, cluster: string): Promise<void> {
+  await run.checkpoint();
+  const restarted = await restartAndWait(run, cluster, 'restart-check');
+  await run.checkpoint();
+  await verifyPodIdentity(run, cluster, 'restart-check-verify', restarted);
 }
 
 /** One cluster onto Pod Identity: association, propagation wait, restart, verification. IRSA stays as the fallback. */
@@ -69,7 +80,7 @@ export async function migrateCluster(run: MigrationRun, pf: ClusterPreflight): P
 export function restartAndWait(
   run: MigrationRun,
   cluster: string,
-  name: 'restart' | 'cleanup-restart',
+  name: 'restart' | 'cleanup-restart' | 'restart-check',
 ): Promise<WorkloadRef[] | undefined> {
   return run.step(cluster, name, async () => {
     run.touch(cluster, 'restarted');
@@ -88,23 +99,15 @@ export function restartAndWait(
 }
 
 /**
- * The running pods of the restarted workloads on Pod Identity credentials, and one per
- * workload answering as the role. Without `workloads`, those the restart would restart.
+ * The running pods of the restarted workloads on Pod Identity credentials, and the caller
+ * identity of the role from a verification pod and/or one pod per workload
+ * (`verification.ts`). Without `workloads`, those the restart would restart.
  */
 export function verifyPodIdentity(
   run: MigrationRun,
   cluster: string,
-  name: 'verify' | 'cleanup-verify',
+  name: 'verify' | 'cleanup-verify' | 'restart-check-verify',
   workloads?: WorkloadRef[],
 ) {
-  return run.step(cluster, name, () =>
-    activities(API_CALL, `verify Pod Identity credentials in ${cluster}`).verifyCredentials({
-      cluster,
-      serviceAccount: run.serviceAccount,
-      roleArn: run.input.roleArn,
-      expect: 'pod-identity',
-      verifyCommand: run.options.verifyCommand,
-      ...(workloads === undefined ? {} : { workloads }),
-    }),
-  );
+  return run.step(cluster, name, () => checkPodIdentity(run, cluster, workloads));
 }

@@ -5,6 +5,7 @@ import type { StepName } from '../../src/domain/migration-state.js';
 import { activities, COMPENSATION, LONG_WAIT } from '../activity-options.js';
 import { clusterProgress, nowIso } from '../state.js';
 import { errorMessage, type MigrationRun } from './run.js';
+import { sweepVerificationPods } from './verification.js';
 
 /**
  * After a failure, a Reject or an abort: records why, then puts every cluster back on IRSA
@@ -18,6 +19,7 @@ export async function rollBack(run: MigrationRun, err: unknown): Promise<void> {
   await CancellationScope.nonCancellable(async () => {
     run.setPhase('RollingBack');
     await run.notify('rollback-step', `rolling back: ${state.failure?.type ?? ''}: ${state.failure?.message ?? ''}`);
+    await sweepVerificationPods(run);
     await compensate(run);
     run.setPhase(state.manualSteps?.length ? 'RollbackFailed' : 'RolledBack');
     await run.notify(

@@ -1,0 +1,75 @@
+import { isCancellation, log, workflowInfo } from '@temporalio/workflow';
+import type { WorkloadRef } from '../../src/domain/types.js';
+import { runKeyOf } from '../../src/domain/verification-pod.js';
+import { activities, API_CALL, PROBE_POD } from '../activity-options.js';
+import type { MigrationRun, StepOutcome } from './run.js';
+
+/** The label every verification pod of this run carries: the same on every replay and every worker. */
+export function runKey(): string {
+  const { workflowId, firstExecutionRunId } = workflowInfo();
+  return runKeyOf(workflowId, firstExecutionRunId);
+}
+
+/**
+ * The credentials check of a verify step: every running pod of the restarted workloads on
+ * Pod Identity (always), the in-pod probe (`exec`, `both`) and a verification pod (`pod`,
+ * `both`) whose caller identity must be the role with an `eks-<cluster>-` session.
+ */
+export async function checkPodIdentity(
+  run: MigrationRun,
+  cluster: string,
+  workloads?: WorkloadRef[],
+): Promise<StepOutcome<void>> {
+  const mode = run.options.verifyWith ?? 'both';
+  const env = await activities(API_CALL, `verify Pod Identity credentials in ${cluster}`).verifyCredentials({
+    cluster,
+    serviceAccount: run.serviceAccount,
+    roleArn: run.input.roleArn,
+    expect: 'pod-identity',
+    verifyCommand: run.options.verifyCommand,
+    ...(workloads === undefined ? {} : { workloads }),
+    ...(mode === 'pod' ? { inPodProbe: false } : {}),
+  });
+  if (mode === 'exec') return env;
+  const pod = await activities(PROBE_POD, `verification pod in ${cluster}`).runVerificationPod({
+    cluster,
+    serviceAccount: run.serviceAccount,
+    roleArn: run.input.roleArn,
+    expect: 'pod-identity',
+    runKey: runKey(),
+    workflowId: workflowInfo().workflowId,
+    ...(workloads === undefined ? {} : { workloads }),
+  });
+  // No verification pod configured on the worker: the step reads as the in-pod check alone.
+  const detail = pod.detail === '' ? env.detail : `${env.detail}; ${pod.detail}`;
+  return { detail, warnings: [...env.warnings, ...pod.warnings] };
+}
+
+/**
+ * Deletes whatever verification pods this run left in its clusters (a worker that died
+ * while one ran): at the start of each phase. Best effort: a sweep that fails is logged,
+ * the fleet scan's sweep catches what is left.
+ */
+export async function sweepVerificationPods(run: MigrationRun): Promise<void> {
+  if ((run.options.verifyWith ?? 'both') === 'exec') return;
+  const key = runKey();
+  await Promise.all(
+    run.input.clusters.map(async (cluster) => {
+      try {
+        const { deleted } = await activities(API_CALL, `sweep verification pods in ${cluster}`).sweepVerificationPods({
+          cluster,
+          runKey: key,
+          namespace: run.serviceAccount.namespace,
+        });
+        if (deleted.length > 0) {
+          run.state.warnings.push(
+            `${cluster}: deleted verification pods left by a stopped worker: ${deleted.join(', ')}`,
+          );
+        }
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        log.warn('verification pod sweep failed', { cluster, error: String(err) });
+      }
+    }),
+  );
+}
