@@ -7,12 +7,14 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { MigrationState, StepRecord } from '../../src/domain/migration-state.js';
-import { ALL_VERIFICATION_PODS, DEFAULT_PROBE } from '../../src/domain/verification-pod.js';
+import { ALL_VERIFICATION_PODS, DEFAULT_PROBE, EXPIRES_AT_ANNOTATION } from '../../src/domain/verification-pod.js';
 import { workflowIdFor } from '../../src/domain/workflow-id.js';
 import { createSandboxFleet, type SandboxFleet } from '../../src/sandbox/index.js';
 import { MigrationService } from '../../src/temporal/migrations.js';
 import { decisionUpdate } from '../../workflows/messages.js';
 import { advanceUntil, APPROVER, migrationInput, startHarness } from '../support/migration-harness.js';
+import { verificationPodSpec } from '../support/sandbox-fixtures.js';
+import { fleetScanInput, startScanHarness } from '../support/scan-harness.js';
 import { createTimeSkippingEnv, workflowBundle } from '../support/temporal.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -182,6 +184,32 @@ describe('migration workflow: verification pods on the time-skipping server', ()
     } finally {
       if (child.process.exitCode === null) child.process.kill('SIGKILL');
       await second?.stop();
+    }
+  });
+});
+
+describe('fleet scan: verification pods nobody deleted', () => {
+  test('the scan deletes those past their deadline, leaves a running one alone, and says so in its notes', async () => {
+    const env = await createTimeSkippingEnv();
+    const h = await startScanHarness(env);
+    try {
+      const stale = verificationPodSpec('payments', 'reconciler', { runKey: 'aaaaaaaaaaaaaaaa' });
+      stale.annotations = { ...stale.annotations, [EXPIRES_AT_ANNOTATION]: '2020-01-01T00:00:00.000Z' };
+      const current = verificationPodSpec('payments', 'reconciler', { runKey: 'bbbbbbbbbbbbbbbb' });
+      await h.fleet.kubernetes.createPod('sandbox-b', stale);
+      await h.fleet.kubernetes.createPod('sandbox-b', current);
+      const { report } = await h.scans.scan(fleetScanInput());
+      assert.ok(
+        report.notes.includes(`verification pods past their deadline deleted: sandbox-b payments/${stale.name}`),
+        report.notes.join('\n'),
+      );
+      assert.deepEqual(
+        (await h.fleet.kubernetes.listPodsWithLabels('sandbox-b', ALL_VERIFICATION_PODS)).map((p) => p.name),
+        [current.name],
+      );
+    } finally {
+      await h.stop();
+      await env.teardown();
     }
   });
 });
