@@ -109,5 +109,5 @@ export function verifyPodIdentity(
   name: 'verify' | 'cleanup-verify' | 'restart-check-verify',
   workloads?: WorkloadRef[],
 ) {
-  return run.step(cluster, name, () => checkPodIdentity(run, cluster, workloads));
+  return run.step(cluster, name, () => checkPodIdentity(run, cluster, workloads, name === 'restart-check-verify'));
 }

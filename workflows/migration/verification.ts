@@ -13,14 +13,18 @@ export function runKey(): string {
 /**
  * The credentials check of a verify step: every running pod of the restarted workloads on
  * Pod Identity (always), the in-pod probe (`exec`, `both`) and a verification pod (`pod`,
- * `both`) whose caller identity must be the role with an `eks-<cluster>-` session.
+ * `both`) whose caller identity must be the role with an `eks-<cluster>-` session. The
+ * restart check (`newPodsOnly`) asks whether pods created now still get valid credentials:
+ * the verification pod is such a pod, so the app's pods are probed there only with `exec`.
  */
 export async function checkPodIdentity(
   run: MigrationRun,
   cluster: string,
   workloads?: WorkloadRef[],
+  newPodsOnly = false,
 ): Promise<StepOutcome<void>> {
   const mode = run.options.verifyWith ?? 'both';
+  const inPodProbe = newPodsOnly ? mode === 'exec' : mode !== 'pod';
   const env = await activities(API_CALL, `verify Pod Identity credentials in ${cluster}`).verifyCredentials({
     cluster,
     serviceAccount: run.serviceAccount,
@@ -28,7 +32,7 @@ export async function checkPodIdentity(
     expect: 'pod-identity',
     verifyCommand: run.options.verifyCommand,
     ...(workloads === undefined ? {} : { workloads }),
-    ...(mode === 'pod' ? { inPodProbe: false } : {}),
+    ...(inPodProbe ? {} : { inPodProbe: false }),
   });
   if (mode === 'exec') return env;
   const pod = await activities(PROBE_POD, `verification pod in ${cluster}`).runVerificationPod({
