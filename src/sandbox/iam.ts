@@ -4,6 +4,7 @@ import type { PolicyDocument } from '../domain/types.js';
 import { PortError } from '../ports/errors.js';
 import type { RoleInfo } from '../domain/iam.js';
 import type { IamPort } from '../ports/iam.js';
+import { simulatePrincipalPolicy } from './policy-simulator.js';
 import type { SandboxRuntime } from './runtime.js';
 import type { FleetState, RoleState } from './state.js';
 
@@ -106,6 +107,9 @@ export function createSandboxIam(runtime: SandboxRuntime): IamPort {
     },
     listOpenIdConnectProviders() {
       return runtime.call(IAM_SCOPE, 'listOpenIdConnectProviders', undefined, oidcProviders);
+    },
+    simulatePrincipalPolicy(request) {
+      return runtime.call(IAM_SCOPE, 'simulatePrincipalPolicy', undefined, (s) => simulatePrincipalPolicy(s, request));
     },
   };
 }
