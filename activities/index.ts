@@ -8,6 +8,7 @@ import { scanActivities } from './scan.js';
 import { trustActivities } from './trust.js';
 import { verifyActivities } from './verify.js';
 import { verificationPodActivities } from './verification-pod.js';
+import { roleReuseActivities } from './role-reuse.js';
 
 export type { ActivityDeps } from './deps.js';
 
@@ -22,6 +23,7 @@ export function createActivities(deps: ActivityDeps) {
     ...notifyActivities(deps),
     ...scanActivities(deps),
     ...verificationPodActivities(deps),
+    ...roleReuseActivities(deps),
   });
 }
 

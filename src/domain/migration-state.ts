@@ -1,4 +1,5 @@
 import type { FailureType } from './failure-types.js';
+import type { RoleReuseReport } from './role-reuse.js';
 import type { Finding, MigrationInput, NotifyTarget, PolicyDocument, WorkloadRef } from './types.js';
 
 /**
@@ -146,4 +147,6 @@ export interface MigrationPlan {
   cleanup: { removeAnnotations: string[]; removeIrsaTrustForIssuers: string[]; keepIrsaTrust: boolean };
   findings: Finding[];
   blocked: boolean;
+  /** Who else uses the role and what IAM's simulator lets each do (preflight's role reuse check). */
+  roleReuse?: RoleReuseReport;
 }

@@ -15,6 +15,13 @@ export interface PreflightResult {
 export async function runPreflight(input: MigrationInput): Promise<PreflightResult> {
   const { serviceAccount, roleArn } = input;
   const { keepIrsaTrust } = input.options;
+  const reuseCheck = activities(API_CALL, `check reuse of role ${roleArn}`).checkRoleReuse({
+    roleArn,
+    serviceAccount,
+    clusters: input.clusters,
+    requestedBy: input.requestedBy,
+    ...(input.options.acceptSharedRole ? { acceptSharedRole: true } : {}),
+  });
   const [role, ...clusters] = await Promise.all([
     activities(API_CALL, `preflight role ${roleArn}`).preflightRole({ roleArn, serviceAccount }),
     ...input.clusters.map((cluster) =>
@@ -26,6 +33,7 @@ export async function runPreflight(input: MigrationInput): Promise<PreflightResu
       }),
     ),
   ]);
+  const reuse = await reuseCheck;
   const plan = mergePlan({
     serviceAccount,
     roleArn,
@@ -33,9 +41,9 @@ export async function runPreflight(input: MigrationInput): Promise<PreflightResu
     trust: role.trust,
     clusters: clusters.map((c) => c.plan),
     cleanupIssuers: clusters.flatMap((c) => c.cleanupIssuers),
-    findings: [...role.findings, ...clusters.flatMap((c) => c.findings)],
+    findings: [...role.findings, ...reuse.findings, ...clusters.flatMap((c) => c.findings)],
   });
-  return { role, clusters, plan };
+  return { role, clusters, plan: { ...plan, roleReuse: reuse.report } };
 }
 
 /**
