@@ -133,6 +133,19 @@ export function createSandboxEks(runtime: SandboxRuntime): EksPort {
         association.hiddenFrom = now + runtime.consistencyDelayMs;
       });
     },
+    getAssociationTimes(name, associationId) {
+      return runtime.call(name, 'getAssociationTimes', undefined, (s) => {
+        const association = liveAssociations(requireCluster(s, name)).find((a) => a.associationId === associationId);
+        if (association === undefined) {
+          throw new PortError('not-found', `No association found for id: ${associationId}.`, {
+            code: 'ResourceNotFoundException',
+            httpStatus: 404,
+          });
+        }
+        // The sandbox has no UpdatePodIdentityAssociation: created is the last change.
+        return { createdAt: new Date(association.createdAt).toISOString() };
+      });
+    },
     listPodIdentityAssociations(name) {
       return runtime.call(name, 'listPodIdentityAssociations', undefined, (s) => {
         const c = requireCluster(s, name);
