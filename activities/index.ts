@@ -9,6 +9,7 @@ import { trustActivities } from './trust.js';
 import { verifyActivities } from './verify.js';
 import { verificationPodActivities } from './verification-pod.js';
 import { roleReuseActivities } from './role-reuse.js';
+import { diagnoseActivities } from './diagnose.js';
 
 export type { ActivityDeps } from './deps.js';
 
@@ -24,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
     ...scanActivities(deps),
     ...verificationPodActivities(deps),
     ...roleReuseActivities(deps),
+    ...diagnoseActivities(deps),
   });
 }
 

@@ -7,6 +7,7 @@ import { parseServiceAccountRef } from '../domain/names.js';
 import { connectClient } from '../runtime/stack.js';
 import { MigrationRequestError, MigrationService } from '../temporal/migrations.js';
 import { runDemo } from './demo.js';
+import { DIAGNOSE_USAGE, runDiagnoseCommand } from './diagnose.js';
 import { INVENTORY_USAGE, runFleetCommand } from './inventory.js';
 import type { CliIo } from './io.js';
 import { jsonOutput, renderList, renderPlan, renderState } from './render.js';
@@ -24,7 +25,8 @@ export const USAGE = `usage: migrate-identity <command>
   abort <ns>/<sa> [--as <user>] [--reason <text>]
   sandbox show [--json] | reset [--with-drift] | fault <cluster> <step> <kind> [--count N] | clear-faults
   demo [--yes] [--json]
-${INVENTORY_USAGE}`;
+${INVENTORY_USAGE}
+${DIAGNOSE_USAGE}`;
 
 /** A problem with what the user typed: exit code 2. */
 class UsageError extends Error {}
@@ -165,6 +167,8 @@ export async function runCli(argv: string[], io: CliIo, env: Record<string, stri
       case 'inventory':
       case 'drift':
         return await runFleetCommand(command, config, args, io);
+      case 'diagnose':
+        return await runDiagnoseCommand(config, args, io, osUser());
       default:
         throw new UsageError(`unknown command "${command}"\n${USAGE}`);
     }
