@@ -7,7 +7,8 @@ import type { Config } from '../src/config/index.js';
 import { temporalConnectionOptions } from '../src/temporal/connection.js';
 import { MigrationService } from '../src/temporal/migrations.js';
 import { ScanService } from '../src/temporal/scans.js';
-import type { ListenerDeps, MigrationsApi, ScansApi, SlackAppDeps } from './deps.js';
+import { DiagnoseService } from '../src/temporal/diagnoses.js';
+import type { DiagnosesApi, ListenerDeps, MigrationsApi, ScansApi, SlackAppDeps } from './deps.js';
 import { requestGuard } from './guard.js';
 import { registerListeners } from './listeners/index.js';
 import { lineLogger } from './logger.js';
@@ -31,7 +32,7 @@ const DIRECTORY_RETRY = { maxAttempts: 2, backoffMs: 200, maxRetryAfterMs: 1000,
 export function createSlackApp(
   slack: SlackSettings,
   fleet: Config['fleet'],
-  deps: { migrations: MigrationsApi; scans?: ScansApi; logger?: Logger },
+  deps: { migrations: MigrationsApi; scans?: ScansApi; diagnoses?: DiagnosesApi; logger?: Logger },
 ): App {
   const logger = deps.logger;
   const clientOptions = slackClientOptions(slack, logger);
@@ -65,6 +66,7 @@ export function createSlackApp(
   const listenerDeps: ListenerDeps = {
     migrations: deps.migrations,
     ...(deps.scans ? { scans: deps.scans } : {}),
+    ...(deps.diagnoses ? { diagnoses: deps.diagnoses } : {}),
     fleet,
     directory: createSlackDirectory(app.client, { retry: DIRECTORY_RETRY }),
     approvers: slack.approvers,
@@ -96,17 +98,20 @@ export async function startSlackApp(
   let connection: Connection | undefined;
   let migrations = deps.migrations;
   let scans = deps.scans;
+  let diagnoses = deps.diagnoses;
   if (!migrations) {
     const { namespace, taskQueue, uiUrl } = config.temporal;
     connection = await Connection.connect(temporalConnectionOptions(config.temporal));
     const client = new Client({ connection, namespace, interceptors: tracingClientInterceptors() });
     migrations = new MigrationService(client, taskQueue, uiUrl, namespace);
     scans ??= new ScanService(client, taskQueue, uiUrl, namespace);
+    diagnoses ??= new DiagnoseService(client, taskQueue, uiUrl, namespace);
   }
   try {
     const app = createSlackApp(slack, config.fleet, {
       migrations,
       ...(scans ? { scans } : {}),
+      ...(diagnoses ? { diagnoses } : {}),
       ...(logger ? { logger } : {}),
     });
     const requests = instrumentSlackApp(app, { metrics: deps.metrics, tracer: deps.tracer, logger: deps.appLogger });

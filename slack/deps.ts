@@ -6,6 +6,7 @@ import type { SlackDirectory } from './adapters/directory.js';
 import type { FleetFile } from '../src/config/index.js';
 import type { MigrationService } from '../src/temporal/migrations.js';
 import type { ScanService } from '../src/temporal/scans.js';
+import type { DiagnoseService } from '../src/temporal/diagnoses.js';
 
 /** What the Slack app does with migrations; `MigrationService` in production, a stub in benchmarks. */
 export type MigrationsApi = Pick<MigrationService, 'start' | 'plan' | 'state' | 'decide' | 'abort' | 'list' | 'url'>;
@@ -13,12 +14,17 @@ export type MigrationsApi = Pick<MigrationService, 'start' | 'plan' | 'state' | 
 /** What the Slack app does with fleet scans: the latest report, or start one. */
 export type ScansApi = Pick<ScanService, 'latest' | 'start'>;
 
+/** What the Slack app does with diagnoses: start one, then wait for its matrix. */
+export type DiagnosesApi = Pick<DiagnoseService, 'start' | 'result'>;
+
 /** What the caller of `startSlackApp` provides besides the config; all optional. */
 export interface SlackAppDeps {
   /** Default: a `MigrationService` on its own Temporal connection (`config.temporal`), closed by `stop()`. */
   migrations?: MigrationsApi;
   /** Default: a `ScanService` on the same connection when `migrations` is not given either. */
   scans?: ScansApi;
+  /** Default: a `DiagnoseService` on the same connection when `migrations` is not given either. */
+  diagnoses?: DiagnosesApi;
   /** Bolt's logger; default: one over `log`, else Bolt's console logger. */
   logger?: Logger;
   /** The entry point's line logger. */
@@ -40,6 +46,8 @@ export interface ListenerDeps {
   migrations: MigrationsApi;
   /** Unset: the inventory and the App Home say scans are unavailable. */
   scans?: ScansApi;
+  /** Unset: `diagnose` says diagnoses are unavailable. */
+  diagnoses?: DiagnosesApi;
   fleet: FleetFile;
   directory: SlackDirectory;
   /** Configured approvers: user ids and user group ids. */

@@ -23,6 +23,7 @@ export function helpReply(): SlackMessage {
     `• \`${COMMAND} status <namespace>/<service-account>\` shows where a migration stands`,
     `• \`${COMMAND} list\` lists running migrations`,
     `• \`${COMMAND} abort <namespace>/<service-account>\` stops a migration and rolls it back`,
+    `• \`${COMMAND} diagnose <namespace>/<service-account> [--clusters a,b]\` checks why credentials fail, cluster by cluster`,
     `• \`${COMMAND} help\` shows this`,
   ];
   return { text: `${COMMAND} help`, blocks: sectionsOf(lines, 5) };

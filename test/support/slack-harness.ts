@@ -1,7 +1,7 @@
 import { LogLevel, type Logger } from '@slack/bolt';
 import { randomUUID } from 'node:crypto';
 import { startSlackApp, type MigrationsApi } from '../../slack/app.js';
-import type { ScansApi } from '../../slack/deps.js';
+import type { DiagnosesApi, ScansApi } from '../../slack/deps.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { SlackApiStandIn, type ResponseCapture } from './slack-api.js';
 import {
@@ -66,6 +66,8 @@ export async function startSlackHarness(options: {
   migrations?: MigrationsApi;
   /** Fleet scans for `inventory` and the Home tab; omitted with `migrations`: none. */
   scans?: ScansApi;
+  /** Diagnoses for `diagnose`; omitted with `migrations`: none. */
+  diagnoses?: DiagnosesApi;
   env?: Record<string, string>;
   api?: SlackApiStandIn;
 }): Promise<SlackHarness> {
@@ -81,6 +83,7 @@ export async function startSlackHarness(options: {
   const app = await startSlackApp(config, {
     ...(options.migrations ? { migrations: options.migrations } : {}),
     ...(options.scans ? { scans: options.scans } : {}),
+    ...(options.diagnoses ? { diagnoses: options.diagnoses } : {}),
     logger,
     host: '127.0.0.1',
   });

@@ -5,6 +5,7 @@ import { unescapeCommandText } from '../../command-text.js';
 import type { ListenerDeps } from '../../deps.js';
 import { replyForError } from '../../operations/errors.js';
 import { fleetInventory } from '../../operations/inventory.js';
+import { startDiagnosis } from '../../operations/diagnose.js';
 import { abortMigration, migrationStatus, planMigration, runningMigrations } from '../../operations/queries.js';
 import { launchMigration, NotAllowedError, prepareStart, type Requester } from '../../operations/start-migration.js';
 import type { SlackMessage } from '../../views/block-kit.js';
@@ -22,6 +23,8 @@ export function migrateIdentityCommand(deps: ListenerDeps) {
     await ack();
     const who: Requester = { userId: command.user_id, channelId: command.channel_id, teamId: command.team_id };
     let reply: SlackMessage | undefined;
+    // A second answer on the same response_url, once slow work ends (diagnose's matrix).
+    let followUp: Promise<SlackMessage> | undefined;
     try {
       reply = await dispatch(unescapeCommandText(command.text ?? '').trim());
     } catch (err) {
@@ -30,6 +33,7 @@ export function migrateIdentityCommand(deps: ListenerDeps) {
     if (!reply) return;
     try {
       await respond({ response_type: 'ephemeral', ...reply });
+      if (followUp) await respond({ response_type: 'ephemeral', ...(await followUp) });
     } catch (err) {
       logger.error(`could not answer ${command.command} through response_url`, err);
     }
@@ -60,6 +64,11 @@ export function migrateIdentityCommand(deps: ListenerDeps) {
           return abortMigration(deps, args, who);
         case 'inventory':
           return fleetInventory(deps, args);
+        case 'diagnose': {
+          const started = await startDiagnosis(deps, args, who.userId);
+          followUp = started.followUp;
+          return started.reply;
+        }
         case 'start':
           return launchMigration(deps, await prepareStart(deps, args, who));
         default:
