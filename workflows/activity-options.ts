@@ -37,6 +37,12 @@ export const PROBE_POD: ActivityOptions = {
   },
 };
 
+/** Sweeping verification pods: housekeeping, never worth holding a phase (or a rollback) up for long. */
+export const SWEEP_PODS: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
+};
+
 /** Compensations: more patient, since giving up means a human has to finish the job. */
 export const COMPENSATION: ActivityOptions = {
   startToCloseTimeout: '2 minutes',

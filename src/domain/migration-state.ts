@@ -42,8 +42,7 @@ export type StepName =
   | 'verify'
   | 'soak'
   // After the soak, before the gate: one more restart, and its pods verified ("pod restarts still get valid credentials").
-  | 'restart-check'
-  | 'restart-check-verify'
+  | 'recheck'
   | 'remove-annotation'
   | 'cleanup-restart'
   | 'cleanup-verify'

@@ -24,12 +24,27 @@ export async function migrateClusters(run: MigrationRun, preflight: ClusterPrefl
   }
 }
 
-/** After the soak, before the gate: pods created now must still get valid Pod Identity credentials. */
+/**
+ * After the soak, before the gate ("pod restarts still get valid credentials"): one more
+ * restart, and the pods it creates verified, as one step.
+ */
 async function restartCheck(run: MigrationRun, cluster: string): Promise<void> {
   await run.checkpoint();
-  const restarted = await restartAndWait(run, cluster, 'restart-check');
-  await run.checkpoint();
-  await verifyPodIdentity(run, cluster, 'restart-check-verify', restarted);
+  await run.step(cluster, 'recheck', async () => {
+    run.touch(cluster, 'restarted');
+    const { restarted } = await activities(API_CALL, `restart workloads in ${cluster} again`).restartWorkloads({
+      cluster,
+      serviceAccount: run.serviceAccount,
+      restartedAt: nowIso(),
+    });
+    const rollout = await activities(LONG_WAIT, `wait for rollouts in ${cluster}`).waitForRollouts({
+      cluster,
+      workloads: restarted,
+      timeoutSeconds: run.options.rolloutTimeoutSeconds,
+    });
+    const check = await checkPodIdentity(run, cluster, restarted, true);
+    return { detail: `restarted again, ${rollout.detail}; ${check.detail}`, warnings: check.warnings };
+  });
 }
 
 /** One cluster onto Pod Identity: association, propagation wait, restart, verification. IRSA stays as the fallback. */
@@ -80,7 +95,7 @@ export async function migrateCluster(run: MigrationRun, pf: ClusterPreflight): P
 export function restartAndWait(
   run: MigrationRun,
   cluster: string,
-  name: 'restart' | 'cleanup-restart' | 'restart-check',
+  name: 'restart' | 'cleanup-restart',
 ): Promise<WorkloadRef[] | undefined> {
   return run.step(cluster, name, async () => {
     run.touch(cluster, 'restarted');
@@ -106,8 +121,8 @@ export function restartAndWait(
 export function verifyPodIdentity(
   run: MigrationRun,
   cluster: string,
-  name: 'verify' | 'cleanup-verify' | 'restart-check-verify',
+  name: 'verify' | 'cleanup-verify',
   workloads?: WorkloadRef[],
 ) {
-  return run.step(cluster, name, () => checkPodIdentity(run, cluster, workloads, name === 'restart-check-verify'));
+  return run.step(cluster, name, () => checkPodIdentity(run, cluster, workloads));
 }

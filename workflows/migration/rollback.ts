@@ -19,8 +19,9 @@ export async function rollBack(run: MigrationRun, err: unknown): Promise<void> {
   await CancellationScope.nonCancellable(async () => {
     run.setPhase('RollingBack');
     await run.notify('rollback-step', `rolling back: ${state.failure?.type ?? ''}: ${state.failure?.message ?? ''}`);
-    await sweepVerificationPods(run);
     await compensate(run);
+    // After the compensations: a pod a dead worker left must not hold up putting IRSA back.
+    await sweepVerificationPods(run);
     run.setPhase(state.manualSteps?.length ? 'RollbackFailed' : 'RolledBack');
     await run.notify(
       'finished',

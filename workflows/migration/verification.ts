@@ -1,7 +1,7 @@
 import { isCancellation, log, workflowInfo } from '@temporalio/workflow';
 import type { WorkloadRef } from '../../src/domain/types.js';
 import { runKeyOf } from '../../src/domain/verification-pod.js';
-import { activities, API_CALL, PROBE_POD } from '../activity-options.js';
+import { activities, API_CALL, PROBE_POD, SWEEP_PODS } from '../activity-options.js';
 import type { MigrationRun, StepOutcome } from './run.js';
 
 /** The label every verification pod of this run carries: the same on every replay and every worker. */
@@ -51,8 +51,8 @@ export async function checkPodIdentity(
 
 /**
  * Deletes whatever verification pods this run left in its clusters (a worker that died
- * while one ran): at the start of each phase. Best effort: a sweep that fails is logged,
- * the fleet scan's sweep catches what is left.
+ * while one ran): at the start of each phase, and after a rollback's compensations. Best
+ * effort: a sweep that fails is logged, the fleet scan's sweep catches what is left.
  */
 export async function sweepVerificationPods(run: MigrationRun): Promise<void> {
   if ((run.options.verifyWith ?? 'both') === 'exec') return;
@@ -60,11 +60,13 @@ export async function sweepVerificationPods(run: MigrationRun): Promise<void> {
   await Promise.all(
     run.input.clusters.map(async (cluster) => {
       try {
-        const { deleted } = await activities(API_CALL, `sweep verification pods in ${cluster}`).sweepVerificationPods({
-          cluster,
-          runKey: key,
-          namespace: run.serviceAccount.namespace,
-        });
+        const { deleted } = await activities(SWEEP_PODS, `sweep verification pods in ${cluster}`).sweepVerificationPods(
+          {
+            cluster,
+            runKey: key,
+            namespace: run.serviceAccount.namespace,
+          },
+        );
         if (deleted.length > 0) {
           run.state.warnings.push(
             `${cluster}: deleted verification pods left by a stopped worker: ${deleted.join(', ')}`,
