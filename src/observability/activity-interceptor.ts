@@ -38,6 +38,13 @@ export const ACTIVITY_API: Readonly<Record<string, string>> = {
   lookUpRunningMigrations: 'temporal',
   lastScheduledScanKeys: 'temporal',
   postNewDrift: 'slack',
+  // Verification pods, role reuse, diagnose.
+  runVerificationPod: 'kubernetes',
+  sweepVerificationPods: 'kubernetes',
+  checkRoleReuse: 'aws-eks+aws-iam',
+  readDiagnosisCluster: 'aws-eks+kubernetes',
+  readDiagnosisRoles: 'aws-iam',
+  probeForDiagnosis: 'kubernetes',
 };
 
 function clusterOf(args: readonly unknown[]): string {
