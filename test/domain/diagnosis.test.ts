@@ -4,11 +4,11 @@ import { POD_IDENTITY_TOKEN_FILE, POD_IDENTITY_URI } from '../../src/domain/cons
 import {
   assembleDiagnosis,
   callerIdentityRow,
-  clusterRows,
   principalTagRow,
   type ClusterDiagnosisFacts,
   type DiagnosisRow,
 } from '../../src/domain/diagnosis.js';
+import { clusterRows } from '../../src/domain/diagnosis-cluster.js';
 import type { PodIdentityAssociation } from '../../src/domain/eks.js';
 import { fixturePod, FIXTURE_ROLE_ARN, healthyClusterFacts } from '../support/cluster-facts.js';
 

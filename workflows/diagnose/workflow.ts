@@ -3,7 +3,6 @@ import type { DiagnosisClusterRead } from '../../activities/diagnose.js';
 import {
   assembleDiagnosis,
   callerIdentityRow,
-  clusterRows,
   irsaRows,
   principalTagRow,
   type Diagnosis,
@@ -12,6 +11,7 @@ import {
 } from '../../src/domain/diagnosis.js';
 import type { NamedPolicyDocument } from '../../src/domain/iam.js';
 import type { RoleCatalog } from '../../src/domain/role-profile.js';
+import { clusterRows } from '../../src/domain/diagnosis-cluster.js';
 import { runKeyOf } from '../../src/domain/verification-pod.js';
 import { activities, API_CALL, PROBE_POD } from '../activity-options.js';
 import type { DiagnoseInput } from './messages.js';
