@@ -43,6 +43,7 @@ export function preflightActivities(deps: ActivityDeps) {
         findings: [...readFindings, ...plan.findings.filter((f) => f.cluster !== undefined)],
         plan: clusterPlan,
         cleanupIssuers: role ? plan.cleanup.removeIrsaTrustForIssuers : [],
+        ...(facts.info?.arn && { clusterArn: facts.info.arn }),
         workloads: facts.workloads.map((w) => ({ ref: w.ref, restartedAt: w.restartedAt })),
       };
     },

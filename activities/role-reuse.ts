@@ -3,7 +3,6 @@
  * where the role is shared or its policies read principal tags, IAM's simulator on the
  * intended service account and on each foreign one (src/domain/role-reuse.ts).
  */
-import type { ClusterInfo } from '../src/domain/eks.js';
 import type { NamedPolicyDocument } from '../src/domain/iam.js';
 import { parseRoleArn } from '../src/domain/names.js';
 import {
@@ -68,6 +67,8 @@ export function roleReuseActivities(deps: ActivityDeps) {
       roleArn: string;
       serviceAccount: ServiceAccountRef;
       clusters: string[];
+      /** EKS cluster ARNs preflight read (the `eks-cluster-arn` tag); a cluster not listed goes without. */
+      clusterArns?: Record<string, string>;
       acceptSharedRole?: boolean;
       requestedBy: string;
     }): Promise<{ findings: Finding[]; report: RoleReuseReport }> {
@@ -93,21 +94,11 @@ export function roleReuseActivities(deps: ActivityDeps) {
       if (!needsSimulation(documents, sharedWith)) return { findings: judgeRoleReuse(report, documents), report };
 
       const roleTags = await deps.iam.listRoleTags(roleName).catch(() => ({}));
-      const infos = new Map<string, Promise<Pick<ClusterInfo, 'name' | 'arn'>>>();
-      const clusterOf = (cluster: string) => {
-        let info = infos.get(cluster);
-        if (info === undefined) {
-          info = deps.eks.describeCluster(cluster).catch(() => ({
-            name: deps.eksClusterName?.(cluster) ?? cluster,
-            arn: '',
-          }));
-          infos.set(cluster, info);
-        }
-        return info;
-      };
-      const contextOf = async (subject: ReuseSubject) => {
-        const info = await clusterOf(subject.cluster);
-        return sessionTagContext(subject, { name: info.name, ...(info.arn ? { arn: info.arn } : {}) }, roleTags);
+      // No DescribeCluster here: preflight read the ARNs; the EKS name is the fleet file's.
+      const contextOf = (subject: ReuseSubject) => {
+        const arn = input.clusterArns?.[subject.cluster];
+        const name = deps.eksClusterName?.(subject.cluster) ?? subject.cluster;
+        return sessionTagContext(subject, { name, ...(arn ? { arn } : {}) }, roleTags);
       };
       const intended: ReuseSubject = {
         cluster: input.clusters[0] ?? fleet[0] ?? '',
@@ -127,7 +118,7 @@ export function roleReuseActivities(deps: ActivityDeps) {
           serviceAccount: u.serviceAccount,
           intended: false,
         }));
-      report.simulated = simulationTargets(documents, await contextOf(intended));
+      report.simulated = simulationTargets(documents, contextOf(intended));
       const { pairs } = report.simulated;
       if (pairs.length > 0) {
         const actions = [...new Set(pairs.map((p) => p.action))];
@@ -137,7 +128,7 @@ export function roleReuseActivities(deps: ActivityDeps) {
             policySourceArn: roleArn,
             actions,
             resources,
-            context: await contextOf(subject),
+            context: contextOf(subject),
           });
           report.matrix.push(rowOf(subject, pairs, results));
         }

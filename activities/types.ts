@@ -16,6 +16,8 @@ export interface ClusterPreflight {
   plan: ClusterPlan;
   /** OIDC issuers whose trust of this service account cleanup removes (empty: nothing to remove). */
   cleanupIssuers: string[];
+  /** The cluster's ARN, as DescribeCluster named it: the role reuse check's `eks-cluster-arn` session tag. */
+  clusterArn?: string;
   /** Workloads with their restartedAt before the run, for the rollback note. */
   workloads: { ref: WorkloadRef; restartedAt?: string }[];
 }

@@ -121,6 +121,49 @@ describe('checkRoleReuse activity', () => {
     );
   });
 
+  test("the sessions' eks-cluster-arn is the ARN preflight read: no DescribeCluster of its own (its faults stay preflight's)", async () => {
+    const { fleet, activities } = setup();
+    const arn = 'arn:aws:eks:us-east-1:111122223333:cluster/sandbox-a';
+    await fleet.control.putRole({
+      name: 'eks-cluster-scoped',
+      trustPolicy: {
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'pods.eks.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      },
+      inlinePolicies: {
+        data: {
+          Statement: [
+            {
+              Effect: 'Allow',
+              Action: 's3:GetObject',
+              Resource: 'arn:aws:s3:::data/*',
+              Condition: { StringEquals: { 'aws:PrincipalTag/eks-cluster-arn': arn } },
+            },
+          ],
+        },
+      },
+    });
+    const run = (clusterArns?: Record<string, string>) =>
+      activities.checkRoleReuse({
+        roleArn: 'arn:aws:iam::111122223333:role/eks-cluster-scoped',
+        serviceAccount: INTENDED,
+        clusters: ['sandbox-a'],
+        requestedBy: 'alice',
+        ...(clusterArns ? { clusterArns } : {}),
+      });
+    const known = await run({ 'sandbox-a': arn });
+    assert.deepEqual(
+      known.report.matrix[0]?.cells.map((c) => c.decision),
+      ['allowed'],
+    );
+    const unknown = await run();
+    assert.deepEqual(
+      unknown.report.matrix[0]?.cells.map((c) => [c.decision, c.missingContextKeys]),
+      [['implicitDeny', ['aws:PrincipalTag/eks-cluster-arn']]],
+    );
+    assert.deepEqual(unknown.findings, [], 'a session tag left out is not a typo');
+    assert.equal((await fleet.control.calls())['sandbox-a:describeCluster'], undefined);
+  });
+
   test('a cluster whose associations cannot be listed leaves a doubt: a warning', async () => {
     const fleet = createSandboxFleet({ consistencyDelayMs: 0, podStartMs: 0 });
     const activities = createActivities({

@@ -15,13 +15,6 @@ export interface PreflightResult {
 export async function runPreflight(input: MigrationInput): Promise<PreflightResult> {
   const { serviceAccount, roleArn } = input;
   const { keepIrsaTrust } = input.options;
-  const reuseCheck = activities(API_CALL, `check reuse of role ${roleArn}`).checkRoleReuse({
-    roleArn,
-    serviceAccount,
-    clusters: input.clusters,
-    requestedBy: input.requestedBy,
-    ...(input.options.acceptSharedRole ? { acceptSharedRole: true } : {}),
-  });
   const [role, ...clusters] = await Promise.all([
     activities(API_CALL, `preflight role ${roleArn}`).preflightRole({ roleArn, serviceAccount }),
     ...input.clusters.map((cluster) =>
@@ -33,7 +26,15 @@ export async function runPreflight(input: MigrationInput): Promise<PreflightResu
       }),
     ),
   ]);
-  const reuse = await reuseCheck;
+  // After the clusters: their DescribeCluster ARNs are the sessions' eks-cluster-arn tags.
+  const reuse = await activities(API_CALL, `check reuse of role ${roleArn}`).checkRoleReuse({
+    roleArn,
+    serviceAccount,
+    clusters: input.clusters,
+    clusterArns: Object.fromEntries(clusters.flatMap((c) => (c.clusterArn ? [[c.cluster, c.clusterArn]] : []))),
+    requestedBy: input.requestedBy,
+    ...(input.options.acceptSharedRole ? { acceptSharedRole: true } : {}),
+  });
   const plan = mergePlan({
     serviceAccount,
     roleArn,
