@@ -13,6 +13,7 @@ import { CAMPAIGN_CLI_USAGE, runCampaignCommand, runSlicesCommand } from './camp
 import { runCampaignDemo } from './demo-campaign.js';
 import { runDemo } from './demo.js';
 import { cliAccess } from './identity.js';
+import { DIAGNOSE_USAGE, runDiagnoseCommand } from './diagnose.js';
 import { INVENTORY_USAGE, runFleetCommand } from './inventory.js';
 import type { CliIo } from './io.js';
 import { jsonOutput, renderList, renderPlan, renderState } from './render.js';
@@ -33,7 +34,8 @@ export const USAGE = `usage: migrate-identity <command>
         | fault <cluster> <step> <kind> [--count N] | clear-faults
   demo [--yes] [--json] | demo campaign [--yes] [--json]
 ${INVENTORY_USAGE}
-${CAMPAIGN_CLI_USAGE}`;
+${CAMPAIGN_CLI_USAGE}
+${DIAGNOSE_USAGE}`;
 
 const COMMANDS = [
   'start',
@@ -51,6 +53,7 @@ const COMMANDS = [
   'drift',
   'slices',
   'campaign',
+  'diagnose',
   'help',
 ];
 
@@ -223,6 +226,8 @@ export async function runCli(argv: string[], io: CliIo, env: Record<string, stri
         return await runSlicesCommand(config, args, io);
       case 'campaign':
         return await runCampaignCommand(config, args, io, osUser());
+      case 'diagnose':
+        return await runDiagnoseCommand(config, args, io, osUser());
       default:
         throw new UsageError(`unknown command "${command}" (--help shows usage)`);
     }

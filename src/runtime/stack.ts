@@ -26,6 +26,7 @@ import type { Metrics } from '../observability/metrics.js';
 import { temporalLogger } from '../observability/temporal-logger.js';
 import { workflowSpanSinks, type Tracing } from '../observability/tracing.js';
 import { startVisibilityCollector, type VisibilityCollector } from '../observability/visibility-collector.js';
+import { verificationDeps } from './verification.js';
 
 let runtimeInstalled = false;
 
@@ -172,7 +173,7 @@ export async function startWorker(
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      deps: { ...ports, notifier, driftNotifier },
+      deps: { ...ports, notifier, driftNotifier, ...verificationDeps(config) },
       activityInterceptors: activityInterceptors(o),
       ...(o.tracing && { sinks: workflowSpanSinks(o.tracing) }),
       shutdownGraceMs: config.observability.shutdownGraceSeconds * 1000,

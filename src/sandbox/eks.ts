@@ -243,6 +243,19 @@ export function createSandboxEks(runtime: SandboxRuntime): EksPort {
           now + Math.max(runtime.consistencyDelayMs, runtime.listDelayMs, VENDED_CREDENTIALS_LIFETIME_MS);
       });
     },
+    getAssociationTimes(name, associationId) {
+      return runtime.call(name, 'getAssociationTimes', undefined, (s) => {
+        const association = liveAssociations(requireCluster(s, name)).find((a) => a.associationId === associationId);
+        if (association === undefined) {
+          throw new PortError('not-found', `No association found for id: ${associationId}.`, {
+            code: 'ResourceNotFoundException',
+            httpStatus: 404,
+          });
+        }
+        // The sandbox has no UpdatePodIdentityAssociation: created is the last change.
+        return { createdAt: new Date(association.createdAt).toISOString() };
+      });
+    },
     listPodIdentityAssociations(name) {
       return runtime.read(name, 'listPodIdentityAssociations', undefined, (v, now) => {
         const c = requireCluster(v, name);

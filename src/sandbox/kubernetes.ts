@@ -12,6 +12,7 @@ import { podKey } from './rows.js';
 import type { ClusterState, PodState, WorkloadState } from './state.js';
 import { sameRef } from './state.js';
 import type { FleetView } from './view.js';
+import { createProbePod, probePodLog, probePodStatus, settleProbe, toLabelledPod } from './verification-pods.js';
 
 function notFound(what: string): PortError {
   return new PortError('not-found', `${what} not found`, { code: 'NotFound', httpStatus: 404 });
@@ -206,6 +207,55 @@ export function createSandboxKubernetes(runtime: SandboxRuntime): KubernetesPort
           // As the adapter lists them: CronJobs, then Jobs, each by namespace and name.
           .sort((a, b) => (a.kind === b.kind ? byNamespaceAndName(a, b) : a.kind === 'CronJob' ? -1 : 1)),
       );
+    },
+
+    // Verification pods: src/sandbox/verification-pods.ts.
+    getPodScheduling(name, ref) {
+      return runtime.call(name, 'getPodScheduling', undefined, (s) => ({
+        nodeSelector: { ...requireWorkload(requireCluster(s, name), ref).nodeSelector },
+        tolerations: [],
+      }));
+    },
+    createPod(name, spec) {
+      return runtime.call(name, 'createPod', 'probe-pod', (s, now) => {
+        const stuck = takeFault(s, name, 'probe-pod', ['stuck']) !== undefined;
+        createProbePod(s, requireCluster(s, name), spec, now, runtime.podStartMs, stuck);
+      });
+    },
+    getPod(name, namespace, podName) {
+      return runtime.call(name, 'getPod', undefined, (s, now) => {
+        const cluster = requireCluster(s, name);
+        const pod = cluster.pods.find((p) => p.namespace === namespace && p.name === podName);
+        if (pod === undefined) return undefined;
+        settleProbe(s, cluster, pod, now);
+        return probePodStatus(pod, now);
+      });
+    },
+    readPodLog(name, namespace, podName, container) {
+      return runtime.call(name, 'readPodLog', undefined, (s, now) => {
+        const cluster = requireCluster(s, name);
+        const pod = cluster.pods.find((p) => p.namespace === namespace && p.name === podName);
+        if (pod === undefined) throw notFound(`pods "${podName}" in ${namespace}`);
+        settleProbe(s, cluster, pod, now);
+        return probePodLog(pod, container, now);
+      });
+    },
+    deletePod(name, namespace, podName) {
+      return runtime.call(name, 'deletePod', undefined, (s) => {
+        const cluster = requireCluster(s, name);
+        // gracePeriodSeconds 0: gone from the API at once.
+        cluster.pods = cluster.pods.filter((p) => p.namespace !== namespace || p.name !== podName);
+      });
+    },
+    listPodsWithLabels(name, labels, namespace) {
+      return runtime.call(name, 'listPodsWithLabels', undefined, (s, now) => {
+        const cluster = requireCluster(s, name);
+        const selected = cluster.pods
+          .filter(inScope(namespace))
+          .filter((p) => Object.entries(labels).every(([k, v]) => p.labels[k] === v));
+        for (const pod of selected) settleProbe(s, cluster, pod, now);
+        return selected.sort(byNamespaceAndName).map(toLabelledPod);
+      });
     },
   };
 }
