@@ -244,8 +244,10 @@ export function createSandboxEks(runtime: SandboxRuntime): EksPort {
       });
     },
     getAssociationTimes(name, associationId) {
-      return runtime.call(name, 'getAssociationTimes', undefined, (s) => {
-        const association = liveAssociations(requireCluster(s, name)).find((a) => a.associationId === associationId);
+      return runtime.read(name, 'getAssociationTimes', undefined, (v) => {
+        const c = requireCluster(v, name);
+        v.load(name, 'associations', { key: associationKey(name, associationId) });
+        const association = liveAssociations(c).find((a) => a.associationId === associationId);
         if (association === undefined) {
           throw new PortError('not-found', `No association found for id: ${associationId}.`, {
             code: 'ResourceNotFoundException',

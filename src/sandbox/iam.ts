@@ -154,7 +154,7 @@ export function createSandboxIam(runtime: SandboxRuntime): IamPort {
       return runtime.read(IAM_SCOPE, 'listOpenIdConnectProviders', undefined, oidcProviders);
     },
     simulatePrincipalPolicy(request) {
-      return runtime.call(IAM_SCOPE, 'simulatePrincipalPolicy', undefined, (s) => simulatePrincipalPolicy(s, request));
+      return runtime.read(IAM_SCOPE, 'simulatePrincipalPolicy', undefined, (v) => simulatePrincipalPolicy(v, request));
     },
   };
 }

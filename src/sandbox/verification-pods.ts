@@ -11,7 +11,8 @@ import { PortError } from '../ports/errors.js';
 import { runCommand } from './exec.js';
 import { newUid } from './ids.js';
 import { fargateProfileFor, FARGATE_PROFILE_LABEL, isFargateNode } from './pods.js';
-import type { ClusterState, ContainerSpec, FleetState, NodeState, PodState, ProbeRun } from './state.js';
+import type { ClusterState, ContainerSpec, NodeState, PodState, ProbeRun } from './state.js';
+import type { FleetView } from './view.js';
 import { admitPod } from './webhook.js';
 
 /** Repositories of the official AWS CLI image (its entrypoint is `aws`). */
@@ -21,18 +22,16 @@ const BUSYBOX_REPOSITORIES = ['public.ecr.aws/docker/library/busybox', 'busybox'
 const repositoryOf = (image: string) => image.replace(/@sha256:.*$/, '').replace(/:[^/:]+$/, '');
 
 /**
- * What the nodes can pull: the AWS CLI and busybox images, and every image some workload
- * of the fleet runs (with the CLI or not, as that workload's containers say). Anything
- * else does not exist, and its pull fails as a kubelet's would.
+ * What the nodes can pull: the AWS CLI and busybox images, and every image a workload of
+ * this cluster or a pod of the probe's service account runs (with the CLI or not, as those
+ * containers say). Anything else does not exist, and its pull fails as a kubelet's would.
+ * The caller has loaded the cluster's workloads and the service account's pods.
  */
-export function imageInRegistry(state: FleetState, image: string): { pullable: boolean; awsCli: boolean } {
+export function imageInRegistry(cluster: ClusterState, image: string): { pullable: boolean; awsCli: boolean } {
   const repository = repositoryOf(image);
   if (AWS_CLI_REPOSITORIES.includes(repository)) return { pullable: true, awsCli: true };
   if (BUSYBOX_REPOSITORIES.includes(repository)) return { pullable: true, awsCli: false };
-  const containers = Object.values(state.clusters).flatMap((c) => [
-    ...c.workloads.flatMap((w) => w.containers),
-    ...c.pods.flatMap((p) => p.containers),
-  ]);
+  const containers = [...cluster.workloads.flatMap((w) => w.containers), ...cluster.pods.flatMap((p) => p.containers)];
   const known = containers.filter((c) => c.image === image);
   return { pullable: known.length > 0, awsCli: known.some((c) => c.awsCli) };
 }
@@ -64,9 +63,12 @@ function forbidden(message: string): PortError {
   return new PortError('access-denied', message, { code: 'Forbidden', httpStatus: 403 });
 }
 
-/** Creates the pod as the API server and the webhook would. */
+/**
+ * Creates the pod as the API server and the webhook would. The caller has loaded the
+ * service account's objects (`loadSubject`), any pod of that name, and the cluster's workloads.
+ */
 export function createProbePod(
-  state: FleetState,
+  view: FleetView,
   cluster: ClusterState,
   spec: VerificationPodSpec,
   now: number,
@@ -82,9 +84,9 @@ export function createProbePod(
       `pods "${spec.name}" is forbidden: error looking up service account ${spec.namespace}/${spec.serviceAccount}: serviceaccount "${spec.serviceAccount}" not found`,
     );
   }
-  const image = imageInRegistry(state, spec.image);
+  const image = imageInRegistry(cluster, spec.image);
   const container: ContainerSpec = { name: 'probe', image: spec.image, env: {}, awsCli: image.awsCli };
-  const admission = admitPod(cluster, state.region, spec.namespace, spec.serviceAccount, [container], now);
+  const admission = admitPod(cluster, view.state.region, spec.namespace, spec.serviceAccount, [container], now);
   const placement = schedule(cluster, spec);
   const fargateProfile =
     placement.node && isFargateNode(placement.node)
@@ -129,15 +131,16 @@ const deadlineOf = (pod: PodState, probe: ProbeRun) => pod.createdAt + probe.act
  * and the agent, STS and trust as they are at that moment (`runCommand`). A binary the image
  * lacks is containerd's StartError, exit 128. A container that cannot start (no image, a
  * stuck pull) fails the pod at its deadline; an unbound pod has no kubelet to fail it.
+ * The caller has loaded the associations of the pod's service account (the agent reads them).
  */
-export function settleProbe(state: FleetState, cluster: ClusterState, pod: PodState, now: number): void {
+export function settleProbe(view: FleetView, cluster: ClusterState, pod: PodState, now: number): void {
   const probe = pod.probe;
   if (!probe || probe.result || pod.finishedPhase || pod.nodeName === undefined) return;
   const starts = probe.pullable && !probe.stuck && probe.startsAt < deadlineOf(pod, probe);
   if (starts && now >= probe.startsAt) {
     const container = pod.containers[0];
     if (!container) return;
-    const outcome = runCommand({ state, cluster, pod, container, now: probe.startsAt }, probe.command);
+    const outcome = runCommand({ view, cluster, pod, container, now: probe.startsAt }, probe.command);
     if (isExecNotStarted(outcome)) {
       probe.result = {
         exitCode: 128,
