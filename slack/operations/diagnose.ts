@@ -29,7 +29,10 @@ export async function startDiagnosis(
   const serviceAccount = parseServiceAccountRef(positionals[0] ?? '');
   // A diagnosis reads the fleet (and runs the platform's own probe image, never a command of
   // the asker's): the access policy's viewers may ask for one, nobody without a policy.
-  const refusal = await viewRefusal(deps, who.userId, who.channelId);
+  const refusal = await viewRefusal(deps, who.userId, who.channelId, {
+    noun: 'diagnoses are',
+    verb: 'diagnose service accounts',
+  });
   if (refusal) {
     await recordRefusal(deps, ctx, `${serviceAccount.namespace}/${serviceAccount.name}`, {
       ...entryFor('view', who),

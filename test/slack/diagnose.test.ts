@@ -5,7 +5,7 @@ import type { Diagnosis } from '../../src/domain/diagnosis.js';
 import type { DiagnoseRun } from '../../src/temporal/diagnoses.js';
 import type { DiagnoseInput } from '../../workflows/diagnose/messages.js';
 import { diagnosisFixture, DIAGNOSIS_URL } from '../support/diagnosis-fixture.js';
-import { startSlackHarness, type SlackHarness } from '../support/slack-harness.js';
+import { openPolicy, startSlackHarness, type SlackHarness } from '../support/slack-harness.js';
 import { StubMigrations } from '../support/slack-stub-migrations.js';
 
 /** Diagnoses without Temporal: each run finishes when the test says so. */
@@ -44,7 +44,12 @@ describe('/migrate-identity diagnose', () => {
   let diagnoses: StubDiagnoses;
   before(async () => {
     diagnoses = new StubDiagnoses();
-    h = await startSlackHarness({ migrations: new StubMigrations(), diagnoses });
+    // Anyone may start under this policy, so anyone may view, and so diagnose.
+    h = await startSlackHarness({
+      migrations: new StubMigrations(),
+      diagnoses,
+      policy: openPolicy({ users: ['U0APP'] }),
+    });
   });
   after(() => h.close());
 
@@ -87,5 +92,23 @@ describe('/migrate-identity diagnose', () => {
     const [refused] = await answers(bad.responseId, 1);
     assert.equal(refused?.body.text, 'service account "orders" must be written <namespace>/<name>, e.g. payments/api');
     assert.equal(diagnoses.started.length, count);
+  });
+});
+
+describe('/migrate-identity diagnose without an access policy', () => {
+  test('is refused, saying how to configure one, and starts nothing', async () => {
+    const diagnoses = new StubDiagnoses();
+    const h = await startSlackHarness({ migrations: new StubMigrations(), diagnoses });
+    try {
+      const res = await h.command('diagnose orders/checkout');
+      const [refused] = await h.api.waitFor(() => {
+        const all = h.api.responses.filter((r) => r.id === res.responseId);
+        return all.length >= 1 ? all : undefined;
+      }, 'the refusal');
+      assert.match(String(refused?.body.text), /Diagnoses are not shown in Slack yet: no access policy is configured/);
+      assert.equal(diagnoses.started.length, 0);
+    } finally {
+      await h.close();
+    }
   });
 });
