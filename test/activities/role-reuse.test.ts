@@ -101,6 +101,64 @@ describe('checkRoleReuse activity', () => {
     assert.match(findings[0]?.message ?? '', /\(accepted by alice with --accept-shared-role\)$/);
   });
 
+  test('with --target-role: the target role is simulated, and whoever runs as it shares it; the role alone does not', async () => {
+    const { fleet, activities } = setup();
+    const target = await fleet.control.putRole({
+      name: 'payments-data',
+      trustPolicy: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { AWS: ROLE }, Action: ['sts:AssumeRole', 'sts:TagSession'] }],
+      },
+      inlinePolicies: {
+        read: {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::payments-data/*' }],
+        },
+      },
+    });
+    // On the role itself, without the target: its pods do not run as the target.
+    await shareWithCheckout(fleet);
+    await fleet.control.putServiceAccount('sandbox-a', { namespace: 'billing', name: 'invoicer', annotations: {} });
+    const chained = await fleet.eks.createPodIdentityAssociation({
+      cluster: 'sandbox-a',
+      namespace: 'billing',
+      serviceAccount: 'invoicer',
+      roleArn: ROLE,
+      targetRoleArn: target,
+      clientRequestToken: 'chained',
+    });
+    const { findings, report } = await activities.checkRoleReuse({
+      roleArn: ROLE,
+      targetRoleArn: target,
+      serviceAccount: INTENDED,
+      clusters: ['sandbox-a', 'sandbox-b'],
+      requestedBy: 'alice',
+    });
+    assert.equal(report.targetRoleArn, target);
+    assert.deepEqual(report.sharedWith, [
+      { cluster: 'sandbox-a', namespace: 'billing', serviceAccount: 'invoicer', associationId: chained.associationId },
+    ]);
+    assert.deepEqual(
+      report.simulated.pairs.map((p) => `${p.action} ${p.resource}`),
+      ['s3:GetObject arn:aws:s3:::payments-data/*'],
+    );
+    assert.deepEqual(
+      report.matrix.map((r) => [`${r.namespace}/${r.serviceAccount}`, r.cells.map((c) => c.decision)]),
+      [
+        ['payments/reconciler', ['allowed']],
+        ['billing/invoicer', ['allowed']],
+      ],
+    );
+    assert.deepEqual(
+      findings.map((f) => [f.severity, f.code]),
+      [['blocking', 'shared-role-foreign-allowed']],
+    );
+    assert.match(
+      findings[0]?.message ?? '',
+      /^target role payments-data \(via eks-payments-reconciler\) is shared with billing\/invoicer \(sandbox-a\)/,
+    );
+  });
+
   test('a misspelt tag key that denies the intended account is blocking, with the statement quoted', async () => {
     const { activities } = setup();
     const { findings } = await activities.checkRoleReuse({

@@ -214,6 +214,50 @@ describe('verification pod: what it proves', () => {
   });
 });
 
+describe('verification pod: a target role, and what the verdict shows', () => {
+  const TARGET = 'arn:aws:iam::444455556666:role/data-reader';
+  const onTarget = IDENTITY_JSON.replace(
+    'arn:aws:sts::111122223333:assumed-role/eks-payments-reconciler/',
+    'arn:aws:sts::444455556666:assumed-role/data-reader/',
+  );
+
+  test('with --target-role the pod must answer as the target role, not the association role', () => {
+    const chained = { ...EXPECTED, targetRoleArn: TARGET };
+    assert.equal(judgeVerificationPod(pod(), onTarget, 'pod-identity', chained).state, 'verified');
+    const onSource = judgeVerificationPod(pod(), IDENTITY_JSON, 'pod-identity', chained);
+    assert.equal(onSource.state === 'failed' && onSource.failure, 'wrong-identity');
+    const unchained = judgeVerificationPod(pod(), onTarget, 'pod-identity', EXPECTED);
+    assert.equal(unchained.state === 'failed' && unchained.failure, 'wrong-identity');
+  });
+
+  test("credentials in the pod's log or the kubelet's message are redacted before anyone sees them", () => {
+    const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+    const failed = judgeVerificationPod(
+      pod({ phase: 'Failed', container: { state: 'terminated', reason: 'Error', exitCode: 1 } }),
+      `AWS_ACCESS_KEY_ID=ASIAQWERTYUIOPASDFGH\naws_secret_access_key = ${secret}\nboom\n`,
+      'pod-identity',
+      EXPECTED,
+    );
+    const message = failed.state === 'failed' ? failed.message : '';
+    assert.match(message, /probe exited 1: .*\[redacted\].*boom/);
+    assert.ok(!message.includes(secret) && !message.includes('ASIAQWERTYUIOPASDFGH'), message);
+    const unreadable = judgeVerificationPod(pod(), `token: ${'x'.repeat(30)}`, 'pod-identity', EXPECTED);
+    assert.equal(unreadable.state === 'failed' && unreadable.failure, 'unreadable-output');
+    assert.ok(!(unreadable.state === 'failed' ? unreadable.message : '').includes('x'.repeat(30)));
+    const start = judgeVerificationPod(
+      pod({
+        phase: 'Failed',
+        container: { state: 'terminated', reason: 'StartError', exitCode: 128, message: `Bearer ${secret}` },
+      }),
+      '',
+      'pod-identity',
+      EXPECTED,
+    );
+    assert.equal(start.state === 'failed' && start.failure, 'start-error');
+    assert.ok(!(start.state === 'failed' ? start.message : '').includes(secret));
+  });
+});
+
 describe('verification pod: not a controller of the service account', () => {
   const podInfo = (name: string, labels: Record<string, string>): PodInfo => ({
     namespace: 'payments',

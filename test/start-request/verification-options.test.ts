@@ -28,6 +28,17 @@ describe('start options: how verification checks, and a shared role accepted', (
     );
   });
 
+  test("a named --probe runs in the app's pods: refused with --verify-with pod, kept with exec or both", () => {
+    assert.equal(build('--probe sts --verify-with exec').options.verifyProbe, 'sts');
+    assert.equal(build('--probe sts').options.verifyProbe, 'sts');
+    assert.throws(
+      () => build('--probe sts --verify-with pod'),
+      (err: unknown) =>
+        err instanceof ValidationError &&
+        err.message === "--probe sts runs in the app's pods, which --verify-with pod leaves out: use exec or both",
+    );
+  });
+
   test('--accept-shared-role is recorded in the input, and absent otherwise', () => {
     assert.equal(build('--accept-shared-role').options.acceptSharedRole, true);
     assert.equal('acceptSharedRole' in build('').options, false);
