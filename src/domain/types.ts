@@ -106,7 +106,6 @@ export interface MigrationOptions {
 
 export type VerifyWith = 'pod' | 'exec' | 'both';
 
-
 /** The seed runbook's "short retry window" after an association change. */
 export const DEFAULT_CONSISTENCY_RETRY_WINDOW_SECONDS = 300;
 

@@ -25,7 +25,12 @@ export const START_VALUE_FLAGS = [
   'missing-evidence',
   'verify-with',
 ] as const;
-export const START_BOOLEAN_FLAGS = ['keep-irsa-trust', 'unscoped-trust', 'disable-session-tags', 'accept-shared-role'] as const;
+export const START_BOOLEAN_FLAGS = [
+  'keep-irsa-trust',
+  'unscoped-trust',
+  'disable-session-tags',
+  'accept-shared-role',
+] as const;
 
 export const START_USAGE =
   '<namespace>/<service-account> --role <role-arn> --clusters a,b,c [--consistency-wait 30s] [--consistency-retry-window 5m] [--soak 5m] [--approvers u1,u2] [--probe <name>] [--keep-irsa-trust] [--unscoped-trust] [--disable-session-tags] [--target-role <role-arn>] [--approval-window 7d] [--approval-reminder 24h] [--on-approval-timeout hold|rollback] [--rollout-timeout 10m] [--sdk-audit-lookback 24h] [--evidence-wait 15m] [--missing-evidence block|warn] [--verify-with pod|exec|both] [--accept-shared-role]';
