@@ -1,4 +1,11 @@
-import { ActivityFailure, isCancellation, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  isCancellation,
+  patched,
+  setCurrentDetails,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import {
   buildFleetReport,
   fitReport,
@@ -104,11 +111,16 @@ function details(progress: ScanProgress): string {
   return `${progress.phase}: ${progress.clusters.done}/${progress.clusters.total} clusters${failed}; ${progress.roles.done}/${progress.roles.total} roles`;
 }
 
+/** Scans started before verification pods replay without the sweep (README, "Changing workflow code safely"). */
+export const SCAN_SWEEP_PATCH = 'scan-sweep-verification-pods';
+
 /**
  * Verification pods whose run never deleted them (a worker that died for good): any past
  * their deadline and grace goes. Best effort: a cluster that refuses is tried at the next scan.
  */
 async function sweepExpiredVerificationPods(cluster: string): Promise<string[]> {
+  // A scan started before the sweep replays without it.
+  if (!patched(SCAN_SWEEP_PATCH)) return [];
   try {
     const { deleted } = await activities(SWEEP, `sweep expired verification pods in ${cluster}`).sweepVerificationPods({
       cluster,
