@@ -5,6 +5,7 @@ import type { EksPort } from '../src/ports/eks.js';
 import type { IamPort } from '../src/ports/iam.js';
 import type { KubernetesPort } from '../src/ports/kubernetes.js';
 import type { NotifierPort } from '../src/ports/notifier.js';
+import type { ProbeSettings } from '../src/domain/verification-pod.js';
 
 /** What the activities need; the worker builds it from the fleet (sandbox or AWS). */
 export interface ActivityDeps {
@@ -16,7 +17,8 @@ export interface ActivityDeps {
   cloudTrail?: CloudTrailPort;
   /**
    * Every cluster of the fleet, not only a run's: before removing Pod Identity trust, every
-   * one is searched for associations that still use the role. Default: the run's clusters.
+   * one is searched for associations that still use the role, and the role reuse check
+   * lists the role's associations in each. Default: the run's clusters.
    */
   fleetClusters?: string[];
   /** The EKS cluster name behind a fleet cluster name (Pod Identity session names use it). */
@@ -31,4 +33,8 @@ export interface ActivityDeps {
   runningMigrations?: () => Promise<RunningMigration[]>;
   /** The last scheduled scan's finding keys, when the Schedule did not hand its result over. */
   lastScheduledScanKeys?: () => Promise<string[] | undefined>;
+  /** What verification pods run (fleet file `verification`); unset: no verification pods. */
+  verificationProbe?: ProbeSettings;
+  /** How often a verification pod is read while it runs; default 1 s. */
+  verificationPollMs?: number;
 }

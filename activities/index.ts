@@ -9,6 +9,9 @@ import { roleLockActivities } from './role-lock.js';
 import { scanActivities } from './scan.js';
 import { trustActivities } from './trust.js';
 import { verifyActivities } from './verify.js';
+import { verificationPodActivities } from './verification-pod.js';
+import { roleReuseActivities } from './role-reuse.js';
+import { diagnoseActivities } from './diagnose.js';
 
 export type { ActivityDeps } from './deps.js';
 
@@ -24,6 +27,9 @@ export function createActivities(deps: ActivityDeps) {
     ...notifyActivities(deps),
     ...scanActivities(deps),
     ...cloudTrailActivities(deps),
+    ...verificationPodActivities(deps),
+    ...roleReuseActivities(deps),
+    ...diagnoseActivities(deps),
   });
 }
 

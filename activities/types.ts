@@ -16,7 +16,7 @@ export interface ClusterPreflight {
   plan: ClusterPlan;
   /** OIDC issuers whose trust of this service account cleanup removes (empty: nothing to remove). */
   cleanupIssuers: string[];
-  /** The cluster's ARN, as DescribeCluster named it: the Pod Identity trust is scoped to it. */
+  /** The cluster's ARN, as DescribeCluster named it: the Pod Identity trust is scoped to it, and it is the role reuse check's `eks-cluster-arn` session tag. */
   clusterArn?: string;
   /** Workloads with their restartedAt before the run, for the rollback note. */
   workloads: { ref: WorkloadRef; restartedAt?: string }[];

@@ -54,6 +54,8 @@ export function verifyActivities(deps: ActivityDeps) {
         expect: CredentialExpectation;
         verifyCommand?: string[];
         workloads?: WorkloadRef[];
+        /** `false`: no in-pod probe (`--verify-with pod`); the variables are checked all the same. */
+        inPodProbe?: boolean;
       },
     ): Promise<{ detail: string; warnings: string[] }> {
       const { cluster, serviceAccount: sa, expect } = input;
@@ -87,7 +89,7 @@ export function verifyActivities(deps: ActivityDeps) {
       }
       const command = input.verifyCommand ?? DEFAULT_VERIFY_COMMAND;
       const identities: string[] = [];
-      for (const [owner, pod] of probeTargets(pods)) {
+      for (const [owner, pod] of input.inPodProbe === false ? [] : probeTargets(pods)) {
         const container = pod.containers[0];
         if (!container) continue;
         const result = await k8s.exec(cluster, pod.namespace, pod.name, container.name, command);

@@ -43,7 +43,8 @@ command -v openssl >/dev/null || {
   exit 2
 }
 
-mkdir -p "$DIR/pki" "$DIR/pids" "$DIR/logs" "$DIR/etcd" "$DIR/exec"
+mkdir -p "$DIR/pki" "$DIR/pids" "$DIR/logs" "$DIR/etcd" "$DIR/exec" "$DIR/pod-logs"
+: >"$DIR/pod-logs/probe.log"
 chmod 700 "$DIR/pki" "$DIR/etcd"
 
 # On any failure: stop what was started, show the tail of the logs.
@@ -248,6 +249,55 @@ spec:
   execs:
   - local:
       workDir: $DIR/exec
+---
+# No kubelet runs the verification pod's probe: as a kubelet would once the probe exits 0,
+# this stage finishes the pods migrate-identity labels as verification pods...
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Stage
+metadata:
+  name: verification-pod-complete
+spec:
+  resourceRef:
+    apiGroup: v1
+    kind: Pod
+  selector:
+    matchLabels:
+      migrate-identity.io/verification-pod: 'true'
+    matchExpressions:
+    - key: '.metadata.deletionTimestamp'
+      operator: 'DoesNotExist'
+    - key: '.status.phase'
+      operator: 'In'
+      values:
+      - 'Running'
+  next:
+    statusTemplate: |
+      {{ \$now := Now }}
+      containerStatuses:
+      {{ range .spec.containers }}
+      - image: {{ .image | Quote }}
+        name: {{ .name | Quote }}
+        ready: false
+        restartCount: 0
+        started: false
+        state:
+          terminated:
+            exitCode: 0
+            finishedAt: {{ \$now | Quote }}
+            reason: Completed
+            startedAt: {{ \$now | Quote }}
+      {{ end }}
+      phase: Succeeded
+---
+# ...and kubectl logs of their probe container reads this file (CRI log format), which tests write.
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: ClusterLogs
+metadata:
+  name: verification-pod-logs
+spec:
+  logs:
+  - containers: [probe]
+    logsFile: $DIR/pod-logs/probe.log
 EOF
 start kwok kwok \
   --config="$DIR/kwok.yaml" \

@@ -12,11 +12,14 @@ export const NO_POLICY_MESSAGE =
   'MIGRATE_IDENTITY_ACCESS_POLICY (or accessPolicy in the fleet file) to a file like access-policy.example.yaml, ' +
   'then restarts the app or sends it SIGHUP.';
 
-/** What a Slack user is told about the fleet inventory while no access policy is configured. */
-export const NO_POLICY_VIEW_MESSAGE =
-  'The fleet inventory is not shown in Slack yet: no access policy is configured. The platform team sets ' +
+/** What a Slack user is told about what they asked to see while no access policy is configured. */
+const noPolicyViewMessage = (what: string) =>
+  `${what[0]?.toUpperCase() ?? ''}${what.slice(1)} not shown in Slack yet: no access policy is configured. The platform team sets ` +
   'MIGRATE_IDENTITY_ACCESS_POLICY (or accessPolicy in the fleet file) to a file like access-policy.example.yaml, ' +
   'then restarts the app or sends it SIGHUP.';
+
+/** What a Slack user is told about the fleet inventory while no access policy is configured. */
+export const NO_POLICY_VIEW_MESSAGE = noPolicyViewMessage('the fleet inventory is');
 
 /** The policy in force; without one, Slack starts nothing (NotAllowedError saying how to configure it). */
 export function policyOrRefuse(deps: ListenerDeps): AccessPolicy {
@@ -39,22 +42,23 @@ export async function mayOpenForm(deps: ListenerDeps, userId: string, channelId:
 
 /**
  * Why `userId` may not view the fleet inventory (`view`: the inventory summary, the App
- * Home tab), or undefined when they may: the policy's viewers, by default everyone its
- * rules name. Without a policy nobody may.
+ * Home tab, a diagnosis), or undefined when they may: the policy's viewers, by default
+ * everyone its rules name. Without a policy nobody may. `what` names it in the refusal.
  */
 export async function viewRefusal(
   deps: ListenerDeps,
   userId: string,
   channelId: string | undefined,
+  what: { noun: string; verb: string } = { noun: 'the fleet inventory is', verb: 'view the fleet inventory' },
 ): Promise<string | undefined> {
   const policy = deps.policy.current();
-  if (!policy) return NO_POLICY_VIEW_MESSAGE;
+  if (!policy) return noPolicyViewMessage(what.noun);
   const viewers = viewersOf(policy);
   if (viewers.anyone || (channelId !== undefined && viewers.channels.includes(channelId))) return undefined;
   if (await deps.directory.includesUser(principalIds(viewers), userId)) return undefined;
   return policy.viewers
-    ? 'you may not view the fleet inventory: the access policy’s viewers do not include you (or this channel)'
-    : 'you may not view the fleet inventory: the access policy gives you no role (its starters, approvers and operators may view)';
+    ? `you may not ${what.verb}: the access policy’s viewers do not include you (or this channel)`
+    : `you may not ${what.verb}: the access policy gives you no role (its starters, approvers and operators may view)`;
 }
 
 /** Abort, pause and resume: the run's requester, its approvers and its rule's operators. */

@@ -9,7 +9,8 @@ import { MigrationService } from '../src/temporal/migrations.js';
 import { CampaignService } from '../src/temporal/campaigns.js';
 import { ScanService } from '../src/temporal/scans.js';
 import type { CampaignPolicy } from '../src/domain/campaign-policy.js';
-import type { CampaignsApi, ListenerDeps, MigrationsApi, ScansApi, SlackAppDeps } from './deps.js';
+import { DiagnoseService } from '../src/temporal/diagnoses.js';
+import type { CampaignsApi, DiagnosesApi, ListenerDeps, MigrationsApi, ScansApi, SlackAppDeps } from './deps.js';
 import { FreshRequestReceiver } from './fresh-request-receiver.js';
 import { AckFirst } from './ack-first.js';
 import { requestGuard } from './guard.js';
@@ -53,6 +54,7 @@ export function createSlackApp(
     migrations: MigrationsApi;
     scans?: ScansApi;
     campaigns?: CampaignsApi;
+    diagnoses?: DiagnosesApi;
     campaignPolicy?: CampaignPolicy;
     logger?: Logger;
     policy?: AccessPolicyStore;
@@ -99,6 +101,7 @@ export function createSlackApp(
     ...(deps.scans ? { scans: deps.scans } : {}),
     ...(deps.campaigns ? { campaigns: deps.campaigns } : {}),
     ...(deps.campaignPolicy ? { campaignPolicy: deps.campaignPolicy } : {}),
+    ...(deps.diagnoses ? { diagnoses: deps.diagnoses } : {}),
     fleet,
     directory: createSlackDirectory(app.client, { retry: DIRECTORY_RETRY }),
     policy: deps.policy ?? new AccessPolicyStore(undefined, fleet.mode),
@@ -136,6 +139,7 @@ export async function startSlackApp(config: Config, deps: SlackAppDeps = {}): Pr
   let migrations = deps.migrations;
   let scans = deps.scans;
   let campaigns = deps.campaigns;
+  let diagnoses = deps.diagnoses;
   if (!migrations) {
     const { namespace, taskQueue, uiUrl } = config.temporal;
     connection = await Connection.connect(temporalConnectionOptions(config.temporal));
@@ -143,6 +147,7 @@ export async function startSlackApp(config: Config, deps: SlackAppDeps = {}): Pr
     migrations = new MigrationService(client, taskQueue, uiUrl, namespace);
     scans ??= new ScanService(client, taskQueue, uiUrl, namespace);
     campaigns ??= new CampaignService(client, taskQueue, uiUrl, namespace);
+    diagnoses ??= new DiagnoseService(client, taskQueue, uiUrl, namespace);
   }
   const policy = new AccessPolicyStore(config.accessPolicy, config.fleet.mode);
   let onHangup: (() => void) | undefined;
@@ -153,6 +158,7 @@ export async function startSlackApp(config: Config, deps: SlackAppDeps = {}): Pr
       ...(scans ? { scans } : {}),
       ...(campaigns ? { campaigns } : {}),
       ...(config.campaignPolicy ? { campaignPolicy: config.campaignPolicy.policy } : {}),
+      ...(diagnoses ? { diagnoses } : {}),
       ...(logger ? { logger } : {}),
     });
     const requests = instrumentSlackApp(app, { metrics: deps.metrics, tracer: deps.tracer, logger: deps.appLogger });

@@ -9,6 +9,7 @@ import type { CampaignPolicy } from '../src/domain/campaign-policy.js';
 import type { CampaignService } from '../src/temporal/campaigns.js';
 import type { MigrationService } from '../src/temporal/migrations.js';
 import type { ScanService } from '../src/temporal/scans.js';
+import type { DiagnoseService } from '../src/temporal/diagnoses.js';
 
 /** What the Slack app does with migrations; `MigrationService` in production, a stub in benchmarks. */
 export type MigrationsApi = Pick<
@@ -24,6 +25,8 @@ export type CampaignsApi = Pick<
   CampaignService,
   'start' | 'state' | 'approve' | 'pause' | 'resume' | 'abort' | 'url' | 'listUrl' | 'migrationUrl'
 >;
+/** What the Slack app does with diagnoses: start one, then wait for its matrix. */
+export type DiagnosesApi = Pick<DiagnoseService, 'start' | 'result'>;
 
 /** What the caller of `startSlackApp` provides besides the config; all optional. */
 export interface SlackAppDeps {
@@ -33,6 +36,8 @@ export interface SlackAppDeps {
   scans?: ScansApi;
   /** Default: a `CampaignService` on the same connection when `migrations` is not given either. */
   campaigns?: CampaignsApi;
+  /** Default: a `DiagnoseService` on the same connection when `migrations` is not given either. */
+  diagnoses?: DiagnosesApi;
   /** Bolt's logger; default: one over `log`, else Bolt's console logger. */
   logger?: Logger;
   /** The entry point's line logger. */
@@ -58,6 +63,8 @@ export interface ListenerDeps {
   campaigns?: CampaignsApi;
   /** The campaign policy (MIGRATE_IDENTITY_CAMPAIGN_POLICY); unset: none. */
   campaignPolicy?: CampaignPolicy;
+  /** Unset: `diagnose` says diagnoses are unavailable. */
+  diagnoses?: DiagnosesApi;
   fleet: FleetFile;
   directory: SlackDirectory;
   /** The access policy in force (reloaded on SIGHUP); none: nothing can be started from Slack. */

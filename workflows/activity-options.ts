@@ -21,6 +21,28 @@ export const LONG_WAIT: ActivityOptions = {
   retry: { initialInterval: '5 seconds', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
 };
 
+/**
+ * A verification pod: up to its deadline (2 min by default) plus a grace, heartbeating. A
+ * worker that dies meanwhile stops heartbeating; the retry on another worker sweeps the pod
+ * it left and starts again.
+ */
+export const PROBE_POD: ActivityOptions = {
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: {
+    initialInterval: '5 seconds',
+    backoffCoefficient: 2,
+    maximumAttempts: 4,
+    nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
+  },
+};
+
+/** Sweeping verification pods: housekeeping, never worth holding a phase (or a rollback) up for long. */
+export const SWEEP_PODS: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
+};
+
 /** Compensations: more patient, since giving up means a human has to finish the job. */
 export const COMPENSATION: ActivityOptions = {
   startToCloseTimeout: '2 minutes',

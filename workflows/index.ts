@@ -3,3 +3,4 @@ export { planWorkflow } from './plan.js';
 export { roleLockWorkflow } from './role-lock.js';
 export { scanWorkflow } from './scan/workflow.js';
 export { campaignWorkflow } from './campaign/workflow.js';
+export { diagnoseWorkflow } from './diagnose/workflow.js';

@@ -30,6 +30,7 @@ export function helpReply(): SlackMessage {
     `• \`${COMMAND} pause|resume <namespace>/<service-account>\` holds a migration at its next step boundary, or lets it go on`,
     `• \`${COMMAND} campaign plan|start --waves 1,2 | --namespaces a,b-* | --service-accounts ns/a,ns/b\` migrates many service accounts wave by wave (lowest blast radius first; \`migrate-identity slices\` says why)`,
     `• \`${COMMAND} campaign status|approve|pause|resume|abort <id>\` follows and steers a campaign`,
+    `• \`${COMMAND} diagnose <namespace>/<service-account> [--clusters a,b]\` checks why credentials fail, cluster by cluster`,
     `• \`${COMMAND} help\` shows this`,
     `Who may start, approve, abort and which \`--probe\` may run is set by the platform team's access policy; \`--approvers\` can only narrow the approvers it gives.`,
   ];

@@ -10,6 +10,7 @@ import { parseServiceAccountRef } from '../domain/names.js';
 import { connectClient } from '../runtime/client.js';
 import { MigrationRequestError, MigrationService } from '../temporal/migrations.js';
 import { CAMPAIGN_CLI_USAGE } from './campaign-usage.js';
+import { DIAGNOSE_USAGE } from './diagnose-usage.js';
 import { INVENTORY_USAGE, runFleetCommand } from './inventory.js';
 import type { CliIo } from './io.js';
 import { jsonOutput, renderList, renderPlan, renderState } from './render.js';
@@ -29,7 +30,8 @@ export const USAGE = `usage: migrate-identity <command>
         | fault <cluster> <step> <kind> [--count N] | clear-faults
   demo [--yes] [--json] | demo campaign [--yes] [--json]
 ${INVENTORY_USAGE}
-${CAMPAIGN_CLI_USAGE}`;
+${CAMPAIGN_CLI_USAGE}
+${DIAGNOSE_USAGE}`;
 
 const COMMANDS = [
   'start',
@@ -47,6 +49,7 @@ const COMMANDS = [
   'drift',
   'slices',
   'campaign',
+  'diagnose',
   'help',
 ];
 
@@ -228,6 +231,8 @@ export async function runCli(argv: string[], io: CliIo, env: Record<string, stri
         return await (await import('./campaign.js')).runSlicesCommand(config, args, io);
       case 'campaign':
         return await (await import('./campaign.js')).runCampaignCommand(config, args, io, osUser());
+      case 'diagnose':
+        return await (await import('./diagnose.js')).runDiagnoseCommand(config, args, io, osUser());
       default:
         throw new UsageError(`unknown command "${command}" (--help shows usage)`);
     }

@@ -3,6 +3,7 @@ import type { MigrationPlan, MigrationState } from '../domain/migration-state.js
 import type { Finding } from '../domain/types.js';
 import type { MigrationSummary } from '../temporal/migrations.js';
 import { renderEvidence } from './evidence-render.js';
+import { renderRoleReuse } from './role-reuse-render.js';
 
 /**
  * The version of every `--json` shape. Scripts check it; it goes up when a field changes
@@ -39,6 +40,7 @@ export function renderState(state: MigrationState, url?: string): string {
     lines.push(`${c.cluster}: ${c.status}${c.createdAssociationId ? ` (association ${c.createdAssociationId})` : ''}`);
     for (const s of c.steps) lines.push(`  ${ICON[s.status] ?? '?'} ${s.step}${s.detail ? `: ${s.detail}` : ''}`);
   }
+  lines.push(...renderRoleReuse(state.plan?.roleReuse));
   const notable = state.findings.filter((f) => f.severity !== 'info');
   if (notable.length) lines.push('findings:', ...renderFindings(notable));
   if (state.evidence) lines.push(...renderEvidence(state.evidence));
@@ -83,6 +85,7 @@ export function renderPlan(plan: MigrationPlan): string {
   lines.push(
     `cleanup (after approval): remove the annotation in ${plan.cleanup.removeAnnotations.join(', ') || 'no cluster'}; ${plan.cleanup.keepIrsaTrust ? 'keep IRSA trust' : `remove IRSA trust for ${plan.cleanup.removeIrsaTrustForIssuers.length} issuer(s)`}`,
   );
+  lines.push(...renderRoleReuse(plan.roleReuse));
   if (plan.findings.length) lines.push('findings:', ...renderFindings(plan.findings));
   return lines.join('\n');
 }

@@ -38,6 +38,20 @@ const defaultsSchema = z
     approvalWindow: duration.optional(),
     onApprovalTimeout: z.enum(['hold', 'rollback']).optional(),
     rolloutTimeout: duration.optional(),
+    /** How a migration checks the caller identity: `pod` (verification pod), `exec` (in the app's pods), `both`. */
+    verifyWith: z.enum(['pod', 'exec', 'both']).optional(),
+  })
+  .strict();
+
+/** The verification pod: what it runs, for how long; `pod: false` turns verification pods off. */
+const verificationSchema = z
+  .object({
+    pod: z.boolean().optional(),
+    probeImage: z.string().min(1).optional(),
+    /** The command (argv) that prints `sts get-caller-identity` JSON. */
+    probeCommand: z.array(z.string().min(1)).min(1).optional(),
+    /** `activeDeadlineSeconds`: `2m`, `90s`, or seconds. */
+    probeDeadline: duration.optional(),
   })
   .strict();
 
@@ -57,6 +71,7 @@ export const fleetSchema = z
     accessPolicy: z.string().min(1).optional(),
     defaults: defaultsSchema.default({}),
     sandbox: sandboxSchema.optional(),
+    verification: verificationSchema.optional(),
     /** Where the IAM calls for the migrated roles go (the roles' account). */
     iam: z
       .object({

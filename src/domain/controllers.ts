@@ -6,6 +6,7 @@
 import { credentialPath } from './credentials.js';
 import type { JobInfo, PodController, PodInfo, WorkloadInfo } from './kubernetes.js';
 import type { FindingSeverity, WorkloadRef } from './types.js';
+import { isVerificationPod } from './verification-pod.js';
 
 /** `restart`: rolled by the migration. `skip`: left alone, with a warning. `block`: preflight refuses. */
 export type ControllerAction = 'restart' | 'skip' | 'block';
@@ -79,7 +80,8 @@ export function serviceAccountControllers(facts: ControllerFacts, options: Contr
     add(jobReport(job.kind, job.namespace, job.name, job));
   }
 
-  const live = facts.pods.filter(isLivePod);
+  // This tool's own verification pods are short-lived probes, not a controller of the service account.
+  const live = facts.pods.filter((pod) => isLivePod(pod) && !isVerificationPod(pod));
   // Pods of one foreign controller are judged together: all already on Pod Identity or not.
   const foreign = new Map<string, PodInfo[]>();
   for (const pod of live) {
@@ -279,6 +281,7 @@ export function podsToVerify(pods: PodInfo[], restarted: WorkloadRef[]): PodsToV
     );
   const result: PodsToVerify = { verified: [], others: [], notRunning: [] };
   for (const pod of pods) {
+    if (isVerificationPod(pod)) continue;
     if (pod.terminating || pod.phase !== 'Running') result.notRunning.push(pod);
     else if (ours(pod)) result.verified.push(pod);
     else result.others.push(pod);

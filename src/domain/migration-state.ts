@@ -1,5 +1,6 @@
 import type { EvidenceState } from './cloudtrail-evidence.js';
 import type { FailureType } from './failure-types.js';
+import type { RoleReuseReport } from './role-reuse.js';
 import type { PodIdentityTrustScope } from './trust-policy.js';
 import type { Finding, MigrationInput, NotifyTarget, PolicyDocument, RequestOrigin, WorkloadRef } from './types.js';
 
@@ -47,6 +48,8 @@ export type StepName =
   | 'consistency-retry'
   | 'soak'
   | 'cloudtrail-evidence'
+  // After the soak, before the gate: one more restart, and its pods verified ("pod restarts still get valid credentials").
+  | 'recheck'
   | 'remove-annotation'
   | 'cleanup-restart'
   | 'cleanup-verify'
@@ -209,4 +212,6 @@ export interface MigrationPlan {
   cleanup: { removeAnnotations: string[]; removeIrsaTrustForIssuers: string[]; keepIrsaTrust: boolean };
   findings: Finding[];
   blocked: boolean;
+  /** Who else uses the role and what IAM's simulator lets each do (preflight's role reuse check). */
+  roleReuse?: RoleReuseReport;
 }

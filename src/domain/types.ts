@@ -95,7 +95,16 @@ export interface MigrationOptions {
   targetRoleArn?: string;
   /** CloudTrail evidence; what is unset takes EVIDENCE_DEFAULTS (src/domain/cloudtrail-evidence.ts). */
   evidence?: Partial<EvidenceOptions>;
+  /**
+   * How verification checks the caller identity: a verification pod (`pod`), the in-pod
+   * probe in the app's own pods (`exec`), or both (undefined: `both`).
+   */
+  verifyWith?: VerifyWith;
+  /** The requester accepted that the role is shared and that other service accounts' sessions get what this one gets. */
+  acceptSharedRole?: boolean;
 }
+
+export type VerifyWith = 'pod' | 'exec' | 'both';
 
 /** The seed runbook's "short retry window" after an association change. */
 export const DEFAULT_CONSISTENCY_RETRY_WINDOW_SECONDS = 300;

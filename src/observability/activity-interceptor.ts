@@ -48,6 +48,13 @@ export const ACTIVITY_API: Readonly<Record<string, string>> = {
   auditSdkVersions: 'aws-cloudtrail',
   podIdentityEvidence: 'aws-cloudtrail',
   irsaAfterRestart: 'aws-cloudtrail',
+  // Verification pods, role reuse, diagnose.
+  runVerificationPod: 'kubernetes',
+  sweepVerificationPods: 'kubernetes',
+  checkRoleReuse: 'aws-eks+aws-iam',
+  readDiagnosisCluster: 'aws-eks+kubernetes',
+  readDiagnosisRoles: 'aws-iam',
+  probeForDiagnosis: 'kubernetes',
 };
 
 function clusterOf(args: readonly unknown[]): string {

@@ -45,4 +45,9 @@ export interface EksPort {
    * `findPodIdentityAssociations`; one deleted between List and Describe is left out.
    */
   listPodIdentityAssociations(cluster: string): Promise<PodIdentityAssociation[]>;
+  /**
+   * When the association was created and last changed (DescribePodIdentityAssociation), ISO
+   * 8601: `diagnose` tells a change still inside the consistency window. Throws `not-found`.
+   */
+  getAssociationTimes(cluster: string, associationId: string): Promise<{ createdAt?: string; modifiedAt?: string }>;
 }

@@ -1,6 +1,7 @@
 import type { OidcProviderInfo } from '../domain/fleet.js';
 import type { NamedPolicyDocument, RoleInfo } from '../domain/iam.js';
 import type { PolicyDocument } from '../domain/types.js';
+import type { SimulationRequest, SimulationResult } from '../domain/policy-simulation.js';
 
 /** IAM for the role's account. Errors are `PortError`s (see `errors.ts`). */
 export interface IamPort {
@@ -18,4 +19,9 @@ export interface IamPort {
   listRoleTags(roleName: string): Promise<Record<string, string>>;
   /** The account's OIDC identity providers: what a trust statement's `Federated` principal must name. */
   listOpenIdConnectProviders(): Promise<OidcProviderInfo[]>;
+  /**
+   * `iam:SimulatePrincipalPolicy` on the role's own policies, with the given context entries
+   * (session tags): one result per action and resource, over all pages. Throws `not-found`.
+   */
+  simulatePrincipalPolicy(request: SimulationRequest): Promise<SimulationResult[]>;
 }

@@ -8,6 +8,7 @@ import type {
   WorkloadStatus,
 } from '../domain/kubernetes.js';
 import type { WorkloadRef } from '../domain/types.js';
+import type { LabelledPod, PodRunStatus, PodScheduling, VerificationPodSpec } from '../domain/verification-pod.js';
 
 /**
  * Kubernetes, per cluster. Errors are `PortError`s (see `errors.ts`).
@@ -53,4 +54,20 @@ export interface KubernetesPort {
    * selector for that, so preflight too lists a namespace's and keeps its service account's.
    */
   listJobs(cluster: string, namespace?: string): Promise<JobInfo[]>;
+
+  // Verification pods (`src/domain/verification-pod.ts`): short-lived pods this tool creates
+  // itself, with the migrated service account, and always deletes again.
+
+  /** Where a workload's pods may run (template nodeSelector and tolerations). Throws `not-found`. */
+  getPodScheduling(cluster: string, ref: WorkloadRef): Promise<PodScheduling>;
+  /** Creates exactly this pod (restartPolicy Never). Throws `conflict` when one of that name exists. */
+  createPod(cluster: string, spec: VerificationPodSpec): Promise<void>;
+  /** Phase, scheduling, the first container's state and admitted env; undefined when it is gone. */
+  getPod(cluster: string, namespace: string, name: string): Promise<PodRunStatus | undefined>;
+  /** The container's log (stdout and stderr, as the runtime keeps them). */
+  readPodLog(cluster: string, namespace: string, name: string, container: string): Promise<string>;
+  /** Deletes at once (no grace period); a pod already gone is no error. */
+  deletePod(cluster: string, namespace: string, name: string): Promise<void>;
+  /** Pods carrying every one of `labels`, in `namespace` (every namespace when undefined). */
+  listPodsWithLabels(cluster: string, labels: Record<string, string>, namespace?: string): Promise<LabelledPod[]>;
 }

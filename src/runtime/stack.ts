@@ -28,6 +28,7 @@ import type { Metrics } from '../observability/metrics.js';
 import { temporalLogger } from '../observability/temporal-logger.js';
 import { workflowSpanSinks, type Tracing } from '../observability/tracing.js';
 import { startVisibilityCollector, type VisibilityCollector } from '../observability/visibility-collector.js';
+import { verificationDeps } from './verification.js';
 
 export { connectClient };
 
@@ -176,7 +177,7 @@ export async function startWorker(
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      deps: { ...ports, notifier, driftNotifier },
+      deps: { ...ports, notifier, driftNotifier, ...verificationDeps(config) },
       workflowBundle: await currentWorkflowBundle({
         logger: Runtime.instance().logger,
         log: (line) => (o.logger ? o.logger.info({ source: 'worker' }, line) : options.log?.(line)),

@@ -243,6 +243,21 @@ export function createSandboxEks(runtime: SandboxRuntime): EksPort {
           now + Math.max(runtime.consistencyDelayMs, runtime.listDelayMs, VENDED_CREDENTIALS_LIFETIME_MS);
       });
     },
+    getAssociationTimes(name, associationId) {
+      return runtime.read(name, 'getAssociationTimes', undefined, (v) => {
+        const c = requireCluster(v, name);
+        v.load(name, 'associations', { key: associationKey(name, associationId) });
+        const association = liveAssociations(c).find((a) => a.associationId === associationId);
+        if (association === undefined) {
+          throw new PortError('not-found', `No association found for id: ${associationId}.`, {
+            code: 'ResourceNotFoundException',
+            httpStatus: 404,
+          });
+        }
+        // The sandbox has no UpdatePodIdentityAssociation: created is the last change.
+        return { createdAt: new Date(association.createdAt).toISOString() };
+      });
+    },
     listPodIdentityAssociations(name) {
       return runtime.read(name, 'listPodIdentityAssociations', undefined, (v, now) => {
         const c = requireCluster(v, name);

@@ -5,7 +5,8 @@ import { PortError } from '../ports/errors.js';
  * restartWorkload, `rollout` getWorkloadStatus (and, for `stuck`, the next
  * restartWorkload), `list-pods` listPods, `exec` exec, `describe-cluster`
  * describeCluster, `lookup-events` CloudTrail lookupEvents; `get-role` and `update-trust`
- * are IAM (cluster `*`).
+ * are IAM (cluster `*`); `probe-pod` createPod (a verification pod; `stuck`: its container
+ * never starts).
  */
 export const FAULT_STEPS = [
   'describe-cluster',
@@ -19,6 +20,7 @@ export const FAULT_STEPS = [
   'get-role',
   'update-trust',
   'lookup-events',
+  'probe-pod',
 ] as const;
 export type FaultStep = (typeof FAULT_STEPS)[number];
 
@@ -57,8 +59,8 @@ export function isFaultKind(value: string): value is FaultKind {
 
 /** Why a fault could never fire as asked, or undefined when it can. */
 export function faultRefusal(fault: Pick<Fault, 'cluster' | 'step' | 'kind'>): string | undefined {
-  if (fault.kind === 'stuck' && fault.step !== 'rollout') {
-    return `fault kind stuck applies to step rollout only, not ${fault.step} (use error, throttle or timeout)`;
+  if (fault.kind === 'stuck' && fault.step !== 'rollout' && fault.step !== 'probe-pod') {
+    return `fault kind stuck applies to steps rollout and probe-pod only, not ${fault.step} (use error, throttle or timeout)`;
   }
   if (IAM_FAULT_STEPS.includes(fault.step) && fault.cluster !== '*') {
     return `${fault.step} is an IAM call, and IAM is not per cluster: arm it on cluster * (sandbox fault '*' ${fault.step} ${fault.kind})`;

@@ -5,6 +5,7 @@ import { PortError } from '../ports/errors.js';
 import type { RoleInfo } from '../domain/iam.js';
 import type { IamPort } from '../ports/iam.js';
 import { awsManagedPolicy } from './aws-managed-policies.js';
+import { simulatePrincipalPolicy } from './policy-simulator.js';
 import type { SandboxRuntime } from './runtime.js';
 import { trustPolicySeenBySts, type FleetState, type RoleState } from './state.js';
 import type { FleetView } from './view.js';
@@ -151,6 +152,9 @@ export function createSandboxIam(runtime: SandboxRuntime): IamPort {
     },
     listOpenIdConnectProviders() {
       return runtime.read(IAM_SCOPE, 'listOpenIdConnectProviders', undefined, oidcProviders);
+    },
+    simulatePrincipalPolicy(request) {
+      return runtime.read(IAM_SCOPE, 'simulatePrincipalPolicy', undefined, (v) => simulatePrincipalPolicy(v, request));
     },
   };
 }

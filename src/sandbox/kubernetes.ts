@@ -12,6 +12,7 @@ import { podKey } from './rows.js';
 import type { ClusterState, PodState, WorkloadState } from './state.js';
 import { sameRef } from './state.js';
 import type { FleetView } from './view.js';
+import { createProbePod, probePodLog, probePodStatus, settleProbe, toLabelledPod } from './verification-pods.js';
 
 function notFound(what: string): PortError {
   return new PortError('not-found', `${what} not found`, { code: 'NotFound', httpStatus: 404 });
@@ -92,6 +93,15 @@ function withWorkload(view: FleetView, name: string, ref: WorkloadRef): ClusterS
   const cluster = requireCluster(view, name);
   view.loadWorkload(name, ref);
   return cluster;
+}
+
+/** A pod by name, with the associations of its service account loaded (a probe that runs reads them). */
+function probePod(view: FleetView, name: string, namespace: string, podName: string): PodState | undefined {
+  const cluster = requireCluster(view, name);
+  view.load(name, 'pods', { key: podKey(name, namespace, podName) });
+  const pod = cluster.pods.find((p) => p.namespace === namespace && p.name === podName);
+  if (pod !== undefined) view.load(name, 'associations', { namespace, subject: pod.serviceAccount });
+  return pod;
 }
 
 export function createSandboxKubernetes(runtime: SandboxRuntime): KubernetesPort {
@@ -206,6 +216,63 @@ export function createSandboxKubernetes(runtime: SandboxRuntime): KubernetesPort
           // As the adapter lists them: CronJobs, then Jobs, each by namespace and name.
           .sort((a, b) => (a.kind === b.kind ? byNamespaceAndName(a, b) : a.kind === 'CronJob' ? -1 : 1)),
       );
+    },
+
+    // Verification pods: src/sandbox/verification-pods.ts.
+    getPodScheduling(name, ref) {
+      return runtime.read(name, 'getPodScheduling', undefined, (v) => ({
+        nodeSelector: { ...requireWorkload(withWorkload(v, name, ref), ref).nodeSelector },
+        tolerations: [],
+      }));
+    },
+    createPod(name, spec) {
+      return runtime.call(name, 'createPod', 'probe-pod', (v, now) => {
+        const cluster = requireCluster(v, name);
+        // The webhook's view of the service account, a pod of the same name, and the images the nodes know.
+        v.loadSubject(name, spec.namespace, spec.serviceAccount);
+        v.load(name, 'pods', { key: podKey(name, spec.namespace, spec.name) });
+        v.load(name, 'workloads');
+        const stuck = takeFault(v.state, name, 'probe-pod', ['stuck']) !== undefined;
+        createProbePod(v, cluster, spec, now, runtime.podStartMs, stuck);
+      });
+    },
+    getPod(name, namespace, podName) {
+      return runtime.call(name, 'getPod', undefined, (v, now) => {
+        const pod = probePod(v, name, namespace, podName);
+        if (pod === undefined) return undefined;
+        settleProbe(v, requireCluster(v, name), pod, now);
+        return probePodStatus(pod, now);
+      });
+    },
+    readPodLog(name, namespace, podName, container) {
+      return runtime.call(name, 'readPodLog', undefined, (v, now) => {
+        const pod = probePod(v, name, namespace, podName);
+        if (pod === undefined) throw notFound(`pods "${podName}" in ${namespace}`);
+        settleProbe(v, requireCluster(v, name), pod, now);
+        return probePodLog(pod, container, now);
+      });
+    },
+    deletePod(name, namespace, podName) {
+      return runtime.call(name, 'deletePod', undefined, (v) => {
+        const cluster = requireCluster(v, name);
+        v.load(name, 'pods', { key: podKey(name, namespace, podName) });
+        // gracePeriodSeconds 0: gone from the API at once.
+        cluster.pods = cluster.pods.filter((p) => p.namespace !== namespace || p.name !== podName);
+      });
+    },
+    listPodsWithLabels(name, labels, namespace) {
+      return runtime.call(name, 'listPodsWithLabels', undefined, (v, now) => {
+        // A label selector is no row field: the API server reads every pod in scope, and so does this.
+        const cluster = listed(v, name, 'pods', namespace);
+        const selected = cluster.pods
+          .filter(inScope(namespace))
+          .filter((p) => Object.entries(labels).every(([k, val]) => p.labels[k] === val));
+        for (const pod of selected) {
+          v.load(name, 'associations', { namespace: pod.namespace, subject: pod.serviceAccount });
+          settleProbe(v, cluster, pod, now);
+        }
+        return selected.sort(byNamespaceAndName).map(toLabelledPod);
+      });
     },
   };
 }

@@ -174,6 +174,29 @@ export interface PodState {
   containers: ContainerSpec[];
   /** The association role the webhook saw at admission (the agent's credential cache). */
   podIdentityRoleArn?: string;
+  /** Pod annotations, where a fixture or a caller set some (verification pods). */
+  annotations?: Record<string, string>;
+  /** Set on a pod created through `createPod` (a verification pod): what it runs and how that went. */
+  probe?: ProbeRun;
+}
+
+/** A one-shot pod's run, settled lazily from the clock like rollouts (`src/sandbox/verification-pods.ts`). */
+export interface ProbeRun {
+  image: string;
+  command: string[];
+  activeDeadlineSeconds: number;
+  /** When the kubelet would start its container (bound at creation plus the pod start time). */
+  startsAt: number;
+  /** The image exists in a registry the nodes can pull from. */
+  pullable: boolean;
+  /** The image ships the AWS CLI. */
+  awsCli: boolean;
+  /** A `probe-pod stuck` fault: the container never starts (an image pull that never ends). */
+  stuck: boolean;
+  /** Why the scheduler left it unbound (the pod then stays Pending: no kubelet, no deadline). */
+  unschedulable?: string;
+  /** Once run: exit code and log. */
+  result?: { exitCode: number; log: string; startError?: string };
 }
 
 export interface RoleState {

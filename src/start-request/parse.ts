@@ -23,11 +23,17 @@ export const START_VALUE_FLAGS = [
   'sdk-audit-lookback',
   'evidence-wait',
   'missing-evidence',
+  'verify-with',
 ] as const;
-export const START_BOOLEAN_FLAGS = ['keep-irsa-trust', 'unscoped-trust', 'disable-session-tags'] as const;
+export const START_BOOLEAN_FLAGS = [
+  'keep-irsa-trust',
+  'unscoped-trust',
+  'disable-session-tags',
+  'accept-shared-role',
+] as const;
 
 export const START_USAGE =
-  '<namespace>/<service-account> --role <role-arn> --clusters a,b,c [--consistency-wait 30s] [--consistency-retry-window 5m] [--soak 5m] [--approvers u1,u2] [--probe <name>] [--keep-irsa-trust] [--unscoped-trust] [--disable-session-tags] [--target-role <role-arn>] [--approval-window 7d] [--approval-reminder 24h] [--on-approval-timeout hold|rollback] [--rollout-timeout 10m] [--sdk-audit-lookback 24h] [--evidence-wait 15m] [--missing-evidence block|warn]';
+  '<namespace>/<service-account> --role <role-arn> --clusters a,b,c [--consistency-wait 30s] [--consistency-retry-window 5m] [--soak 5m] [--approvers u1,u2] [--probe <name>] [--keep-irsa-trust] [--unscoped-trust] [--disable-session-tags] [--target-role <role-arn>] [--approval-window 7d] [--approval-reminder 24h] [--on-approval-timeout hold|rollback] [--rollout-timeout 10m] [--sdk-audit-lookback 24h] [--evidence-wait 15m] [--missing-evidence block|warn] [--verify-with pod|exec|both] [--accept-shared-role]';
 
 const PROBE_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
@@ -118,6 +124,17 @@ export function buildMigrationInput(
       'probe',
     );
   }
+  const verifyWith = str('verify-with') ?? defaults.verifyWith;
+  if (verifyWith !== undefined && verifyWith !== 'pod' && verifyWith !== 'exec' && verifyWith !== 'both') {
+    throw new ValidationError(`--verify-with must be pod, exec or both, not "${verifyWith}"`, 'verify-with');
+  }
+  // A named probe runs in the app's own pods; the verification pod runs the platform's image.
+  if (verifyProbe !== undefined && verifyWith === 'pod') {
+    throw new ValidationError(
+      `--probe ${verifyProbe} runs in the app's pods, which --verify-with pod leaves out: use exec or both`,
+      'probe',
+    );
+  }
   const reminder = seconds('approval-reminder', defaults.approvalReminder, DEFAULT_OPTIONS.approvalReminderSeconds);
   if (reminder <= 0) throw new ValidationError('--approval-reminder must be more than 0', 'approval-reminder');
   const rolloutTimeout = seconds('rollout-timeout', defaults.rolloutTimeout, DEFAULT_OPTIONS.rolloutTimeoutSeconds);
@@ -147,6 +164,8 @@ export function buildMigrationInput(
     ...(targetRole !== undefined && { targetRoleArn: targetRole }),
     // Only what was asked for: the rest takes EVIDENCE_DEFAULTS when the run uses it.
     ...(Object.keys(evidence).length > 0 && { evidence }),
+    ...(verifyWith !== undefined && { verifyWith }),
+    ...(flags['accept-shared-role'] === true && { acceptSharedRole: true }),
   };
   checkDurationLimits(options);
   return { serviceAccount, roleArn: role, clusters, requestedBy: ctx.requestedBy, notify: ctx.notify, options };

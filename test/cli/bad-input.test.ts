@@ -54,7 +54,7 @@ describe('CLI bad input', () => {
   test('a sandbox fault that could never fire is refused in one line', async () => {
     oneLine(
       await cli('sandbox', 'fault', 'sandbox-a', 'exec', 'stuck'),
-      /^migrate-identity: fault kind stuck applies to step rollout only, not exec/,
+      /^migrate-identity: fault kind stuck applies to steps rollout and probe-pod only, not exec/,
     );
     oneLine(
       await cli('sandbox', 'fault', 'sandbox-a', 'get-role', 'error'),

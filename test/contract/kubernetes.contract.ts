@@ -7,6 +7,7 @@ import { isPortError } from '../../src/ports/errors.js';
 import { isExecNotStarted } from '../../src/domain/kubernetes.js';
 import type { PodInfo } from '../../src/domain/kubernetes.js';
 import type { KubernetesPort } from '../../src/ports/kubernetes.js';
+import { buildVerificationPod, DEFAULT_PROBE, runSelector } from '../../src/domain/verification-pod.js';
 import type { ContractSubject, MakeSubject } from './subject.js';
 import { pollUntil, uniqueName } from './subject.js';
 
@@ -481,6 +482,73 @@ export function runKubernetesContract(
       assert.ok(isExecNotStarted(missing), JSON.stringify(missing));
       assert.equal(missing.notStarted, 'executable-not-found');
       assert.match(missing.message, /exec: "no-such-command-xyz": executable file not found in \$PATH/);
+    });
+
+    // Verification pods: created as given, found by label in any namespace, deleted at once.
+    function probePod(namespace: string, serviceAccount: string, runKey: string) {
+      return buildVerificationPod({
+        runKey,
+        workflowId: `contract/${namespace}/${serviceAccount}`,
+        serviceAccount: { namespace, name: serviceAccount },
+        probe: { ...DEFAULT_PROBE, image: driver.image },
+        scheduling: { nodeSelector: {}, tolerations: [] },
+        suffix: uniqueName('p').slice(-6),
+        now: new Date().toISOString(),
+      });
+    }
+
+    test('createPod makes the pod as asked; listPodsWithLabels finds it; deletePod removes it at once', async () => {
+      const [first, second] = [uniqueName('ns'), uniqueName('ns')];
+      await driver.createServiceAccount(first, 'app');
+      await driver.createServiceAccount(second, 'app');
+      const runKey = uniqueName('run')
+        .replace(/[^a-z0-9]/g, '')
+        .slice(-16);
+      const a = probePod(first, 'app', runKey);
+      const b = probePod(second, 'app', runKey);
+      await port.createPod(driver.cluster, a);
+      await port.createPod(driver.cluster, b);
+      await assert.rejects(port.createPod(driver.cluster, a), (e) => isPortError(e, 'conflict'));
+      const read = await port.getPod(driver.cluster, first, a.name);
+      assert.equal(read?.name, a.name);
+      assert.equal(read?.labels[Object.keys(runSelector(runKey))[1] ?? ''], runKey);
+      assert.ok(['Pending', 'Running', 'Succeeded', 'Failed'].includes(read?.phase ?? ''), read?.phase);
+      const listed = await port.listPodsWithLabels(driver.cluster, runSelector(runKey));
+      assert.deepEqual(
+        listed.map((p) => `${p.namespace}/${p.name}`).sort(),
+        [`${first}/${a.name}`, `${second}/${b.name}`].sort(),
+      );
+      assert.deepEqual(listed.find((p) => p.name === a.name)?.annotations, a.annotations);
+      const inFirst = await port.listPodsWithLabels(driver.cluster, runSelector(runKey), first);
+      assert.deepEqual(
+        inFirst.map((p) => p.name),
+        [a.name],
+      );
+      await port.deletePod(driver.cluster, first, a.name);
+      await port.deletePod(driver.cluster, first, a.name);
+      assert.equal(await port.getPod(driver.cluster, first, a.name), undefined);
+      await port.deletePod(driver.cluster, second, b.name);
+      assert.deepEqual(await port.listPodsWithLabels(driver.cluster, runSelector(runKey)), []);
+    });
+
+    test('createPod for a service account that does not exist is refused by admission', async () => {
+      const namespace = uniqueName('ns');
+      await driver.createServiceAccount(namespace, 'app');
+      await assert.rejects(port.createPod(driver.cluster, probePod(namespace, 'missing', 'feedfacefeedface')), (e) => {
+        assert.ok(isPortError(e, 'access-denied'), String(e));
+        assert.match(e.message, /serviceaccount "missing" not found/);
+        return true;
+      });
+    });
+
+    test("getPodScheduling reads the workload template's node selector and tolerations", async () => {
+      const namespace = uniqueName('ns');
+      await driver.createServiceAccount(namespace, 'app');
+      const ref = await workload('Deployment', namespace, 'app');
+      assert.deepEqual(await port.getPodScheduling(driver.cluster, ref), { nodeSelector: {}, tolerations: [] });
+      await assert.rejects(port.getPodScheduling(driver.cluster, { ...ref, name: 'missing' }), (e) =>
+        isPortError(e, 'not-found'),
+      );
     });
 
     if (options.exec !== false) {

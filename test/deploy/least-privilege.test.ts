@@ -58,6 +58,8 @@ const AWS_ACTIONS: Record<string, string[]> = {
   'iam:ListRoleTags': ['iam:ListRoleTags'],
   'iam:ListOpenIDConnectProviders': ['iam:ListOpenIDConnectProviders'],
   'iam:GetOpenIDConnectProvider': ['iam:GetOpenIDConnectProvider'],
+  // The role reuse check simulates the migrated role's own policies (resource: the role).
+  'iam:SimulatePrincipalPolicy': ['iam:SimulatePrincipalPolicy'],
   // On EKS Pod Identity the worker's session carries transitive session tags, which every
   // AssumeRole in the chain passes on: that needs sts:TagSession too (EKS user guide,
   // "Cross-account tags" in pod-id-abac; IAM user guide, "Chaining roles with session tags").
@@ -87,6 +89,9 @@ const KUBERNETES_RULES: Record<string, string[]> = {
   listNamespacedServiceAccount: ['list serviceaccounts'],
   listServiceAccountForAllNamespaces: ['list serviceaccounts'],
   readNamespacedPod: ['get pods'],
+  createNamespacedPod: ['create pods'],
+  deleteNamespacedPod: ['delete pods'],
+  readNamespacedPodLog: ['get pods/log'],
   listNamespacedPod: ['list pods'],
   listPodForAllNamespaces: ['list pods'],
   readNode: ['get nodes'],

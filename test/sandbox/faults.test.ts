@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { isPortError } from '../../src/ports/errors.js';
 import type { Fault, FaultStep, SandboxFleet } from '../../src/sandbox/index.js';
 import { createSandboxFleet, FAULT_KINDS, FAULT_STEPS } from '../../src/sandbox/index.js';
-import { RECONCILER, reconcilerAssociation, STS_PROBE } from '../support/sandbox-fixtures.js';
+import { RECONCILER, reconcilerAssociation, STS_PROBE, verificationPodSpec } from '../support/sandbox-fixtures.js';
 
 const fresh = () => createSandboxFleet({ consistencyDelayMs: 0, podStartMs: 1 });
 const SEED_ISO = '2025-01-06T09:00:00.000Z';
@@ -35,6 +35,8 @@ function callFor(fleet: SandboxFleet, step: FaultStep, cluster: string): () => P
     case 'lookup-events':
       return () =>
         fleet.cloudTrail.lookupEvents(cluster, { eventName: 'AssumeRoleWithWebIdentity', startTime: SEED_ISO });
+    case 'probe-pod':
+      return () => k.createPod(cluster, verificationPodSpec('payments', 'reconciler'));
   }
 }
 

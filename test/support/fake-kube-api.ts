@@ -47,6 +47,8 @@ export interface RecordedRequest {
 export interface Reply {
   status?: number;
   body?: unknown;
+  /** Sent as is with this content type instead of `body` as JSON (pod logs are text/plain). */
+  text?: { contentType: string; content: string };
   /** Never answer: for client-side deadlines. */
   hang?: boolean;
 }
@@ -148,6 +150,11 @@ export async function startFakeKubeApi(options: { tls?: boolean } = {}): Promise
       const route = routes.get(`${recorded.method} ${recorded.path}`);
       const reply = route === undefined ? notFound(recorded) : typeof route === 'function' ? route(recorded) : route;
       if (reply.hang) return;
+      if (reply.text) {
+        res.writeHead(reply.status ?? 200, { 'content-type': reply.text.contentType });
+        res.end(reply.text.content);
+        return;
+      }
       res.writeHead(reply.status ?? 200, { 'content-type': 'application/json' });
       res.end(reply.body === undefined ? '' : JSON.stringify(reply.body));
     });

@@ -9,6 +9,7 @@ import {
   type StepRecord,
 } from '../../src/domain/migration-state.js';
 import type { MigrationInput } from '../../src/domain/types.js';
+import { DEFAULT_PROBE } from '../../src/domain/verification-pod.js';
 import { planWorkflowIdFor, workflowIdFor } from '../../src/domain/workflow-id.js';
 import { createSandboxFleet } from '../../src/sandbox/index.js';
 import { serverClock } from './server-clock.js';
@@ -38,13 +39,17 @@ export interface RecordedRun {
 const SA = { namespace: 'payments', name: 'reconciler' };
 const WORKFLOW_ID = workflowIdFor(SA);
 
-/** A harness on the recording task queue, stopped whatever the scenario does. */
+/**
+ * A harness on the recording task queue, stopped whatever the scenario does. Its worker runs
+ * verification pods, as a production worker does.
+ */
 async function withHarness<T>(
   env: TestWorkflowEnvironment,
   run: (h: Harness) => Promise<T>,
   options: Parameters<typeof startHarness>[1] = {},
 ): Promise<T> {
-  const h = await startHarness(env, { taskQueue: RECORDING_TASK_QUEUE, ...options });
+  const deps = { verificationProbe: DEFAULT_PROBE, verificationPollMs: 5, ...options.deps };
+  const h = await startHarness(env, { taskQueue: RECORDING_TASK_QUEUE, ...options, deps });
   try {
     return await run(h);
   } finally {

@@ -7,6 +7,8 @@ import { isExecNotStarted } from '../../src/domain/kubernetes.js';
 import type { ExecOutcome, ExecResult } from '../../src/domain/kubernetes.js';
 import { rolloutStatus } from '../../src/domain/rollout.js';
 import type { SandboxFleet } from '../../src/sandbox/index.js';
+import { buildVerificationPod, DEFAULT_PROBE } from '../../src/domain/verification-pod.js';
+import type { ProbeSettings, VerificationPodSpec } from '../../src/domain/verification-pod.js';
 
 export const ROLE_ARN = 'arn:aws:iam::111122223333:role/eks-payments-reconciler';
 export const RECONCILER: WorkloadRef = { kind: 'Deployment', namespace: 'payments', name: 'reconciler' };
@@ -74,4 +76,22 @@ export async function livePods(fleet: SandboxFleet, cluster: string, serviceAcco
 export function ran(outcome: ExecOutcome): ExecResult {
   if (isExecNotStarted(outcome)) assert.fail(`the command did not start: ${outcome.message}`);
   return outcome;
+}
+
+/** A verification pod for `namespace/serviceAccount` with the default probe, named uniquely. */
+export function verificationPodSpec(
+  namespace: string,
+  serviceAccount: string,
+  overrides: Partial<ProbeSettings> & { runKey?: string; nodeSelector?: Record<string, string> } = {},
+): VerificationPodSpec {
+  const { runKey = 'feedfacefeedface', nodeSelector = {}, ...probe } = overrides;
+  return buildVerificationPod({
+    runKey,
+    workflowId: `migrate-identity/${namespace}/${serviceAccount}`,
+    serviceAccount: { namespace, name: serviceAccount },
+    probe: { ...DEFAULT_PROBE, ...probe },
+    scheduling: { nodeSelector, tolerations: [] },
+    suffix: Math.random().toString(36).slice(2, 7),
+    now: new Date().toISOString(),
+  });
 }

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSlackApp, type MigrationsApi, type RunningSlackApp } from '../../slack/app.js';
-import type { CampaignsApi, ScansApi } from '../../slack/deps.js';
+import type { CampaignsApi, DiagnosesApi, ScansApi } from '../../slack/deps.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { SlackApiStandIn, type ResponseCapture } from './slack-api.js';
 import {
@@ -95,6 +95,8 @@ export async function startSlackHarness(options: {
   scans?: ScansApi;
   /** Campaigns for `campaign …`; omitted with `migrations`: none. */
   campaigns?: CampaignsApi;
+  /** Diagnoses for `diagnose`; omitted with `migrations`: none. */
+  diagnoses?: DiagnosesApi;
   env?: Record<string, string>;
   api?: SlackApiStandIn;
   /** The access policy file's text; omitted: none (Slack starts nothing). */
@@ -117,6 +119,7 @@ export async function startSlackHarness(options: {
     ...(options.migrations ? { migrations: options.migrations } : {}),
     ...(options.scans ? { scans: options.scans } : {}),
     ...(options.campaigns ? { campaigns: options.campaigns } : {}),
+    ...(options.diagnoses ? { diagnoses: options.diagnoses } : {}),
     logger,
     host: '127.0.0.1',
   });

@@ -4,6 +4,7 @@ import { clusterProgress } from '../state.js';
 import { restartAndWait, verifyPodIdentity } from './migrate-cluster.js';
 import { withRoleLock } from './role-lock.js';
 import { MigrationAborted, type MigrationRun } from './run.js';
+import { sweepVerificationPods } from './verification.js';
 
 /**
  * After approval: IRSA off each cluster (annotation removed, workloads restarted, Pod
@@ -13,6 +14,7 @@ import { MigrationAborted, type MigrationRun } from './run.js';
 export async function cleanup(run: MigrationRun, preflight: ClusterPreflight[]): Promise<void> {
   const { state, serviceAccount: sa } = run;
   run.setPhase('CleaningUp');
+  await sweepVerificationPods(run);
   for (const pf of preflight) {
     await run.checkpoint();
     const { cluster } = pf;

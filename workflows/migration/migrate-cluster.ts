@@ -7,11 +7,13 @@ import { clusterProgress, nowIso, rootFailure } from '../state.js';
 import { evidenceEnabled, podIdentityEvidence } from './evidence.js';
 import type { MigrationRun } from './run.js';
 import { ensurePodIdentityTrust } from './trust.js';
+import { checkCredentials, recheckEnabled, sweepVerificationPods } from './verification.js';
 
 /** The clusters one at a time, in order, with a soak between one and the next. */
 export async function migrateClusters(run: MigrationRun, preflight: ClusterPreflight[]): Promise<void> {
   const soakSeconds = run.options.soakSeconds;
   run.setPhase('Migrating');
+  await sweepVerificationPods(run);
   for (const [index, pf] of preflight.entries()) {
     await run.checkpoint();
     await migrateCluster(run, pf);
@@ -25,7 +27,31 @@ export async function migrateClusters(run: MigrationRun, preflight: ClusterPrefl
     // CloudTrail evidence is looked up during the soak (after the last cluster, alone).
     const evidence = evidenceEnabled() ? podIdentityEvidence(run, pf.cluster) : undefined;
     await Promise.all([soak, evidence]);
+    if (recheckEnabled()) await restartCheck(run, pf.cluster);
   }
+}
+
+/**
+ * After the soak, before the gate ("pod restarts still get valid credentials"): one more
+ * restart, and the pods it creates verified, as one step.
+ */
+async function restartCheck(run: MigrationRun, cluster: string): Promise<void> {
+  await run.checkpoint();
+  await run.step(cluster, 'recheck', async () => {
+    run.touch(cluster, 'restarted');
+    const { restarted } = await activities(API_CALL, `restart workloads in ${cluster} again`).restartWorkloads({
+      cluster,
+      serviceAccount: run.serviceAccount,
+      restartedAt: nowIso(),
+    });
+    const rollout = await activities(LONG_WAIT, `wait for rollouts in ${cluster}`).waitForRollouts({
+      cluster,
+      workloads: restarted,
+      timeoutSeconds: run.options.rolloutTimeoutSeconds,
+    });
+    const check = await checkCredentials(run, cluster, 'pod-identity', restarted, true);
+    return { detail: `restarted again, ${rollout.detail}; ${check.detail}`, warnings: check.warnings };
+  });
 }
 
 /** One cluster onto Pod Identity: association, propagation wait, restart, verification. IRSA stays as the fallback. */
@@ -161,8 +187,9 @@ export function restartAndWait(
 }
 
 /**
- * The running pods of the restarted workloads on the expected credentials, and one per
- * workload answering as the role. Without `workloads`, those the restart would restart.
+ * The running pods of the restarted workloads on the expected credentials, and the caller
+ * identity of the role from a verification pod and/or one pod per workload
+ * (`verification.ts`). Without `workloads`, those the restart would restart.
  */
 export function verifyCredentials(
   run: MigrationRun,
@@ -170,15 +197,7 @@ export function verifyCredentials(
   expect: CredentialExpectation,
   workloads?: WorkloadRef[],
 ) {
-  return activities(API_CALL, `verify ${expect} credentials in ${cluster}`).verifyCredentials({
-    cluster,
-    serviceAccount: run.serviceAccount,
-    roleArn: run.input.roleArn,
-    ...(run.options.targetRoleArn !== undefined && { targetRoleArn: run.options.targetRoleArn }),
-    expect,
-    verifyCommand: run.options.verifyCommand,
-    ...(workloads === undefined ? {} : { workloads }),
-  });
+  return checkCredentials(run, cluster, expect, workloads);
 }
 
 /** Every running pod of the restarted workloads on Pod Identity credentials, and one per workload answering as the role. */

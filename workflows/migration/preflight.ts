@@ -18,6 +18,8 @@ export interface PreflightResult {
  * scoping needs the clusters' ARNs first. README, "Changing workflow code safely".
  */
 export const ROLE_AFTER_CLUSTERS_PATCH = 'preflight-role-after-clusters';
+/** Runs started before the role reuse check replay without it. */
+export const ROLE_REUSE_PATCH = 'role-reuse-check';
 
 /** Read-only checks of every cluster (in parallel), then of the role. Changes nothing; `plan` mode is this alone. */
 export async function runPreflight(input: MigrationInput): Promise<PreflightResult> {
@@ -53,6 +55,18 @@ export async function runPreflight(input: MigrationInput): Promise<PreflightResu
     // As those runs scheduled it: the role first, all at once, without the clusters' ARNs (unscoped).
     [role, ...clusters] = await Promise.all([preflightRole(), ...preflightClusters()]);
   }
+  const reuse = patched(ROLE_REUSE_PATCH)
+    ? await activities(API_CALL, `check reuse of role ${roleArn}`).checkRoleReuse({
+        roleArn,
+        ...(input.options.targetRoleArn !== undefined && { targetRoleArn: input.options.targetRoleArn }),
+        serviceAccount,
+        clusters: input.clusters,
+        // After the clusters: their DescribeCluster ARNs are the sessions' eks-cluster-arn tags.
+        clusterArns: Object.fromEntries(clusters.flatMap((c) => (c.clusterArn ? [[c.cluster, c.clusterArn]] : []))),
+        requestedBy: input.requestedBy,
+        ...(input.options.acceptSharedRole === true && { acceptSharedRole: true }),
+      })
+    : undefined;
   const plan = mergePlan({
     serviceAccount,
     roleArn,
@@ -60,9 +74,9 @@ export async function runPreflight(input: MigrationInput): Promise<PreflightResu
     trust: role.trust,
     clusters: clusters.map((c) => c.plan),
     cleanupIssuers: clusters.flatMap((c) => c.cleanupIssuers),
-    findings: [...role.findings, ...clusters.flatMap((c) => c.findings)],
+    findings: [...role.findings, ...(reuse?.findings ?? []), ...clusters.flatMap((c) => c.findings)],
   });
-  return { role, clusters, plan };
+  return { role, clusters, plan: reuse === undefined ? plan : { ...plan, roleReuse: reuse.report } };
 }
 
 /**

@@ -11,6 +11,7 @@ import {
 import { compensateCluster, remainingActions, SECOND_ABORT } from './rollback-cluster.js';
 import { withRoleLock } from './role-lock.js';
 import { errorMessage, type MigrationRun } from './run.js';
+import { sweepVerificationPods } from './verification.js';
 
 /**
  * After a failure, a Reject or an abort: records why, then puts every cluster back on IRSA
@@ -31,6 +32,8 @@ export async function rollBack(run: MigrationRun, err: unknown): Promise<void> {
     await run.notify('rollback-step', `rolling back: ${state.failure?.type ?? ''}: ${state.failure?.message ?? ''}`);
     const manual = await compensate(run);
     if (manual.length > 0) state.manualSteps = manual;
+    // After the compensations: a pod a dead worker left must not hold up putting IRSA back.
+    await sweepVerificationPods(run);
     run.setPhase(manual.length ? 'RollbackFailed' : 'RolledBack');
     const stopped = state.rollbackAbortRequested;
     await run.notify(

@@ -25,3 +25,9 @@ export const LOOKUP: ActivityOptions = {
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumAttempts: 2 },
 };
+
+/** Deleting verification pods past their deadline: best effort, the next scan tries again. */
+export const SWEEP: ActivityOptions = {
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '2 seconds', maximumAttempts: 2, nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
+};

@@ -1,4 +1,11 @@
-import { ActivityFailure, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  isCancellation,
+  patched,
+  setCurrentDetails,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import {
   buildFleetReport,
   fitReport,
@@ -9,7 +16,7 @@ import {
 import type { RoleCatalog, RoleProfile } from '../../src/domain/role-profile.js';
 import { activities, NOTIFY } from '../activity-options.js';
 import { scanProgressQuery, type ScanInput, type ScanProgress } from './messages.js';
-import { CLUSTER_SCAN, IAM_SCAN, LOOKUP } from './options.js';
+import { CLUSTER_SCAN, IAM_SCAN, LOOKUP, SWEEP } from './options.js';
 
 const DEFAULT_CLUSTER_CONCURRENCY = 4;
 const ROLES_PER_BATCH = 25;
@@ -104,6 +111,27 @@ function details(progress: ScanProgress): string {
   return `${progress.phase}: ${progress.clusters.done}/${progress.clusters.total} clusters${failed}; ${progress.roles.done}/${progress.roles.total} roles`;
 }
 
+/** Scans started before verification pods replay without the sweep (README, "Changing workflow code safely"). */
+export const SCAN_SWEEP_PATCH = 'scan-sweep-verification-pods';
+
+/**
+ * Verification pods whose run never deleted them (a worker that died for good): any past
+ * their deadline and grace goes. Best effort: a cluster that refuses is tried at the next scan.
+ */
+async function sweepExpiredVerificationPods(cluster: string): Promise<string[]> {
+  // A scan started before the sweep replays without it.
+  if (!patched(SCAN_SWEEP_PATCH)) return [];
+  try {
+    const { deleted } = await activities(SWEEP, `sweep expired verification pods in ${cluster}`).sweepVerificationPods({
+      cluster,
+    });
+    return deleted.map((pod) => `${cluster} ${pod}`);
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    return [];
+  }
+}
+
 /**
  * Scans the fleet: each cluster in its own activity (a few at a time), then IAM, then the
  * inventory and drift report. A scheduled scan compares with the previous scheduled scan's
@@ -122,12 +150,14 @@ export async function scanWorkflow(input: ScanInput): Promise<FleetReport> {
   refresh();
 
   const limit = input.clusterConcurrency ?? DEFAULT_CLUSTER_CONCURRENCY;
+  const swept: string[] = [];
   const outcomes = await inParallel(input.clusters, limit, async (cluster): Promise<ClusterOutcome> => {
     try {
       const scan = await activities(CLUSTER_SCAN, `scan ${cluster}`).scanCluster({
         cluster,
         ...(input.namespace === undefined ? {} : { namespace: input.namespace }),
       });
+      swept.push(...(await sweepExpiredVerificationPods(cluster)));
       return { cluster, scan };
     } catch (err) {
       progress.clusters.failed.push(cluster);
@@ -163,6 +193,7 @@ export async function scanWorkflow(input: ScanInput): Promise<FleetReport> {
   );
 
   if (previous?.note) report.notes.push(`new drift compared with nothing: ${previous.note}`);
+  if (swept.length > 0) report.notes.push(`verification pods past their deadline deleted: ${swept.join(', ')}`);
   const fresh = new Set(report.newFindingKeys ?? []);
   if (fresh.size > 0) {
     const { warning } = await activities(NOTIFY, `post ${fresh.size} new drift finding(s)`).postNewDrift({

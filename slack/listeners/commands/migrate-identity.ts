@@ -8,6 +8,7 @@ import type { ListenerDeps } from '../../deps.js';
 import { replyForError } from '../../operations/errors.js';
 import { campaignCommand } from '../../operations/campaign.js';
 import { fleetInventory } from '../../operations/inventory.js';
+import { startDiagnosis } from '../../operations/diagnose.js';
 import { controlMigration, migrationStatus, planMigration, runningMigrations } from '../../operations/queries.js';
 import { launchMigration, NotAllowedError, prepareStart, type Requester } from '../../operations/start-migration.js';
 import type { SlackMessage } from '../../views/block-kit.js';
@@ -34,6 +35,8 @@ export function migrateIdentityCommand(deps: ListenerDeps) {
     };
     const raw = command.text ?? '';
     let reply: SlackMessage | undefined;
+    // A second answer on the same response_url, once slow work ends (diagnose's matrix).
+    let followUp: Promise<SlackMessage> | undefined;
     try {
       reply =
         raw.length > MAX_COMMAND_TEXT
@@ -48,6 +51,11 @@ export function migrateIdentityCommand(deps: ListenerDeps) {
     try {
       await deps.acks.turn();
       await postToResponseUrl(command.response_url, { response_type: 'ephemeral', ...fitMessage(reply) });
+      if (followUp) {
+        const second = await followUp;
+        await deps.acks.turn();
+        await postToResponseUrl(command.response_url, { response_type: 'ephemeral', ...fitMessage(second) });
+      }
     } catch (err) {
       logger.error(`could not answer ${command.command} through response_url`, err);
     }
@@ -85,6 +93,11 @@ export function migrateIdentityCommand(deps: ListenerDeps) {
           return fleetInventory(deps, ctx, args, who);
         case 'campaign':
           return campaignCommand(deps, args, who);
+        case 'diagnose': {
+          const started = await startDiagnosis(deps, ctx, args, who);
+          followUp = started.followUp;
+          return started.reply;
+        }
         case 'start':
           return start(args);
         default:

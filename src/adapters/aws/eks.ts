@@ -48,6 +48,17 @@ export function createEksAdapter(
   }
 
   return {
+    getAssociationTimes: (cluster, associationId) =>
+      call(cluster, `DescribePodIdentityAssociation ${associationId}`, async ({ client, eksClusterName }) => {
+        const { association } = await client.send(
+          new DescribePodIdentityAssociationCommand({ clusterName: eksClusterName, associationId }),
+        );
+        return {
+          ...(association?.createdAt ? { createdAt: association.createdAt.toISOString() } : {}),
+          ...(association?.modifiedAt ? { modifiedAt: association.modifiedAt.toISOString() } : {}),
+        };
+      }),
+
     describeCluster: (cluster) =>
       call(cluster, 'DescribeCluster', async ({ client, eksClusterName }) => {
         const { cluster: found } = await client.send(new DescribeClusterCommand({ name: eksClusterName }));

@@ -19,6 +19,7 @@ import { PortError } from '../../ports/errors.js';
 import { mapAwsError } from './errors.js';
 import { collectPages } from './pages.js';
 import { decodePolicyDocument } from './policy-document.js';
+import { simulate } from './policy-simulation.js';
 
 export interface IamAdapterOptions {
   /** `MaxItems` of each list page. Default: the service's (100). */
@@ -119,6 +120,9 @@ export function createIamAdapter(client: IAMClient, options: IamAdapterOptions =
           return arn === undefined || issuer === undefined ? [] : [{ arn, issuerHostPath: issuer }];
         });
       }),
+
+    simulatePrincipalPolicy: (request) =>
+      call(`SimulatePrincipalPolicy ${request.policySourceArn}`, () => simulate(client, request, maxItems)),
   };
 }
 

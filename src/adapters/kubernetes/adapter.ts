@@ -17,6 +17,14 @@ import { listJobsInScope } from './jobs.js';
 import { listPodsInScope, listPodsOfServiceAccount } from './pods.js';
 import { annotationPatch, callOptions, LIST_PAGE_SIZE, restartPatch } from './requests.js';
 import { WORKLOAD_KINDS, listWorkloadsOfKind, patchWorkload, readWorkload } from './workloads.js';
+import {
+  createVerificationPod,
+  deletePodNow,
+  listLabelledPods,
+  readLog,
+  readPodRun,
+  readPodScheduling,
+} from './verification-pods.js';
 
 export interface KubernetesAdapterOptions {
   /** Deadline for one exec, upgrade to exit status. Default 30 s. */
@@ -155,6 +163,26 @@ export function createKubernetesAdapter(
 
     async listJobs(cluster, namespace) {
       return listJobsInScope(await clientsFor(cluster), namespace);
+    },
+
+    // Verification pods: src/adapters/kubernetes/verification-pods.ts.
+    async getPodScheduling(cluster, ref) {
+      return readPodScheduling(await clientsFor(cluster), ref);
+    },
+    async createPod(cluster, spec) {
+      await createVerificationPod(await clientsFor(cluster), spec);
+    },
+    async getPod(cluster, namespace, name) {
+      return readPodRun(await clientsFor(cluster), namespace, name);
+    },
+    async readPodLog(cluster, namespace, name, container) {
+      return readLog(await clientsFor(cluster), namespace, name, container);
+    },
+    async deletePod(cluster, namespace, name) {
+      await deletePodNow(await clientsFor(cluster), namespace, name);
+    },
+    async listPodsWithLabels(cluster, labels, namespace) {
+      return listLabelledPods(await clientsFor(cluster), labels, namespace);
     },
   };
 }
