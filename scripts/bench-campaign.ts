@@ -17,11 +17,12 @@
  *
  * What limits it: the worker's CPU (process.cpuUsage: its activities, workflow threads and
  * the Temporal core), the test server's CPU (the child process, from /proc), time inside
- * port calls (the sandbox store plus its simulated latency), and with `--profile` the main
- * thread's CPU profile (the activities and the store; workflow code runs in worker threads).
+ * port calls (the latency, then the store's work and the wait for a turn on the event
+ * loop), and with `--profile` the main thread's CPU profile (the activities and the store;
+ * workflow code runs in worker threads). The profiler keeps its samples in memory: read the
+ * RSS peak from a run without `--profile`.
  */
-import { readFile, readdir } from 'node:fs/promises';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
