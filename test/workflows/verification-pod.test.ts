@@ -12,7 +12,7 @@ import { workflowIdFor } from '../../src/domain/workflow-id.js';
 import { createSandboxFleet, type SandboxFleet } from '../../src/sandbox/index.js';
 import { MigrationService } from '../../src/temporal/migrations.js';
 import { decisionUpdate } from '../../workflows/messages.js';
-import { advanceUntil, APPROVER, migrationInput, startHarness } from '../support/migration-harness.js';
+import { advanceUntil, APPROVER, endRoleLock, migrationInput, startHarness } from '../support/migration-harness.js';
 import { verificationPodSpec } from '../support/sandbox-fixtures.js';
 import { fleetScanInput, startScanHarness } from '../support/scan-harness.js';
 import { createTimeSkippingEnv, workflowBundle } from '../support/temporal.js';
@@ -143,6 +143,8 @@ describe('migration workflow: verification pods on the time-skipping server', ()
   test('a worker killed while its verification pod runs: the next worker sweeps that pod and verifies again', async () => {
     const file = join(dir, 'fleet.json');
     const taskQueue = `verification-kill-${Date.now()}`;
+    // The earlier tests' role lock idles on their task queue, which no worker serves now.
+    await endRoleLock(env);
     const fleet = createSandboxFleet({ file, consistencyDelayMs: 0, podStartMs: 5 });
     await distrolessApps(fleet);
     // The first verification pod in sandbox-a never starts: the first worker is still waiting for it when killed.
