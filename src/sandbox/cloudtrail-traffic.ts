@@ -21,7 +21,13 @@ import { IRSA_ANNOTATION } from '../domain/constants.js';
 import { credentialPath, podIdentitySessionName } from '../domain/credentials.js';
 import { oidcProviderArn, serviceAccountSubject } from '../domain/trust-policy.js';
 import { roleByArn } from './role-chaining.js';
-import type { ClusterState, FleetState, PodState, ServiceAccountState } from './state.js';
+import {
+  trustPolicySeenBySts,
+  type ClusterState,
+  type FleetState,
+  type PodState,
+  type ServiceAccountState,
+} from './state.js';
 import { trustAllows } from './trust.js';
 import type { FleetView } from './view.js';
 
@@ -322,9 +328,10 @@ export function trafficEvents(state: FleetState, from: number, to: number): Clou
       }
     }
     if (entry.podIdentityRole !== undefined) {
-      // The role's trust as it is now decides: a sandbox simplification over trust at each call's time.
-      const denied = trustsPodIdentity(state, cluster, entry) ? undefined : 'AccessDeniedException';
+      // The trust STS saw at each call decides, as for the probe (IAM propagates to STS late,
+      // state.ts trustPolicySeenBySts); trusts older than the last update are not kept.
       for (const [k, at] of ticks(entry.start, end, from, POD_IDENTITY_EVERY_MS)) {
+        const denied = trustsPodIdentity(state, cluster, entry, at) ? undefined : 'AccessDeniedException';
         out.push(...podIdentityEvents(caller(at, k, 'pod'), entry.podIdentityRole, denied));
       }
     }
@@ -336,11 +343,11 @@ export function trafficEvents(state: FleetState, from: number, to: number): Clou
   return [...out, ...probes].sort((a, b) => b.eventTime.localeCompare(a.eventTime));
 }
 
-function trustsPodIdentity(state: FleetState, cluster: ClusterState, entry: LedgerPod): boolean {
+function trustsPodIdentity(state: FleetState, cluster: ClusterState, entry: LedgerPod, at: number): boolean {
   const role = roleByArn(state, entry.podIdentityRole);
   return (
     role !== undefined &&
-    trustAllows(role.trustPolicy, {
+    trustAllows(trustPolicySeenBySts(role, at), {
       principalType: 'Service',
       principal: POD_IDENTITY_SERVICE,
       actions: ['sts:AssumeRole', 'sts:TagSession'],

@@ -155,6 +155,44 @@ describe('sandbox CloudTrail: workload traffic', () => {
     );
   });
 
+  test('the agent’s calls are refused until a new trust reaches STS, then succeed', async () => {
+    // IAM User Guide, "Changes that I make are not always immediately visible".
+    const clock = manualClock();
+    const fleet = createSandboxFleet({
+      now: clock.now,
+      consistencyDelayMs: 0,
+      iamConsistencyDelayMs: 2 * HOUR + 60_000,
+      podStartMs: 1000,
+      cloudTrailDelayMs: 0,
+    });
+    const role = await fleet.iam.getRole('eks-payments-reconciler');
+    await fleet.iam.updateTrustPolicy(
+      'eks-payments-reconciler',
+      addPodIdentityTrust(role.trustPolicy, 'PodIdentity').document,
+    );
+    const trustWritten = clock.now();
+    await fleet.eks.createPodIdentityAssociation(reconcilerAssociation('sandbox-a'));
+    await fleet.kubernetes.restartWorkload('sandbox-a', RECONCILER, clock.iso());
+    await settleRollout(fleet, clock, 'sandbox-a', RECONCILER);
+    clock.advance(4 * HOUR);
+    const calls = agentCalls(
+      (
+        await fleet.cloudTrail.lookupEvents('sandbox-a', {
+          eventName: 'AssumeRoleForPodIdentity',
+          startTime: new Date(trustWritten).toISOString(),
+        })
+      ).events,
+      'sandbox-a',
+      '2025-01-01T00:00:00Z',
+    );
+    const propagated = trustWritten + 2 * HOUR + 60_000;
+    const before = calls.filter((e) => Date.parse(e.eventTime) < propagated);
+    const after = calls.filter((e) => Date.parse(e.eventTime) >= propagated);
+    assert.ok(before.length > 0 && after.length > 0, JSON.stringify(calls.map((e) => e.eventTime)));
+    assert.ok(before.every((e) => e.errorCode === 'AccessDeniedException'));
+    assert.ok(after.every((e) => e.errorCode === undefined));
+  });
+
   test('an idle workload makes no calls', async () => {
     const { clock, fleet, lookup } = setup(0);
     await fleet.cloudTrailControl.setTraffic('payments/reconciler', { idle: true });
