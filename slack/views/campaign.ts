@@ -42,6 +42,7 @@ const COUNT_LABEL: Record<keyof CampaignCounts, string> = {
   Migrating: 'migrating',
   AwaitingApproval: 'awaiting approval',
   CleaningUp: 'cleaning up',
+  Observing: 'observing',
   RollingBack: 'rolling back',
 };
 

@@ -10,6 +10,7 @@ export const PHASE_LABEL: Record<MigrationPhase, string> = {
   Migrating: ':arrows_counterclockwise: Migrating',
   AwaitingApproval: ':hourglass_flowing_sand: Awaiting approval',
   CleaningUp: ':broom: Cleaning up IRSA',
+  Observing: ':eyes: Observing (IRSA cleaned up; rollback ready)',
   RollingBack: ':leftwards_arrow_with_hook: Rolling back',
   PreflightFailed: ':no_entry: Preflight failed (nothing changed)',
   Completed: ':white_check_mark: Completed',

@@ -43,7 +43,7 @@ export interface PodIdentityTarget {
 
 /**
  * The STS `AssumeRole` calls EKS Auth made for the service account's Pod Identity sessions
- * in the cluster with the role. The session tags name cluster, namespace and service
+ * in the cluster with the role, those that succeeded. The session tags name cluster, namespace and service
  * account; with `disableSessionTags` there are none, and the role with an `eks-` session
  * name is all there is to match.
  */
@@ -51,6 +51,8 @@ export function podIdentitySessions(events: CloudTrailRecord[], target: PodIdent
   return events.filter((e) => {
     if (e.eventName !== ASSUME_ROLE_EVENT || e.userIdentity.invokedBy !== POD_IDENTITY_SERVICE) return false;
     if (!inWindow(e, target.since, target.until) || e.requestParameters?.roleArn !== target.roleArn) return false;
+    // A refused assumption opened no session (src/domain/credential-errors.ts counts it).
+    if (e.errorCode !== undefined) return false;
     const tags = tagsOf(e);
     if (tags === undefined || Object.keys(tags).length === 0) {
       const session = e.requestParameters.roleSessionName;

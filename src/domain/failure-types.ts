@@ -18,6 +18,8 @@ export const FailureType = {
   /** The workflow's outcomes, not raised by activities. */
   Aborted: 'Aborted',
   Rejected: 'Rejected',
+  /** Someone asked for a rollback during the Observing phase (after cleanup). */
+  RollbackRequested: 'RollbackRequested',
   RollbackFailed: 'RollbackFailed',
 } as const;
 

@@ -1,5 +1,6 @@
 import type { EvidenceState } from './cloudtrail-evidence.js';
 import type { FailureType } from './failure-types.js';
+import type { ObservationState } from './observation.js';
 import type { RoleReuseReport } from './role-reuse.js';
 import type { PodIdentityTrustScope } from './trust-policy.js';
 import type { Finding, MigrationInput, NotifyTarget, PolicyDocument, RequestOrigin, WorkloadRef } from './types.js';
@@ -14,6 +15,8 @@ export type MigrationPhase =
   | 'Migrating'
   | 'AwaitingApproval'
   | 'CleaningUp'
+  // After cleanup: samples on durable timers until the window ends (src/domain/observation.ts).
+  | 'Observing'
   | 'RollingBack'
   // terminal phases
   | 'PreflightFailed'
@@ -103,7 +106,17 @@ export interface Approval extends Decision {
 }
 
 /** `view` (the fleet inventory) concerns no run: only its refusals are logged, never in a run's trail. */
-export type AuditAction = 'start' | 'approve' | 'reject' | 'abort' | 'pause' | 'resume' | 'view';
+export type AuditAction =
+  | 'start'
+  | 'approve'
+  | 'reject'
+  | 'abort'
+  | 'pause'
+  | 'resume'
+  | 'view'
+  // During the Observing phase: roll back to IRSA, or end the phase early.
+  | 'rollback'
+  | 'end-observation';
 
 /** One thing someone did, or tried and was refused, about a run. */
 export interface AuditEntry extends Partial<RequestOrigin> {
@@ -185,6 +198,10 @@ export interface MigrationState {
   slackThread?: SlackThread;
   /** What CloudTrail showed: the SDK audit, Pod Identity sessions per cluster, IRSA after the restarts, the STS profile. */
   evidence?: EvidenceState;
+  /** The Observing phase after cleanup: its samples, alerts and how it ended. Absent: not reached, or skipped (0). */
+  observation?: ObservationState;
+  /** `<workflowId>/<first run id>`: the `migrate-identity/run` tag on the associations this run created. */
+  runTag?: string;
 }
 
 export interface ClusterPlan {

@@ -6,6 +6,7 @@ import type { AccessSnapshot } from './access-policy.js';
  * no classes, no Dates (ISO strings instead), no Maps.
  */
 import type { EvidenceOptions } from './cloudtrail-evidence.js';
+import type { ObservationOptions } from './observation.js';
 
 export interface ServiceAccountRef {
   namespace: string;
@@ -102,6 +103,11 @@ export interface MigrationOptions {
   verifyWith?: VerifyWith;
   /** The requester accepted that the role is shared and that other service accounts' sessions get what this one gets. */
   acceptSharedRole?: boolean;
+  /**
+   * The `Observing` phase after cleanup (`--observe`, `--observe-every`); what is unset takes
+   * OBSERVATION_DEFAULTS (src/domain/observation.ts): 7 days, a sample every 4 hours.
+   */
+  observation?: Partial<ObservationOptions>;
 }
 
 export type VerifyWith = 'pod' | 'exec' | 'both';

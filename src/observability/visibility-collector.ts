@@ -13,6 +13,7 @@ const PHASES: Record<MigrationPhase, true> = {
   Migrating: true,
   AwaitingApproval: true,
   CleaningUp: true,
+  Observing: true,
   RollingBack: true,
   PreflightFailed: true,
   Completed: true,
