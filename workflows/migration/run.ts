@@ -84,6 +84,8 @@ export class MigrationRun {
     this.state = initialState(workflowInfo().workflowId, input);
     this.state.consistencyRetryWindowSeconds =
       input.options.consistencyRetryWindowSeconds ?? DEFAULT_CONSISTENCY_RETRY_WINDOW_SECONDS;
+    // The change record's rollback steps name the run's associations by it (state only, no command).
+    this.state.runTag = this.runTag;
     setHandler(roleLockGrantedSignal, ({ requestId }) => void this.lockGrants.add(requestId), {
       description: 'The role lock is granted to this run (trust-policy writes).',
     });
