@@ -47,6 +47,16 @@ export interface PodInfo {
    */
   controller?: PodController;
   containers: ContainerInfo[];
+  /**
+   * Container restarts since the pod started (`status.containerStatuses[].restartCount`,
+   * summed over its containers); absent: none.
+   */
+  restarts?: number;
+  /**
+   * Why containers wait to run (`state.waiting.reason`: `CrashLoopBackOff` between restarts
+   * of a container that keeps exiting, `ImagePullBackOff`, …); absent: none waits.
+   */
+  waitingReasons?: string[];
 }
 
 /** An owner reference with `controller: true`, resolved as far as the API lets us. */

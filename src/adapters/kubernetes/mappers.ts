@@ -198,7 +198,20 @@ export function toPodInfo(
     ...(owner ? { owner } : {}),
     ...(controller ? { controller } : {}),
     containers: (pod.spec?.containers ?? []).map(toContainerInfo),
+    ...containerHealth(pod.status?.containerStatuses ?? []),
   };
+}
+
+/**
+ * Restarts and waiting reasons of the app's containers: the kubelet restarts an exited
+ * container with a back-off (10 s doubling to 5 min) and reports it waiting in
+ * `CrashLoopBackOff` meanwhile (kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle,
+ * "Container restarts"; `restartCount` and `state.waiting.reason` in the ContainerStatus API).
+ */
+function containerHealth(statuses: NonNullable<V1Pod['status']>['containerStatuses'] & object) {
+  const restarts = statuses.reduce((n, s) => n + (s.restartCount ?? 0), 0);
+  const waiting = statuses.flatMap((s) => (s.state?.waiting?.reason ? [s.state.waiting.reason] : []));
+  return { ...(restarts > 0 && { restarts }), ...(waiting.length > 0 && { waitingReasons: waiting }) };
 }
 
 /** client-node deserializes timestamps to `Date`; the port carries ISO strings. */

@@ -110,6 +110,60 @@ test('lists pods by field selector and maps containers, readiness and terminatio
   ]);
 });
 
+test('reports container restarts and why containers wait (a crash-looping app), as the kubelet sets them', async (t) => {
+  const { api, kube } = await setup(t);
+  // ContainerStatus as a kubelet reports a container that keeps exiting, and a healthy sidecar.
+  const crashing = pod('api-2', {
+    extra: {
+      status: {
+        phase: 'Running',
+        conditions: [{ type: 'Ready', status: 'False' }],
+        containerStatuses: [
+          {
+            name: 'main',
+            image: 'app:1',
+            imageID: 'app@sha256:0',
+            ready: false,
+            started: false,
+            restartCount: 5,
+            lastState: { terminated: { exitCode: 1, reason: 'Error' } },
+            state: {
+              waiting: { reason: 'CrashLoopBackOff', message: 'back-off 2m40s restarting failed container=main' },
+            },
+          },
+          {
+            name: 'sidecar',
+            image: 'proxy:1',
+            imageID: 'proxy@sha256:0',
+            ready: true,
+            restartCount: 1,
+            state: { running: {} },
+          },
+        ],
+      },
+    },
+  });
+  const healthy = pod('api-3', {
+    extra: {
+      status: {
+        phase: 'Running',
+        conditions: [{ type: 'Ready', status: 'True' }],
+        containerStatuses: [
+          { name: 'main', image: 'app:1', imageID: 'x', ready: true, restartCount: 0, state: { running: {} } },
+        ],
+      },
+    },
+  });
+  api.on('GET', PODS, { body: { metadata: {}, items: [crashing, healthy] } });
+
+  const [a, b] = await kube.listPods('sandbox-a', 'payments', 'reconciler');
+
+  assert.equal(a?.restarts, 6);
+  assert.deepEqual(a?.waitingReasons, ['CrashLoopBackOff']);
+  assert.equal(b?.restarts, undefined, 'no restart, no field');
+  assert.equal(b?.waitingReasons, undefined);
+});
+
 test('reads each distinct node once and attaches its labels; a forbidden node gives empty labels', async (t) => {
   const { api, kube } = await setup(t);
   api.on('GET', PODS, {
