@@ -1,4 +1,3 @@
-import { Context } from '@temporalio/activity';
 import {
   ASSUME_ROLE_EVENT,
   POD_IDENTITY_EVENT,
@@ -18,67 +17,15 @@ import {
   type StsProfile,
 } from '../src/domain/cloudtrail-evidence.js';
 import type { Finding, ServiceAccountRef } from '../src/domain/types.js';
-import type { CloudTrailPort } from '../src/ports/cloudtrail.js';
 import type { ActivityDeps } from './deps.js';
+import { eksName, lookupByScope, NOT_CONFIGURED, type EvidenceCluster, type Unavailable } from './cloudtrail-lookup.js';
 
-/** Said when the worker has no CloudTrail: the run records it and goes on without evidence. */
-export interface Unavailable {
-  unavailable: string;
-}
-
-export interface EvidenceCluster {
-  cluster: string;
-  /** The cluster's OIDC issuer URL (IRSA's identity provider). */
-  issuer?: string;
-}
-
-function heartbeat(details: unknown): void {
-  try {
-    Context.current().heartbeat(details);
-  } catch {
-    // Outside an activity (a unit test): nothing to heartbeat to.
-  }
-}
-
-/**
- * One lookup per event name and CloudTrail scope (account and Region): clusters that share
- * an event history share its pages and its two requests a second.
- */
-async function lookupByScope(
-  port: CloudTrailPort,
-  clusters: string[],
-  eventName: string,
-  startTime: string,
-  endTime: string,
-  truncated: string[],
-): Promise<Map<string, CloudTrailRecord[]>> {
-  const byScope = new Map<string, CloudTrailRecord[]>();
-  const result = new Map<string, CloudTrailRecord[]>();
-  for (const cluster of clusters) {
-    const scope = port.scopeOf(cluster);
-    let events = byScope.get(scope);
-    if (events === undefined) {
-      let pages = 0;
-      const page = await port.lookupEvents(cluster, { eventName, startTime, endTime }, () =>
-        heartbeat({ eventName, scope, pages: ++pages }),
-      );
-      events = page.events;
-      // Newest first: what was cut is the oldest part of the window.
-      if (page.truncated)
-        truncated.push(`${eventName} (${cluster}'s account and Region) before ${events.at(-1)?.eventTime ?? endTime}`);
-      byScope.set(scope, events);
-    }
-    result.set(cluster, events);
-  }
-  return result;
-}
+export type { EvidenceCluster, Unavailable } from './cloudtrail-lookup.js';
 
 const roleOf = (e: CloudTrailRecord): string => {
   const role = e.requestParameters?.roleArn;
   return typeof role === 'string' ? role : '';
 };
-const eksName = (deps: ActivityDeps, cluster: string) => deps.eksClusterName?.(cluster) ?? cluster;
-const NOT_CONFIGURED: Unavailable = { unavailable: 'no CloudTrail is configured for this worker' };
 
 export function cloudTrailActivities(deps: ActivityDeps) {
   return {

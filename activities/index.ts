@@ -12,6 +12,7 @@ import { verifyActivities } from './verify.js';
 import { verificationPodActivities } from './verification-pod.js';
 import { roleReuseActivities } from './role-reuse.js';
 import { diagnoseActivities } from './diagnose.js';
+import { observationActivities } from './observation.js';
 
 export type { ActivityDeps } from './deps.js';
 
@@ -30,6 +31,7 @@ export function createActivities(deps: ActivityDeps) {
     ...verificationPodActivities(deps),
     ...roleReuseActivities(deps),
     ...diagnoseActivities(deps),
+    ...observationActivities(deps),
   });
 }
 

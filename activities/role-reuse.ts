@@ -22,7 +22,7 @@ import type { ActivityDeps } from './deps.js';
 /** Foreign service accounts simulated at most: enough to show the blast radius, bounded for IAM. */
 const MAX_FOREIGN = 5;
 
-async function associationsOfRole(
+export async function associationsOfRole(
   deps: ActivityDeps,
   clusters: string[],
   runsAs: string,

@@ -29,7 +29,8 @@ import { ASSUME_ROLE_EVENT, POD_IDENTITY_SERVICE, type CloudTrailRecord } from '
 import { agentCalls, EVENT_IDS_KEPT, webIdentityCalls } from './cloudtrail-evidence.js';
 import { SESSION_NAME_PART_MAX } from './credentials.js';
 import { parseRoleArn } from './names.js';
-import type { ServiceAccountRef } from './types.js';
+import { toList } from './trust-policy.js';
+import type { PolicyDocument, ServiceAccountRef } from './types.js';
 
 /**
  * Error codes that mean "no valid credentials" or "credentials refused": STS's and EKS
@@ -150,6 +151,11 @@ export function credentialErrors(events: CloudTrailRecord[], target: CredentialE
       .slice(0, EVENT_IDS_KEPT)
       .map((e) => e.eventId),
   };
+}
+
+/** The actions the Allow statements of the documents name (`NotAction` names none). */
+export function allowedActions(documents: PolicyDocument[]): string[] {
+  return documents.flatMap((d) => d.Statement.filter((s) => s.Effect === 'Allow').flatMap((s) => toList(s.Action)));
 }
 
 /**

@@ -6,6 +6,7 @@
 import type { CredentialErrorCounts } from './credential-errors.js';
 import type { StsProfile } from './cloudtrail-evidence.js';
 import { formatDuration } from './duration.js';
+import type { PodInfo } from './kubernetes.js';
 import type { RoleUser } from './role-reuse.js';
 import type { Finding } from './types.js';
 
@@ -55,6 +56,26 @@ export interface WorkloadHealth {
   restarts: number;
   /** Pods with a container waiting in `CrashLoopBackOff`. */
   crashLooping: string[];
+}
+
+/** The service account's running pods, by workload: how many are ready, restarts, CrashLoopBackOff. */
+export function workloadHealth(pods: PodInfo[]): WorkloadHealth[] {
+  const byWorkload = new Map<string, PodInfo[]>();
+  for (const pod of pods) {
+    if (pod.terminating) continue;
+    const owner = pod.owner ?? pod.controller;
+    const key = owner ? `${owner.kind}/${owner.name}` : `Pod/${pod.name}`;
+    byWorkload.set(key, [...(byWorkload.get(key) ?? []), pod]);
+  }
+  return [...byWorkload]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([workload, list]) => ({
+      workload,
+      pods: list.length,
+      ready: list.filter((p) => p.ready).length,
+      restarts: Math.max(0, ...list.map((p) => p.restarts ?? 0)),
+      crashLooping: list.filter((p) => p.waitingReasons?.includes('CrashLoopBackOff')).map((p) => p.name),
+    }));
 }
 
 /** Whether the run's rollback note still applies in a cluster (issue 8 §5 "rollback readiness"). */
