@@ -139,10 +139,10 @@ describe('observation activities', () => {
     await fleet.control.putCluster({ name: 'sandbox-a', oidcProviderMissing: true });
     const tight = await observationActivities(deps({ trustPolicyLimit: 100 })).rollbackReadiness(input);
     assert.equal(tight['sandbox-a']?.ready, false);
-    assert.match(tight['sandbox-a']!.problems.join(), /IAM has no OIDC provider for oidc\.eks\.[^ ]+ any more/);
+    assert.match(tight['sandbox-a'].problems.join(), /IAM has no OIDC provider for oidc\.eks\.[^ ]+ any more/);
     assert.equal(tight['sandbox-b']?.ready, false);
     assert.match(
-      tight['sandbox-b']!.problems.join(),
+      tight['sandbox-b'].problems.join(),
       /putting the IRSA trust back would make the trust policy \d+ characters, over the quota of 100/,
     );
   });
