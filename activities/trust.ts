@@ -134,9 +134,14 @@ export function trustActivities(deps: ActivityDeps) {
       return { removed };
     },
 
-    async restoreIrsaTrust(input: { roleArn: string; removed: PolicyStatement[] }): Promise<void> {
+    /** `before`: the trust before the run (the rollback note's): dropped statements go back where they stood. */
+    async restoreIrsaTrust(input: {
+      roleArn: string;
+      removed: PolicyStatement[];
+      before?: PolicyDocument;
+    }): Promise<void> {
       const role = await iam.getRole(parseRoleArn(input.roleArn).roleName);
-      const document = restoreIrsaTrust(role.trustPolicy, input.removed);
+      const document = restoreIrsaTrust(role.trustPolicy, input.removed, input.before);
       if (JSON.stringify(document) !== JSON.stringify(role.trustPolicy)) {
         await write(
           input.roleArn,

@@ -409,17 +409,39 @@ export function removeIrsaTrust(
   return { document, removed };
 }
 
-/** Puts statements from `removeIrsaTrust` back: over their trimmed versions, or appended. Idempotent. */
-export function restoreIrsaTrust(doc: PolicyDocument, removed: PolicyStatement[]): PolicyDocument {
+/**
+ * Puts statements from `removeIrsaTrust` back: over their trimmed versions, or, for a dropped
+ * one, where it stood in `before` (the document before the run: ahead of the first statement
+ * that followed it there and is still here), else appended. Idempotent.
+ */
+export function restoreIrsaTrust(
+  doc: PolicyDocument,
+  removed: PolicyStatement[],
+  before?: PolicyDocument,
+): PolicyDocument {
   const document = cloneDocument(doc);
   for (const original of removed) {
     const wanted = canonicalJson(original);
     if (document.Statement.some((statement) => canonicalJson(statement) === wanted)) continue;
     const index = document.Statement.findIndex((statement) => isTrimmedVersionOf(statement, original));
     if (index >= 0) document.Statement[index] = cloneDocument(original);
-    else document.Statement.push(cloneDocument(original));
+    else document.Statement.splice(insertionPoint(document, original, before), 0, cloneDocument(original));
   }
   return document;
+}
+
+/** Where a dropped statement goes back: before the first statement that followed it in `before` and is still in `doc`. */
+function insertionPoint(doc: PolicyDocument, statement: PolicyStatement, before: PolicyDocument | undefined): number {
+  const wanted = canonicalJson(statement);
+  const at = before?.Statement.findIndex((s) => canonicalJson(s) === wanted) ?? -1;
+  if (before === undefined || at < 0) return doc.Statement.length;
+  for (const next of before.Statement.slice(at + 1)) {
+    const found = doc.Statement.findIndex(
+      (s) => canonicalJson(s) === canonicalJson(next) || isTrimmedVersionOf(s, next),
+    );
+    if (found >= 0) return found;
+  }
+  return doc.Statement.length;
 }
 
 /**

@@ -449,6 +449,24 @@ describe('restoreIrsaTrust', () => {
     assert.deepEqual(irsaIssuersTrusted(restored, 'payments', 'api').sort(), [HP_A, HP_B].sort());
   });
 
+  test('given the document before the run, puts a dropped statement back where it stood', () => {
+    const { document, removed } = removeIrsaTrust(original, target);
+    const restored = restoreIrsaTrust(document, removed, original);
+    assert.deepEqual(restored, original);
+    // Statements added since stay, and the dropped one goes before the next statement it preceded.
+    const added = irsa(HP_B, PROVIDER_B, OTHER_SUBJECT);
+    const since = { ...document, Statement: [...document.Statement, added] };
+    assert.deepEqual(restoreIrsaTrust(since, removed, original), {
+      ...original,
+      Statement: [...original.Statement, added],
+    });
+    // A statement the original does not hold is appended, as without it.
+    assert.deepEqual(
+      restoreIrsaTrust(doc(ec2Statement), [original.Statement[1]!], doc()),
+      doc(ec2Statement, original.Statement[1]!),
+    );
+  });
+
   test('is idempotent and does not mutate its input', () => {
     const { document, removed } = removeIrsaTrust(original, target);
     const before = frozenCopy(document);

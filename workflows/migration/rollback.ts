@@ -73,11 +73,15 @@ async function compensate(run: MigrationRun): Promise<string[]> {
       const done = await withRoleLock(
         run,
         'rollback: restore IRSA trust',
+        // Resolves to true: `undefined` is what a lock wait stopped by a second abort returns.
         () =>
-          activities(COMPENSATION, 'restore IRSA trust').restoreIrsaTrust({
-            roleArn: input.roleArn,
-            removed: removed.Statement,
-          }),
+          activities(COMPENSATION, 'restore IRSA trust')
+            .restoreIrsaTrust({
+              roleArn: input.roleArn,
+              removed: removed.Statement,
+              ...(state.rollbackNote.originalTrustPolicy && { before: state.rollbackNote.originalTrustPolicy }),
+            })
+            .then(() => true),
         { stop: () => run.rollbackInterrupted, compensation: true },
       );
       if (done === undefined) throw new Error(SECOND_ABORT);
