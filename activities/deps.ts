@@ -5,6 +5,7 @@ import type { EksPort } from '../src/ports/eks.js';
 import type { IamPort } from '../src/ports/iam.js';
 import type { KubernetesPort } from '../src/ports/kubernetes.js';
 import type { NotifierPort } from '../src/ports/notifier.js';
+import type { ObservationOptions } from '../src/domain/observation.js';
 import type { ProbeSettings } from '../src/domain/verification-pod.js';
 
 /** What the activities need; the worker builds it from the fleet (sandbox or AWS). */
@@ -37,4 +38,10 @@ export interface ActivityDeps {
   verificationProbe?: ProbeSettings;
   /** How often a verification pod is read while it runs; default 1 s. */
   verificationPollMs?: number;
+  /**
+   * The fleet's observation defaults, for runs started without `--observe`/`--observe-every`
+   * (the fleet file's `defaults.observe`; a sandbox fleet observes only when asked). Unset:
+   * OBSERVATION_DEFAULTS (7 days, a sample every 4 hours).
+   */
+  observationDefaults?: Partial<ObservationOptions>;
 }

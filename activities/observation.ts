@@ -5,7 +5,12 @@
  * Read-only, every one.
  */
 import { parseRoleArn } from '../src/domain/names.js';
-import { workloadHealth, type RollbackReadiness, type WorkloadHealth } from '../src/domain/observation.js';
+import {
+  workloadHealth,
+  type ObservationOptions,
+  type RollbackReadiness,
+  type WorkloadHealth,
+} from '../src/domain/observation.js';
 import type { RoleUser } from '../src/domain/role-reuse.js';
 import { issuerHostPath, restoreIrsaTrust, trustPolicySize, federatedIssuers } from '../src/domain/trust-policy.js';
 import type { PolicyStatement, ServiceAccountRef } from '../src/domain/types.js';
@@ -24,6 +29,11 @@ const DEFAULT_TRUST_LIMIT = 2048;
 
 export function observationActivities(deps: ActivityDeps) {
   return {
+    /** The worker's fleet's defaults for what a run's input leaves unset (recorded in the run's history). */
+    async observationDefaults(): Promise<Partial<ObservationOptions>> {
+      return Promise.resolve({ ...deps.observationDefaults });
+    },
+
     /** Credential errors and the STS profile over a window (a sample's, or the baseline before the migration). */
     async observeCredentials(input: CredentialWindow): Promise<CredentialWindowResult | Unavailable> {
       return credentialWindow(deps, input);

@@ -24,6 +24,12 @@ export interface AbortRequest extends Requester {
   reason?: string;
 }
 
+/** During the Observing phase: `rollback` restores IRSA exactly; `end` ends the phase early (the run completes). */
+export interface ObservationRequest extends Requester {
+  action: 'rollback' | 'end';
+  reason?: string;
+}
+
 /** The whole migration state: phase, per-cluster steps, findings, approvals, audit trail, rollback note. */
 export const stateQuery = defineQuery<MigrationState>('state');
 
@@ -33,6 +39,14 @@ export const stateQuery = defineQuery<MigrationState>('state');
  * approvals or on any reject; the same approver twice, or the same request twice, counts once.
  */
 export const decisionUpdate = defineUpdate<MigrationState, [DecisionRequest]>('decision');
+
+/**
+ * Roll back, or end the observation early: an explicit, recorded decision (audit trail and
+ * `state.observation`). The validator refuses it outside the Observing phase and after one
+ * was taken; who may take it (the operate rule of the access policy) the Slack app and the
+ * CLI check first, as for an abort.
+ */
+export const observationUpdate = defineUpdate<MigrationState, [ObservationRequest]>('observation');
 
 /** Pause takes effect at the next step boundary; timers already running keep running. */
 export const pauseSignal = defineSignal<[Requester]>('pause');

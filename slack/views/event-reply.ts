@@ -12,6 +12,8 @@ const KIND_ICON: Record<NotificationKind, string> = {
   'approval-reminder': ':alarm_clock:',
   decision: ':scales:',
   'rollback-step': ':leftwards_arrow_with_hook:',
+  observation: ':eyes:',
+  'observation-alert': ':rotating_light:',
   finished: ':checkered_flag:',
 };
 

@@ -40,6 +40,9 @@ const defaultsSchema = z
     rolloutTimeout: duration.optional(),
     /** How a migration checks the caller identity: `pod` (verification pod), `exec` (in the app's pods), `both`. */
     verifyWith: z.enum(['pod', 'exec', 'both']).optional(),
+    /** The Observing phase after cleanup (`--observe`; `0` skips it) and its sample interval (`--observe-every`). */
+    observe: duration.optional(),
+    observeEvery: duration.optional(),
   })
   .strict();
 

@@ -149,7 +149,7 @@ function evidence(state: MigrationState): string[] {
     );
     if (o.baseline) {
       lines.push(
-        `- Baseline (${o.baseline.source}, ${o.baseline.from} to ${o.baseline.to}): ${
+        `- Baseline (${o.baseline.from} to ${o.baseline.to}, before the run): ${
           o.baseline.unavailable
             ? `not read: ${o.baseline.unavailable}`
             : Object.entries(o.baseline.clusters)

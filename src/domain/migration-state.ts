@@ -156,7 +156,7 @@ export interface FailureInfo {
   message: string;
   type: FailureType;
   cluster?: string;
-  step?: StepName | 'trust' | 'approval' | 'trust-cleanup';
+  step?: StepName | 'trust' | 'approval' | 'trust-cleanup' | 'observation';
   at: string;
 }
 

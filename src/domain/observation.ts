@@ -42,8 +42,17 @@ export const DIGEST_EVERY_SECONDS = 86_400;
 /** Samples kept in the state (the newest); the counts cover all of them. */
 export const SAMPLES_KEPT = 48;
 
+/**
+ * Samples one phase takes at most: each is a handful of activities and a timer in the run's
+ * history (about 20 events), which Temporal caps at 51,200 events.
+ */
+export const MAX_SAMPLES = 500;
+
+/** The options in effect: OBSERVATION_DEFAULTS for what is unset, and never more than MAX_SAMPLES samples. */
 export function observationOptions(options: { observation?: Partial<ObservationOptions> }): ObservationOptions {
-  return { ...OBSERVATION_DEFAULTS, ...options.observation };
+  const merged = { ...OBSERVATION_DEFAULTS, ...options.observation };
+  const floor = Math.max(1, Math.ceil(merged.durationSeconds / MAX_SAMPLES));
+  return { ...merged, sampleSeconds: Math.max(merged.sampleSeconds, floor) };
 }
 
 /** One workload's pods at a sample. */
@@ -87,11 +96,11 @@ export interface RollbackReadiness {
 
 export interface ClusterSample {
   cluster: string;
-  /** Absent when CloudTrail could not be read (`ObservationSample.cloudTrail` says why). */
+  /** Absent when CloudTrail was not read (`ObservationSample.unread` says why). */
   errors?: CredentialErrorCounts;
+  /** Absent when the pods were not read. */
   workloads?: WorkloadHealth[];
-  /** Why the pods could not be read. */
-  podsUnread?: string;
+  /** Absent when it could not be checked. */
   readiness?: RollbackReadiness;
 }
 
@@ -103,19 +112,21 @@ export interface ObservationSample {
   clusters: ClusterSample[];
   /** STS assumptions of the service account in the window (as the evidence's profile). */
   stsProfile?: StsProfile;
-  /** Set when CloudTrail was not read: not configured, or failing. */
-  cloudTrail?: string;
+  /** What could not be read, and why (CloudTrail not configured, a cluster's pods, IAM): never a regression. */
+  unread?: string[];
   /** Set when associations of the role appeared that were not there before: the reuse check ran again. */
   roleReuse?: { newUsers: RoleUser[]; findings: Finding[] };
   /** What regressed in this sample (keys of `Regression`). */
   regressions: string[];
 }
 
-/** The credential errors before the migration: taken with the SDK audit in preflight, else at the phase's start. */
+/**
+ * The credential errors before the migration: the SDK audit's window (24 hours) up to the
+ * run's start, read from CloudTrail's history (90 days) when the phase starts.
+ */
 export interface CredentialErrorBaseline {
   from: string;
   to: string;
-  source: 'preflight' | 'observation';
   clusters: Record<string, CredentialErrorCounts>;
   /** CloudTrail could not be read: samples are compared with no errors at all. */
   unavailable?: string;
@@ -147,8 +158,8 @@ export interface ObservationState {
   digestsSent: number;
   /** The role's other users known so far (`cluster/namespace/serviceAccount`), the plan's at first. */
   roleUsers: string[];
-  /** Ended early by someone (a decision), or when the window ran out (`early: false`). */
-  ended?: ObservationDecision & { early: boolean };
+  /** Ended early by someone (a decision, `by` set), or when the window ran out (`early: false`). */
+  ended?: { at: string; early: boolean; by?: string; reason?: string };
   /** Someone asked to roll back: the run restores IRSA exactly, as a rollback does. */
   rollbackRequested?: ObservationDecision;
 }
@@ -297,14 +308,14 @@ export function digestLines(observation: ObservationState, since: string, now: s
       parts.push(
         `pods ${ready}/${pods} ready, most restarts of a pod ${restarts}${crashing.length ? `, CrashLoopBackOff: ${crashing.join(', ')}` : ''}`,
       );
-    } else parts.push(`pods not read${c.podsUnread ? ` (${c.podsUnread})` : ''}`);
+    } else parts.push('pods not read');
     if (c.readiness)
       parts.push(
         c.readiness.ready ? 'rollback note applies' : `ROLLBACK NOTE STALE: ${c.readiness.problems.join('; ')}`,
       );
     lines.push(`${c.cluster}: ${parts.join('; ')}`);
   }
-  if (latest?.cloudTrail) lines.push(`CloudTrail: ${latest.cloudTrail}`);
+  if (latest?.unread?.length) lines.push(`not read in the latest sample: ${latest.unread.join('; ')}`);
   if (latest?.stsProfile) {
     const p = latest.stsProfile;
     lines.push(

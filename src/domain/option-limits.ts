@@ -1,5 +1,6 @@
 import { formatDuration } from './duration.js';
 import { ValidationError } from './errors.js';
+import { MAX_SAMPLES, OBSERVATION_DEFAULTS } from './observation.js';
 import type { MigrationOptions } from './types.js';
 
 interface Limit {
@@ -43,6 +44,18 @@ export const EVIDENCE_DURATION_LIMITS: Record<EvidenceDurationOption, Limit> = {
   waitSeconds: { flag: 'evidence-wait', maxSeconds: 86_400 },
 };
 
+type ObservationDurationOption = 'durationSeconds' | 'sampleSeconds';
+
+/**
+ * The Observing phase (`MigrationOptions.observation`): the seed's "first 7 days", up to a
+ * month; a sample at least once a day (CloudTrail keeps 90 days, but a sample reads its whole
+ * window at two requests a second).
+ */
+export const OBSERVATION_DURATION_LIMITS: Record<ObservationDurationOption, Limit> = {
+  durationSeconds: { flag: 'observe', maxSeconds: 30 * 86_400 },
+  sampleSeconds: { flag: 'observe-every', maxSeconds: 86_400 },
+};
+
 /** Throws a ValidationError naming the flag when a duration is negative or above its maximum. */
 export function checkDurationLimits(options: MigrationOptions): void {
   const values: [number | undefined, Limit][] = [
@@ -54,7 +67,11 @@ export function checkDurationLimits(options: MigrationOptions): void {
       options.evidence?.[key],
       EVIDENCE_DURATION_LIMITS[key],
     ]),
+    ...(Object.keys(OBSERVATION_DURATION_LIMITS) as ObservationDurationOption[]).map(
+      (key): [number | undefined, Limit] => [options.observation?.[key], OBSERVATION_DURATION_LIMITS[key]],
+    ),
   ];
+  checkSampleCount(options);
   for (const [value, { flag, maxSeconds }] of values) {
     if (value === undefined) continue;
     if (!Number.isSafeInteger(value) || value < 0) {
@@ -66,5 +83,18 @@ export function checkDurationLimits(options: MigrationOptions): void {
         flag,
       );
     }
+  }
+}
+
+/** An observation whose window holds more samples than one run's history can: refused, naming both flags. */
+function checkSampleCount(options: MigrationOptions): void {
+  const { durationSeconds, sampleSeconds } = { ...OBSERVATION_DEFAULTS, ...options.observation };
+  if (durationSeconds <= 0 || sampleSeconds <= 0) return;
+  const samples = Math.ceil(durationSeconds / sampleSeconds);
+  if (samples > MAX_SAMPLES) {
+    throw new ValidationError(
+      `--observe ${formatDuration(durationSeconds)} with a sample every ${formatDuration(sampleSeconds)} is ${samples} samples, over the ${MAX_SAMPLES} one run holds: sample less often (--observe-every)`,
+      'observe-every',
+    );
   }
 }

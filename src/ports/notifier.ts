@@ -11,6 +11,9 @@ export type NotificationKind =
   | 'approval-reminder'
   | 'decision'
   | 'rollback-step'
+  // The Observing phase: its start, daily digest and end; and a regression, with the rollback button.
+  | 'observation'
+  | 'observation-alert'
   | 'finished';
 
 /**

@@ -4,6 +4,7 @@ import { parseDurationSeconds } from '../domain/duration.js';
 import { ValidationError } from '../domain/errors.js';
 import { checkDurationLimits } from '../domain/option-limits.js';
 import { parseClusterList, parseRoleArn, parseServiceAccountRef, validateApprovers } from '../domain/names.js';
+import type { ObservationOptions } from '../domain/observation.js';
 import { DEFAULT_OPTIONS, type MigrationInput, type NotifyTarget } from '../domain/types.js';
 import { parseFlags, tokenize } from './args.js';
 
@@ -24,6 +25,8 @@ export const START_VALUE_FLAGS = [
   'evidence-wait',
   'missing-evidence',
   'verify-with',
+  'observe',
+  'observe-every',
 ] as const;
 export const START_BOOLEAN_FLAGS = [
   'keep-irsa-trust',
@@ -33,7 +36,7 @@ export const START_BOOLEAN_FLAGS = [
 ] as const;
 
 export const START_USAGE =
-  '<namespace>/<service-account> --role <role-arn> --clusters a,b,c [--consistency-wait 30s] [--consistency-retry-window 5m] [--soak 5m] [--approvers u1,u2] [--probe <name>] [--keep-irsa-trust] [--unscoped-trust] [--disable-session-tags] [--target-role <role-arn>] [--approval-window 7d] [--approval-reminder 24h] [--on-approval-timeout hold|rollback] [--rollout-timeout 10m] [--sdk-audit-lookback 24h] [--evidence-wait 15m] [--missing-evidence block|warn] [--verify-with pod|exec|both] [--accept-shared-role]';
+  '<namespace>/<service-account> --role <role-arn> --clusters a,b,c [--consistency-wait 30s] [--consistency-retry-window 5m] [--soak 5m] [--approvers u1,u2] [--probe <name>] [--keep-irsa-trust] [--unscoped-trust] [--disable-session-tags] [--target-role <role-arn>] [--approval-window 7d] [--approval-reminder 24h] [--on-approval-timeout hold|rollback] [--rollout-timeout 10m] [--sdk-audit-lookback 24h] [--evidence-wait 15m] [--missing-evidence block|warn] [--verify-with pod|exec|both] [--accept-shared-role] [--observe 7d] [--observe-every 4h]';
 
 const PROBE_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
@@ -166,6 +169,7 @@ export function buildMigrationInput(
     ...(Object.keys(evidence).length > 0 && { evidence }),
     ...(verifyWith !== undefined && { verifyWith }),
     ...(flags['accept-shared-role'] === true && { acceptSharedRole: true }),
+    ...observationFlags(str, seconds),
   };
   checkDurationLimits(options);
   return { serviceAccount, roleArn: role, clusters, requestedBy: ctx.requestedBy, notify: ctx.notify, options };
@@ -212,3 +216,18 @@ function evidenceFlags(
 }
 
 export { tokenize };
+
+/** `--observe` and `--observe-every` (`MigrationOptions.observation`); what is not given the worker's fleet decides. */
+function observationFlags(
+  str: (flag: (typeof START_VALUE_FLAGS)[number]) => string | undefined,
+  seconds: (flag: (typeof START_VALUE_FLAGS)[number], fallback: string | number | undefined, base: number) => number,
+): { observation?: Partial<ObservationOptions> } {
+  const observation: Partial<ObservationOptions> = {};
+  if (str('observe') !== undefined) observation.durationSeconds = seconds('observe', undefined, 0);
+  if (str('observe-every') !== undefined) {
+    observation.sampleSeconds = seconds('observe-every', undefined, 0);
+    if (observation.sampleSeconds <= 0)
+      throw new ValidationError('--observe-every must be more than 0', 'observe-every');
+  }
+  return Object.keys(observation).length > 0 ? { observation } : {};
+}

@@ -24,7 +24,6 @@ const errors = (count: number, agent = 0): CredentialErrorCounts => ({
 const baseline = (before: number): CredentialErrorBaseline => ({
   from: '2025-01-01T00:00:00.000Z',
   to: '2025-01-02T00:00:00.000Z',
-  source: 'preflight',
   clusters: { 'sandbox-a': errors(before) },
 });
 

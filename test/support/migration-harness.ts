@@ -23,7 +23,14 @@ export function migrationInput(
     roleArn: ROLE_ARN,
     clusters: ['sandbox-a', 'sandbox-b', 'sandbox-c'],
     requestedBy: REQUESTER,
-    options: { ...DEFAULT_OPTIONS, approvers: [APPROVER, REQUESTER], rolloutTimeoutSeconds: 60, ...options },
+    // No observation unless a test asks for one: runs end Completed right after cleanup, as before the phase.
+    options: {
+      ...DEFAULT_OPTIONS,
+      approvers: [APPROVER, REQUESTER],
+      rolloutTimeoutSeconds: 60,
+      observation: { durationSeconds: 0 },
+      ...options,
+    },
     ...overrides,
   };
 }

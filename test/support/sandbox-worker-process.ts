@@ -28,6 +28,7 @@ async function run(): Promise<void> {
       rolloutPollMs: 5,
       verificationProbe: DEFAULT_PROBE,
       verificationPollMs: 20,
+      observationDefaults: { durationSeconds: 0 },
     },
     workflowBundle: bundleFile
       ? (JSON.parse(readFileSync(bundleFile, 'utf8')) as WorkflowBundleWithSourceMap)

@@ -24,7 +24,7 @@ import { errorMessage, type MigrationRun } from './run.js';
 export const EVIDENCE_PATCH = 'cloudtrail-evidence';
 
 /** LookupEvents pages at two requests a second: a day of a busy account takes minutes. Heartbeats per page. */
-const CLOUDTRAIL_LOOKUP: ActivityOptions = {
+export const CLOUDTRAIL_LOOKUP: ActivityOptions = {
   startToCloseTimeout: '15 minutes',
   heartbeatTimeout: '1 minute',
   retry: {

@@ -1,12 +1,14 @@
 import { log, setHandler } from '@temporalio/workflow';
 import { approvalContextOf, decisionRefusal, describeRefusal, gateOutcome } from '../../src/domain/approval.js';
-import { isTerminalPhase } from '../../src/domain/migration-state.js';
+import { isTerminalPhase, type MigrationState } from '../../src/domain/migration-state.js';
 import {
   abortSignal,
   auditSignal,
   decisionUpdate,
   type DecisionRequest,
   notifyTargetSignal,
+  observationUpdate,
+  type ObservationRequest,
   pauseSignal,
   resumeSignal,
   stateQuery,
@@ -77,6 +79,33 @@ export function registerHandlers(run: MigrationRun): void {
     { description: 'Record an attempt the Slack app or the CLI refused (who, what, from where, why).' },
   );
   setHandler(
+    observationUpdate,
+    (request) => {
+      if (run.handled(request.requestId)) return state;
+      const observation = state.observation;
+      if (!observation) return state;
+      const decision = {
+        by: request.by,
+        at: nowIso(),
+        ...(request.reason !== undefined && { reason: request.reason }),
+      };
+      if (request.action === 'rollback') observation.rollbackRequested = decision;
+      else observation.ended = { ...decision, early: true };
+      run.audit(request.action === 'rollback' ? 'rollback' : 'end-observation', request);
+      run.refresh();
+      return state;
+    },
+    {
+      description:
+        'While observing: roll back to IRSA (exactly as before the migration), or end the observation early. Recorded in the audit trail.',
+      validator: (request: ObservationRequest) => {
+        if (run.handled(request.requestId)) return;
+        const refusal = observationRefusal(state, request);
+        if (refusal) throw new Error(refusal);
+      },
+    },
+  );
+  setHandler(
     decisionUpdate,
     (request) => {
       // A repeat of a request that already acted (a retried click, a replayed call) changes nothing.
@@ -118,4 +147,26 @@ export function registerHandlers(run: MigrationRun): void {
       },
     },
   );
+}
+
+/** Why a rollback or an early end is refused now: outside the Observing phase, or once one was decided. */
+function observationRefusal(state: MigrationState, request: ObservationRequest): string | undefined {
+  if (request.action !== 'rollback' && request.action !== 'end') {
+    return `unknown observation action "${String(request.action)}" (rollback or end)`;
+  }
+  const observation = state.observation;
+  if (state.phase !== 'Observing' || !observation) {
+    const now =
+      state.phase === 'AwaitingApproval'
+        ? ' (reject to roll back now)'
+        : ['Preflight', 'Trust', 'Migrating'].includes(state.phase)
+          ? ' (abort rolls back now)'
+          : '';
+    return `the migration is not observing (phase ${state.phase}): ${request.action === 'rollback' ? 'a rollback after cleanup' : 'ending the observation'} applies to the Observing phase only${now}`;
+  }
+  if (observation.rollbackRequested) {
+    return `a rollback was already requested by ${observation.rollbackRequested.by} at ${observation.rollbackRequested.at}`;
+  }
+  if (observation.ended) return `the observation already ended at ${observation.ended.at}`;
+  return undefined;
 }

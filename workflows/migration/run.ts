@@ -42,6 +42,8 @@ import {
 export const NOTIFY_IN_BACKGROUND_PATCH = 'notify-in-background';
 
 export class MigrationAborted extends Error {}
+/** The name of the error a rollback asked for while observing throws (workflows/migration/observation.ts). */
+export const ROLLBACK_REQUESTED = 'RollbackRequested';
 /** A Reject, or an approval window that ended in rollback. */
 export class MigrationRejected extends Error {}
 
@@ -312,6 +314,9 @@ function failureOf(err: unknown, where: Pick<FailureInfo, 'cluster' | 'step'>): 
   }
   if (err instanceof MigrationRejected) {
     return { type: FailureType.Rejected, message: err.message, step: 'approval', at: nowIso() };
+  }
+  if (err instanceof Error && err.name === ROLLBACK_REQUESTED) {
+    return { type: FailureType.RollbackRequested, message: err.message, step: 'observation', at: nowIso() };
   }
   return failureInfo(err, where);
 }

@@ -5,6 +5,7 @@ import { cleanup } from './cleanup.js';
 import { cleanupGate, evidenceEnabled } from './evidence.js';
 import { registerHandlers } from './handlers.js';
 import { migrateClusters } from './migrate-cluster.js';
+import { observe } from './observation.js';
 import { preflight } from './preflight.js';
 import { rollBack } from './rollback.js';
 import { MigrationRun } from './run.js';
@@ -13,7 +14,9 @@ import { addPodIdentityTrust } from './trust.js';
 /**
  * Migrates one service account from IRSA to EKS Pod Identity across an ordered list of
  * clusters: preflight (with the SDK audit) → trust → per cluster (associate, wait, restart,
- * verify, soak with CloudTrail evidence) → approval → CloudTrail gate → cleanup. Any failure, a Reject, or an abort rolls every cluster back to IRSA.
+ * verify, soak with CloudTrail evidence) → approval → CloudTrail gate → cleanup → observation (7 days by
+ * default). Any failure, a Reject, an abort, or a rollback asked for while observing rolls every
+ * cluster back to IRSA.
  */
 export async function migrationWorkflow(input: MigrationInput): Promise<MigrationState> {
   const run = new MigrationRun(input);
@@ -49,8 +52,14 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
       }
     }
     await cleanup(run, clusters);
+    const observed = await observe(run, clusters);
     run.setPhase('Completed');
-    await run.notify('finished', `migration completed: ${input.clusters.join(', ')} on Pod Identity, IRSA cleaned up`);
+    await run.notify(
+      'finished',
+      observed
+        ? `migration completed: ${input.clusters.join(', ')} on Pod Identity, IRSA cleaned up, observed ${run.state.observation?.sampleCount ?? 0} sample(s), ${run.state.observation?.alerts.length ?? 0} alert(s); change record: \`migrate-identity status ${sa.namespace}/${sa.name} --record\``
+        : `migration completed: ${input.clusters.join(', ')} on Pod Identity, IRSA cleaned up`,
+    );
     return run.state;
   } catch (err) {
     await rollBack(run, err);
