@@ -12,13 +12,15 @@ export async function operateRefusal(
   whoId: string,
   directory: Directory,
   policy: AccessPolicy | undefined,
+  /** What is asked, as the refusal names it; the same people may roll back or end an observation. */
+  what = 'abort, pause or resume',
 ): Promise<string | undefined> {
   if (input.requestedBy === whoId || input.options.approvers.includes(whoId)) return undefined;
   const matched = policy && ruleFor(policy, { namespace: input.serviceAccount.namespace, clusters: input.clusters });
   const snapshot = input.access ?? (matched && snapshotOf(matched));
   if (!snapshot) {
-    return 'no access policy rule covers this migration: only its requester and approvers may abort, pause or resume it';
+    return `no access policy rule covers this migration: only its requester and approvers may ${what} it`;
   }
   if (snapshot.anyoneMayOperate || (await directory.includesUser(snapshot.operators, whoId))) return undefined;
-  return `only the requester, the approvers and the operators of access rule ${snapshot.rule} may abort, pause or resume this migration`;
+  return `only the requester, the approvers and the operators of access rule ${snapshot.rule} may ${what} this migration`;
 }

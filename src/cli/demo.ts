@@ -32,6 +32,8 @@ export function demoInput(): MigrationInput {
       rolloutTimeoutSeconds: 120,
       // The sandbox's CloudTrail delivers in seconds: look it up every 2 s, for a minute at most.
       evidence: { pollSeconds: 2, waitSeconds: 60 },
+      // The Observing phase, shortened as the other waits are: two samples, then the change record.
+      observation: { durationSeconds: 20, sampleSeconds: 10 },
     },
   };
 }
@@ -95,7 +97,7 @@ export async function runDemo(config: Config, args: string[], io: CliIo, env: No
       await service.decide(SA, { decision: approve ? 'approve' : 'reject', by: DEMO_APPROVER, reason: 'demo' });
       state = await watchMigration(service, SA, io.out, {
         pollMs: 500,
-        until: (s) => s.phase !== 'AwaitingApproval' && !['CleaningUp', 'RollingBack'].includes(s.phase),
+        until: (s) => s.phase !== 'AwaitingApproval' && !['CleaningUp', 'Observing', 'RollingBack'].includes(s.phase),
       });
     }
     const problems = state.phase === 'Completed' ? await checkFleet(config) : [];

@@ -13,6 +13,7 @@ import { CAMPAIGN_CLI_USAGE } from './campaign-usage.js';
 import { DIAGNOSE_USAGE } from './diagnose-usage.js';
 import { INVENTORY_USAGE, runFleetCommand } from './inventory.js';
 import type { CliIo } from './io.js';
+import { changeRecord } from '../domain/change-record.js';
 import { jsonOutput, renderList, renderPlan, renderState } from './render.js';
 import { watchMigration } from './watch.js';
 
@@ -20,11 +21,12 @@ export const USAGE = `usage: migrate-identity <command>
   start <ns>/<sa> --role <arn> --clusters a,b,c [options] [--as <user>] [--json]
       options: ${START_USAGE.replace(/^\S+ --role <role-arn> --clusters a,b,c /, '')}
   plan <ns>/<sa> --role <arn> --clusters a,b,c [--json]
-  status <ns>/<sa> [--json] [--watch]
+  status <ns>/<sa> [--json] [--watch] [--record]
   list [--json] [--all]
   approve|reject <ns>/<sa> --as <user> [--reason <text>]
   pause|resume <ns>/<sa> [--as <user>]
   abort <ns>/<sa> [--as <user>] [--reason <text>]
+  rollback|end-observation <ns>/<sa> [--as <user>] [--reason <text>]   (while the run observes, after cleanup)
   (mode: aws follows the access policy: you act as the identity your OS user maps to; --as may only repeat it)
   sandbox show [--json] | reset [--with-drift | --size <clusters>x<service accounts> [--seed N] [--fleet-file <path>]]
         | fault <cluster> <step> <kind> [--count N] | clear-faults
@@ -43,6 +45,8 @@ const COMMANDS = [
   'pause',
   'resume',
   'abort',
+  'rollback',
+  'end-observation',
   'sandbox',
   'demo',
   'inventory',
@@ -157,9 +161,15 @@ export async function runCli(argv: string[], io: CliIo, env: Record<string, stri
         });
       }
       case 'status': {
-        const { positionals, flags } = parseFlags(args, { values: [], booleans: ['json', 'watch'] });
+        const { positionals, flags } = parseFlags(args, { values: [], booleans: ['json', 'watch', 'record'] });
         const sa = onlyServiceAccount(positionals, 'status');
+        if (flags.record && (flags.json || flags.watch))
+          throw new UsageError('status --record takes neither --json nor --watch');
         return await withService(config, async (service) => {
+          if (flags.record) {
+            io.out(changeRecord(await service.state(sa)));
+            return 0;
+          }
           if (flags.watch) {
             const state = await watchMigration(service, sa, (line) => io.out(line));
             if (flags.json) io.out(jsonOutput(state));
@@ -215,6 +225,42 @@ export async function runCli(argv: string[], io: CliIo, env: Record<string, stri
           else if (command === 'pause') await service.pause(sa, request);
           else await service.resume(sa, request);
           io.out(`${command} requested for ${positionals[0] ?? ''} (takes effect at the next step boundary)`);
+          return 0;
+        });
+      }
+      case 'rollback':
+      case 'end-observation': {
+        const { positionals, flags } = parseFlags(args, { values: ['as', 'reason'], booleans: ['json'] });
+        const sa = onlyServiceAccount(positionals, command);
+        const access = await cliAccessFor(config);
+        const by = access.identity(typeof flags.as === 'string' ? flags.as : undefined);
+        const reason = typeof flags.reason === 'string' ? flags.reason : undefined;
+        const action = command === 'rollback' ? 'rollback' : 'end';
+        return await withService(config, async (service) => {
+          if (access.mode === 'policy') {
+            const { input } = await service.state(sa);
+            const refusal = await operateRefusal(
+              input,
+              by,
+              access.directory,
+              access.policy,
+              'roll back or end the observation of',
+            );
+            if (refusal) {
+              await service.recordRefusal(sa, { action: command, by, ...origin, refused: refusal });
+              throw new NotAllowedError(
+                `you may not ${command === 'rollback' ? 'roll back' : 'end the observation of'} this migration: ${refusal}`,
+              );
+            }
+          }
+          const state = await service.observe(sa, { action, by, ...origin, ...(reason !== undefined && { reason }) });
+          io.out(
+            flags.json
+              ? jsonOutput(state)
+              : action === 'rollback'
+                ? `rollback requested by ${by}: ${positionals[0] ?? ''} goes back to IRSA (annotation, trust, association removed, restart, verify); follow: migrate-identity status ${positionals[0] ?? ''} --watch`
+                : `observation of ${positionals[0] ?? ''} ended by ${by}: the run completes with its change record (migrate-identity status ${positionals[0] ?? ''} --record)`,
+          );
           return 0;
         });
       }

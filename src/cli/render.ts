@@ -3,6 +3,7 @@ import type { MigrationPlan, MigrationState } from '../domain/migration-state.js
 import type { Finding } from '../domain/types.js';
 import type { MigrationSummary } from '../temporal/migrations.js';
 import { renderEvidence } from './evidence-render.js';
+import { renderObservation } from './observation-render.js';
 import { renderRoleReuse } from './role-reuse-render.js';
 
 /**
@@ -44,6 +45,13 @@ export function renderState(state: MigrationState, url?: string): string {
   const notable = state.findings.filter((f) => f.severity !== 'info');
   if (notable.length) lines.push('findings:', ...renderFindings(notable));
   if (state.evidence) lines.push(...renderEvidence(state.evidence));
+  lines.push(...renderObservation(state.observation));
+  if (state.phase === 'Observing') {
+    const sa = `${state.input.serviceAccount.namespace}/${state.input.serviceAccount.name}`;
+    lines.push(
+      `  roll back: migrate-identity rollback ${sa} --reason <why>; end early: migrate-identity end-observation ${sa}`,
+    );
+  }
   if (state.approval && !state.decision && state.phase === 'AwaitingApproval') {
     const needed = state.input.options.minApprovals ?? 1;
     lines.push(

@@ -3,7 +3,10 @@ import { isTerminalPhase, type MigrationState } from '../domain/migration-state.
 import type { ServiceAccountRef } from '../domain/types.js';
 import type { MigrationService } from '../temporal/migrations.js';
 
-/** One line per step as it changes, until the run ends or stops at the approval gate (or `until` says so). */
+/**
+ * One line per step as it changes, until the run ends or stops at a long wait: the approval
+ * gate, or the Observing phase (days; `status` shows its samples), unless `until` says otherwise.
+ */
 export async function watchMigration(
   service: MigrationService,
   sa: ServiceAccountRef,
@@ -28,7 +31,7 @@ export async function watchMigration(
     }
     const stop = options.until
       ? options.until(state)
-      : isTerminalPhase(state.phase) || state.phase === 'AwaitingApproval';
+      : isTerminalPhase(state.phase) || state.phase === 'AwaitingApproval' || state.phase === 'Observing';
     if (stop) return state;
     await sleep(options.pollMs ?? 1000);
   }

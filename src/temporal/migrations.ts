@@ -17,6 +17,7 @@ import {
   abortSignal,
   auditSignal,
   decisionUpdate,
+  observationUpdate,
   pauseSignal,
   PLAN_WORKFLOW_TYPE,
   resumeSignal,
@@ -24,6 +25,7 @@ import {
   WORKFLOW_TYPE,
   type AbortRequest,
   type DecisionRequest,
+  type ObservationRequest,
   type Requester,
 } from '../../workflows/messages.js';
 import {
@@ -142,6 +144,31 @@ export class MigrationService {
             () => undefined,
           );
           throw new MigrationRequestError(`${request.decision} refused: ${why}`, 'refused');
+        }
+        throw err;
+      }
+    });
+  }
+
+  /**
+   * While the run observes: roll back to IRSA, or end the observation early (the observation
+   * Update; its id is the request's, as for decisions). A refusal is recorded in the audit trail.
+   */
+  async observe(sa: ServiceAccountRef, request: ObservationRequest): Promise<MigrationState> {
+    return this.wrap(sa, async () => {
+      const handle = this.client.workflow.getHandle(workflowIdFor(sa));
+      try {
+        return await handle.executeUpdate(observationUpdate, {
+          args: [request],
+          ...(request.requestId && { updateId: request.requestId }),
+        });
+      } catch (err) {
+        if (err instanceof WorkflowUpdateFailedError) {
+          const why = err.cause?.message ?? err.message;
+          const { by, via, channel, requestId } = request;
+          const action = request.action === 'rollback' ? 'rollback' : 'end-observation';
+          await this.recordRefusal(sa, { action, by, via, channel, requestId, refused: why }).catch(() => undefined);
+          throw new MigrationRequestError(`${action} refused: ${why}`, 'refused');
         }
         throw err;
       }

@@ -147,4 +147,16 @@ describe('operateRefusal (abort, pause, resume)', () => {
       /no access policy rule covers this migration/,
     );
   });
+
+  test('a rollback after cleanup, or ending an observation, is for the same people, and the refusal says what was asked', async () => {
+    const run = await authorize(input());
+    const what = 'roll back or end the observation of';
+    for (const who of ['U0DEV1', 'U0SRE2', 'U0ONCALL']) {
+      assert.equal(await operateRefusal(run, who, DIRECTORY, undefined, what), undefined, who);
+    }
+    assert.match(
+      (await operateRefusal(run, 'U0STRANGER', DIRECTORY, POLICY, what)) ?? '',
+      /operators of access rule payments-prod may roll back or end the observation of this migration$/,
+    );
+  });
 });

@@ -183,6 +183,61 @@ describe('migrate-identity CLI', () => {
     assert.match(JSON.stringify(approved), /"by":"bob"/);
     assert.equal((await h.service.result(sa)).phase, 'Completed');
   });
+
+  test('while observing: rollback restores IRSA, end-observation is refused outside the phase; status --record prints the change record', async () => {
+    const sa = { namespace: 'payments', name: 'reconciler' };
+    const before = await h.fleet.control.essentials();
+    const started = await cli(
+      [
+        'start',
+        'payments/reconciler',
+        '--role',
+        ROLE_ARN,
+        '--clusters',
+        'sandbox-a',
+        '--approvers',
+        'bob',
+        '--as',
+        'alice',
+        '--soak',
+        '0',
+        '--observe',
+        '1d',
+        '--observe-every',
+        '6h',
+      ],
+      vars,
+    );
+    assert.equal(started.code, 0, started.err);
+    const handle = env.client.workflow.getHandle(workflowIdFor(sa));
+    await advanceUntil(env, handle, (s) => s.phase === 'AwaitingApproval');
+    const early = await cli(['end-observation', 'payments/reconciler', '--as', 'bob'], vars);
+    assert.equal(early.code, 1);
+    assert.match(early.err, /end-observation refused: the migration is not observing \(phase AwaitingApproval\)/);
+    assert.equal((await cli(['approve', 'payments/reconciler', '--as', 'bob'], vars)).code, 0);
+    await advanceUntil(env, handle, (s) => (s.observation?.sampleCount ?? 0) >= 1, { stepMs: 60 * 60_000 });
+    const status = await cli(['status', 'payments/reconciler'], vars);
+    assert.match(status.out, /phase: Observing/);
+    assert.match(status.out, /observation: .* to /);
+    assert.match(status.out, /roll back: migrate-identity rollback payments\/reconciler/);
+    assert.equal((await cli(['status', 'payments/reconciler', '--record', '--json'], vars)).code, 2);
+
+    const rollback = await cli(
+      ['rollback', 'payments/reconciler', '--as', 'bob', '--reason', 'errors after the change'],
+      vars,
+    );
+    assert.equal(rollback.code, 0, rollback.err);
+    assert.match(rollback.out, /rollback requested by bob/);
+    const final = await h.service.result(sa);
+    assert.equal(final.phase, 'RolledBack', JSON.stringify(final.failure));
+    assert.deepEqual(await h.fleet.control.essentials(), before);
+    const record = await cli(['status', 'payments/reconciler', '--record'], vars);
+    assert.equal(record.code, 0, record.err);
+    assert.match(record.out, /^# Change record: payments\/reconciler to EKS Pod Identity/);
+    assert.match(record.out, /\| Approved by \| bob at /);
+    assert.match(record.out, /Rollback requested by bob at .*: errors after the change/);
+    assert.match(record.out, /Rolled back by the run: every cluster is on IRSA as before/);
+  });
 });
 
 describe('migrate-identity CLI against mode: aws (follows the access policy)', () => {
