@@ -61,13 +61,14 @@ export async function viewRefusal(
     : `you may not ${what.verb}: the access policy gives you no role (its starters, approvers and operators may view)`;
 }
 
-/** Abort, pause and resume: the run's requester, its approvers and its rule's operators. */
+/** Abort, pause and resume (and, while observing, roll back or end it): the run's requester, its approvers and its rule's operators. */
 export async function operateRefusalFor(
   deps: ListenerDeps,
   state: MigrationState,
   userId: string,
+  what?: string,
 ): Promise<string | undefined> {
-  return operateRefusal(state.input, userId, deps.directory, deps.policy.current());
+  return operateRefusal(state.input, userId, deps.directory, deps.policy.current(), what);
 }
 
 /**

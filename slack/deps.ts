@@ -14,7 +14,7 @@ import type { DiagnoseService } from '../src/temporal/diagnoses.js';
 /** What the Slack app does with migrations; `MigrationService` in production, a stub in benchmarks. */
 export type MigrationsApi = Pick<
   MigrationService,
-  'start' | 'plan' | 'state' | 'decide' | 'abort' | 'pause' | 'resume' | 'recordRefusal' | 'list' | 'url'
+  'start' | 'plan' | 'state' | 'decide' | 'observe' | 'abort' | 'pause' | 'resume' | 'recordRefusal' | 'list' | 'url'
 >;
 
 /** What the Slack app does with fleet scans: the latest report, or start one. */

@@ -5,6 +5,7 @@ import { APPROVAL_BLOCK_ID, approvalMessage, approvalReminder } from '../views/a
 import type { SlackMessage } from '../views/block-kit.js';
 import { campaignEventReply, campaignMessage } from '../views/campaign.js';
 import { eventReply } from '../views/event-reply.js';
+import { observationReply } from '../views/observation.js';
 import { serviceAccountOf } from '../views/format.js';
 import { parentMessage } from '../views/parent-message.js';
 import type { WebClient } from './web-client.js';
@@ -48,6 +49,7 @@ const FAILED_PHASES: readonly MigrationPhase[] = ['PreflightFailed', 'RolledBack
  */
 function repliesInCampaign(event: Notification): boolean {
   if (event.kind === 'approval-requested' || event.kind === 'approval-reminder') return true;
+  if (event.kind === 'observation-alert') return true;
   return event.kind === 'finished' && FAILED_PHASES.includes(event.migration.phase);
 }
 
@@ -163,6 +165,13 @@ export function createSlackNotifier(client: WebClient, options: SlackNotifierOpt
         }
         case 'approval-reminder':
           await reply('posting the approval reminder', approvalReminder(state));
+          break;
+        case 'observation':
+          await reply('posting the observation', observationReply(event));
+          break;
+        case 'observation-alert':
+          // A regression needs someone: it shows in the channel too (a lone run's).
+          await reply('posting the regression alert', observationReply(event), !campaignTs);
           break;
         default:
           await reply(`posting "${event.text.split('\n')[0] ?? ''}"`, eventReply(event));

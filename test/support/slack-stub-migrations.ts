@@ -11,7 +11,7 @@ import { formatServiceAccountRef } from '../../src/domain/names.js';
 import type { MigrationInput, ServiceAccountRef } from '../../src/domain/types.js';
 import { workflowIdFor } from '../../src/domain/workflow-id.js';
 import { MigrationRequestError, type MigrationSummary } from '../../src/temporal/migrations.js';
-import type { AbortRequest, DecisionRequest, Requester } from '../../workflows/messages.js';
+import type { AbortRequest, DecisionRequest, ObservationRequest, Requester } from '../../workflows/messages.js';
 import { initialState } from '../../workflows/state.js';
 
 /**
@@ -28,6 +28,8 @@ export class StubMigrations implements MigrationsApi {
   readonly aborts: { serviceAccount: string; by: string }[] = [];
   readonly controls: (Requester & { action: 'abort' | 'pause' | 'resume'; serviceAccount: string })[] = [];
   readonly refusals: (AuditEntry & { serviceAccount: string })[] = [];
+  /** Rollbacks and early ends asked for while observing, as sent. */
+  readonly observations: (ObservationRequest & { serviceAccount: string })[] = [];
   readonly states = new Map<string, MigrationState>();
   /** Every call waits on this first: a slow or stuck Temporal. */
   gate: Promise<void> = Promise.resolve();
@@ -101,6 +103,19 @@ export class StubMigrations implements MigrationsApi {
       state.decision = { decision: outcome === 'approved' ? 'approve' : 'reject', by: request.by, at };
     }
     this.states.set(state.workflowId, state);
+    return state;
+  }
+
+  /** Like the workflow's observation Update: refused outside the Observing phase. */
+  async observe(sa: ServiceAccountRef, request: ObservationRequest): Promise<MigrationState> {
+    const state = await this.state(sa);
+    if (state.phase !== 'Observing') {
+      throw new MigrationRequestError(
+        `${request.action === 'rollback' ? 'rollback' : 'end-observation'} refused: the migration is not observing (phase ${state.phase})`,
+        'refused',
+      );
+    }
+    this.observations.push({ ...request, serviceAccount: formatServiceAccountRef(sa) });
     return state;
   }
 
