@@ -59,6 +59,26 @@ describe('duration limits', () => {
     });
   });
 
+  test('an observation up to 30 days and a sample at most a day apart, and never more than 500 samples', () => {
+    checkDurationLimits({ ...DEFAULT_OPTIONS, observation: { durationSeconds: 30 * 86_400, sampleSeconds: 86_400 } });
+    checkDurationLimits({ ...DEFAULT_OPTIONS, observation: { durationSeconds: 0, sampleSeconds: 1 } });
+    const refused: [object, RegExp][] = [
+      [{ durationSeconds: 31 * 86_400 }, /^--observe 31d is over the maximum of 30d$/],
+      [{ sampleSeconds: 2 * 86_400 }, /^--observe-every 2d is over the maximum of 1d$/],
+      [
+        { durationSeconds: 7 * 86_400, sampleSeconds: 60 },
+        /^--observe 7d with a sample every 1m is 10080 samples, over the 500 one run holds/,
+      ],
+    ];
+    for (const [observation, message] of refused) {
+      assert.throws(
+        () => checkDurationLimits({ ...DEFAULT_OPTIONS, observation }),
+        (err: unknown) => err instanceof ValidationError && message.test(err.message),
+        JSON.stringify(observation),
+      );
+    }
+  });
+
   test('a negative or fractional duration is refused', () => {
     assert.throws(() => checkDurationLimits({ ...DEFAULT_OPTIONS, soakSeconds: -1 }), ValidationError);
     assert.throws(() => checkDurationLimits({ ...DEFAULT_OPTIONS, consistencyWaitSeconds: 1.5 }), ValidationError);

@@ -107,6 +107,18 @@ describe('buildMigrationInput', () => {
     });
   });
 
+  test('--observe and --observe-every set only what they name; without them the worker’s fleet decides', () => {
+    const base = `payments/reconciler --role ${ROLE} --clusters sandbox-a --approvers bob`;
+    assert.equal(build(base).options.observation, undefined);
+    assert.deepEqual(build(`${base} --observe 0`).options.observation, { durationSeconds: 0 });
+    assert.deepEqual(build(`${base} --observe 3d --observe-every 2h`).options.observation, {
+      durationSeconds: 3 * 86_400,
+      sampleSeconds: 2 * 3600,
+    });
+    assert.throws(() => build(`${base} --observe-every 0`), /--observe-every must be more than 0/);
+    assert.throws(() => build(`${base} --observe 60d`), /--observe 60d is over the maximum of 30d/);
+  });
+
   test('CloudTrail evidence flags set only what they name', () => {
     const input = build(
       `payments/reconciler --role ${ROLE} --clusters sandbox-a --approvers bob --sdk-audit-lookback 48h --evidence-wait 30m --missing-evidence warn`,

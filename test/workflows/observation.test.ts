@@ -8,7 +8,7 @@ import type { MigrationState } from '../../src/domain/migration-state.js';
 import { removeStatementBySid } from '../../src/domain/trust-policy.js';
 import type { MigrationOptions } from '../../src/domain/types.js';
 import { createSandboxFleet } from '../../src/sandbox/index.js';
-import { decisionUpdate, observationUpdate } from '../../workflows/messages.js';
+import { abortSignal, decisionUpdate, observationUpdate } from '../../workflows/messages.js';
 import { MigrationPhaseKey } from '../../workflows/search-attributes.js';
 import {
   advanceUntil,
@@ -194,6 +194,25 @@ describe('migration workflow: the Observing phase on the time-skipping server', 
       assert.equal(final.phase, 'Completed');
       assert.equal(final.observation, undefined);
       assert.ok(!h.events.some((line) => /Observing|observing/.test(line)), h.events.join('\n'));
+    } finally {
+      await h.stop();
+    }
+  });
+
+  test('an abort while observing rolls back, as an abort does in any phase', async () => {
+    const h = await harness();
+    try {
+      const before = await h.fleet.control.essentials();
+      const { handle } = await approved(
+        h,
+        { observation: { durationSeconds: 86_400, sampleSeconds: 6 * HOUR } },
+        (s) => s.phase === 'Observing',
+      );
+      await handle.signal(abortSignal, { by: APPROVER, reason: 'pager' });
+      const final = await h.service.result({ namespace: 'payments', name: 'reconciler' });
+      assert.equal(final.phase, 'RolledBack', JSON.stringify(final.failure));
+      assert.equal(final.failure?.type, 'Aborted');
+      assert.deepEqual(await h.fleet.control.essentials(), before);
     } finally {
       await h.stop();
     }

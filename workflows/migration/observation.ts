@@ -77,10 +77,8 @@ export async function observe(run: MigrationRun, preflight: ClusterPreflight[]):
   if (!patched(OBSERVATION_PATCH)) return false;
   const given = run.options.observation ?? {};
   // What the run's input leaves unset, the worker's fleet decides (a sandbox observes only when asked).
-  const fleet =
-    given.durationSeconds === undefined || given.sampleSeconds === undefined
-      ? await activities(API_CALL, 'the fleet’s observation defaults').observationDefaults()
-      : {};
+  const asked = given.durationSeconds === undefined || (given.durationSeconds > 0 && given.sampleSeconds === undefined);
+  const fleet = asked ? await activities(API_CALL, 'the fleet’s observation defaults').observationDefaults() : {};
   const options = observationOptions({ observation: { ...fleet, ...given } });
   if (options.durationSeconds <= 0) return false;
   const { state } = run;
