@@ -132,7 +132,9 @@ export function currentDetails(state: MigrationState): string {
     lines.push('', `Decision: **${state.decision.decision}** by ${state.decision.by} at ${state.decision.at}`);
   const o = state.observation;
   if (o) {
-    const ended = o.ended ? `; ended ${o.ended.early ? `early by ${o.ended.by ?? 'unknown'}` : ''} at ${o.ended.at}` : '';
+    const ended = o.ended
+      ? `; ended ${o.ended.early ? `early by ${o.ended.by ?? 'unknown'}` : ''} at ${o.ended.at}`
+      : '';
     lines.push('', `Observation until ${o.endsAt}: ${o.sampleCount} sample(s), ${o.alerts.length} alert(s)${ended}`);
   }
   if (state.failure) lines.push('', `Failure: ${state.failure.type}: ${state.failure.message}`);

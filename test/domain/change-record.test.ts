@@ -72,7 +72,7 @@ function observedRun(): MigrationState {
       baseline: {
         from: '2025-01-01T00:00:00.000Z',
         to: '2025-01-02T00:00:00.000Z',
-              clusters: { 'sandbox-a': { count: 0, agent: 0, codes: {}, pods: [], eventIds: [] } },
+        clusters: { 'sandbox-a': { count: 0, agent: 0, codes: {}, pods: [], eventIds: [] } },
       },
       samples: [],
       sampleCount: 42,
