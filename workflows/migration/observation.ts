@@ -113,8 +113,10 @@ export async function observe(run: MigrationRun, preflight: ClusterPreflight[]):
     const remaining = Math.min(last + options.sampleSeconds * 1000, end) - Date.now();
     if (remaining > 0) await condition(() => decided(run, observation), remaining);
     if (actOnDecision(run, observation)) break;
-    await sample(run, preflight, observation, options, { from: iso(last - lagMs), to: iso(Date.now() - lagMs) });
-    last = Date.now();
+    // The windows tile: each starts where the previous ended, however long a sample takes.
+    const now = Date.now();
+    await sample(run, preflight, observation, options, { from: iso(last - lagMs), to: iso(now - lagMs) });
+    last = now;
     if (actOnDecision(run, observation) || Date.now() >= end) break;
     if (Date.now() - lastDigest >= DIGEST_EVERY_SECONDS * 1000) {
       await digest(run, observation, iso(lastDigest));
