@@ -55,6 +55,12 @@ export const ACTIVITY_API: Readonly<Record<string, string>> = {
   readDiagnosisCluster: 'aws-eks+kubernetes',
   readDiagnosisRoles: 'aws-iam',
   probeForDiagnosis: 'kubernetes',
+  // The Observing phase (activities/observation.ts); its defaults are the worker's own configuration.
+  observationDefaults: 'none',
+  observeCredentials: 'aws-cloudtrail',
+  observePods: 'kubernetes',
+  rollbackReadiness: 'aws-eks+aws-iam',
+  roleAssociations: 'aws-eks',
 };
 
 function clusterOf(args: readonly unknown[]): string {

@@ -28,6 +28,7 @@ import type { Metrics } from '../observability/metrics.js';
 import { temporalLogger } from '../observability/temporal-logger.js';
 import { workflowSpanSinks, type Tracing } from '../observability/tracing.js';
 import { startVisibilityCollector, type VisibilityCollector } from '../observability/visibility-collector.js';
+import { observationDefaults } from './observation.js';
 import { verificationDeps } from './verification.js';
 
 export { connectClient };
@@ -177,7 +178,13 @@ export async function startWorker(
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      deps: { ...ports, notifier, driftNotifier, ...verificationDeps(config) },
+      deps: {
+        ...ports,
+        notifier,
+        driftNotifier,
+        ...verificationDeps(config),
+        observationDefaults: observationDefaults(config),
+      },
       workflowBundle: await currentWorkflowBundle({
         logger: Runtime.instance().logger,
         log: (line) => (o.logger ? o.logger.info({ source: 'worker' }, line) : options.log?.(line)),

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ConfigError } from '../../src/config/index.js';
 import { defaultFleet, parseFleet } from '../../src/config/fleet.js';
-import { observationDefaults } from '../../src/runtime/verification.js';
+import { observationDefaults } from '../../src/runtime/observation.js';
 
 const aws = (defaults: string) =>
   parseFleet(`mode: aws\ndefaults: { region: us-east-1${defaults} }\nclusters: [{ name: prod-a }]\n`, 'fleet.yaml');

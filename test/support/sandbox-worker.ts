@@ -62,7 +62,7 @@ export async function startHarness(
       notifier: options.notifier ?? createConsoleNotifier((line) => events.push(line)),
       rolloutPollMs: 5,
       trustPolicyLimit: options.trustPolicyLimit,
-      // A sandbox worker, as src/runtime/verification.ts wires one: no observation unless a run asks.
+      // A sandbox worker, as src/runtime/observation.ts wires one: no observation unless a run asks.
       observationDefaults: { durationSeconds: 0 },
       ...(options.cloudTrail === true && { cloudTrail: fleet.cloudTrail }),
       ...options.deps,
