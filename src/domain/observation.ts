@@ -106,7 +106,10 @@ export interface ClusterSample {
 
 export interface ObservationSample {
   at: string;
-  /** The CloudTrail window it read: since the previous sample. */
+  /**
+   * The CloudTrail window it read: from where the previous sample's ended, to the evidence
+   * wait (15 min) before the sample, so that events CloudTrail delivers late are in a window.
+   */
   from: string;
   to: string;
   clusters: ClusterSample[];
