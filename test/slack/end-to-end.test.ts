@@ -71,15 +71,7 @@ describe('Slack end to end', () => {
       connection: env.nativeConnection,
       namespace: 'default',
       taskQueue,
-      // A sandbox worker, as src/runtime/observation.ts wires one: runs observe only when asked.
-      deps: {
-        eks: fleet.eks,
-        iam: fleet.iam,
-        kubernetes: fleet.kubernetes,
-        notifier,
-        rolloutPollMs: 20,
-        observationDefaults: { durationSeconds: 0 },
-      },
+      deps: { eks: fleet.eks, iam: fleet.iam, kubernetes: fleet.kubernetes, notifier, rolloutPollMs: 20 },
       workflowBundle: await workflowBundle(),
     });
     const running = worker.run();
