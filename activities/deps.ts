@@ -37,4 +37,9 @@ export interface ActivityDeps {
   verificationProbe?: ProbeSettings;
   /** How often a verification pod is read while it runs; default 1 s. */
   verificationPollMs?: number;
+  /**
+   * The scan's catalog pages: about `bytes` of trust policies a page (default 1 MB, under
+   * Temporal's 2 MB payload limit), `rolesPerCall` roles a ListRoles call (default 1,000).
+   */
+  catalogPaging?: { bytes?: number; rolesPerCall?: number };
 }

@@ -367,6 +367,25 @@ export function fitReport(report: FleetReport, budget = REPORT_SIZE_BUDGET): Fle
     fitted.notes.push(
       'fix commands shortened to fit the payload limit: `migrate-identity drift --namespace …` shows them whole',
     );
+    size = JSON.stringify(fitted).length;
+  }
+  // Still over: a result Temporal refuses would fail the scan on every try. The rows, then
+  // the findings, are cut from the end; the summary and the known keys still cover all.
+  fitted.findings = [...fitted.findings];
+  for (const [items, what] of [
+    [fitted.rows, 'row(s)'],
+    [fitted.findings, 'finding(s)'],
+  ] as const) {
+    const note = (cut: number) =>
+      `${cut} more ${what} left out to fit Temporal's payload limit: scan fewer clusters or one namespace to see them`;
+    // Room for the note too: its longest form, with every item cut.
+    const room = note(items.length).length + 3;
+    let cut = 0;
+    for (; items.length > 0 && size + room > budget; cut++) size -= JSON.stringify(items.pop()).length + 1;
+    if (cut > 0) {
+      fitted.notes.push(note(cut));
+      size += note(cut).length + 3;
+    }
   }
   return fitted;
 }
