@@ -38,8 +38,9 @@ export interface ActivityDeps {
   /** How often a verification pod is read while it runs; default 1 s. */
   verificationPollMs?: number;
   /**
-   * The scan's catalog pages: about `bytes` of trust policies a page (default 1 MB, under
-   * Temporal's 2 MB payload limit), `rolesPerCall` roles a ListRoles call (default 1,000).
+   * Scan payload sizes: about `bytes` of trust policies a catalog page (default 1 MB, under
+   * Temporal's 2 MB payload limit), `rolesPerCall` roles a ListRoles call (default 1,000),
+   * and the largest cluster scan result (`clusterScanBytes`, default 1.9 MB).
    */
-  catalogPaging?: { bytes?: number; rolesPerCall?: number };
+  scanLimits?: { bytes?: number; rolesPerCall?: number; clusterScanBytes?: number };
 }

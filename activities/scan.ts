@@ -19,7 +19,9 @@ import {
 import { DEFAULT_TRUST_POLICY_LIMIT, federatedIssuers } from '../src/domain/trust-policy.js';
 import { trustsPodIdentity } from '../src/domain/drift.js';
 import type { DriftPost } from '../src/ports/drift-notifier.js';
+import { FailureType } from '../src/domain/failure-types.js';
 import { PortError } from '../src/ports/errors.js';
+import { failure } from './failures.js';
 import { readClusterInventory, readClusterWideFacts } from './cluster-facts.js';
 import type { ActivityDeps } from './deps.js';
 
@@ -45,6 +47,8 @@ const HEARTBEAT_EVERY_MS = 10_000;
  * on top of it.
  */
 const CATALOG_PAGE_BYTES = 1_000_000;
+/** One cluster's scan is one activity result: past this, Temporal's 2 MB blob limit refuses it. */
+const CLUSTER_SCAN_BYTES = 1_900_000;
 /** ListRoles' largest page: fewer calls for the same roles. */
 const LIST_ROLES_PAGE = 1000;
 /** IAM answers a few calls per second per account before it throttles. */
@@ -124,7 +128,16 @@ export function scanActivities(deps: ActivityDeps) {
         ? readClusterInventory(deps, cluster, namespace)
         : readKubernetesOnly(deps, cluster, namespace);
       const inventory = await heartbeating({ cluster, reading: 'listing' }, listing);
-      return scanClusterInventory(wide.facts, inventory, wide.findings);
+      const scan = scanClusterInventory(wide.facts, inventory, wide.findings);
+      // Temporal would refuse the result, and the retries would read the cluster again for nothing.
+      const size = JSON.stringify(scan).length;
+      if (size > (deps.scanLimits?.clusterScanBytes ?? CLUSTER_SCAN_BYTES)) {
+        throw failure(
+          FailureType.LimitExceeded,
+          `${cluster}: ${scan.serviceAccounts.length} service accounts make a ${(size / 1e6).toFixed(1)} MB scan result, over Temporal's 2 MB payload limit: scan it a namespace at a time (--namespace)`,
+        );
+      }
+      return scan;
     },
 
     /**
@@ -134,8 +147,8 @@ export function scanActivities(deps: ActivityDeps) {
      */
     async scanRoleCatalogPage(input: { include: string[]; marker?: string }): Promise<RoleCatalogPage> {
       const wanted = new Set(input.include.map(roleNameOf));
-      const budget = deps.catalogPaging?.bytes ?? CATALOG_PAGE_BYTES;
-      const maxItems = deps.catalogPaging?.rolesPerCall ?? LIST_ROLES_PAGE;
+      const budget = deps.scanLimits?.bytes ?? CATALOG_PAGE_BYTES;
+      const maxItems = deps.scanLimits?.rolesPerCall ?? LIST_ROLES_PAGE;
       const roles: RoleTrust[] = [];
       let accountId: string | undefined;
       let size = 0;

@@ -39,7 +39,7 @@ export async function startScanHarness(
     fleet?: SandboxFleet;
     /** `visibility`: ask Temporal as production does (the dev server has the API). */
     migrationLookup?: 'stub' | 'visibility';
-    /** More of the worker's dependencies (tunables such as `catalogPaging`). */
+    /** More of the worker's dependencies (tunables such as `scanLimits`). */
     deps?: Partial<ActivityDeps>;
   } = {},
 ): Promise<ScanHarness> {

@@ -95,7 +95,7 @@ describe('scan workflow over a generated fleet in a SQLite store (time-skipping 
   test('the role catalog read in pages (a few roles a ListRoles call, a few KB a page) makes the same report', async () => {
     const paged = await startScanHarness(env, {
       fleet: h.fleet,
-      deps: { catalogPaging: { bytes: 4_000, rolesPerCall: 7 } },
+      deps: { scanLimits: { bytes: 4_000, rolesPerCall: 7 } },
     });
     try {
       const run = await paged.scans.scan({ clusters: [A, B, C, LAST], complete: true, trigger: 'on-demand' });
