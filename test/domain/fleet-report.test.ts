@@ -243,14 +243,15 @@ describe('fitReport', () => {
     );
   });
 
-  test('a report still over the budget loses rows, then findings, from the end: the result always fits, the counts stay', () => {
+  test('a report still over the budget loses rows, roles, then findings, from the end: the result always fits, the counts stay', () => {
     const report = buildFleetReport(input({ previousKeys: [] }));
     // Room for the notes and little else.
-    const budget = JSON.stringify({ ...report, rows: [], findings: [] }).length + 700;
+    const budget = JSON.stringify({ ...report, rows: [], roles: [], findings: [] }).length + 700;
     assert.ok(JSON.stringify(report.findings).length > 1_000, 'the findings alone do not fit');
     const fitted = fitReport(report, budget);
     assert.ok(JSON.stringify(fitted).length <= budget, `${JSON.stringify(fitted).length} > ${budget}`);
     assert.deepEqual(fitted.rows, []);
+    assert.ok(fitted.roles.length < report.roles.length);
     assert.ok(fitted.findings.length < report.findings.length);
     assert.deepEqual(fitted.findings, report.findings.slice(0, fitted.findings.length), 'the first findings kept');
     assert.ok(
