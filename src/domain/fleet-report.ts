@@ -388,11 +388,12 @@ export function fitReport(report: FleetReport, budget = REPORT_SIZE_BUDGET): Fle
     );
     size = JSON.stringify(fitted).length;
   }
-  // Still over: a result Temporal refuses would fail the scan on every try. The rows, the
-  // roles, then the findings are cut from the end; the summary and the known keys cover all.
+  // Still over: a result Temporal refuses would fail the scan on every try. The role
+  // summaries, the rows, then the findings are cut from the end (what is broken matters
+  // most); the summary and the known keys still cover everything.
   for (const [items, what] of [
-    [fitted.rows, 'more row(s)'],
     [fitted.roles, 'more role(s)'],
+    [fitted.rows, 'more row(s)'],
     [fitted.findings, 'more finding(s)'],
   ] as const) {
     // Room for the note too: its longest form, with every item cut.
