@@ -396,6 +396,7 @@ export function fitReport(report: FleetReport, budget = REPORT_SIZE_BUDGET): Fle
     [fitted.rows, 'more row(s)'],
     [fitted.findings, 'more finding(s)'],
   ] as const) {
+    if (size <= budget) break;
     // Room for the note too: its longest form, with every item cut.
     const room = cutNote(items.length, what).length + 3;
     let cut = 0;

@@ -243,6 +243,26 @@ describe('fitReport', () => {
     );
   });
 
+  test('the cuts stop as soon as the report fits: nothing further goes', () => {
+    const whole = buildFleetReport(input({ previousKeys: [] }));
+    // No healthy rows to leave out: the role summaries are the first to go.
+    const report = { ...whole, rows: whole.rows.filter((r) => r.state !== 'irsa' && r.state !== 'pod-identity') };
+    const findings = report.findings.map((f) => ({
+      ...f,
+      fix: f.fix.map((c) => (c.length > 300 ? `${c.slice(0, 300)}…` : c)),
+    }));
+    const budget = JSON.stringify({ ...report, findings, roles: report.roles.slice(0, 1) }).length + 300;
+    const fitted = fitReport(report, budget);
+    assert.ok(JSON.stringify(fitted).length <= budget);
+    assert.ok(fitted.roles.length < report.roles.length, 'role summaries cut');
+    assert.deepEqual(fitted.rows, report.rows, 'every row kept');
+    assert.deepEqual(fitted.findings.length, report.findings.length, 'every finding kept');
+    assert.ok(
+      fitted.notes.every((n) => !/more (row|finding)\(s\)/.test(n)),
+      fitted.notes.join('\n'),
+    );
+  });
+
   test('a report still over the budget loses role summaries, rows, then findings, from the end: the result always fits, the counts stay', () => {
     const report = buildFleetReport(input({ previousKeys: [] }));
     // Room for the notes and little else.
