@@ -44,4 +44,10 @@ export interface ActivityDeps {
    * OBSERVATION_DEFAULTS (7 days, a sample every 4 hours).
    */
   observationDefaults?: Partial<ObservationOptions>;
+  /**
+   * Scan payload sizes: about `bytes` of trust policies a catalog page (default 1 MB, under
+   * Temporal's 2 MB payload limit), `rolesPerCall` roles a ListRoles call (default 1,000),
+   * and the largest cluster scan result (`clusterScanBytes`, default 1.9 MB).
+   */
+  scanLimits?: { bytes?: number; rolesPerCall?: number; clusterScanBytes?: number };
 }

@@ -7,13 +7,32 @@ import { Context } from '@temporalio/activity';
 import type { MigrationLookup } from '../src/domain/fleet-report.js';
 import type { ClusterInventory } from '../src/domain/fleet.js';
 import { scanClusterInventory, type ClusterScan } from '../src/domain/inventory.js';
-import { policyBreadth, principalTagUse, type RoleCatalog, type RoleProfile } from '../src/domain/role-profile.js';
+import type { RoleInfo } from '../src/domain/iam.js';
+import {
+  policyBreadth,
+  principalTagUse,
+  type RoleCatalog,
+  type RoleCatalogPage,
+  type RoleProfile,
+  type RoleTrust,
+} from '../src/domain/role-profile.js';
 import { DEFAULT_TRUST_POLICY_LIMIT, federatedIssuers } from '../src/domain/trust-policy.js';
 import { trustsPodIdentity } from '../src/domain/drift.js';
 import type { DriftPost } from '../src/ports/drift-notifier.js';
+import { FailureType } from '../src/domain/failure-types.js';
 import { PortError } from '../src/ports/errors.js';
+import { failure } from './failures.js';
 import { readClusterInventory, readClusterWideFacts } from './cluster-facts.js';
 import type { ActivityDeps } from './deps.js';
+
+/** The catalog keeps roles trusted through OIDC or Pod Identity, and those asked for by name. */
+function isCatalogued(role: RoleInfo, wanted: Set<string>): boolean {
+  return (
+    wanted.has(role.name) ||
+    trustsPodIdentity(role.trustPolicy) ||
+    role.trustPolicy.Statement.some((s) => federatedIssuers(s).length > 0)
+  );
+}
 
 export interface ScanClusterInput {
   cluster: string;
@@ -21,6 +40,17 @@ export interface ScanClusterInput {
 }
 
 const HEARTBEAT_EVERY_MS = 10_000;
+/**
+ * A catalog page stops once its roles take this much JSON: an activity result, like any
+ * Temporal payload, must stay under the server's 2 MB blob limit (and gRPC's 4 MiB). One
+ * more ListRoles page of trust policies (100 roles, 8 KB each at IAM's largest quota) fits
+ * on top of it.
+ */
+const CATALOG_PAGE_BYTES = 1_000_000;
+/** One cluster's scan is one activity result: past this, Temporal's 2 MB blob limit refuses it. */
+const CLUSTER_SCAN_BYTES = 1_900_000;
+/** ListRoles' largest page: fewer calls for the same roles. */
+const LIST_ROLES_PAGE = 1000;
 /** IAM answers a few calls per second per account before it throttles. */
 const IAM_PARALLEL = 4;
 
@@ -98,22 +128,70 @@ export function scanActivities(deps: ActivityDeps) {
         ? readClusterInventory(deps, cluster, namespace)
         : readKubernetesOnly(deps, cluster, namespace);
       const inventory = await heartbeating({ cluster, reading: 'listing' }, listing);
-      return scanClusterInventory(wide.facts, inventory, wide.findings);
+      const scan = scanClusterInventory(wide.facts, inventory, wide.findings);
+      // Temporal would refuse the result, and the retries would read the cluster again for nothing.
+      const size = JSON.stringify(scan).length;
+      if (size > (deps.scanLimits?.clusterScanBytes ?? CLUSTER_SCAN_BYTES)) {
+        throw failure(
+          FailureType.LimitExceeded,
+          `${cluster}: ${scan.serviceAccounts.length} service accounts make a ${(size / 1e6).toFixed(1)} MB scan result, over Temporal's 2 MB payload limit: scan it a namespace at a time (--namespace)`,
+        );
+      }
+      return scan;
     },
 
-    /** Every role whose trust names an OIDC provider or Pod Identity, the roles asked for, and the OIDC providers. */
+    /**
+     * One page of the catalog: from `marker`, the roles whose trust names an OIDC provider
+     * or Pod Identity and the roles asked for, until about `CATALOG_PAGE_BYTES` of them; the
+     * OIDC providers on the first page. `nextMarker` says where the next page starts.
+     */
+    async scanRoleCatalogPage(input: { include: string[]; marker?: string }): Promise<RoleCatalogPage> {
+      const wanted = new Set(input.include.map(roleNameOf));
+      const budget = deps.scanLimits?.bytes ?? CATALOG_PAGE_BYTES;
+      const maxItems = deps.scanLimits?.rolesPerCall ?? LIST_ROLES_PAGE;
+      const roles: RoleTrust[] = [];
+      let accountId: string | undefined;
+      let size = 0;
+      let marker = input.marker;
+      do {
+        const page = await heartbeating(
+          { reading: 'roles', found: roles.length },
+          deps.iam.listRolesPage({ maxItems, ...(marker === undefined ? {} : { marker }) }),
+        );
+        for (const role of page.roles) {
+          accountId ??= role.accountId;
+          if (!isCatalogued(role, wanted)) continue;
+          const trust = { arn: role.arn, name: role.name, trustPolicy: role.trustPolicy };
+          roles.push(trust);
+          size += JSON.stringify(trust).length;
+        }
+        marker = page.marker;
+      } while (marker !== undefined && size < budget);
+      const oidcProviders =
+        input.marker === undefined
+          ? await heartbeating({ reading: 'oidc' }, deps.iam.listOpenIdConnectProviders())
+          : [];
+      accountId ??= accountOf(oidcProviders[0]?.arn ?? '');
+      return {
+        ...(accountId === undefined ? {} : { accountId }),
+        trustPolicySizeLimit: deps.trustPolicyLimit ?? DEFAULT_TRUST_POLICY_LIMIT,
+        roles,
+        oidcProviders,
+        ...(marker === undefined ? {} : { nextMarker: marker }),
+      };
+    },
+
+    /**
+     * The whole catalog in one result, for scans started before the catalog was paged (they
+     * replay calling this). Over about 1,400 roles its result passes the payload limit.
+     */
     async scanRoleCatalog(input: { include: string[] }): Promise<RoleCatalog> {
       const [roles, oidcProviders] = await heartbeating(
         { reading: 'roles' },
         Promise.all([deps.iam.listRoles(), deps.iam.listOpenIdConnectProviders()]),
       );
       const wanted = new Set(input.include.map(roleNameOf));
-      const relevant = roles.filter(
-        (r) =>
-          wanted.has(r.name) ||
-          trustsPodIdentity(r.trustPolicy) ||
-          r.trustPolicy.Statement.some((s) => federatedIssuers(s).length > 0),
-      );
+      const relevant = roles.filter((r) => isCatalogued(r, wanted));
       const accountId = roles[0]?.accountId ?? accountOf(oidcProviders[0]?.arn ?? '');
       return {
         ...(accountId === undefined ? {} : { accountId }),

@@ -77,6 +77,7 @@ export async function runCampaignDemo(config: Config, args: string[], io: CliIo,
   if (config.fleet.mode !== 'sandbox')
     throw new ValidationError('the demo runs on the sandbox fleet only (unset MIGRATE_IDENTITY_FLEET_FILE)');
   let stack: LocalStack | undefined;
+  let json: string | undefined;
   if (!(await temporalReachable(config))) stack = await startLocalStack(config, { env, log: io.out });
   const { client, close } = await connectClient(config);
   try {
@@ -162,10 +163,13 @@ export async function runCampaignDemo(config: Config, args: string[], io: CliIo,
     } else if (problems.length) {
       io.out(`\ndemo FAILED: the sandbox does not show a completed campaign:\n  ${problems.join('\n  ')}`);
     }
-    if (flags.json) io.out(jsonOutput(state));
+    if (flags.json) json = jsonOutput(state);
     return passed ? 0 : 1;
   } finally {
     await close();
     await stack?.stop();
+    // Last, once the worker it started has stopped: a notification still in flight prints
+    // while it drains, and the JSON must be the output's last line.
+    if (json !== undefined) io.out(json);
   }
 }

@@ -66,6 +66,7 @@ export async function runDemo(config: Config, args: string[], io: CliIo, env: No
   if (config.fleet.mode !== 'sandbox')
     throw new ValidationError('the demo runs on the sandbox fleet only (unset MIGRATE_IDENTITY_FLEET_FILE)');
   let stack: LocalStack | undefined;
+  let json: string | undefined;
   if (!(await temporalReachable(config))) {
     stack = await startLocalStack(config, { env, log: io.out });
   }
@@ -110,10 +111,13 @@ export async function runDemo(config: Config, args: string[], io: CliIo, env: No
     } else if (problems.length) {
       io.out(`\ndemo FAILED: the sandbox does not show a completed migration:\n  ${problems.join('\n  ')}`);
     }
-    if (flags.json) io.out(jsonOutput(state));
+    if (flags.json) json = jsonOutput(state);
     return state.phase === 'Completed' && problems.length === 0 ? 0 : 1;
   } finally {
     await close();
     await stack?.stop();
+    // Last, once the worker it started has stopped: a notification still in flight prints
+    // while it drains, and the JSON must be the output's last line.
+    if (json !== undefined) io.out(json);
   }
 }

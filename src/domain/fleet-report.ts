@@ -345,19 +345,38 @@ const quiet = (row: InventoryRow) =>
 export function fitReport(report: FleetReport, budget = REPORT_SIZE_BUDGET): FleetReport {
   let size = JSON.stringify(report).length;
   if (size <= budget) return report;
-  const fitted: FleetReport = { ...report, rows: [...report.rows], notes: [...report.notes] };
+  const fitted: FleetReport = {
+    ...report,
+    rows: [...report.rows],
+    roles: [...report.roles],
+    findings: [...report.findings],
+    notes: [...report.notes],
+  };
+  const cutNote = (count: number, what: string) =>
+    `${count} ${what} left out to fit Temporal's payload limit: scan fewer clusters or one namespace to see them`;
   let omitted = 0;
-  for (let i = fitted.rows.length - 1; i >= 0 && size > budget; i--) {
-    const row = fitted.rows[i];
-    if (row === undefined || !quiet(row)) continue;
-    size -= JSON.stringify(row).length + 1;
-    fitted.rows.splice(i, 1);
-    omitted += 1;
+  const kept: InventoryRow[] = [];
+  for (let i = fitted.rows.length - 1; i >= 0; i--) {
+    const row = fitted.rows[i] as InventoryRow;
+    if (size > budget && quiet(row)) {
+      size -= JSON.stringify(row).length + 1;
+      omitted += 1;
+    } else kept.push(row);
   }
-  if (omitted > 0) {
-    fitted.notes.push(
-      `${omitted} healthy row(s) without drift left out to fit Temporal's payload limit: scan fewer clusters or one namespace to see them`,
-    );
+  fitted.rows = kept.reverse();
+  if (omitted > 0) fitted.notes.push(cutNote(omitted, 'healthy row(s) without drift'));
+  if (omitted > 0 && size > budget) {
+    // The roles only those rows used go with them.
+    const used = new Set<string | undefined>([
+      ...fitted.rows.flatMap((r) => [r.irsaRoleArn, r.podIdentityRoleArn]),
+      ...fitted.findings.map((f) => f.roleArn),
+    ]);
+    const roles = fitted.roles.filter((r) => used.has(r.arn));
+    if (roles.length < fitted.roles.length) {
+      fitted.notes.push(cutNote(fitted.roles.length - roles.length, 'role(s) only those rows use'));
+      fitted.roles = roles;
+    }
+    size = JSON.stringify(fitted).length;
   }
   if (size > budget) {
     fitted.findings = fitted.findings.map((f) => ({
@@ -367,6 +386,25 @@ export function fitReport(report: FleetReport, budget = REPORT_SIZE_BUDGET): Fle
     fitted.notes.push(
       'fix commands shortened to fit the payload limit: `migrate-identity drift --namespace …` shows them whole',
     );
+    size = JSON.stringify(fitted).length;
+  }
+  // Still over: a result Temporal refuses would fail the scan on every try. The role
+  // summaries, the rows, then the findings are cut from the end (what is broken matters
+  // most); the summary and the known keys still cover everything.
+  for (const [items, what] of [
+    [fitted.roles, 'more role(s)'],
+    [fitted.rows, 'more row(s)'],
+    [fitted.findings, 'more finding(s)'],
+  ] as const) {
+    if (size <= budget) break;
+    // Room for the note too: its longest form, with every item cut.
+    const room = cutNote(items.length, what).length + 3;
+    let cut = 0;
+    for (; items.length > 0 && size + room > budget; cut++) size -= JSON.stringify(items.pop()).length + 1;
+    if (cut > 0) {
+      fitted.notes.push(cutNote(cut, what));
+      size += cutNote(cut, what).length + 3;
+    }
   }
   return fitted;
 }

@@ -5,7 +5,7 @@
 import type { OidcProviderInfo } from './fleet.js';
 import type { NamedPolicyDocument } from './iam.js';
 import { isSessionTag, principalTagKeys } from './principal-tags.js';
-import { toList } from './trust-policy.js';
+import { DEFAULT_TRUST_POLICY_LIMIT, toList } from './trust-policy.js';
 import type { PolicyDocument } from './types.js';
 
 /** A role's trust policy, as ListRoles returns it. */
@@ -24,6 +24,25 @@ export interface RoleCatalog {
   /** Roles whose trust names an OIDC provider or Pod Identity, and every role asked for by ARN. */
   roles: RoleTrust[];
   oidcProviders: OidcProviderInfo[];
+}
+
+/** A page of the catalog: its roles (and the OIDC providers on the first page); `nextMarker` while more follow. */
+export interface RoleCatalogPage extends RoleCatalog {
+  nextMarker?: string;
+}
+
+/**
+ * The pages put together, in order. The account is the first one a page knew (a page may
+ * hold no role); every page carries the quota, and the first the OIDC providers.
+ */
+export function joinCatalogPages(pages: RoleCatalogPage[]): RoleCatalog {
+  const accountId = pages.find((p) => p.accountId !== undefined)?.accountId;
+  return {
+    ...(accountId === undefined ? {} : { accountId }),
+    trustPolicySizeLimit: pages[0]?.trustPolicySizeLimit ?? DEFAULT_TRUST_POLICY_LIMIT,
+    roles: pages.flatMap((p) => p.roles),
+    oidcProviders: pages.flatMap((p) => p.oidcProviders),
+  };
 }
 
 export interface PolicyBreadth {

@@ -40,6 +40,7 @@ export const ACTIVITY_API: Readonly<Record<string, string>> = {
   // The fleet scan (activities/scan.ts).
   scanCluster: 'aws-eks+kubernetes',
   scanRoleCatalog: 'aws-iam',
+  scanRoleCatalogPage: 'aws-iam',
   scanRoleProfiles: 'aws-iam',
   lookUpRunningMigrations: 'temporal',
   lastScheduledScanKeys: 'temporal',

@@ -3,6 +3,12 @@ import type { NamedPolicyDocument, RoleInfo } from '../domain/iam.js';
 import type { PolicyDocument } from '../domain/types.js';
 import type { SimulationRequest, SimulationResult } from '../domain/policy-simulation.js';
 
+export interface RolesPage {
+  roles: RoleInfo[];
+  /** Where the next page starts; absent on the last page. */
+  marker?: string;
+}
+
 /** IAM for the role's account. Errors are `PortError`s (see `errors.ts`). */
 export interface IamPort {
   /** `roleName` is the last path segment of the role ARN. Throws `not-found`. */
@@ -15,6 +21,12 @@ export interface IamPort {
   getPolicyDocument(policyArn: string): Promise<PolicyDocument>;
   /** Every role of the account with its trust policy, over all pages (ListRoles carries no tags). */
   listRoles(): Promise<RoleInfo[]>;
+  /**
+   * One ListRoles page from `marker` (`maxItems`: IAM's default 100, at most 1,000), and the
+   * marker of the next page while IAM says the list is truncated. IAM may return fewer
+   * roles than `maxItems` with more to come: only a returned `marker` says there is more.
+   */
+  listRolesPage(request?: { marker?: string; maxItems?: number }): Promise<RolesPage>;
   /** The role's tags, over all pages. Throws `not-found`. */
   listRoleTags(roleName: string): Promise<Record<string, string>>;
   /** The account's OIDC identity providers: what a trust statement's `Federated` principal must name. */

@@ -2,8 +2,8 @@
  * The sandbox's CloudTrail: the events its credential answers would leave. Two sources:
  * - traffic: every pod that ran with credentials calls STS steadily, its SDK (user agent
  *   per workload) through web identity on IRSA, through the Pod Identity Agent on Pod
- *   Identity. It is computed from a ledger of pods and their lifetimes, kept as the clock
- *   moves (`noteClusterCredentialUsers`), so it covers past days too (the SDK audit looks back 24 h);
+ *   Identity. It is computed from a ledger of pods and their lifetimes, noted as pods come
+ *   and go (`noteCredentialUsers`), so it covers past days too (the SDK audit looks back 24 h);
  * - probes: what `aws sts get-caller-identity` in a pod did (`recordProbe`).
  * Event shapes follow the recorded ones described in src/domain/cloudtrail.ts.
  */
@@ -37,6 +37,7 @@ export const WEB_IDENTITY_EVERY_MS = 15 * 60_000;
 export const POD_IDENTITY_EVERY_MS = 60 * 60_000;
 /** LookupEvents reaches back 90 days; older ledger entries and probe events go. */
 const HORIZON_MS = 90 * 24 * 3_600_000;
+export const LEDGER_HORIZON_MS = HORIZON_MS;
 const PROBE_EVENTS_KEPT = 2000;
 
 /** How a workload's pods call AWS, keyed `<namespace>/<workload>` or `<cluster>/<namespace>/<workload>`. */
@@ -60,8 +61,8 @@ export interface LedgerPod {
   workload: string;
   serviceAccount: string;
   start: number;
+  /** When it stopped calling: terminating, finished or removed; none while it runs. */
   end?: number;
-  lastSeen: number;
   /** Containers on web identity, and the role they assume. */
   webIdentityRole?: string;
   /** The association role the pod got its Pod Identity credentials for. */
@@ -123,39 +124,62 @@ function workloadOf(pod: PodState): string {
 }
 
 /**
- * Records every pod of the cluster that runs now, and closes the entries of its pods that
- * stopped. Runs on every sandbox call that brings the cluster up to date (a call on it).
+ * Notes in the ledger the pods this transaction created, changed or removed, before it
+ * commits: a pod gets its entry when first seen with a ready time (created by a call, or in
+ * the document a reset stores, `ledgerOf`), and it ends when first seen terminating (at its
+ * `terminatingAt`), finished (then, `now`) or gone (at its `terminatingAt`, else `now`: it
+ * was seen in this transaction, so it ran at least until then). A call that changes no pod
+ * reads no entry and writes none, whatever the size of the cluster or of the ledger; noting
+ * the same changes twice in a transaction (a lookup notes before it reads) changes nothing.
+ * An entry rewritten on every call (a `lastSeen`) would cost a write per call, and loading
+ * every pod to find those gone, a read of the cluster.
  */
-export function noteClusterCredentialUsers(view: FleetView, name: string, now: number): void {
-  const cluster = view.cluster(name);
-  if (cluster === undefined) return;
-  view.load(name, 'pods');
-  const serviceAccountOf = (pod: PodState) => {
-    view.load(name, 'serviceAccounts', { namespace: pod.namespace, subject: pod.serviceAccount });
-    return cluster.serviceAccounts.find((s) => s.namespace === pod.namespace && s.name === pod.serviceAccount);
-  };
-  const entries = view.ledger(name);
-  const open = new Map(entries.filter((e) => e.end === undefined).map((e) => [e.uid, e]));
-  const known = new Set(entries.map((e) => e.uid));
-  const before = JSON.stringify(entries);
-  for (const pod of cluster.pods) {
-    let entry = open.get(pod.uid);
-    open.delete(pod.uid);
-    if (entry === undefined && !known.has(pod.uid)) {
-      entry = newEntry(name, pod, serviceAccountOf(pod));
-      if (entry !== undefined) entries.push(entry);
+export function noteCredentialUsers(view: FleetView, now: number): void {
+  for (const { cluster: name, changed, removed } of view.podChanges()) {
+    view.forgetLedgerEntries(name, now);
+    for (const pod of removed) {
+      const entry = view.ledgerEntry(name, pod.uid);
+      if (entry !== undefined && entry.end === undefined) entry.end = pod.terminatingAt ?? now;
     }
-    if (entry === undefined) continue;
-    entry.lastSeen = now;
-    if (pod.terminatingAt !== undefined || pod.finishedPhase !== undefined) entry.end = pod.terminatingAt ?? now;
+    for (const pod of changed) {
+      const entry = view.ledgerEntry(name, pod.uid);
+      if (entry === undefined) {
+        view.load(name, 'serviceAccounts', { namespace: pod.namespace, subject: pod.serviceAccount });
+        const sa = view
+          .cluster(name)
+          ?.serviceAccounts.find((s) => s.namespace === pod.namespace && s.name === pod.serviceAccount);
+        const fresh = newEntry(name, pod, sa, now);
+        if (fresh !== undefined) view.addLedgerEntry(fresh);
+      } else if (entry.end === undefined && stopped(pod)) {
+        entry.end = pod.terminatingAt ?? now;
+      }
+    }
   }
-  // Gone between two calls: it ran at least until it was last seen.
-  for (const entry of open.values()) entry.end = entry.lastSeen;
-  const kept = entries.filter((e) => e.end === undefined || e.end > now - HORIZON_MS);
-  if (kept.length !== entries.length || JSON.stringify(kept) !== before) view.setLedger(name, kept);
 }
 
-function newEntry(name: string, pod: PodState, sa: ServiceAccountState | undefined): LedgerPod | undefined {
+/** The ledger of a whole document put in the store (a reset): its own entries, then every pod none notes yet. */
+export function ledgerOf(state: FleetState, now: number): LedgerPod[] {
+  const ledger = [...(state.cloudTrail?.ledger ?? [])];
+  const noted = new Set(ledger.map((e) => `${e.cluster}/${e.uid}`));
+  for (const [name, cluster] of Object.entries(state.clusters)) {
+    const serviceAccounts = new Map(cluster.serviceAccounts.map((s) => [`${s.namespace}/${s.name}`, s]));
+    for (const pod of cluster.pods) {
+      if (noted.has(`${name}/${pod.uid}`)) continue;
+      const entry = newEntry(name, pod, serviceAccounts.get(`${pod.namespace}/${pod.serviceAccount}`), now);
+      if (entry !== undefined) ledger.push(entry);
+    }
+  }
+  return ledger;
+}
+
+const stopped = (pod: PodState) => pod.terminatingAt !== undefined || pod.finishedPhase !== undefined;
+
+function newEntry(
+  name: string,
+  pod: PodState,
+  sa: ServiceAccountState | undefined,
+  now: number,
+): LedgerPod | undefined {
   if (pod.readyAt === null) return undefined;
   const paths = pod.containers.map((c) => ({ path: credentialPath(c.env), roleArn: c.env.AWS_ROLE_ARN }));
   return {
@@ -166,7 +190,7 @@ function newEntry(name: string, pod: PodState, sa: ServiceAccountState | undefin
     workload: workloadOf(pod),
     serviceAccount: pod.serviceAccount,
     start: pod.readyAt,
-    lastSeen: pod.readyAt,
+    ...(stopped(pod) && { end: pod.terminatingAt ?? now }),
     ...(paths.find((p) => p.path === 'irsa')?.roleArn !== undefined && {
       webIdentityRole: paths.find((p) => p.path === 'irsa')?.roleArn,
     }),

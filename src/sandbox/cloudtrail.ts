@@ -1,12 +1,7 @@
 import type { CloudTrailRecord } from '../domain/cloudtrail.js';
 import type { CloudTrailPort } from '../ports/cloudtrail.js';
 import { PortError } from '../ports/errors.js';
-import {
-  cloudTrailState,
-  noteClusterCredentialUsers,
-  trafficEvents,
-  type TrafficProfile,
-} from './cloudtrail-traffic.js';
+import { cloudTrailState, noteCredentialUsers, trafficEvents, type TrafficProfile } from './cloudtrail-traffic.js';
 import { advanceCluster } from './rollout.js';
 import { requireCluster, type SandboxRuntime } from './runtime.js';
 import type { FleetState } from './state.js';
@@ -40,14 +35,12 @@ export interface SandboxCloudTrailControl {
 }
 
 /**
- * The whole fleet brought to `now`, every cluster's pods in the ledger: the history is the
- * account's, while a call brings only its own cluster up to date.
+ * The whole fleet brought to `now`, the pods that moved on noted in the ledger: the history
+ * is the account's, while a call brings only its own cluster up to date.
  */
 function caughtUp(view: FleetView, now: number): FleetState {
-  for (const cluster of view.allClusterRows()) {
-    advanceCluster(view, cluster.name, now);
-    noteClusterCredentialUsers(view, cluster.name, now);
-  }
+  for (const cluster of view.allClusterRows()) advanceCluster(view, cluster.name, now);
+  noteCredentialUsers(view, now);
   return view.state;
 }
 

@@ -63,13 +63,14 @@ export interface SandboxFleet {
 /** An in-memory (or SQLite-file) EKS, IAM and Kubernetes that behave like the real ones where a migration cares. */
 export function createSandboxFleet(options: SandboxOptions = {}): SandboxFleet {
   const seed = () => structuredClone(options.seed ?? seedFleet());
+  const now = options.now ?? Date.now;
   const store =
     options.file === undefined
-      ? memoryStore(rowsOf(seed()))
-      : sqliteStore(options.file, () => rowsOf(seed()), options.replaces);
+      ? memoryStore(rowsOf(seed(), now()))
+      : sqliteStore(options.file, () => rowsOf(seed(), now()), options.replaces);
   const consistencyDelayMs = options.consistencyDelayMs ?? 2000;
   const runtime = createRuntime(store, {
-    now: options.now ?? Date.now,
+    now,
     consistencyDelayMs,
     listDelayMs: options.listDelayMs ?? consistencyDelayMs,
     podStartMs: options.podStartMs ?? 500,

@@ -12,6 +12,8 @@ import type { FleetView } from './view.js';
 
 /** IAM calls are not per cluster: they are counted and faulted under `*`. */
 export const IAM_SCOPE = '*';
+/** ListRoles' page without MaxItems (IAM API Reference, ListRoles). */
+const IAM_DEFAULT_MAX_ITEMS = 100;
 
 function malformed(message: string): PortError {
   return new PortError('validation', message, { code: 'MalformedPolicyDocument', httpStatus: 400 });
@@ -146,6 +148,21 @@ export function createSandboxIam(runtime: SandboxRuntime): IamPort {
           .sort((a, b) => a.name.localeCompare(b.name))
           .map((role) => toRoleInfo(v.state, role)),
       );
+    },
+    listRolesPage({ marker, maxItems = IAM_DEFAULT_MAX_ITEMS } = {}) {
+      return runtime.read(IAM_SCOPE, 'listRolesPage', undefined, (v) => {
+        // The marker is opaque to callers; here it is the last name of the page before.
+        const after = marker === undefined ? undefined : Buffer.from(marker, 'base64url').toString('utf8');
+        const rest = v
+          .allRoleRows()
+          .filter((role) => after === undefined || role.name.localeCompare(after) > 0)
+          .sort((a, b) => a.name.localeCompare(b.name));
+        const page = rest.slice(0, maxItems).map((role) => toRoleInfo(v.state, role));
+        const last = page.at(-1);
+        return rest.length > maxItems && last !== undefined
+          ? { roles: page, marker: Buffer.from(last.name, 'utf8').toString('base64url') }
+          : { roles: page };
+      });
     },
     listRoleTags(roleName) {
       return runtime.read(IAM_SCOPE, 'listRoleTags', undefined, (v) => ({ ...requireRole(v, roleName).tags }));

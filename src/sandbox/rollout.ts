@@ -18,7 +18,9 @@ import {
 import type { ClusterState, PodState, RolloutState, WorkloadState } from './state.js';
 import type { FleetView } from './view.js';
 
-function removePod(cluster: ClusterState, pod: PodState): void {
+/** Takes a pod out at `at`, which it keeps: CloudTrail's ledger ends it then, not at the call that saw it go. */
+function removePod(cluster: ClusterState, pod: PodState, at: number): void {
+  pod.terminatingAt ??= at;
   cluster.pods = cluster.pods.filter((p) => p !== pod);
 }
 
@@ -29,7 +31,7 @@ function replaceNext(cluster: ClusterState, region: string, w: WorkloadState, r:
     // Highest ordinal first; the new pod reuses the name once the old one is gone.
     const name = `${w.name}-${desiredPods(cluster, w) - 1 - r.created}`;
     for (const old of cluster.pods.filter((p) => p.namespace === w.namespace && p.name === name))
-      removePod(cluster, old);
+      removePod(cluster, old, at);
     createPod(cluster, region, w, { at, readyAfterMs, name });
   } else if (w.kind === 'DaemonSet') {
     const node = eligibleNodes(cluster, w)[r.created];
@@ -109,7 +111,7 @@ export function startRollout(
     // Pods of a superseded revision that are not ready yet are scaled away first.
     for (const pod of workloadPods(cluster, w)) {
       if (isLive(pod) && pod.revision === previous.revision && !isReady(pod, rollout.at)) {
-        if (w.kind === 'StatefulSet') removePod(cluster, pod);
+        if (w.kind === 'StatefulSet') removePod(cluster, pod, rollout.at);
         else retirePod(pod, rollout.at, rollout.podStartMs);
       }
     }

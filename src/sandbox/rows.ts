@@ -2,10 +2,11 @@
  * How the fleet document (`FleetState`) maps to stored rows: a row per cluster, service
  * account, workload, pod, association, Job, role and managed policy, plus the fleet's own
  * settings (other accounts' roles among them), the armed faults, one counter per port call,
- * CloudTrail's probes and settings, and its ledger a row per cluster.
+ * CloudTrail's probes and settings, and its ledger a row per pod that ran.
  */
 import type { JobInfo } from '../domain/kubernetes.js';
 import type { CloudTrailState, LedgerPod } from './cloudtrail-traffic.js';
+import { LEDGER_HORIZON_MS, ledgerOf } from './cloudtrail-traffic.js';
 import type {
   AssociationState,
   ClusterState,
@@ -132,15 +133,37 @@ export function fleetRecord(state: FleetState): FleetRecord {
   };
 }
 
-/** CloudTrail's row: probes and settings. The ledger is a row per cluster. */
+/** CloudTrail's row: probes and settings (the ledger is a row per entry, and is not read for this). */
 export function cloudTrailRecord(cloudTrail: CloudTrailState): Omit<CloudTrailState, 'ledger'> {
-  const { ledger, ...rest } = cloudTrail;
-  void ledger;
-  return rest;
+  const { probes, traffic, extraDelayMs } = cloudTrail;
+  return { probes, traffic, extraDelayMs };
 }
 
-/** The whole document as rows, in its own order (which the store keeps as insertion order). */
-export function rowsOf(state: FleetState): StoredRow[] {
+export const ledgerKey = (cluster: string, uid: string) => `${cluster}/${uid}`;
+
+/** When a ledger entry is forgotten: CloudTrail's horizon after its pod stopped; never while it runs. */
+export const ledgerDue = (end: number | undefined): number | null =>
+  end === undefined ? null : end + LEDGER_HORIZON_MS;
+
+/** A pod's ledger entry, looked up by its cluster and uid; the pod's namespace and service account as index. */
+export function ledgerRow(entry: LedgerPod, doc = JSON.stringify(entry)): StoredRow {
+  return {
+    kind: 'ledger',
+    key: ledgerKey(entry.cluster, entry.uid),
+    cluster: entry.cluster,
+    namespace: entry.namespace,
+    subject: entry.serviceAccount,
+    link: '',
+    due: ledgerDue(entry.end),
+    doc,
+  };
+}
+
+/**
+ * The whole document as rows, in its own order (which the store keeps as insertion order).
+ * Its pods are noted in CloudTrail's ledger at `now`, as every pod a call creates is.
+ */
+export function rowsOf(state: FleetState, now: number): StoredRow[] {
   const rows: StoredRow[] = [
     plainRow('fleet', FLEET_KEY, fleetRecord(state)),
     plainRow('faults', FAULTS_KEY, state.faults),
@@ -158,10 +181,7 @@ export function rowsOf(state: FleetState): StoredRow[] {
   for (const [arn, policy] of Object.entries(state.managedPolicies)) rows.push(plainRow('managedPolicy', arn, policy));
   if (state.cloudTrail !== undefined) {
     rows.push(plainRow('cloudTrail', CLOUDTRAIL_KEY, cloudTrailRecord(state.cloudTrail)));
-    const ledgers = new Map<string, LedgerPod[]>();
-    for (const entry of state.cloudTrail.ledger)
-      ledgers.set(entry.cluster, [...(ledgers.get(entry.cluster) ?? []), entry]);
-    for (const [cluster, entries] of ledgers) rows.push(plainRow('ledger', cluster, entries));
   }
+  for (const entry of ledgerOf(state, now)) rows.push(ledgerRow(entry));
   return rows;
 }

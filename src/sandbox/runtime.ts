@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PortError } from '../ports/errors.js';
 import type { FaultStep } from './faults.js';
 import { faultError, takeFault } from './faults.js';
-import { noteClusterCredentialUsers } from './cloudtrail-traffic.js';
+import { noteCredentialUsers } from './cloudtrail-traffic.js';
 import { roundTrips } from './latency.js';
 import { advanceCluster } from './rollout.js';
 import type { ClusterState, FleetState } from './state.js';
@@ -61,6 +61,12 @@ function observeFleet(tx: StoreTx, now: number, call: string, observe: NonNullab
   observe(view.plain(), now, call);
 }
 
+/** Writes back what a view changed, CloudTrail's ledger noting the pods it changed (and only those). */
+function commit(view: FleetView, now: number): void {
+  noteCredentialUsers(view, now);
+  view.commit();
+}
+
 export function createRuntime(store: StateStore, options: RuntimeOptions): SandboxRuntime {
   async function transact<T>(
     advance: Advance,
@@ -73,19 +79,16 @@ export function createRuntime(store: StateStore, options: RuntimeOptions): Sandb
       const now = options.now();
       const prelude = new FleetView(tx);
       const clusters = advance === 'all' ? prelude.allClusterRows().map((c) => c.name) : advance;
-      for (const name of clusters) {
-        advanceCluster(prelude, name, now);
-        noteClusterCredentialUsers(prelude, name, now);
-      }
+      for (const name of clusters) advanceCluster(prelude, name, now);
       const refused = before(prelude);
-      prelude.commit();
+      commit(prelude, now);
       if (refused !== undefined) return { ok: false, error: refused };
       // A view of its own, so a throwing `op` leaves nothing of its changes to commit.
       const view = new FleetView(tx);
       try {
         const value = op(view, now);
         // A read skips the comparison of every row it loaded (a listing loads thousands).
-        if (writes) view.commit();
+        if (writes) commit(view, now);
         if (call !== undefined && options.observe !== undefined) observeFleet(tx, now, call, options.observe);
         return { ok: true, value };
       } catch (error) {
@@ -137,7 +140,7 @@ export function createRuntime(store: StateStore, options: RuntimeOptions): Sandb
       return transact(options.advance ?? [], op, undefined, options.read !== true);
     },
     replace(next) {
-      return store.replace(rowsOf(next));
+      return store.replace(rowsOf(next, options.now()));
     },
   };
 }

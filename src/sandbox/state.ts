@@ -9,8 +9,11 @@ import type { DaemonSetInfo, JobInfo, PodController } from '../domain/kubernetes
 import type { CloudTrailState } from './cloudtrail-traffic.js';
 import type { Fault } from './faults.js';
 
-/** 1: one JSON file; 2: SQLite, a row per object. */
-export const STATE_FORMAT = 2;
+/**
+ * 1: one JSON file; 2: SQLite, a row per object; 3: CloudTrail's ledger a row per pod,
+ * noted as pods change (a file of 2 has a row per cluster, and pods it never noted).
+ */
+export const STATE_FORMAT = 3;
 
 export interface FleetState {
   format: typeof STATE_FORMAT;

@@ -21,10 +21,13 @@ import {
   FLEET_KEY,
   fleetRecord,
   indexOf,
+  ledgerDue,
+  ledgerKey,
+  ledgerRow,
   plainRow,
   workloadRowKey,
 } from './rows.js';
-import type { ClusterState, FleetState, RoleState } from './state.js';
+import type { ClusterState, FleetState, PodState, RoleState } from './state.js';
 import type { RowQuery, StoreTx } from './store.js';
 
 type Filter = Omit<RowQuery, 'kind' | 'cluster'>;
@@ -102,11 +105,12 @@ export class FleetView {
   private allClusters = false;
   private allRoles = false;
   private allPolicies = false;
-  /** CloudTrail's probes and settings, once read (its `doc` as stored), with every cluster's ledger. */
+  /** CloudTrail's probes and settings, once read (its `doc` as stored); the ledger loads apart. */
   private cloudTrailLoaded: { state: CloudTrailState; doc: string | undefined } | undefined;
-  /** Ledgers by cluster as stored; `entries` for those loaded one cluster at a time. */
-  private readonly ledgerDocs = new Map<string, string | undefined>();
-  private readonly ledgers = new Map<string, LedgerPod[]>();
+  /** Ledger entries read one at a time, by row key: the entry (null: none, or forgotten) and its row as stored. */
+  private readonly ledgerEntries = new Map<string, { entry: LedgerPod | null; doc: string | undefined }>();
+  /** The whole ledger, once read: its entries, their rows as stored, and an index by row key. */
+  private wholeLedger: { entries: LedgerPod[]; docs: Map<string, string>; byKey: Map<string, LedgerPod> } | undefined;
 
   constructor(private readonly tx: StoreTx) {
     const fleet = tx.get('fleet', FLEET_KEY);
@@ -267,46 +271,114 @@ export class FleetView {
     this.allPolicies = true;
   }
 
-  /** CloudTrail's state, every cluster's ledger included. */
+  /**
+   * CloudTrail's probes and settings; its `ledger` (every pod that ran, in every cluster)
+   * loads when read, so a probe or a setting does not read it.
+   */
   cloudTrail(): CloudTrailState {
     if (this.cloudTrailLoaded === undefined) {
       const row = this.tx.get('cloudTrail', CLOUDTRAIL_KEY);
       const rest = row === undefined ? undefined : (JSON.parse(row.doc) as Omit<CloudTrailState, 'ledger'>);
-      const ledger: LedgerPod[] = [];
-      for (const ledgerRow of this.tx.find({ kind: 'ledger' })) {
-        const entries = this.ledgers.get(ledgerRow.key) ?? (JSON.parse(ledgerRow.doc) as LedgerPod[]);
-        if (!this.ledgerDocs.has(ledgerRow.key)) this.ledgerDocs.set(ledgerRow.key, ledgerRow.doc);
-        ledger.push(...entries);
-      }
-      // Ledgers of clusters loaded one at a time and not stored yet.
-      for (const [name, entries] of this.ledgers) if (!this.ledgerDocs.get(name)) ledger.push(...entries);
-      this.ledgers.clear();
-      this.cloudTrailLoaded = {
-        state: { ledger, probes: [], traffic: {}, extraDelayMs: 0, ...rest },
-        doc: row?.doc,
-      };
+      const state = { probes: [], traffic: {}, extraDelayMs: 0, ...rest } as Omit<CloudTrailState, 'ledger'>;
+      Object.defineProperty(state, 'ledger', {
+        enumerable: true,
+        get: () => this.ledger().entries,
+        set: (entries: LedgerPod[]) => {
+          const ledger = this.ledger();
+          ledger.entries = entries;
+          ledger.byKey = new Map(entries.map((e) => [ledgerKey(e.cluster, e.uid), e]));
+        },
+      });
+      this.cloudTrailLoaded = { state: state as CloudTrailState, doc: row?.doc };
     }
     return this.cloudTrailLoaded.state;
   }
 
-  /** One cluster's CloudTrail ledger, to change in place (noted on every call on the cluster). */
-  ledger(name: string): LedgerPod[] {
-    if (this.cloudTrailLoaded !== undefined) {
-      throw new Error('sandbox: a cluster ledger read after the whole CloudTrail state was loaded');
+  /** Every ledger entry, those this transaction read or noted one at a time as it left them. */
+  private ledger(): NonNullable<FleetView['wholeLedger']> {
+    if (this.wholeLedger === undefined) {
+      const entries: LedgerPod[] = [];
+      const docs = new Map<string, string>();
+      for (const row of this.tx.find({ kind: 'ledger' })) {
+        docs.set(row.key, row.doc);
+        const held = this.ledgerEntries.get(row.key);
+        const entry = held === undefined ? (JSON.parse(row.doc) as LedgerPod) : held.entry;
+        if (entry !== null) entries.push(entry);
+      }
+      // Noted in this transaction, not stored yet.
+      for (const [key, held] of this.ledgerEntries) if (!docs.has(key) && held.entry !== null) entries.push(held.entry);
+      this.ledgerEntries.clear();
+      this.wholeLedger = { entries, docs, byKey: new Map(entries.map((e) => [ledgerKey(e.cluster, e.uid), e])) };
     }
-    let entries = this.ledgers.get(name);
-    if (entries === undefined) {
-      const row = this.tx.get('ledger', name);
-      this.ledgerDocs.set(name, row?.doc);
-      entries = row === undefined ? [] : (JSON.parse(row.doc) as LedgerPod[]);
-      this.ledgers.set(name, entries);
-    }
-    return entries;
+    return this.wholeLedger;
   }
 
-  setLedger(name: string, entries: LedgerPod[]): void {
-    this.ledger(name);
-    this.ledgers.set(name, entries);
+  /** One pod's CloudTrail ledger entry, to change in place: a row read, not the ledger. */
+  ledgerEntry(cluster: string, uid: string): LedgerPod | undefined {
+    const key = ledgerKey(cluster, uid);
+    if (this.wholeLedger !== undefined) return this.wholeLedger.byKey.get(key);
+    let held = this.ledgerEntries.get(key);
+    if (held === undefined) {
+      const row = this.tx.get('ledger', key);
+      held = { entry: row === undefined ? null : (JSON.parse(row.doc) as LedgerPod), doc: row?.doc };
+      this.ledgerEntries.set(key, held);
+    }
+    return held.entry ?? undefined;
+  }
+
+  /** A pod's first ledger entry (it has none: see `ledgerEntry`). */
+  addLedgerEntry(entry: LedgerPod): void {
+    const key = ledgerKey(entry.cluster, entry.uid);
+    if (this.wholeLedger !== undefined) {
+      this.wholeLedger.entries.push(entry);
+      this.wholeLedger.byKey.set(key, entry);
+      return;
+    }
+    this.ledgerEntry(entry.cluster, entry.uid);
+    (this.ledgerEntries.get(key) as { entry: LedgerPod | null }).entry = entry;
+  }
+
+  /** Forgets the cluster's ledger entries past CloudTrail's horizon by `now`: the rows due by then, found by index. */
+  forgetLedgerEntries(cluster: string, now: number): void {
+    const ended = (e: LedgerPod) => {
+      const due = ledgerDue(e.end);
+      return e.cluster === cluster && due !== null && due <= now;
+    };
+    if (this.wholeLedger !== undefined) {
+      const ledger = this.wholeLedger;
+      if (!ledger.entries.some(ended)) return;
+      for (const entry of ledger.entries.filter(ended)) ledger.byKey.delete(ledgerKey(entry.cluster, entry.uid));
+      ledger.entries = ledger.entries.filter((e) => !ended(e));
+      return;
+    }
+    for (const row of this.tx.find({ kind: 'ledger', cluster, dueBy: now })) {
+      const held = this.ledgerEntries.get(row.key);
+      const entry = held === undefined ? (JSON.parse(row.doc) as LedgerPod) : held.entry;
+      if (entry !== null && ended(entry)) this.ledgerEntries.set(row.key, { entry: null, doc: row.doc });
+    }
+  }
+
+  /**
+   * The pods this transaction created or changed, and those it removed (as they were when
+   * removed), in every cluster whose pods it loaded: what the CloudTrail ledger notes.
+   */
+  podChanges(): { cluster: string; changed: PodState[]; removed: PodState[] }[] {
+    const changes: { cluster: string; changed: PodState[]; removed: PodState[] }[] = [];
+    for (const [name, cluster] of Object.entries(this.clusterTable)) {
+      const pods: unknown = cluster.pods;
+      if (!isLoaded(pods)) continue;
+      const originals =
+        this.clusters.get(name)?.collections.get('pods')?.originals ?? new Map<string, { item: Item; doc: string }>();
+      const keyOf = (pod: Item) => indexOf('pods', name, pod as PodState).key;
+      const byKey = new Map(pods.map((pod) => [keyOf(pod), pod]));
+      const removed = [...originals].filter(([key, o]) => byKey.get(key) !== o.item).map(([, o]) => o.item);
+      const changed = pods.filter((pod) => {
+        const original = originals.get(keyOf(pod));
+        return original?.item !== pod || original.doc !== JSON.stringify(pod);
+      });
+      changes.push({ cluster: name, changed: changed as PodState[], removed: removed as PodState[] });
+    }
+    return changes;
   }
 
   /** The plain document: every row loaded, no lazy records (what `structuredClone` and observers take). */
@@ -340,7 +412,7 @@ export class FleetView {
     }
     this.allRoleRows();
     this.allPolicyRows();
-    this.cloudTrail();
+    void this.cloudTrail().ledger;
     this.state.calls = this.calls();
     return this.state;
   }
@@ -375,26 +447,29 @@ export class FleetView {
   }
 
   private commitCloudTrail(): void {
-    const byCluster = this.ledgers;
     if (this.cloudTrailLoaded !== undefined) {
       const { state, doc } = this.cloudTrailLoaded;
       const rest = JSON.stringify(cloudTrailRecord(state));
       if (rest !== doc) this.tx.put(plainRow('cloudTrail', CLOUDTRAIL_KEY, undefined, rest));
-      for (const name of this.ledgerDocs.keys()) byCluster.set(name, []);
-      for (const entry of state.ledger) {
-        const entries = byCluster.get(entry.cluster) ?? [];
-        entries.push(entry);
-        byCluster.set(entry.cluster, entries);
-      }
     }
-    for (const [name, entries] of byCluster) {
-      const stored = this.ledgerDocs.get(name);
-      if (entries.length === 0) {
-        if (stored !== undefined) this.tx.delete('ledger', name);
+    if (this.wholeLedger !== undefined) {
+      const { entries, docs } = this.wholeLedger;
+      const kept = new Set<string>();
+      for (const entry of entries) {
+        const row = ledgerRow(entry);
+        kept.add(row.key);
+        if (row.doc !== docs.get(row.key)) this.tx.put(row);
+      }
+      for (const key of docs.keys()) if (!kept.has(key)) this.tx.delete('ledger', key);
+      return;
+    }
+    for (const [key, { entry, doc }] of this.ledgerEntries) {
+      if (entry === null) {
+        if (doc !== undefined) this.tx.delete('ledger', key);
         continue;
       }
-      const doc = JSON.stringify(entries);
-      if (doc !== stored) this.tx.put(plainRow('ledger', name, undefined, doc));
+      const row = ledgerRow(entry);
+      if (row.doc !== doc) this.tx.put(row);
     }
   }
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { scanActivities } from '../../activities/scan.js';
 import type { ActivityDeps } from '../../activities/deps.js';
@@ -79,6 +80,44 @@ describe('scan activities', () => {
     assert.equal(catalog.accountId, '111122223333');
     assert.equal(catalog.trustPolicySizeLimit, 4096);
     assert.equal(catalog.oidcProviders.length, 4);
+  });
+
+  test('scanRoleCatalogPage: the same roles as the whole catalog, a page at a time, the OIDC providers on the first', async () => {
+    const fleet = createSandboxFleet({ seed: driftSeedFleet() });
+    const include = [ROLE('eks-payments-reconciler')];
+    const whole = await scanActivities(deps(fleet)).scanRoleCatalog({ include });
+    const scan = scanActivities(deps(fleet, { scanLimits: { bytes: 1, rolesPerCall: 2 } }));
+    const pages = [await scan.scanRoleCatalogPage({ include })];
+    for (let marker = pages[0]?.nextMarker; marker !== undefined; marker = pages.at(-1)?.nextMarker) {
+      pages.push(await scan.scanRoleCatalogPage({ include, marker }));
+      assert.ok(pages.length < 100, 'the pages end');
+    }
+    assert.ok(pages.length > 2, `${pages.length} pages`);
+    assert.deepEqual(pages[0]?.oidcProviders, whole.oidcProviders);
+    assert.ok(pages.slice(1).every((p) => p.oidcProviders.length === 0));
+    assert.deepEqual(
+      pages.flatMap((p) => p.roles).sort((a, b) => a.name.localeCompare(b.name)),
+      [...whole.roles].sort((a, b) => a.name.localeCompare(b.name)),
+    );
+    assert.equal(pages.at(-1)?.nextMarker, undefined);
+    assert.ok(pages.every((p) => p.accountId === whole.accountId || p.roles.length === 0));
+  });
+
+  test('scanCluster: a result too big for Temporal fails at once, naming the cluster and the way out', async () => {
+    const scan = scanActivities(
+      deps(createSandboxFleet({ seed: driftSeedFleet() }), { scanLimits: { clusterScanBytes: 1_000 } }),
+    );
+    await assert.rejects(scan.scanCluster({ cluster: 'sandbox-b' }), (err: unknown) => {
+      assert.ok(err instanceof ApplicationFailure, String(err));
+      assert.equal(err.type, 'LimitExceeded');
+      assert.equal(err.nonRetryable, true);
+      assert.match(
+        err.message,
+        /^sandbox-b: 5 service accounts make a 0\.0 MB scan result, over Temporal's 2 MB payload limit: scan it a namespace at a time \(--namespace\)$/,
+      );
+      return true;
+    });
+    assert.equal((await scan.scanCluster({ cluster: 'sandbox-b', namespace: 'search' })).serviceAccounts.length, 1);
   });
 
   test("scanRoleProfiles reads each role's policies and tags; a role it may not read is a gap, not a failure", async () => {

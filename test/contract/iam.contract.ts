@@ -166,6 +166,32 @@ export function runIamContract(name: string, makeSubject: MakeSubject<IamPort, I
       assert.equal(new Set(listed.map((r) => r.arn)).size, listed.length, 'each role once');
     });
 
+    test('listRolesPage walks the same roles as listRoles, page by page, each once, none over maxItems', async () => {
+      await role();
+      await role();
+      await role();
+      const all = (await subject.port.listRoles()).map((r) => r.arn).sort();
+      const walked: string[] = [];
+      let marker: string | undefined;
+      let pages = 0;
+      do {
+        const page = await subject.port.listRolesPage({ maxItems: 2, ...(marker === undefined ? {} : { marker }) });
+        assert.ok(page.roles.length <= 2, `page ${pages}: ${page.roles.length} roles`);
+        walked.push(...page.roles.map((r) => r.arn));
+        marker = page.marker;
+        pages += 1;
+      } while (marker !== undefined && pages < 1000);
+      assert.deepEqual(walked.sort(), all);
+      assert.ok(pages >= 2, 'more roles than one page: at least two pages');
+      const first = await subject.port.listRolesPage();
+      const listed = await subject.port.listRoles();
+      assert.deepEqual(
+        first.roles[0],
+        listed.find((r) => r.arn === first.roles[0]?.arn),
+        'the same role as listRoles reads it',
+      );
+    });
+
     test('listRoleTags returns the tags; an untagged role has none; a missing role is not-found', async () => {
       const tagged = await role();
       const tags = { team: 'payments', 'cost-center': '42', 'migrate-identity/owner': 'platform' };

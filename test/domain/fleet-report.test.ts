@@ -227,8 +227,63 @@ describe('fitReport', () => {
     );
     assert.match(rowsCut.notes[0] ?? '', /healthy row\(s\) without drift left out/);
     assert.deepEqual(rowsCut.summary, report.summary, 'the counts still cover everything');
-    const tiny = fitReport(report, 100);
-    assert.ok(tiny.findings.every((f) => f.fix.every((c) => c.length <= 301)));
-    assert.match(tiny.notes.at(-1) ?? '', /fix commands shortened/);
+    // Over even without its quiet rows: the fix commands are shortened, and nothing more goes.
+    const loud = report.rows.filter((r) => !['irsa', 'pod-identity'].includes(r.state) || r.drift.length > 0);
+    const short = report.findings.map((f) => ({
+      ...f,
+      fix: f.fix.map((c) => (c.length > 300 ? `${c.slice(0, 300)}…` : c)),
+    }));
+    const shortened = fitReport(report, JSON.stringify({ ...report, rows: loud, findings: short }).length + 400);
+    assert.equal(shortened.findings.length, report.findings.length);
+    assert.ok(shortened.findings.some((f, i) => f.fix.join().length < (report.findings[i]?.fix.join().length ?? 0)));
+    assert.ok(shortened.findings.every((f) => f.fix.every((c) => c.length <= 301)));
+    assert.ok(
+      shortened.notes.some((n) => /fix commands shortened/.test(n)),
+      shortened.notes.join('\n'),
+    );
+  });
+
+  test('the cuts stop as soon as the report fits: nothing further goes', () => {
+    const whole = buildFleetReport(input({ previousKeys: [] }));
+    // No healthy rows to leave out: the role summaries are the first to go.
+    const report = { ...whole, rows: whole.rows.filter((r) => r.state !== 'irsa' && r.state !== 'pod-identity') };
+    const findings = report.findings.map((f) => ({
+      ...f,
+      fix: f.fix.map((c) => (c.length > 300 ? `${c.slice(0, 300)}…` : c)),
+    }));
+    const budget = JSON.stringify({ ...report, findings, roles: report.roles.slice(0, 1) }).length + 300;
+    const fitted = fitReport(report, budget);
+    assert.ok(JSON.stringify(fitted).length <= budget);
+    assert.ok(fitted.roles.length < report.roles.length, 'role summaries cut');
+    assert.deepEqual(fitted.rows, report.rows, 'every row kept');
+    assert.deepEqual(fitted.findings.length, report.findings.length, 'every finding kept');
+    assert.ok(
+      fitted.notes.every((n) => !/more (row|finding)\(s\)/.test(n)),
+      fitted.notes.join('\n'),
+    );
+  });
+
+  test('a report still over the budget loses role summaries, rows, then findings, from the end: the result always fits, the counts stay', () => {
+    const report = buildFleetReport(input({ previousKeys: [] }));
+    // Room for the notes and little else.
+    const budget = JSON.stringify({ ...report, rows: [], roles: [], findings: [] }).length + 700;
+    assert.ok(JSON.stringify(report.findings).length > 1_000, 'the findings alone do not fit');
+    const fitted = fitReport(report, budget);
+    assert.ok(JSON.stringify(fitted).length <= budget, `${JSON.stringify(fitted).length} > ${budget}`);
+    assert.deepEqual(fitted.rows, []);
+    assert.deepEqual(fitted.roles, [], 'the role summaries go before the rows');
+    assert.ok(fitted.findings.length < report.findings.length);
+    assert.deepEqual(fitted.findings, report.findings.slice(0, fitted.findings.length), 'the first findings kept');
+    assert.ok(
+      fitted.notes.some((n) => /more row\(s\) left out/.test(n)),
+      fitted.notes.join('\n'),
+    );
+    assert.ok(
+      fitted.notes.some((n) => /more finding\(s\) left out/.test(n)),
+      fitted.notes.join('\n'),
+    );
+    assert.deepEqual(fitted.summary, report.summary);
+    assert.deepEqual(fitted.knownFindingKeys, report.knownFindingKeys);
+    assert.ok(report.rows.length > 0 && report.findings.length > 0, 'the report it was cut from is whole');
   });
 });

@@ -5,7 +5,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { createSandboxFleet, seedFleet } from '../../src/sandbox/index.js';
-import type { FleetState } from '../../src/sandbox/state.js';
+import { STATE_FORMAT, type FleetState } from '../../src/sandbox/state.js';
 import {
   manualClock,
   RECONCILER,
@@ -192,7 +192,7 @@ describe('sandbox persistence', () => {
       (err: unknown) => err as Error & { kind?: string },
     );
     assert.equal(refused.kind, 'validation');
-    assert.match(refused.message, /has format 1 \(JSON\), expected 2 .*sandbox reset/);
+    assert.match(refused.message, new RegExp(`has format 1 \\(JSON\\), expected ${STATE_FORMAT} .*sandbox reset`));
     assert.doesNotMatch(refused.message, /\n/);
 
     await createSandboxFleet({ file: temp.file }).control.reset();
@@ -201,16 +201,30 @@ describe('sandbox persistence', () => {
 
   test('a SQLite store of another format version is refused too, and reset starts it again', async () => {
     await createSandboxFleet({ file: temp.file }).eks.describeCluster('sandbox-a');
-    const bump = `const { DatabaseSync } = require('node:sqlite'); new DatabaseSync(${JSON.stringify(temp.file)}).exec("UPDATE meta SET value = '3' WHERE name = 'format'");`;
+    const other = STATE_FORMAT + 1;
+    const bump = `const { DatabaseSync } = require('node:sqlite'); new DatabaseSync(${JSON.stringify(temp.file)}).exec("UPDATE meta SET value = '${other}' WHERE name = 'format'");`;
     assert.equal(spawnSync(process.execPath, ['-e', bump]).status, 0);
     await assert.rejects(createSandboxFleet({ file: temp.file }).eks.describeCluster('sandbox-a'), {
       kind: 'validation',
-      message: /has format 3, expected 2/,
+      message: new RegExp(`has format ${other}, expected ${STATE_FORMAT}`),
     });
     const fresh = createSandboxFleet({ file: temp.file });
     await fresh.control.reset();
     assert.deepEqual(await fresh.control.calls(), {});
     assert.equal((await fresh.eks.describeCluster('sandbox-b')).name, 'sandbox-b');
+  });
+
+  test('a SQLite store of format 2 (its CloudTrail ledger a row per cluster) is refused, pointing to a reset', async () => {
+    await createSandboxFleet({ file: temp.file }).eks.describeCluster('sandbox-a');
+    const downgrade = `const { DatabaseSync } = require('node:sqlite'); new DatabaseSync(${JSON.stringify(temp.file)}).exec("UPDATE meta SET value = '2' WHERE name = 'format'");`;
+    assert.equal(spawnSync(process.execPath, ['-e', downgrade]).status, 0);
+    await assert.rejects(
+      createSandboxFleet({ file: temp.file }).cloudTrailControl.events('2025-01-01T00:00:00Z', '2025-01-02T00:00:00Z'),
+      {
+        kind: 'validation',
+        message: /has format 2, expected .*sandbox reset/,
+      },
+    );
   });
 
   test('the JSON file an older version kept is refused, not silently forgotten; reset removes it', async () => {

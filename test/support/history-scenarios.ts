@@ -14,6 +14,9 @@ import { planWorkflowIdFor, workflowIdFor } from '../../src/domain/workflow-id.j
 import { createSandboxFleet } from '../../src/sandbox/index.js';
 import { serverClock } from './server-clock.js';
 import { PLAN_WORKFLOW_TYPE, WORKFLOW_TYPE } from '../../workflows/messages.js';
+import { SCAN_WORKFLOW_TYPE } from '../../workflows/scan/messages.js';
+import { ScanService } from '../../src/temporal/scans.js';
+import { fleetScanInput } from './scan-harness.js';
 import type { planWorkflow } from '../../workflows/plan.js';
 import { RECORDING_TASK_QUEUE } from './history-fixtures.js';
 import { advanceUntil, APPROVER, type Harness, migrationInput, REQUESTER, startHarness } from './migration-harness.js';
@@ -296,6 +299,27 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
         if (plan.blocked) throw new Error(`plan: blocked: ${JSON.stringify(plan.findings)}`);
         return runId(env, workflowId);
       }),
+  },
+  {
+    name: 'scan',
+    summary:
+      'an on-demand scan of the sandbox fleet: four clusters, the IAM catalog and role profiles, the inventory and drift report',
+    workflowType: SCAN_WORKFLOW_TYPE,
+    record: (env) =>
+      withHarness(
+        env,
+        async () => {
+          const scans = new ScanService(env.client, RECORDING_TASK_QUEUE, 'http://127.0.0.1:8233');
+          const { workflowId, runId: run, report } = await scans.scan(fleetScanInput());
+          if (report.clusters.some((c) => c.status !== 'scanned') || report.notes.some((n) => /IAM/.test(n))) {
+            throw new Error(
+              `scan: not everything was read: ${JSON.stringify({ clusters: report.clusters, notes: report.notes })}`,
+            );
+          }
+          return { workflowId, runId: run };
+        },
+        { deps: { runningMigrations: () => Promise.resolve([]) } },
+      ),
   },
   {
     name: 'cloudtrail-evidence',

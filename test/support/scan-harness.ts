@@ -6,6 +6,7 @@ import type { RunningMigration } from '../../src/domain/fleet-report.js';
 import type { DriftPost } from '../../src/ports/drift-notifier.js';
 import type { FleetState, SandboxFleet } from '../../src/sandbox/index.js';
 import { scanInputFor, ScanService } from '../../src/temporal/scans.js';
+import type { ActivityDeps } from '../../activities/deps.js';
 import type { ScanInput } from '../../workflows/scan/messages.js';
 import { startHarness } from './sandbox-worker.js';
 
@@ -38,6 +39,8 @@ export async function startScanHarness(
     fleet?: SandboxFleet;
     /** `visibility`: ask Temporal as production does (the dev server has the API). */
     migrationLookup?: 'stub' | 'visibility';
+    /** More of the worker's dependencies (tunables such as `scanLimits`). */
+    deps?: Partial<ActivityDeps>;
   } = {},
 ): Promise<ScanHarness> {
   const posts: DriftPost[] = [];
@@ -48,6 +51,7 @@ export async function startScanHarness(
     ...(options.fleet && { fleet: options.fleet }),
     ...(options.seed && { sandbox: { seed: options.seed } }),
     deps: {
+      ...options.deps,
       driftNotifier: {
         postNewDrift(post) {
           posts.push(post);

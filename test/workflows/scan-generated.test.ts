@@ -91,4 +91,24 @@ describe('scan workflow over a generated fleet in a SQLite store (time-skipping 
       'a role with wildcards on every resource',
     );
   });
+
+  test('the role catalog read in pages (a few roles a ListRoles call, a few KB a page) makes the same report', async () => {
+    const paged = await startScanHarness(env, {
+      fleet: h.fleet,
+      deps: { scanLimits: { bytes: 4_000, rolesPerCall: 7 } },
+    });
+    try {
+      const run = await paged.scans.scan({ clusters: [A, B, C, LAST], complete: true, trigger: 'on-demand' });
+      const history = await env.client.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
+      const pages = (history.events ?? []).filter(
+        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'scanRoleCatalogPage',
+      );
+      assert.ok(pages.length >= 3, `${pages.length} catalog page(s)`);
+      const { scannedAt: _at, ...rest } = run.report;
+      const { scannedAt: _before, ...expected } = report;
+      assert.deepEqual(rest, expected);
+    } finally {
+      await paged.stop();
+    }
+  });
 });

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, test } from 'node:test';
+import { after, before, beforeEach, describe, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { MigrationState, StepRecord } from '../../src/domain/migration-state.js';
 import { ALL_VERIFICATION_PODS, DEFAULT_PROBE, EXPIRES_AT_ANNOTATION } from '../../src/domain/verification-pod.js';
@@ -71,6 +71,9 @@ describe('migration workflow: verification pods on the time-skipping server', ()
     await env?.teardown();
     rmSync(dir, { recursive: true, force: true });
   });
+  // Each test has a task queue of its own: the role lock an earlier test's run left idling
+  // on its queue, which no worker serves now, would hold the next run's lock request.
+  beforeEach(() => endRoleLock(env));
 
   test('an image without a CLI is verified through the verification pod, after the restart check too, and nothing is left', async () => {
     const h = await startHarness(env, { deps: PROBE_DEPS });
@@ -143,8 +146,6 @@ describe('migration workflow: verification pods on the time-skipping server', ()
   test('a worker killed while its verification pod runs: the next worker sweeps that pod and verifies again', async () => {
     const file = join(dir, 'fleet.json');
     const taskQueue = `verification-kill-${Date.now()}`;
-    // The earlier tests' role lock idles on their task queue, which no worker serves now.
-    await endRoleLock(env);
     const fleet = createSandboxFleet({ file, consistencyDelayMs: 0, podStartMs: 5 });
     await distrolessApps(fleet);
     // The first verification pod in sandbox-a never starts: the first worker is still waiting for it when killed.

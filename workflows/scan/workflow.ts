@@ -13,7 +13,12 @@ import {
   type ClusterOutcome,
   type FleetReport,
 } from '../../src/domain/fleet-report.js';
-import type { RoleCatalog, RoleProfile } from '../../src/domain/role-profile.js';
+import {
+  joinCatalogPages,
+  type RoleCatalog,
+  type RoleCatalogPage,
+  type RoleProfile,
+} from '../../src/domain/role-profile.js';
 import { activities, NOTIFY } from '../activity-options.js';
 import { scanProgressQuery, type ScanInput, type ScanProgress } from './messages.js';
 import { CLUSTER_SCAN, IAM_SCAN, LOOKUP, SWEEP } from './options.js';
@@ -64,15 +69,37 @@ function rolesInUse(outcomes: ClusterOutcome[]): string[] {
   return [...new Set(arns)].sort();
 }
 
+/** Scans started before the catalog was paged replay reading it in one result (README, "Changing workflow code safely"). */
+export const SCAN_CATALOG_PAGES_PATCH = 'scan-catalog-pages';
+
+/**
+ * The account's role catalog, a page per activity so no result passes Temporal's payload
+ * limit (a role's trust policy takes about 1.4 KB: one result held about 1,400 roles).
+ */
+async function readCatalog(roleArns: string[]): Promise<RoleCatalog> {
+  if (!patched(SCAN_CATALOG_PAGES_PATCH)) {
+    return activities(IAM_SCAN, 'read role trust policies and OIDC providers').scanRoleCatalog({ include: roleArns });
+  }
+  const pages: RoleCatalogPage[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await activities(IAM_SCAN, `read role trust policies, page ${pages.length + 1}`).scanRoleCatalogPage({
+      include: roleArns,
+      ...(marker === undefined ? {} : { marker }),
+    });
+    pages.push(page);
+    marker = page.nextMarker;
+  } while (marker !== undefined);
+  return joinCatalogPages(pages);
+}
+
 async function readIam(
   progress: ScanProgress,
   roleArns: string[],
 ): Promise<{ catalog?: RoleCatalog; catalogError?: string; profiles: RoleProfile[] }> {
   let catalog: RoleCatalog;
   try {
-    catalog = await activities(IAM_SCAN, 'read role trust policies and OIDC providers').scanRoleCatalog({
-      include: roleArns,
-    });
+    catalog = await readCatalog(roleArns);
   } catch (err) {
     return { catalogError: reason(err), profiles: [] };
   }

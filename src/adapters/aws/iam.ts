@@ -101,6 +101,15 @@ export function createIamAdapter(client: IAMClient, options: IamAdapterOptions =
         return roles.map((role) => toRoleInfo(role, role.RoleName ?? ''));
       }),
 
+    listRolesPage: ({ marker, maxItems: pageSize } = {}) =>
+      call('ListRoles', async () => {
+        const page = await client.send(
+          new ListRolesCommand({ Marker: marker, ...(pageSize === undefined ? maxItems : { MaxItems: pageSize }) }),
+        );
+        const roles = (page.Roles ?? []).map((role) => toRoleInfo(role, role.RoleName ?? ''));
+        return page.IsTruncated === true && page.Marker !== undefined ? { roles, marker: page.Marker } : { roles };
+      }),
+
     listRoleTags: (roleName) =>
       call(`ListRoleTags ${roleName}`, async () => {
         const tags = await collectPages(async (marker) => {
