@@ -13,7 +13,9 @@ import { DEFAULT_PROBE } from '../../src/domain/verification-pod.js';
 import { planWorkflowIdFor, workflowIdFor } from '../../src/domain/workflow-id.js';
 import { createSandboxFleet } from '../../src/sandbox/index.js';
 import { serverClock } from './server-clock.js';
-import { PLAN_WORKFLOW_TYPE, WORKFLOW_TYPE } from '../../workflows/messages.js';
+import { observationUpdate, PLAN_WORKFLOW_TYPE, WORKFLOW_TYPE } from '../../workflows/messages.js';
+import { POD_IDENTITY_TRUST_SID } from '../../src/domain/constants.js';
+import { removeStatementBySid } from '../../src/domain/trust-policy.js';
 import { SCAN_WORKFLOW_TYPE } from '../../workflows/scan/messages.js';
 import { ScanService } from '../../src/temporal/scans.js';
 import { fleetScanInput } from './scan-harness.js';
@@ -41,6 +43,7 @@ export interface RecordedRun {
 
 const SA = { namespace: 'payments', name: 'reconciler' };
 const WORKFLOW_ID = workflowIdFor(SA);
+const ROLE_NAME = 'eks-payments-reconciler';
 
 /**
  * A harness on the recording task queue, stopped whatever the scenario does. Its worker runs
@@ -343,6 +346,58 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
           expectPhase(await toGate(env, h, twoClusters()), 'AwaitingApproval', 'cloudtrail-evidence');
           await h.service.decide(SA, { decision: 'approve', by: APPROVER });
           expectPhase(await h.service.result(SA), 'MigratedNotCleaned', 'cloudtrail-evidence');
+          return runId(env);
+        },
+        { fleet, cloudTrail: true, activityInterceptors: [clock.interceptor] },
+      );
+    },
+  },
+  {
+    name: 'observation-rollback',
+    summary:
+      'one cluster with CloudTrail, approved and cleaned up, observed (a day, a sample every 6 h): the role’s trust loses its Pod Identity statement, the regression is alerted, a rollback is requested while observing and restores IRSA',
+    workflowType: WORKFLOW_TYPE,
+    record: async (env) => {
+      const clock = serverClock();
+      const fleet = createSandboxFleet({
+        now: clock.now,
+        consistencyDelayMs: 0,
+        podStartMs: 5,
+        cloudTrailDelayMs: 120_000,
+      });
+      return withHarness(
+        env,
+        async (h) => {
+          const input = migrationInput(
+            { soakSeconds: 0, observation: { durationSeconds: 86_400, sampleSeconds: 6 * 3600 } },
+            { clusters: ['sandbox-a'] },
+          );
+          expectPhase(await toGate(env, h, input), 'AwaitingApproval', 'observation-rollback');
+          await h.service.decide(SA, { decision: 'approve', by: APPROVER });
+          const handle = env.client.workflow.getHandle(WORKFLOW_ID);
+          await advanceUntil(env, handle, (s) => s.phase === 'Observing' && (s.observation?.sampleCount ?? 0) >= 1, {
+            stepMs: 30 * 60_000,
+          });
+          const role = await fleet.iam.getRole(ROLE_NAME);
+          await fleet.iam.updateTrustPolicy(
+            ROLE_NAME,
+            removeStatementBySid(role.trustPolicy, POD_IDENTITY_TRUST_SID).document,
+          );
+          const alerted = await advanceUntil(
+            env,
+            handle,
+            (s) => (s.observation?.alerts.length ?? 0) > 0 || s.phase !== 'Observing',
+            {
+              stepMs: 30 * 60_000,
+            },
+          );
+          expectPhase(alerted, 'Observing', 'observation-rollback');
+          await handle.executeUpdate(observationUpdate, {
+            args: [
+              { action: 'rollback', by: APPROVER, reason: 'credential errors after the trust change', via: 'cli' },
+            ],
+          });
+          expectPhase(await h.service.result(SA), 'RolledBack', 'observation-rollback');
           return runId(env);
         },
         { fleet, cloudTrail: true, activityInterceptors: [clock.interceptor] },
