@@ -29,6 +29,7 @@ export const CAMPAIGN_PHASE_LABEL: Record<CampaignPhase, string> = {
 const COUNT_LABEL: Record<keyof CampaignCounts, string> = {
   pending: ':white_circle: waiting',
   running: ':arrows_counterclockwise: running',
+  observing: ':eyes: cleaned up, observing',
   Completed: ':white_check_mark: completed',
   MigratedNotCleaned: ':pause_button: migrated, IRSA kept',
   PreflightFailed: ':no_entry: preflight failed',

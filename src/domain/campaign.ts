@@ -36,7 +36,12 @@ export const DEFAULT_LIMITS: CampaignLimits = { concurrency: 5, perCluster: 2, f
 export type ChildOutcome = MigrationPhase | 'Terminated' | 'Skipped';
 
 export interface ChildProgress {
-  status: 'pending' | 'running' | 'done';
+  /**
+   * `observing`: the migration cleaned up and watches its first days (the Observing phase).
+   * It changes nothing more unless someone rolls it back, so it holds no cap and its wave is
+   * over for the campaign; the campaign still waits for its end before it completes.
+   */
+  status: 'pending' | 'running' | 'observing' | 'done';
   runId?: string;
   startedAt?: string;
   endedAt?: string;
@@ -127,18 +132,25 @@ export function roleKey(roleArn: string): string {
   return match ? `${match[1] ?? ''}:${(match[2] ?? '').toLowerCase()}` : roleArn;
 }
 
-/** The lowest wave that still has a migration to start or to finish. */
+/** A migration the campaign still waits on before its wave is over: not started, or not yet cleaned up. */
+const inWave = (child: ChildProgress | undefined) => child?.status !== 'done' && child?.status !== 'observing';
+
+/**
+ * The lowest wave that still has a migration to start or to clean up. A migration that
+ * observes has finished its changes: the next wave may start.
+ */
 export function currentWave(items: CampaignItem[], children: ChildProgress[]): number | undefined {
   let wave: number | undefined;
   items.forEach((item, i) => {
-    if (children[i]?.status !== 'done' && (wave === undefined || item.wave < wave)) wave = item.wave;
+    if (inWave(children[i]) && (wave === undefined || item.wave < wave)) wave = item.wave;
   });
   return wave;
 }
 
 /**
  * The next migration to start in `wave`, or undefined: every cap is checked against the
- * migrations running now (global, each of its clusters, its role, its service account).
+ * migrations running now (global, each of its clusters, its role, its service account);
+ * one that observes changes nothing more and counts against none.
  * Items of the wave are tried in order, so one waiting for its role lets the next go.
  */
 export function nextToStart(
@@ -164,11 +176,12 @@ export function nextToStart(
   return index === -1 ? undefined : index;
 }
 
-export type CampaignCounts = Record<'pending' | 'running' | ChildOutcome, number>;
+export type CampaignCounts = Record<'pending' | 'running' | 'observing' | ChildOutcome, number>;
 
 const COUNT_KEYS: (keyof CampaignCounts)[] = [
   'pending',
   'running',
+  'observing',
   'Completed',
   'MigratedNotCleaned',
   'PreflightFailed',

@@ -16,9 +16,11 @@ import {
 } from '../domain/campaign.js';
 import { parseDurationSeconds } from '../domain/duration.js';
 import { ValidationError } from '../domain/errors.js';
+import { checkDurationLimits } from '../domain/option-limits.js';
 import { formatServiceAccountRef, parseServiceAccountRef, validateApprovers } from '../domain/names.js';
 import { sliceItems, type Slices } from '../domain/slices.js';
 import { DEFAULT_OPTIONS, type MigrationOptions, type NotifyTarget, type ServiceAccountRef } from '../domain/types.js';
+import { EVIDENCE_VALUE_FLAGS, evidenceOptionsOf } from './parse.js';
 
 export const CAMPAIGN_SELECTION_FLAGS = ['waves', 'namespaces', 'service-accounts'] as const;
 export const CAMPAIGN_VALUE_FLAGS = [
@@ -34,6 +36,7 @@ export const CAMPAIGN_VALUE_FLAGS = [
   'rollout-timeout',
   'approval-window',
   'on-approval-timeout',
+  ...EVIDENCE_VALUE_FLAGS,
 ] as const;
 export const CAMPAIGN_BOOLEAN_FLAGS = ['keep-irsa-trust'] as const;
 
@@ -41,7 +44,7 @@ export const CAMPAIGN_BOOLEAN_FLAGS = ['keep-irsa-trust'] as const;
 export const MAX_CAMPAIGN_ITEMS = 3000;
 
 export const CAMPAIGN_USAGE =
-  '[--waves 1,2|all] [--namespaces a,b-*] [--service-accounts ns/a,ns/b] [--concurrency 5] [--per-cluster 2] [--failure-budget 3] [--approval wave|service-account] [--approvers u1,u2] [--id <name>] [--consistency-wait 30s] [--soak 5m] [--rollout-timeout 10m] [--approval-window 7d] [--on-approval-timeout hold|rollback] [--keep-irsa-trust]';
+  '[--waves 1,2|all] [--namespaces a,b-*] [--service-accounts ns/a,ns/b] [--concurrency 5] [--per-cluster 2] [--failure-budget 3] [--approval wave|service-account] [--approvers u1,u2] [--id <name>] [--consistency-wait 30s] [--soak 5m] [--rollout-timeout 10m] [--approval-window 7d] [--on-approval-timeout hold|rollback] [--keep-irsa-trust] [--sdk-audit-lookback 24h] [--evidence-wait 15m] [--missing-evidence block|warn] [--verify-with pod|exec|both] [--observe 7d] [--observe-every 4h]';
 
 export interface CampaignSelection {
   waves?: number[] | 'all';
@@ -185,6 +188,25 @@ export function parseCampaignRequest(
   }
   const rolloutTimeout = seconds('rollout-timeout', defaults.rolloutTimeout, DEFAULT_OPTIONS.rolloutTimeoutSeconds);
   if (rolloutTimeout <= 0) throw new ValidationError('--rollout-timeout must be more than 0', 'rollout-timeout');
+  const options: MigrationOptions = {
+    ...DEFAULT_OPTIONS,
+    consistencyWaitSeconds: seconds(
+      'consistency-wait',
+      defaults.consistencyWait,
+      DEFAULT_OPTIONS.consistencyWaitSeconds,
+    ),
+    soakSeconds: seconds('soak', defaults.soak, DEFAULT_OPTIONS.soakSeconds),
+    approvalReminderSeconds: DEFAULT_OPTIONS.approvalReminderSeconds,
+    approvalWindowSeconds: seconds('approval-window', defaults.approvalWindow, DEFAULT_OPTIONS.approvalWindowSeconds),
+    onApprovalTimeout: onTimeout,
+    keepIrsaTrust: flags['keep-irsa-trust'] === true,
+    rolloutTimeoutSeconds: rolloutTimeout,
+    approvers,
+    // Every migration of the campaign gathers the same evidence and observes as long.
+    ...evidenceOptionsOf(flags, defaults),
+  };
+  // The same limits as a single start's: a typo of a week is refused before anything starts.
+  checkDurationLimits(options);
   return {
     selection,
     limits: {
@@ -195,21 +217,7 @@ export function parseCampaignRequest(
     approval: approval as CampaignApproval,
     approvers,
     ...(campaignId === undefined ? {} : { campaignId }),
-    options: {
-      ...DEFAULT_OPTIONS,
-      consistencyWaitSeconds: seconds(
-        'consistency-wait',
-        defaults.consistencyWait,
-        DEFAULT_OPTIONS.consistencyWaitSeconds,
-      ),
-      soakSeconds: seconds('soak', defaults.soak, DEFAULT_OPTIONS.soakSeconds),
-      approvalReminderSeconds: DEFAULT_OPTIONS.approvalReminderSeconds,
-      approvalWindowSeconds: seconds('approval-window', defaults.approvalWindow, DEFAULT_OPTIONS.approvalWindowSeconds),
-      onApprovalTimeout: onTimeout,
-      keepIrsaTrust: flags['keep-irsa-trust'] === true,
-      rolloutTimeoutSeconds: rolloutTimeout,
-      approvers,
-    },
+    options,
   };
 }
 

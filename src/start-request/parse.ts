@@ -8,6 +8,17 @@ import type { ObservationOptions } from '../domain/observation.js';
 import { DEFAULT_OPTIONS, type MigrationInput, type NotifyTarget } from '../domain/types.js';
 import { parseFlags, tokenize } from './args.js';
 
+/** The flags of the evidence, the verification and the Observing phase: a single start's and a campaign's. */
+export const EVIDENCE_VALUE_FLAGS = [
+  'sdk-audit-lookback',
+  'evidence-wait',
+  'missing-evidence',
+  'verify-with',
+  'observe',
+  'observe-every',
+] as const;
+type EvidenceFlag = (typeof EVIDENCE_VALUE_FLAGS)[number];
+
 export const START_VALUE_FLAGS = [
   'role',
   'clusters',
@@ -21,12 +32,7 @@ export const START_VALUE_FLAGS = [
   'on-approval-timeout',
   'rollout-timeout',
   'target-role',
-  'sdk-audit-lookback',
-  'evidence-wait',
-  'missing-evidence',
-  'verify-with',
-  'observe',
-  'observe-every',
+  ...EVIDENCE_VALUE_FLAGS,
 ] as const;
 export const START_BOOLEAN_FLAGS = [
   'keep-irsa-trust',
@@ -127,10 +133,8 @@ export function buildMigrationInput(
       'probe',
     );
   }
-  const verifyWith = str('verify-with') ?? defaults.verifyWith;
-  if (verifyWith !== undefined && verifyWith !== 'pod' && verifyWith !== 'exec' && verifyWith !== 'both') {
-    throw new ValidationError(`--verify-with must be pod, exec or both, not "${verifyWith}"`, 'verify-with');
-  }
+  const evidence = evidenceOptionsOf(flags, defaults);
+  const { verifyWith } = evidence;
   // A named probe runs in the app's own pods; the verification pod runs the platform's image.
   if (verifyProbe !== undefined && verifyWith === 'pod') {
     throw new ValidationError(
@@ -142,7 +146,6 @@ export function buildMigrationInput(
   if (reminder <= 0) throw new ValidationError('--approval-reminder must be more than 0', 'approval-reminder');
   const rolloutTimeout = seconds('rollout-timeout', defaults.rolloutTimeout, DEFAULT_OPTIONS.rolloutTimeoutSeconds);
   if (rolloutTimeout <= 0) throw new ValidationError('--rollout-timeout must be more than 0', 'rollout-timeout');
-  const evidence = evidenceFlags(str, seconds);
   const retryWindow = str('consistency-retry-window');
   const options: MigrationInput['options'] = {
     consistencyWaitSeconds: seconds(
@@ -166,10 +169,8 @@ export function buildMigrationInput(
     ...(flags['disable-session-tags'] === true && { disableSessionTags: true }),
     ...(targetRole !== undefined && { targetRoleArn: targetRole }),
     // Only what was asked for: the rest takes EVIDENCE_DEFAULTS when the run uses it.
-    ...(Object.keys(evidence).length > 0 && { evidence }),
-    ...(verifyWith !== undefined && { verifyWith }),
+    ...evidence,
     ...(flags['accept-shared-role'] === true && { acceptSharedRole: true }),
-    ...observationFlags(str, seconds),
   };
   checkDurationLimits(options);
   return { serviceAccount, roleArn: role, clusters, requestedBy: ctx.requestedBy, notify: ctx.notify, options };
@@ -195,16 +196,28 @@ function checkTargetRole(targetRole: string, role: string, partition: string): v
   }
 }
 
-/** CloudTrail evidence flags (`MigrationOptions.evidence`). */
-function evidenceFlags(
-  str: (flag: (typeof START_VALUE_FLAGS)[number]) => string | undefined,
-  seconds: (flag: (typeof START_VALUE_FLAGS)[number], fallback: undefined, base: number) => number,
-): Partial<EvidenceOptions> {
+export { tokenize };
+
+/**
+ * `MigrationOptions.evidence`, `verifyWith` and `observation` from their flags (`--verify-with`
+ * else the fleet's default), set only when given so a run records the defaults as before.
+ * Throws ValidationError naming the flag.
+ */
+export function evidenceOptionsOf(
+  flags: Record<string, string | true>,
+  defaults: { verifyWith?: string },
+): Pick<MigrationInput['options'], 'evidence' | 'verifyWith' | 'observation'> {
+  const str = (flag: EvidenceFlag) => (typeof flags[flag] === 'string' ? flags[flag] : undefined);
+  const seconds = (flag: EvidenceFlag) => {
+    try {
+      return parseDurationSeconds(String(str(flag)));
+    } catch (err) {
+      throw new ValidationError(`--${flag}: ${(err as Error).message}`, flag);
+    }
+  };
   const evidence: Partial<EvidenceOptions> = {};
-  if (str('sdk-audit-lookback') !== undefined) {
-    evidence.sdkAuditLookbackSeconds = seconds('sdk-audit-lookback', undefined, 0);
-  }
-  if (str('evidence-wait') !== undefined) evidence.waitSeconds = seconds('evidence-wait', undefined, 0);
+  if (str('sdk-audit-lookback') !== undefined) evidence.sdkAuditLookbackSeconds = seconds('sdk-audit-lookback');
+  if (str('evidence-wait') !== undefined) evidence.waitSeconds = seconds('evidence-wait');
   const missing = str('missing-evidence');
   if (missing !== undefined) {
     if (missing !== 'block' && missing !== 'warn') {
@@ -212,22 +225,21 @@ function evidenceFlags(
     }
     evidence.missing = missing;
   }
-  return evidence;
-}
-
-export { tokenize };
-
-/** `--observe` and `--observe-every` (`MigrationOptions.observation`); what is not given the worker's fleet decides. */
-function observationFlags(
-  str: (flag: (typeof START_VALUE_FLAGS)[number]) => string | undefined,
-  seconds: (flag: (typeof START_VALUE_FLAGS)[number], fallback: string | number | undefined, base: number) => number,
-): { observation?: Partial<ObservationOptions> } {
+  const verifyWith = str('verify-with') ?? defaults.verifyWith;
+  if (verifyWith !== undefined && verifyWith !== 'pod' && verifyWith !== 'exec' && verifyWith !== 'both') {
+    throw new ValidationError(`--verify-with must be pod, exec or both, not "${verifyWith}"`, 'verify-with');
+  }
+  // What is not given, the worker's fleet decides.
   const observation: Partial<ObservationOptions> = {};
-  if (str('observe') !== undefined) observation.durationSeconds = seconds('observe', undefined, 0);
+  if (str('observe') !== undefined) observation.durationSeconds = seconds('observe');
   if (str('observe-every') !== undefined) {
-    observation.sampleSeconds = seconds('observe-every', undefined, 0);
+    observation.sampleSeconds = seconds('observe-every');
     if (observation.sampleSeconds <= 0)
       throw new ValidationError('--observe-every must be more than 0', 'observe-every');
   }
-  return Object.keys(observation).length > 0 ? { observation } : {};
+  return {
+    ...(Object.keys(evidence).length > 0 && { evidence }),
+    ...(verifyWith !== undefined && { verifyWith }),
+    ...(Object.keys(observation).length > 0 && { observation }),
+  };
 }

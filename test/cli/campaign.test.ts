@@ -110,6 +110,18 @@ describe('migrate-identity slices and campaign', () => {
       [['campaign', 'start', '--namespaces', 'orders'], /no migratable service account matches/],
       [['campaign', 'start', '--waves', '1', '--policy', join('missing', 'policy.yaml')], /campaign policy .*ENOENT/],
       [['campaign', 'start', '--waves', '1', '--frobnicate'], /--frobnicate/],
+      [
+        ['campaign', 'start', '--waves', '1', '--verify-with', 'ssh'],
+        /--verify-with must be pod, exec or both, not "ssh"/,
+      ],
+      [['campaign', 'start', '--waves', '1', '--observe', 'a week'], /--observe: /],
+      [['campaign', 'start', '--waves', '1', '--observe', '60d'], /--observe 60d is over the maximum of 30d/],
+      [['campaign', 'start', '--waves', '1', '--observe-every', '0'], /--observe-every must be more than 0/],
+      [
+        ['campaign', 'start', '--waves', '1', '--missing-evidence', 'ignore'],
+        /--missing-evidence must be block or warn/,
+      ],
+      [['campaign', 'start', '--waves', '1', '--soak', '100d'], /--soak 100d is over the maximum of 7d/],
       [['campaign', 'status'], /campaign status takes one campaign id/],
       [['campaign', 'launch'], /"launch" is not a subcommand/],
       [['slices', 'extra'], /slices takes no arguments/],
@@ -145,6 +157,27 @@ describe('migrate-identity slices and campaign', () => {
       ],
     );
     assert.deepEqual(planned.campaign.approvers, ['bob'], "the fleet's default approvers");
+    const evidence = await cli([
+      'campaign',
+      'plan',
+      '--waves',
+      '1',
+      '--verify-with',
+      'pod',
+      '--observe',
+      '3d',
+      '--observe-every',
+      '6h',
+      '--evidence-wait',
+      '10m',
+      '--json',
+    ]);
+    assert.equal(evidence.code, 0, evidence.err);
+    const { options } = (JSON.parse(evidence.out) as { campaign: CampaignInput }).campaign;
+    assert.equal(options.verifyWith, 'pod', 'every migration of the campaign verifies as asked');
+    assert.deepEqual(options.observation, { durationSeconds: 3 * 86_400, sampleSeconds: 6 * 3600 });
+    assert.equal(options.evidence?.waitSeconds, 600);
+    assert.equal(planned.campaign.options.observation, undefined, "unset, the worker's fleet decides");
     const human = await cli(['campaign', 'plan', '--waves', '1']);
     assert.match(human.out, /^Campaign plan: 1 service account\(s\) in 1 wave\(s\)/);
     assert.match(human.out, /approval: once per wave, before it starts \(covers its cleanups\), by bob/);

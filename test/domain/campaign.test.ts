@@ -18,6 +18,7 @@ const item = (name: string, clusters: string[], role: string, wave = 1): Campaig
 });
 const pending = (): ChildProgress => ({ status: 'pending' });
 const running = (): ChildProgress => ({ status: 'running' });
+const observing = (): ChildProgress => ({ status: 'observing' });
 const done = (outcome: ChildProgress['outcome'] = 'Completed'): ChildProgress => ({ status: 'done', outcome });
 const limits = { concurrency: 3, perCluster: 1, failureBudget: 2 };
 
@@ -28,6 +29,8 @@ describe('campaign scheduling rules', () => {
     assert.equal(currentWave(items, [running(), pending(), pending()]), 1);
     assert.equal(currentWave(items, [done(), pending(), done()]), 2);
     assert.equal(currentWave(items, [done(), done(), done('RolledBack')]), undefined);
+    assert.equal(currentWave(items, [observing(), pending(), pending()]), 2, 'what observes has finished its changes');
+    assert.equal(currentWave(items, [observing(), done(), observing()]), undefined);
   });
 
   test('next to start: skips what a running role, cluster or the global cap holds back, in item order', () => {
@@ -45,6 +48,8 @@ describe('campaign scheduling rules', () => {
     assert.equal(nextToStart(items, aRuns, { ...limits, concurrency: 1 }, 1), undefined, 'the global cap');
     assert.equal(nextToStart(items, aRuns, { ...limits, perCluster: 2 }, 1), 2, 'two per cluster lets c go');
     assert.equal(nextToStart(items, [done(), done(), done(), done(), pending()], limits, 2), 4);
+    const aObserves = [observing(), pending(), pending(), pending(), pending()];
+    assert.equal(nextToStart(items, aObserves, { ...limits, concurrency: 1 }, 1), 1, 'what observes holds no cap');
   });
 
   test('a role is the same whatever its path, and whatever the case of its name', () => {
@@ -53,9 +58,10 @@ describe('campaign scheduling rules', () => {
   });
 
   test('counts by where each migration stands', () => {
-    assert.deepEqual(campaignCounts([pending(), running(), done(), done(), done('RollbackFailed')]), {
+    assert.deepEqual(campaignCounts([pending(), running(), observing(), done(), done(), done('RollbackFailed')]), {
       pending: 1,
       running: 1,
+      observing: 1,
       Completed: 2,
       RollbackFailed: 1,
     });

@@ -247,6 +247,81 @@ describe('campaign workflow on the time-skipping server', () => {
     assert.ok(after.serviceAccountAnnotations['sandbox-b']?.['load/d2']?.['eks.amazonaws.com/role-arn']);
   });
 
+  test('a migration that observes holds no cap and ends its wave; the campaign completes only when it ends', async () => {
+    const apps = [app('p1', ['sandbox-a'], 'rp1'), app('p2', ['sandbox-a'], 'rp2')];
+    await h.fleet.control.reset(fleetWith(apps));
+    const input = campaignInput(itemsOf(apps), {
+      approval: 'service-account',
+      limits: { concurrency: 1, perCluster: 1, failureBudget: 3 },
+      options: { ...campaignInput([]).options, observation: { durationSeconds: 86_400, sampleSeconds: 12 * 3600 } },
+    });
+    await campaigns.start(input);
+    const handleOf = (name: string) => env.client.workflow.getHandle(workflowIdFor({ namespace: 'load', name }));
+    const waitingFor = async (name: string) => {
+      for (let i = 0; i < 200; i++) {
+        // Not started yet: the campaign starts it when a cap frees.
+        const state = await handleOf(name)
+          .query<MigrationState>(stateQuery)
+          .catch(() => undefined);
+        if (state?.phase === 'AwaitingApproval') return;
+        await env.sleep(5_000);
+      }
+      throw new Error(`${name} never asked for approval`);
+    };
+    await waitingFor('p1');
+    await h.service.decide({ namespace: 'load', name: 'p1' }, { decision: 'approve', by: APPROVER });
+    // With a cap of one, p2 starts only because p1, observing, holds none.
+    const second = await advanceCampaign(env, input.campaignId, (s) => s.children[1]?.status === 'running');
+    assert.equal(second.children[0]?.status, 'observing');
+    assert.equal((await handleOf('p1').query<MigrationState>(stateQuery)).phase, 'Observing');
+    await waitingFor('p2');
+    await h.service.decide({ namespace: 'load', name: 'p2' }, { decision: 'approve', by: APPROVER });
+    const both = await advanceCampaign(env, input.campaignId, (s) => s.children.every((c) => c.status === 'observing'));
+    assert.equal(both.phase, 'Running', 'everything is migrated, but what observes may still roll back');
+    assert.equal(both.wave, undefined);
+    assert.ok(
+      notifier.campaignEvents.some((e) => e.kind === 'progress' && /p1: cleaned up, observing/.test(e.text)),
+      'the campaign says who observes',
+    );
+    const final = await advanceCampaign(env, input.campaignId, (s) => s.phase === 'Completed', { stepMs: 3_600_000 });
+    assert.deepEqual(outcomes(final), { p1: 'Completed', p2: 'Completed' });
+    const p1: MigrationState = await handleOf('p1').query(stateQuery);
+    assert.ok((p1.observation?.sampleCount ?? 0) >= 2, 'p1 observed its whole day');
+    assert.equal(p1.observation?.ended?.early, false);
+  });
+
+  test('abort leaves what observes observing (it is migrated) and ends once it does', async () => {
+    const apps = [app('q1', ['sandbox-a'], 'rq1'), app('q2', ['sandbox-b'], 'rq2', 2)];
+    await h.fleet.control.reset(fleetWith(apps));
+    const input = campaignInput(itemsOf(apps), {
+      options: { ...campaignInput([]).options, observation: { durationSeconds: 86_400, sampleSeconds: 12 * 3600 } },
+    });
+    await campaigns.start(input);
+    await advanceCampaign(env, input.campaignId, (s) => s.phase === 'AwaitingApproval');
+    await campaigns.approve(input.campaignId, { by: APPROVER });
+    const next = await advanceCampaign(env, input.campaignId, (s) => s.phase === 'AwaitingApproval' && s.wave === 2);
+    assert.equal(next.children[0]?.status, 'observing', 'wave 1 is over while q1 observes');
+    const before = await h.fleet.control.essentials();
+
+    await campaigns.abort(input.campaignId, 'carol', 'change freeze');
+    const aborting = await advanceCampaign(env, input.campaignId, (s) => s.phase === 'Aborting');
+    assert.equal(aborting.children[0]?.status, 'observing');
+    assert.deepEqual(await h.fleet.control.essentials(), before, 'nothing is rolled back');
+    assert.ok(
+      notifier.campaignEvents.some(
+        (e) => e.kind === 'aborting' && /1 observing after cleanup keep observing until their window ends/.test(e.text),
+      ),
+      notifier.campaignEvents.map((e) => e.text).join('\n'),
+    );
+    const final = await advanceCampaign(env, input.campaignId, (s) => s.phase === 'Aborted', { stepMs: 3_600_000 });
+    assert.deepEqual(outcomes(final), { q1: 'Completed', q2: 'Skipped' });
+    const after = await h.fleet.control.essentials();
+    assert.ok(
+      after.associations.some((a) => a.cluster === 'sandbox-a' && a.serviceAccount === 'q1'),
+      'q1 stays on Pod Identity',
+    );
+  });
+
   test('a cancel from the Temporal UI is an abort: what runs rolls back', async () => {
     const apps = [app('f1', ['sandbox-a', 'sandbox-b'], 'rf1'), app('f2', ['sandbox-c'], 'rf2')];
     await h.fleet.control.reset(fleetWith(apps));

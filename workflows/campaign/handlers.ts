@@ -5,6 +5,7 @@ import {
   abortCampaignSignal,
   approveWaveUpdate,
   campaignStateQuery,
+  migrationObservingSignal,
   pauseCampaignSignal,
   resumeCampaignSignal,
   type WaveApprovalRequest,
@@ -55,6 +56,9 @@ export function registerCampaignHandlers(run: CampaignRun): void {
     },
     { description: 'Start migrations again; the failure budget counts from zero.' },
   );
+  setHandler(migrationObservingSignal, ({ workflowId }) => run.childObserving(workflowId), {
+    description: 'A migration of the campaign cleaned up and observes: it holds no cap, its wave is over.',
+  });
   setHandler(
     abortCampaignSignal,
     ({ by, reason }) => {
@@ -62,6 +66,6 @@ export function registerCampaignHandlers(run: CampaignRun): void {
       state.abortRequested = { by, at: nowIso(), ...(reason && { reason }) };
       run.changed();
     },
-    { description: 'Abort: nothing new starts, running migrations roll back, finished ones stay.' },
+    { description: 'Abort: nothing new starts, running migrations roll back, finished and observing ones stay.' },
   );
 }

@@ -32,3 +32,9 @@ export const pauseCampaignSignal = defineSignal<[{ by: string; reason?: string }
 export const resumeCampaignSignal = defineSignal<[{ by: string }]>('resumeCampaign');
 /** No new migration starts; those running are aborted (and roll back); finished ones are left alone. */
 export const abortCampaignSignal = defineSignal<[{ by: string; reason?: string }]>('abortCampaign');
+
+/**
+ * Sent by a migration the campaign started when it enters its Observing phase: its changes
+ * are done, so it holds no cap and its wave is over; the campaign still waits for its end.
+ */
+export const migrationObservingSignal = defineSignal<[{ workflowId: string }]>('migrationObserving');

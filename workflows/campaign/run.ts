@@ -119,15 +119,37 @@ export class CampaignRun {
     this.progressDue = true;
   }
 
+  /** Migrations still changing things: they hold the caps, and an abort rolls them back. */
   running(): number[] {
     return this.state.children.flatMap((c, i) => (c.status === 'running' ? [i] : []));
+  }
+
+  /** Migrations whose workflow has not ended: running, or observing after their cleanup. */
+  open(): number[] {
+    return this.state.children.flatMap((c, i) => (c.status === 'running' || c.status === 'observing' ? [i] : []));
+  }
+
+  /** A migration the campaign started entered its Observing phase (its signal, by workflow id). */
+  childObserving(workflowId: string): void {
+    const index = this.input.items.findIndex(
+      (item, i) => this.state.children[i]?.status === 'running' && workflowIdFor(item.serviceAccount) === workflowId,
+    );
+    const child = this.state.children[index];
+    const item = this.input.items[index];
+    if (!child || !item) return;
+    child.status = 'observing';
+    const sa = nameOf(item.serviceAccount);
+    log.info('migration observing', { serviceAccount: sa });
+    this.latestChange = `${sa}: cleaned up, observing`;
+    this.progressDue = true;
+    this.changed();
   }
 
   approved(wave: number): boolean {
     return this.state.approvals.some((a) => a.wave === wave);
   }
 
-  /** Past the history limit: start no more migrations, and continue as new once none runs. */
+  /** Past the history limit: start no more migrations, and continue as new once none is open (a new run could not learn their ends). */
   historyFull(): boolean {
     const info = workflowInfo();
     return info.continueAsNewSuggested || info.historyLength >= (this.input.historyLimit ?? DEFAULT_HISTORY_LIMIT);

@@ -39,8 +39,13 @@ async function schedule(run: CampaignRun): Promise<Ending> {
     if (state.abortRequested) return 'aborted';
     const seen = run.version;
     const wave = currentWave(input.items, state.children);
-    if (wave === undefined) return 'completed';
     const waitForChange = () => condition(() => run.version !== seen);
+    if (wave === undefined) {
+      // Everything is migrated; what observes still may roll back, and closing would cancel it.
+      if (run.open().length === 0) return 'completed';
+      await waitForChange();
+      continue;
+    }
     if (state.paused) {
       run.setPhase('Paused');
       await waitForChange();
@@ -62,7 +67,7 @@ async function schedule(run: CampaignRun): Promise<Ending> {
     }
     run.setPhase('Running');
     if (run.historyFull()) {
-      if (run.running().length === 0) return 'continue';
+      if (run.open().length === 0) return 'continue';
       await waitForChange();
       continue;
     }
@@ -78,12 +83,14 @@ async function schedule(run: CampaignRun): Promise<Ending> {
 async function abort(run: CampaignRun): Promise<void> {
   run.setPhase('Aborting');
   const { abortRequested } = run.state;
+  const observing = run.open().length - run.running().length;
   run.notify(
     'aborting',
-    `aborted by ${abortRequested?.by ?? 'unknown'}${abortRequested?.reason ? ` (${abortRequested.reason})` : ''}: ${run.running().length} running migration(s) roll back; finished ones stay as they are`,
+    `aborted by ${abortRequested?.by ?? 'unknown'}${abortRequested?.reason ? ` (${abortRequested.reason})` : ''}: ${run.running().length} running migration(s) roll back; finished ones stay as they are${observing ? `; ${observing} observing after cleanup keep observing until their window ends (each has its own rollback and end-observation)` : ''}`,
   );
   await abortMigrations(run);
-  await condition(() => run.running().length === 0);
+  // Closing cancels the children still open, and a cancelled observation rolls back: wait for them.
+  await condition(() => run.open().length === 0);
   run.setPhase('Aborted');
 }
 

@@ -5,7 +5,7 @@
  * decisions recorded in the audit trail. A rollback restores IRSA exactly, through the same
  * compensations as any rollback (workflows/migration/rollback.ts). Every sample is read-only.
  */
-import { condition, isCancellation, patched } from '@temporalio/workflow';
+import { condition, getExternalWorkflowHandle, isCancellation, log, patched, workflowInfo } from '@temporalio/workflow';
 import type { ClusterPreflight } from '../../activities/types.js';
 import { evidenceOptions } from '../../src/domain/cloudtrail-evidence.js';
 import { formatDuration } from '../../src/domain/duration.js';
@@ -22,6 +22,7 @@ import {
   type ObservationState,
 } from '../../src/domain/observation.js';
 import { activities, API_CALL } from '../activity-options.js';
+import { migrationObservingSignal } from '../campaign/messages.js';
 import { nowIso } from '../state.js';
 import { CLOUDTRAIL_LOOKUP } from './evidence.js';
 import { errorMessage, MigrationAborted, ROLLBACK_REQUESTED, type MigrationRun } from './run.js';
@@ -55,6 +56,26 @@ function decided(run: MigrationRun, observation: ObservationState): boolean {
     observation.rollbackRequested !== undefined ||
     observation.ended !== undefined
   );
+}
+
+/**
+ * A campaign's migration tells the campaign it observes: its changes are done, so the
+ * campaign's caps and waves need not wait a week for it. A campaign already gone is no error.
+ */
+async function tellCampaign(run: MigrationRun): Promise<void> {
+  const campaign = run.input.campaign;
+  if (!campaign) return;
+  try {
+    await getExternalWorkflowHandle(campaign.workflowId).signal(migrationObservingSignal, {
+      workflowId: workflowInfo().workflowId,
+    });
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    log.warn('the campaign could not be told the run observes', {
+      campaign: campaign.workflowId,
+      error: errorMessage(err),
+    });
+  }
 }
 
 /** Throws for an abort or a rollback requested (both roll back); returns true when the phase was ended early. */
@@ -97,6 +118,7 @@ export async function observe(run: MigrationRun, preflight: ClusterPreflight[]):
   };
   state.observation = observation;
   run.setPhase('Observing');
+  await tellCampaign(run);
   const sa = serviceAccountOf(run);
   await run.notify(
     'observation',
