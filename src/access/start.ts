@@ -4,6 +4,7 @@ import {
   noRuleMessage,
   principalIds,
   probeRefusal,
+  sharedRoleRefusal,
   ruleFor,
   snapshotOf,
   type AccessPolicy,
@@ -85,6 +86,10 @@ export async function authorizeStart(
   const minApprovals = rule.approvers.minApprovals;
   const shortfall = approvalShortfall(approvers, who.id, minApprovals);
   if (shortfall) throw new ValidationError(`${shortfall} (access rule ${label})`, 'approvers');
+  if (input.options.acceptSharedRole === true) {
+    const refusal = sharedRoleRefusal(rule, label, input.options.targetRoleArn ?? input.roleArn);
+    if (refusal) throw new ValidationError(refusal, 'accept-shared-role');
+  }
   const probe = input.options.verifyProbe;
   let verifyCommand: string[] | undefined;
   if (probe !== undefined) {

@@ -15,6 +15,13 @@ const channelId = z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'expected a Slack chann
 const pattern = z
   .string()
   .regex(/^[a-z0-9*][a-zA-Z0-9*_.-]{0,99}$/, 'expected a name or a pattern with *, e.g. payments-*');
+// A role ARN, `*` for any run of characters: `arn:aws:iam::111122223333:role/shop-*`.
+const roleArnPattern = z
+  .string()
+  .regex(
+    /^arn:[a-z*-]+:iam::(\d{12}|\*):role\/[\w+=,.@/*-]{1,512}$/,
+    'expected a role ARN or a pattern of one with *, e.g. arn:aws:iam::111122223333:role/shop-*',
+  );
 const probeName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected a probe name (lowercase, digits, -)');
 
 const principals = {
@@ -41,6 +48,7 @@ const ruleSchema = z
       .strict(),
     operators: z.object(principals).strict().default({ anyone: false, users: [], userGroups: [] }),
     probes: z.array(probeName).default([]),
+    sharedRoles: z.array(roleArnPattern).default([]),
   })
   .strict();
 

@@ -37,6 +37,11 @@ export interface AccessRule {
   operators: Principals;
   /** Names from `probes` that runs under this rule may use. */
   probes: string[];
+  /**
+   * Roles (ARN patterns) the platform team accepts being shared with other namespaces: a run
+   * under this rule may pass `--accept-shared-role` for these and no others.
+   */
+  sharedRoles: string[];
 }
 
 /** A command run in one pod per workload to verify credentials; its exit status decides. */
@@ -180,6 +185,16 @@ export function approvalShortfall(approvers: readonly string[], requestedBy: str
 }
 
 /** The probe a run may use under a rule (undefined name: the built-in caller-identity check). */
+/**
+ * Why `--accept-shared-role` is refused for `roleArn` under `rule`, or undefined: accepting a
+ * shared role's blast radius is the platform team's call (the rule's `sharedRoles`), never
+ * the requester's alone.
+ */
+export function sharedRoleRefusal(rule: AccessRule, label: string, roleArn: string): string | undefined {
+  if (rule.sharedRoles.some((pattern) => globMatch(pattern, roleArn))) return undefined;
+  return `--accept-shared-role: access rule ${label} accepts no shared role ${roleArn} (the platform team lists the shared roles it accepts in the rule's sharedRoles${rule.sharedRoles.length ? `: ${rule.sharedRoles.join(', ')}` : ''})`;
+}
+
 export function probeRefusal(policy: AccessPolicy, rule: AccessRule | undefined, name: string): string | undefined {
   if (!policy.probes[name]) {
     const known = Object.keys(policy.probes);

@@ -215,7 +215,7 @@ export function judgeRoleReuse(report: RoleReuseReport, documents: NamedPolicyDo
         : {
             severity: 'blocking',
             code: 'shared-role-foreign-allowed',
-            message: `${base}; scope the policy with aws:PrincipalTag/kubernetes-namespace (or …/kubernetes-service-account), give ${who} a role of its own, or accept it with --accept-shared-role`,
+            message: `${base}; scope the policy with aws:PrincipalTag/kubernetes-namespace (or …/kubernetes-service-account), give ${who} a role of its own, or accept it with --accept-shared-role (under the access policy, only for a role its rule lists in sharedRoles)`,
           },
     );
   }

@@ -29,6 +29,7 @@ const POLICY = parseAccessPolicy(
         approvers: { userGroups: ['S0SRE'], users: ['U0LEAD'], minApprovals: 2 },
         operators: { users: ['U0ONCALL'] },
         probes: ['healthz'],
+        sharedRoles: ['arn:aws:iam::111122223333:role/shared-*'],
       },
       {
         name: 'default',
@@ -115,6 +116,30 @@ describe('authorizeStart', () => {
     assert.deepEqual(run.options.verifyCommand, ['curl', '-sf', 'http://localhost/healthz']);
     await assert.rejects(authorize(input({ verifyProbe: 'other' })), /probe "other" is not allowed/);
     await assert.rejects(authorize(input({ verifyProbe: 'sh' })), /unknown probe "sh"/);
+  });
+
+  test('--accept-shared-role: only for a role the rule’s sharedRoles lists (the one the pods run as)', async () => {
+    await assert.rejects(
+      authorize(input({ acceptSharedRole: true })),
+      (err: unknown) =>
+        err instanceof ValidationError &&
+        err.field === 'accept-shared-role' &&
+        /access rule payments-prod accepts no shared role arn:aws:iam::111122223333:role\/api \(.*sharedRoles: arn:aws:iam::111122223333:role\/shared-\*\)/.test(
+          err.message,
+        ),
+    );
+    const shared = { ...input({ acceptSharedRole: true }), roleArn: 'arn:aws:iam::111122223333:role/shared-ml' };
+    assert.equal((await authorize(shared)).options.acceptSharedRole, true);
+    await assert.rejects(
+      authorize(input({ acceptSharedRole: true, targetRoleArn: 'arn:aws:iam::111122223333:role/other' })),
+      /accepts no shared role arn:aws:iam::111122223333:role\/other/,
+      'judged on the role the pods run as',
+    );
+    await assert.rejects(
+      authorize(input({ acceptSharedRole: true }, 'orders')),
+      /access rule default accepts no shared role .*\(the platform team lists the shared roles it accepts in the rule's sharedRoles\)$/,
+    );
+    assert.equal((await authorize(input())).options.acceptSharedRole, undefined);
   });
 
   test('outside the policy (the CLI on the sandbox), a probe must still be one the policy defines', () => {

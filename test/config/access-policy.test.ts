@@ -32,6 +32,16 @@ describe('the access policy file', () => {
     assert.equal(rest?.approvers.minApprovals, 1);
     assert.deepEqual(rest?.operators, { anyone: false, users: [], userGroups: [] });
     assert.deepEqual(policy.probes.healthz?.argv, ['curl', '-sf', 'http://localhost/healthz']);
+    assert.deepEqual(rest?.sharedRoles, [], 'no shared role is accepted unless listed');
+    const listed = parseAccessPolicy(
+      VALID.replace(
+        'probes: [healthz]',
+        'probes: [healthz]\n    sharedRoles: ["arn:aws:iam::111122223333:role/shop-*"]',
+      ),
+      'test.yaml',
+      'aws',
+    );
+    assert.deepEqual(listed.rules[0]?.sharedRoles, ['arn:aws:iam::111122223333:role/shop-*']);
   });
 
   const refuse: [string, string, RegExp][] = [
@@ -59,6 +69,11 @@ describe('the access policy file', () => {
       'a probe no one defined',
       VALID.replace('probes: [healthz]', 'probes: [shell]'),
       /rules\[0\]\.probes\[0\]: unknown probe "shell" \(defined: healthz\)/,
+    ],
+    [
+      'a shared role that is not a role ARN',
+      VALID.replace('probes: [healthz]', 'probes: [healthz]\n    sharedRoles: [eks-shop-ml]'),
+      /rules\[0\]\.sharedRoles\[0\]: expected a role ARN or a pattern of one with \*/,
     ],
     [
       'a user group that is not one',

@@ -22,6 +22,7 @@ function rule(overrides: Partial<AccessRule>): AccessRule {
     approvers: { ...nobody, users: ['U0APPROVER'], minApprovals: 1 },
     operators: nobody,
     probes: [],
+    sharedRoles: [],
     ...overrides,
   };
 }

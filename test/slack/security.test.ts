@@ -112,6 +112,15 @@ describe('issue 10 through the HTTP receiver', () => {
     assert.equal(migrations.starts[0]?.options.verifyProbe, 'aws-sts-json');
   });
 
+  test('2b. a shared role’s blast radius is accepted only where the policy’s rule lists the role', async () => {
+    const shared = await h.command(`${START} --accept-shared-role`, { userId: 'U0REQUESTER' });
+    assert.match(
+      (await reply(h, shared.responseId)).text ?? '',
+      /--accept-shared-role: access rule payments accepts no shared role arn:aws:iam::111122223333:role\/eks-payments-reconciler \(the platform team lists the shared roles it accepts in the rule's sharedRoles\)/,
+    );
+    assert.equal(migrations.starts.length, 0, 'nothing started');
+  });
+
   test('3. who may start and abort is the policy’s: others are refused, the refusal recorded in the run', async () => {
     const stranger = await h.command(START_WITH_APPROVER, { userId: 'U0STRANGER' });
     assert.match(
