@@ -1,5 +1,6 @@
 import { parseFlags } from '../start-request/args.js';
 import type { Config } from '../config/index.js';
+import { changeRecord } from '../domain/change-record.js';
 import { ValidationError } from '../domain/errors.js';
 import type { MigrationState } from '../domain/migration-state.js';
 import { DEFAULT_OPTIONS, type MigrationInput } from '../domain/types.js';
@@ -104,6 +105,8 @@ export async function runDemo(config: Config, args: string[], io: CliIo, env: No
     const problems = state.phase === 'Completed' ? await checkFleet(config) : [];
     io.out('');
     io.out(renderState(state, started.url));
+    // The run's change record, as `status --record` prints it: what changed, the evidence, the rollback.
+    if (state.phase === 'Completed') io.out(`\n${changeRecord(state)}`);
     if (state.phase === 'Completed' && problems.length === 0) {
       io.out(
         '\ndemo passed: Pod Identity associations in all three clusters, no IRSA annotation, Pod Identity trust in place',

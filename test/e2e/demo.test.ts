@@ -21,6 +21,8 @@ test('npm run demo: starts the dev server and worker itself and completes on the
       ['cleaned', 'cleaned', 'cleaned'],
     );
     assert.match(result.stdout, /demo passed/);
+    assert.match(result.stdout, /# Change record: payments\/reconciler to EKS Pod Identity/);
+    assert.equal(final.observation?.sampleCount, 2, 'the compressed observation: 20 s, a sample every 10 s');
     assert.match(result.stdout, /sandbox-b: verify succeeded: 4 pod\(s\) on pod-identity; caller identity/);
 
     // The sandbox state persisted in the data directory: the CLI sees the migrated fleet.
