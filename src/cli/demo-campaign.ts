@@ -111,6 +111,11 @@ export async function runCampaignDemo(config: Config, args: string[], io: CliIo,
         soakSeconds: 2,
         approvers: [DEMO_APPROVER],
         rolloutTimeoutSeconds: 120,
+        // The sandbox's CloudTrail delivers in seconds: look it up every 2 s, for a minute at most.
+        evidence: { pollSeconds: 2, waitSeconds: 60 },
+        // Each migration observes 10 s after its cleanup (two samples): the campaign counts it
+        // `observing`, frees its caps, and ends once the last one has.
+        observation: { durationSeconds: 10, sampleSeconds: 5 },
       },
     });
     io.out('');

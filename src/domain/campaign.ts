@@ -38,8 +38,9 @@ export type ChildOutcome = MigrationPhase | 'Terminated' | 'Skipped';
 export interface ChildProgress {
   /**
    * `observing`: the migration cleaned up and watches its first days (the Observing phase).
-   * It changes nothing more unless someone rolls it back, so it holds no cap and its wave is
-   * over for the campaign; the campaign still waits for its end before it completes.
+   * It changes nothing more unless someone rolls it back, so it holds no concurrency or
+   * per-cluster cap and its wave is over; it still holds its role (its samples judge the
+   * role's sessions), and the campaign waits for its end before it completes.
    */
   status: 'pending' | 'running' | 'observing' | 'done';
   runId?: string;
@@ -150,7 +151,7 @@ export function currentWave(items: CampaignItem[], children: ChildProgress[]): n
 /**
  * The next migration to start in `wave`, or undefined: every cap is checked against the
  * migrations running now (global, each of its clusters, its role, its service account);
- * one that observes changes nothing more and counts against none.
+ * one that observes counts only for its role and its service account.
  * Items of the wave are tried in order, so one waiting for its role lets the next go.
  */
 export function nextToStart(
@@ -163,8 +164,11 @@ export function nextToStart(
   if (running.length >= limits.concurrency) return undefined;
   const perCluster = new Map<string, number>();
   for (const item of running) for (const c of item.clusters) perCluster.set(c, (perCluster.get(c) ?? 0) + 1);
-  const roles = new Set(running.map((item) => roleKey(item.roleArn)));
-  const accounts = new Set(running.map((item) => `${item.serviceAccount.namespace}/${item.serviceAccount.name}`));
+  // An observing migration still holds its role: its samples judge the role's sessions, and
+  // its rollback would rewrite the role's trust.
+  const open = items.filter((_, i) => children[i]?.status === 'running' || children[i]?.status === 'observing');
+  const roles = new Set(open.map((item) => roleKey(item.roleArn)));
+  const accounts = new Set(open.map((item) => `${item.serviceAccount.namespace}/${item.serviceAccount.name}`));
   const index = items.findIndex(
     (item, i) =>
       item.wave === wave &&

@@ -49,7 +49,11 @@ describe('campaign scheduling rules', () => {
     assert.equal(nextToStart(items, aRuns, { ...limits, perCluster: 2 }, 1), 2, 'two per cluster lets c go');
     assert.equal(nextToStart(items, [done(), done(), done(), done(), pending()], limits, 2), 4);
     const aObserves = [observing(), pending(), pending(), pending(), pending()];
-    assert.equal(nextToStart(items, aObserves, { ...limits, concurrency: 1 }, 1), 1, 'what observes holds no cap');
+    assert.equal(
+      nextToStart(items, aObserves, { ...limits, concurrency: 1 }, 1),
+      2,
+      'what observes holds no concurrency or cluster cap (c goes on x), but still its role (b waits)',
+    );
   });
 
   test('a role is the same whatever its path, and whatever the case of its name', () => {

@@ -19,6 +19,11 @@ test('npm run demo -- campaign: slices, then the shop namespace wave by wave, en
     assert.match(result.stdout, /⚑ shop\/recommend .*\[shared-role\]/);
     assert.match(result.stdout, /payments\/reconciler .*: policy keeps namespace payments on IRSA/);
     assert.match(result.stdout, /demo passed/);
+    assert.match(
+      result.stdout,
+      /shop\/catalog: observing/,
+      'a migration that cleaned up observes, and the campaign says so',
+    );
     const final = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '') as CampaignState & {
       schemaVersion: number;
     };

@@ -247,7 +247,7 @@ describe('campaign workflow on the time-skipping server', () => {
     assert.ok(after.serviceAccountAnnotations['sandbox-b']?.['load/d2']?.['eks.amazonaws.com/role-arn']);
   });
 
-  test('a migration that observes holds no cap and ends its wave; the campaign completes only when it ends', async () => {
+  test('a migration that observes holds no concurrency or cluster cap and ends its wave; the campaign completes only when it ends', async () => {
     const apps = [app('p1', ['sandbox-a'], 'rp1'), app('p2', ['sandbox-a'], 'rp2')];
     await h.fleet.control.reset(fleetWith(apps));
     const input = campaignInput(itemsOf(apps), {
@@ -270,7 +270,7 @@ describe('campaign workflow on the time-skipping server', () => {
     };
     await waitingFor('p1');
     await h.service.decide({ namespace: 'load', name: 'p1' }, { decision: 'approve', by: APPROVER });
-    // With a cap of one, p2 starts only because p1, observing, holds none.
+    // With a cap of one, p2 starts only because p1, observing, holds neither cap (they have roles of their own).
     const second = await advanceCampaign(env, input.campaignId, (s) => s.children[1]?.status === 'running');
     assert.equal(second.children[0]?.status, 'observing');
     assert.equal((await handleOf('p1').query<MigrationState>(stateQuery)).phase, 'Observing');

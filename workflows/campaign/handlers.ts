@@ -57,7 +57,7 @@ export function registerCampaignHandlers(run: CampaignRun): void {
     { description: 'Start migrations again; the failure budget counts from zero.' },
   );
   setHandler(migrationObservingSignal, ({ workflowId }) => run.childObserving(workflowId), {
-    description: 'A migration of the campaign cleaned up and observes: it holds no cap, its wave is over.',
+    description: 'A migration of the campaign cleaned up and observes: it holds only its role, its wave is over.',
   });
   setHandler(
     abortCampaignSignal,

@@ -35,6 +35,6 @@ export const abortCampaignSignal = defineSignal<[{ by: string; reason?: string }
 
 /**
  * Sent by a migration the campaign started when it enters its Observing phase: its changes
- * are done, so it holds no cap and its wave is over; the campaign still waits for its end.
+ * are done, so it holds no concurrency or cluster cap (only its role) and its wave is over; the campaign still waits for its end.
  */
 export const migrationObservingSignal = defineSignal<[{ workflowId: string }]>('migrationObserving');

@@ -60,7 +60,7 @@ function decided(run: MigrationRun, observation: ObservationState): boolean {
 
 /**
  * A campaign's migration tells the campaign it observes: its changes are done, so the
- * campaign's caps and waves need not wait a week for it. A campaign already gone is no error.
+ * campaign's concurrency and cluster caps and its waves need not wait a week for it. A campaign already gone is no error.
  */
 async function tellCampaign(run: MigrationRun): Promise<void> {
   const campaign = run.input.campaign;
