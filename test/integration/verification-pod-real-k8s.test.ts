@@ -114,7 +114,10 @@ describe('verification pod through the real Kubernetes adapter (kube-apiserver, 
       ...port,
       async getPod(c, ns, name) {
         const stored = await k.core.readNamespacedPod({ namespace: ns, name });
-        if (!created.some((p) => p.name === name)) {
+        // The first read may come before kube-scheduler binds the pod: keep the node once bound.
+        const seen = created.find((p) => p.name === name);
+        if (seen) seen.node ??= stored.spec?.nodeName;
+        else {
           created.push({
             name,
             node: stored.spec?.nodeName,
