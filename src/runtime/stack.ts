@@ -11,6 +11,7 @@ import {
   type Worker,
 } from '@temporalio/worker';
 import { existsSync, mkdirSync } from 'node:fs';
+import { connect as tcpConnect, isIP } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { connectClient } from './client.js';
 import { createDriftNotifier } from './drift-notifier.js';
@@ -85,8 +86,30 @@ export function parseAddress(address: string): { host: string; port: number } {
   return match ? { host: match[1] ?? '127.0.0.1', port: Number(match[2]) } : { host: address, port: 7233 };
 }
 
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
+
+/** True when something accepts a TCP connection at host:port within `timeoutMs`. */
+export function tcpListening(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = tcpConnect({ host: host.replace(/^\[(.*)\]$/, '$1'), port });
+    const done = (listening: boolean) => {
+      socket.destroy();
+      resolve(listening);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
 /** True when a Temporal frontend answers at the configured address. */
 export async function temporalReachable(config: Config): Promise<boolean> {
+  // On loopback (the dev server's address), a refused TCP connection settles it at once; the
+  // gRPC connect would keep retrying it for the whole connect timeout (1.5 s of every
+  // `npm start`). Other hosts may be behind a gRPC proxy, so only gRPC speaks for them.
+  const { host, port } = parseAddress(config.temporal.address);
+  const loopback = LOOPBACK_HOSTS.has(host) || (isIP(host) === 4 && host.startsWith('127.'));
+  if (loopback && !(await tcpListening(host, port, 1500))) return false;
   try {
     const connection = await Connection.connect({
       ...temporalConnectionOptions(config.temporal),
