@@ -53,6 +53,8 @@ export async function startLocalStack(
     notifier?: NotifierPort;
     worker?: boolean;
     observability?: WorkerObservability;
+    /** Work that needs the server but not the worker: run while the worker starts, awaited before returning. */
+    alongsideWorker?: () => Promise<void>;
   },
 ): Promise<LocalStack> {
   let devServer: DevServer | undefined;
@@ -68,6 +70,7 @@ export async function startLocalStack(
     });
   }
   let worker: RunningWorker | undefined;
+  const alongside = options.alongsideWorker?.();
   try {
     if (options.worker !== false) {
       worker = await startWorker(config, {
@@ -77,9 +80,11 @@ export async function startLocalStack(
       });
     }
   } catch (err) {
+    await alongside?.catch(() => undefined);
     await devServer?.stop();
     throw err;
   }
+  await alongside;
   return {
     devServer,
     worker,
