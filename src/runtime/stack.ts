@@ -189,8 +189,11 @@ export async function startWorker(
   const ports = await openFleetPorts(config);
   const notifier =
     options.notifier ??
-    createWorkerNotifier(config, { log: options.log ?? (() => undefined), ...(o.logger && { logger: o.logger }) });
-  const driftNotifier = createDriftNotifier(config, {
+    (await createWorkerNotifier(config, {
+      log: options.log ?? (() => undefined),
+      ...(o.logger && { logger: o.logger }),
+    }));
+  const driftNotifier = await createDriftNotifier(config, {
     log: o.logger ? (line) => o.logger?.info({ source: 'drift' }, line) : (options.log ?? (() => undefined)),
   });
   let collector: { stop(): Promise<void> } | undefined;
