@@ -1,14 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config/index.js';
 import type { NotifierPort } from '../ports/notifier.js';
-import {
-  startDevServer,
-  startWorker,
-  temporalReachable,
-  type DevServer,
-  type RunningWorker,
-  type WorkerObservability,
-} from './stack.js';
+import { startDevServer, temporalReachable, type DevServer } from './dev-server.js';
+import type { RunningWorker, WorkerObservability } from './stack.js';
 
 export interface LocalStack {
   devServer?: DevServer;
@@ -57,6 +51,9 @@ export async function startLocalStack(
     alongsideWorker?: () => Promise<void>;
   },
 ): Promise<LocalStack> {
+  // The worker's modules (half of what `npm start` imports) load while the dev server boots.
+  const workerModule = options.worker === false ? undefined : import('./stack.js');
+  workerModule?.catch(() => undefined); // awaited below; a failure is reported there
   let devServer: DevServer | undefined;
   if (!config.temporal.external && !(await temporalReachable(config))) {
     options.log(
@@ -72,7 +69,8 @@ export async function startLocalStack(
   let worker: RunningWorker | undefined;
   const alongside = options.alongsideWorker?.();
   try {
-    if (options.worker !== false) {
+    if (workerModule) {
+      const { startWorker } = await workerModule;
       worker = await startWorker(config, {
         notifier: options.notifier,
         log: options.log,
