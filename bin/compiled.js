@@ -5,6 +5,8 @@
 // changes it. Plain JavaScript, as bin/migrate-identity.js.
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import module from 'node:module';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -44,8 +46,25 @@ function compiledIsCurrent(entry) {
   }
 }
 
+/**
+ * Node's cache of compiled modules (Node >= 22.1), beside the provisioned tools: the next run
+ * skips most of the compiling of the Temporal SDK, gRPC and protobuf (a fifth of what a CLI
+ * command or `npm start` spends before it does anything). Keyed on each file's contents,
+ * never stale; NODE_COMPILE_CACHE moves it, NODE_DISABLE_COMPILE_CACHE=1 turns it off.
+ */
+function enableCompileCache() {
+  if (typeof module.enableCompileCache !== 'function') return;
+  const cache = process.env.MIGRATE_IDENTITY_CACHE || join(homedir(), '.cache', 'migrate-identity');
+  try {
+    module.enableCompileCache(process.env.NODE_COMPILE_CACHE || join(cache, 'node-compile-cache'));
+  } catch {
+    // A cache that cannot be written only costs the time it would have saved.
+  }
+}
+
 /** Imports src/entrypoints/<name>: compiled when current, else from source through tsx. */
 export async function runEntry(name) {
+  enableCompileCache();
   const compiled = join(COMPILED_DIR, 'src', 'entrypoints', `${name}.js`);
   if (process.env.MIGRATE_IDENTITY_FROM_SOURCE !== '1' && compiledIsCurrent(compiled)) {
     await import(pathToFileURL(compiled).href);

@@ -2,10 +2,11 @@
 # Runs a command with a Node.js >= 22.19 first on PATH, whatever Node the machine has:
 #   bash scripts/launch.sh [--temporal-cli] node bin/run-entry.js start …
 # The npm scripts (start, demo, cli, worker, bot, test) and bin/migrate-identity.js go
-# through it. It gets Node 22 from scripts/provision-node.sh and, with --temporal-cli, the
-# Temporal CLI from scripts/provision-temporal.sh (exported as TEMPORAL_CLI_PATH, so the
-# dev server never comes from the SDK's download) — the same cached provisioning .ci/run
-# and `npm test` use. Then it execs the command. Problems are one line on stderr, exit 1.
+# through it (the bin only when something is not in place yet: bin/launch-fast.js). It gets
+# Node 22 from scripts/provision-node.sh and, with --temporal-cli, the Temporal CLI from
+# scripts/provision-temporal.sh (exported as TEMPORAL_CLI_PATH, so the dev server never comes
+# from the SDK's download) — the same cached provisioning .ci/run and `npm test` use. Then
+# it execs the command. Problems are one line on stderr, exit 1.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -15,12 +15,16 @@ async function run(): Promise<void> {
   // Human lines here (a terminal, not a log pipeline); metrics only when METRICS_PORT is set.
   const { metricsPort, metricsHost, sdkMetricsBindAddress } = config.observability;
   const metrics = metricsPort === undefined ? undefined : createMetrics();
+  // The scan schedule is registered while the worker starts (each takes about a second);
+  // its line still comes after the worker's.
+  const scheduleLines: string[] = [];
   const stack = await startLocalStack(config, {
     env: process.env,
     log,
     ...(metrics && { observability: { metrics, sdkMetrics: true } }),
+    alongsideWorker: () => registerScanSchedule(config, (line) => scheduleLines.push(line)),
   });
-  await registerScanSchedule(config, log);
+  scheduleLines.forEach(log);
   let slack: { stop(): Promise<void> } | undefined;
   let metricsServer: MetricsServer | undefined;
   try {

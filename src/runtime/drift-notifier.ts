@@ -2,14 +2,19 @@ import type { Config } from '../config/index.js';
 import type { DriftNotifierPort } from '../ports/drift-notifier.js';
 import { combineDriftNotifiers, createConsoleDriftNotifier } from '../adapters/console-drift-notifier.js';
 import { runUrl } from '../domain/run-url.js';
-import { createSlackDriftNotifier } from '../../slack/adapters/drift-notifier.js';
-import { createSlackWebClient } from '../../slack/adapters/web-client.js';
 
-/** Where the worker posts new drift: the log always, and `SLACK_DRIFT_CHANNEL` when set. */
-export function createDriftNotifier(config: Config, options: { log: (line: string) => void }): DriftNotifierPort {
+/** Where the worker posts new drift: the log always, and `SLACK_DRIFT_CHANNEL` when set (the Slack SDK loaded only then). */
+export async function createDriftNotifier(
+  config: Config,
+  options: { log: (line: string) => void },
+): Promise<DriftNotifierPort> {
   const console = createConsoleDriftNotifier(options.log);
   const channel = config.slack?.driftChannel;
   if (!config.slack || !channel) return console;
+  const [{ createSlackWebClient }, { createSlackDriftNotifier }] = await Promise.all([
+    import('../../slack/adapters/web-client.js'),
+    import('../../slack/adapters/drift-notifier.js'),
+  ]);
   const { uiUrl, namespace } = config.temporal;
   const slack = createSlackDriftNotifier(createSlackWebClient(config.slack), {
     channel,

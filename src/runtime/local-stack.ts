@@ -1,14 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config/index.js';
 import type { NotifierPort } from '../ports/notifier.js';
-import {
-  startDevServer,
-  startWorker,
-  temporalReachable,
-  type DevServer,
-  type RunningWorker,
-  type WorkerObservability,
-} from './stack.js';
+import { startDevServer, temporalReachable, type DevServer } from './dev-server.js';
+import type { RunningWorker, WorkerObservability } from './stack.js';
 
 export interface LocalStack {
   devServer?: DevServer;
@@ -53,8 +47,13 @@ export async function startLocalStack(
     notifier?: NotifierPort;
     worker?: boolean;
     observability?: WorkerObservability;
+    /** Work that needs the server but not the worker: run while the worker starts, awaited before returning. */
+    alongsideWorker?: () => Promise<void>;
   },
 ): Promise<LocalStack> {
+  // The worker's modules (half of what `npm start` imports) load while the dev server boots.
+  const workerModule = options.worker === false ? undefined : import('./stack.js');
+  workerModule?.catch(() => undefined); // awaited below; a failure is reported there
   let devServer: DevServer | undefined;
   if (!config.temporal.external && !(await temporalReachable(config))) {
     options.log(
@@ -68,8 +67,10 @@ export async function startLocalStack(
     });
   }
   let worker: RunningWorker | undefined;
+  const alongside = options.alongsideWorker?.();
   try {
-    if (options.worker !== false) {
+    if (workerModule) {
+      const { startWorker } = await workerModule;
       worker = await startWorker(config, {
         notifier: options.notifier,
         log: options.log,
@@ -77,9 +78,11 @@ export async function startLocalStack(
       });
     }
   } catch (err) {
+    await alongside?.catch(() => undefined);
     await devServer?.stop();
     throw err;
   }
+  await alongside;
   return {
     devServer,
     worker,

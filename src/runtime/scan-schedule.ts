@@ -2,7 +2,7 @@ import type { Config } from '../config/index.js';
 import { formatDuration } from '../domain/duration.js';
 import { scanInputFor, ScanService } from '../temporal/scans.js';
 import { SCAN_SCHEDULE_ID } from '../../workflows/scan/messages.js';
-import { connectClient } from './stack.js';
+import { connectClient } from './client.js';
 
 /**
  * Registers (or brings up to date) the Schedule that scans the fleet, as configured by

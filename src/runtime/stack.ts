@@ -1,18 +1,10 @@
-import { Connection } from '@temporalio/client';
 import {
   OpenTelemetryActivityInboundInterceptor,
   OpenTelemetryActivityOutboundInterceptor,
 } from '@temporalio/interceptors-opentelemetry';
-import {
-  DefaultLogger,
-  NativeConnection,
-  Runtime,
-  type ActivityInterceptorsFactory,
-  type Worker,
-} from '@temporalio/worker';
-import { existsSync, mkdirSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { NativeConnection, Runtime, type ActivityInterceptorsFactory, type Worker } from '@temporalio/worker';
 import { connectClient } from './client.js';
+import { installRuntime } from './dev-server.js';
 import { createDriftNotifier } from './drift-notifier.js';
 import { createWorkerNotifier } from './worker-notifier.js';
 import type { Config } from '../config/index.js';
@@ -20,41 +12,24 @@ import type { NotifierPort } from '../ports/notifier.js';
 import { temporalConnectionOptions } from '../temporal/connection.js';
 import { createMigrationWorker } from '../temporal/worker.js';
 import { currentWorkflowBundle } from '../temporal/workflow-bundle.js';
-import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import { openFleetPorts, type FleetPorts } from './fleet-ports.js';
 import { observedActivities } from '../observability/activity-interceptor.js';
 import type { AppLogger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import { temporalLogger } from '../observability/temporal-logger.js';
 import { workflowSpanSinks, type Tracing } from '../observability/tracing.js';
 import { startVisibilityCollector, type VisibilityCollector } from '../observability/visibility-collector.js';
 import { observationDefaults } from './observation.js';
 import { verificationDeps } from './verification.js';
 
 export { connectClient };
-
-let runtimeInstalled = false;
-
-/**
- * The Temporal SDK's runtime, once per process. Its logs (core, worker, workflow `log`,
- * activity context loggers) go to `logger` as JSON lines when one is given, else to the
- * console; either way at MIGRATE_IDENTITY_LOG_LEVEL (WARN by default: the notifier reports
- * progress). `sdkMetrics`: the SDK's Prometheus exporter on TEMPORAL_METRICS_BIND_ADDRESS.
- */
-export function installRuntime(config: Config, options: { logger?: AppLogger; sdkMetrics?: boolean } = {}): void {
-  if (runtimeInstalled) return;
-  const level = config.logLevel;
-  Runtime.install({
-    logger: options.logger ? temporalLogger(options.logger, level) : new DefaultLogger(level),
-    telemetryOptions: {
-      ...(options.logger && { logging: { filter: { core: level, other: 'WARN' }, forward: {} } }),
-      ...(options.sdkMetrics && {
-        metrics: { prometheus: { bindAddress: config.observability.sdkMetricsBindAddress } },
-      }),
-    },
-  });
-  runtimeInstalled = true;
-}
+export {
+  installRuntime,
+  parseAddress,
+  startDevServer,
+  tcpListening,
+  temporalReachable,
+  type DevServer,
+} from './dev-server.js';
 
 /** What the worker reports through; each part optional (the CLI and tests pass none). */
 export interface WorkerObservability {
@@ -81,70 +56,6 @@ export function activityInterceptors(o: WorkerObservability): ActivityIntercepto
   ];
 }
 
-export function parseAddress(address: string): { host: string; port: number } {
-  const match = /^(.*):(\d+)$/.exec(address);
-  return match ? { host: match[1] ?? '127.0.0.1', port: Number(match[2]) } : { host: address, port: 7233 };
-}
-
-/** True when a Temporal frontend answers at the configured address. */
-export async function temporalReachable(config: Config): Promise<boolean> {
-  try {
-    const connection = await Connection.connect({
-      ...temporalConnectionOptions(config.temporal),
-      connectTimeout: 1500,
-    });
-    await connection.close();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function temporalCliOnPath(env: NodeJS.ProcessEnv): string | undefined {
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    const candidate = join(dir, 'temporal');
-    if (dir && existsSync(candidate)) return candidate;
-  }
-  return undefined;
-}
-
-export interface DevServer {
-  uiUrl: string;
-  stop(): Promise<void>;
-}
-
-/**
- * `temporal server start-dev` with its UI, a SQLite file in the data directory (runs
- * survive restarts) and our search attributes registered. The binary: TEMPORAL_CLI_PATH,
- * else `temporal` on PATH, else the SDK downloads it (needs internet).
- */
-export async function startDevServer(
-  config: Config,
-  pathEnv: NodeJS.ProcessEnv,
-  runtime: { logger?: AppLogger; sdkMetrics?: boolean } = {},
-): Promise<DevServer> {
-  installRuntime(config, runtime);
-  mkdirSync(config.dataDir, { recursive: true });
-  const { host, port } = parseAddress(config.temporal.address);
-  const uiPort = Number(new URL(config.temporal.uiUrl).port || 8233);
-  const path = config.temporal.cliPath ?? temporalCliOnPath(pathEnv);
-  // Loaded only here: workers against an existing server (docker-compose, production) never need it.
-  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: path ? { type: 'existing-path', path } : undefined,
-      ip: host,
-      port,
-      ui: true,
-      uiPort,
-      dbFilename: join(config.dataDir, 'temporal.sqlite'),
-      namespace: config.temporal.namespace,
-      searchAttributes: SEARCH_ATTRIBUTES,
-    },
-  });
-  return { uiUrl: config.temporal.uiUrl, stop: () => env.teardown() };
-}
-
 export interface RunningWorker {
   worker: Worker;
   ports: FleetPorts;
@@ -167,8 +78,11 @@ export async function startWorker(
   const ports = await openFleetPorts(config);
   const notifier =
     options.notifier ??
-    createWorkerNotifier(config, { log: options.log ?? (() => undefined), ...(o.logger && { logger: o.logger }) });
-  const driftNotifier = createDriftNotifier(config, {
+    (await createWorkerNotifier(config, {
+      log: options.log ?? (() => undefined),
+      ...(o.logger && { logger: o.logger }),
+    }));
+  const driftNotifier = await createDriftNotifier(config, {
     log: o.logger ? (line) => o.logger?.info({ source: 'drift' }, line) : (options.log ?? (() => undefined)),
   });
   let collector: { stop(): Promise<void> } | undefined;

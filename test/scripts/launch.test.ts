@@ -1,9 +1,19 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
+import { HOP_VARIABLE, launchWithoutBash } from '../../bin/launch-fast.js';
 
 /**
  * The launcher the npm scripts and the bin go through (scripts/launch.sh) and the provisioning
@@ -51,7 +61,9 @@ const STEERING = [
   'MIGRATE_IDENTITY_SKIP_PROVISION',
   'MIGRATE_IDENTITY_EXTERNAL_TEMPORAL',
   'MIGRATE_IDENTITY_LAUNCHED',
+  'MIGRATE_IDENTITY_SKIP_FAST_LAUNCH',
   'TEMPORAL_CLI_PATH',
+  HOP_VARIABLE,
 ];
 
 function run(command: string[], env: NodeJS.ProcessEnv = {}) {
@@ -213,6 +225,87 @@ describe('bin/migrate-identity.js', () => {
     assert.equal(result.code, 2, result.stderr);
     assert.match(result.stderr, /^migrate-identity: unknown command "no-such-command"/);
     assert.equal(readFileSync(record, 'utf8').trim(), `TEMPORAL_CLI_PATH=${temporal} LAUNCHED=1`);
+  });
+});
+
+describe('bin/launch-fast.js: the bin past bash when nothing needs provisioning', () => {
+  /** A real Node first on PATH (a link to the one running the tests), as the bin's shebang would pick it. */
+  function realNodeFirst(): string {
+    rmSync(join(fakeBin, 'node'));
+    symlinkSync(process.execPath, join(fakeBin, 'node'));
+    return join(fakeBin, 'node');
+  }
+  const env = (more: NodeJS.ProcessEnv = {}) => ({
+    HOME: dir,
+    MIGRATE_IDENTITY_CACHE: cache,
+    PATH: `${fakeBin}${delimiter}/usr/bin${delimiter}/bin`,
+    ...more,
+  });
+
+  test('Node >= 22.19 first on PATH and the pinned Temporal CLI cached: the CLI runs in this process', () => {
+    const node = realNodeFirst();
+    const temporal = fakeTemporalVenv();
+    assert.deepEqual(launchWithoutBash(env(), node, 'v22.19.0'), {
+      run: 'here',
+      env: { TEMPORAL_CLI_PATH: temporal, MIGRATE_IDENTITY_LAUNCHED: '1' },
+    });
+    // A Temporal CLI given, or an external Temporal: nothing to look for.
+    assert.deepEqual(launchWithoutBash(env({ TEMPORAL_CLI_PATH: '/x/temporal' }), node, 'v24.1.0')?.env, {
+      MIGRATE_IDENTITY_LAUNCHED: '1',
+    });
+  });
+
+  test('anything to provision, or a PATH read differently, goes through the launcher', () => {
+    const node = realNodeFirst();
+    // No Temporal CLI in the cache, or another version than the pinned one.
+    assert.equal(launchWithoutBash(env(), node, 'v22.23.3'), undefined);
+    fakeTemporalVenv('0.0.1');
+    assert.equal(launchWithoutBash(env(), node, 'v22.23.3'), undefined);
+    fakeTemporalVenv();
+    // Another `node` first on PATH than the one running, an empty PATH entry (bash: the current
+    // directory), or the shortcut turned off.
+    assert.equal(launchWithoutBash(env(), process.execPath + '-elsewhere', 'v22.23.3'), undefined);
+    assert.equal(launchWithoutBash(env({ PATH: `${delimiter}${fakeBin}` }), node, 'v22.23.3'), undefined);
+    assert.equal(launchWithoutBash(env({ MIGRATE_IDENTITY_SKIP_FAST_LAUNCH: '1' }), node, 'v22.23.3'), undefined);
+    assert.equal(launchWithoutBash(env(), node, 'v22.23.3')?.run, 'here');
+  });
+
+  test('a Node older than 22.19: the cached Node 22 when there is one, else the launcher installs it', () => {
+    const systemNode = join(fakeBin, 'node'); // the fake v20.20.2
+    fakeTemporalVenv();
+    // Nothing cached: bash and scripts/provision-node.sh (a fresh machine).
+    assert.equal(launchWithoutBash(env(), systemNode, 'v20.20.2'), undefined);
+    assert.equal(launchWithoutBash(env(), systemNode, 'v22.18.0'), undefined);
+    fakeNode(join(cache, 'node22', 'node_modules', '.bin', 'node'), 'v22.23.3');
+    const nodeDir = join(cache, 'node22', 'node_modules', '.bin');
+    assert.deepEqual(launchWithoutBash(env(), systemNode, 'v20.20.2'), {
+      run: 'node',
+      node: join(nodeDir, 'node'),
+      env: { PATH: `${nodeDir}${delimiter}${env().PATH}`, [HOP_VARIABLE]: '1' },
+    });
+    // The cached Node itself too old (it checks on arrival): no second hop, the launcher.
+    assert.equal(launchWithoutBash(env({ [HOP_VARIABLE]: '1' }), systemNode, 'v22.18.0'), undefined);
+  });
+
+  test('the bin on a Node that needs nothing: runs the CLI without bash, with the launcher’s variables', () => {
+    realNodeFirst();
+    const temporal = fakeTemporalVenv();
+    // Only the link to Node on PATH: no bash to fall back on.
+    const result = run(
+      [
+        join(fakeBin, 'node'),
+        '--input-type=module',
+        '-e',
+        `process.argv.splice(1, 0, 'bin/migrate-identity.js');
+         process.on('exit', () => console.log(JSON.stringify([process.env.TEMPORAL_CLI_PATH, process.env.MIGRATE_IDENTITY_LAUNCHED, process.env.${HOP_VARIABLE}])));
+         await import('./bin/migrate-identity.js');`,
+        'no-such-command',
+      ],
+      { PATH: fakeBin, HOME: dir, [HOP_VARIABLE]: '1' },
+    );
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /^migrate-identity: unknown command "no-such-command"/);
+    assert.deepEqual(JSON.parse(result.stdout.trim().split('\n').at(-1) ?? ''), [temporal, '1', null]);
   });
 });
 

@@ -206,11 +206,11 @@ describe('Slack notifier', () => {
   test('the worker notifier is console-only without Slack settings, console and Slack with them', async () => {
     const lines: string[] = [];
     const state = fresh(fixtures.migrating());
-    const plain = createWorkerNotifier(loadConfig({}), { log: (l) => lines.push(l) });
+    const plain = await createWorkerNotifier(loadConfig({}), { log: (l) => lines.push(l) });
     assert.deepEqual(await plain.notify(fixtures.notification('started', 'hello', state)), {});
     assert.equal(api.calls.length, 0);
     const config = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-t', SLACK_SIGNING_SECRET: 's', SLACK_API_URL: api.apiUrl });
-    const both = createWorkerNotifier(config, { log: (l) => lines.push(l) });
+    const both = await createWorkerNotifier(config, { log: (l) => lines.push(l) });
     const result = await both.notify(fixtures.notification('started', 'hello', state));
     assert.ok(result.threadTs);
     assert.equal(lines.length, 2);
