@@ -10,6 +10,7 @@ import { demoInput } from '../../src/cli/demo.js';
 import { loadConfig } from '../../src/config/index.js';
 import { digestOf } from '../../src/domain/migration-digest.js';
 import type { MigrationState } from '../../src/domain/migration-state.js';
+import { workflowIdFor } from '../../src/domain/workflow-id.js';
 import { openSandbox } from '../../src/runtime/fleet-ports.js';
 import { MigrationService } from '../../src/temporal/migrations.js';
 import { startProductionStack, type ProductionStack } from '../support/production-stack.js';
@@ -120,8 +121,14 @@ describe('production-shaped stack', () => {
     // The server dies once sandbox-a's consistency wait, a durable timer kept in PostgreSQL, has begun.
     await waitForState(begun('sandbox-a', 'consistency-wait'), 'sandbox-a consistency wait');
     const temporalMs = await stack.restart('temporal', 'SIGKILL');
-    // The worker dies at sandbox-b's; a new process picks the run up from its history.
+    // The worker dies at sandbox-b's; a new process picks the run up from its history. It dies
+    // with nothing in flight: a notification still being posted would be posted again by the
+    // next worker (Slack has no idempotency key), which is not what this test measures.
     await waitForState(begun('sandbox-b', 'consistency-wait'), 'sandbox-b consistency wait');
+    const run = client.workflow.getHandle(workflowIdFor(SA));
+    for (let i = 0; i < 150 && ((await run.describe()).raw.pendingActivities?.length ?? 0) > 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const workerMs = await stack.restart('worker', 'SIGKILL');
     progress.push(
       `Temporal server restarted in ${(temporalMs / 1000).toFixed(1)}s, worker in ${(workerMs / 1000).toFixed(1)}s`,
