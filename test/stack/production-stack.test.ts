@@ -118,17 +118,21 @@ describe('production-shaped stack', () => {
     const reply = await api.waitFor(() => api.responses.find((r) => r.id === 'start'), 'the reply', 30_000);
     assert.match(String(reply.body.text), /Started the migration of payments\/reconciler/);
 
+    // Each crash comes with nothing in flight: a notification still being posted would be posted
+    // again after it (Slack has no idempotency key), which is not what this test measures.
+    const run = client.workflow.getHandle(workflowIdFor(SA));
+    const quiet = async () => {
+      for (let i = 0; i < 150 && ((await run.describe()).raw.pendingActivities?.length ?? 0) > 0; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
     // The server dies once sandbox-a's consistency wait, a durable timer kept in PostgreSQL, has begun.
     await waitForState(begun('sandbox-a', 'consistency-wait'), 'sandbox-a consistency wait');
+    await quiet();
     const temporalMs = await stack.restart('temporal', 'SIGKILL');
-    // The worker dies at sandbox-b's; a new process picks the run up from its history. It dies
-    // with nothing in flight: a notification still being posted would be posted again by the
-    // next worker (Slack has no idempotency key), which is not what this test measures.
+    // The worker dies at sandbox-b's; a new process picks the run up from its history.
     await waitForState(begun('sandbox-b', 'consistency-wait'), 'sandbox-b consistency wait');
-    const run = client.workflow.getHandle(workflowIdFor(SA));
-    for (let i = 0; i < 150 && ((await run.describe()).raw.pendingActivities?.length ?? 0) > 0; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await quiet();
     const workerMs = await stack.restart('worker', 'SIGKILL');
     progress.push(
       `Temporal server restarted in ${(temporalMs / 1000).toFixed(1)}s, worker in ${(workerMs / 1000).toFixed(1)}s`,
@@ -178,7 +182,8 @@ describe('production-shaped stack', () => {
       .filter((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1)
       .map(
         (e) =>
-          `${typeOf(e.activityTaskStartedEventAttributes?.scheduledEventId)} attempt ${e.activityTaskStartedEventAttributes?.attempt}`,
+          `${typeOf(e.activityTaskStartedEventAttributes?.scheduledEventId)} attempt ${e.activityTaskStartedEventAttributes?.attempt}` +
+          ` (after: ${e.activityTaskStartedEventAttributes?.lastFailure?.message ?? 'no failure recorded'})`,
       );
     assert.deepEqual(retried, [], 'every activity ran once');
     assert.ok(
