@@ -5,6 +5,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AuditEntry, MigrationState } from '../src/domain/migration-state.js';
 import type { RequestOrigin } from '../src/domain/types.js';
+import { STATE_QUERY_NAME } from './query-names.js';
 
 export const WORKFLOW_TYPE = 'migrationWorkflow';
 export const PLAN_WORKFLOW_TYPE = 'planWorkflow';
@@ -31,7 +32,7 @@ export interface ObservationRequest extends Requester {
 }
 
 /** The whole migration state: phase, per-cluster steps, findings, approvals, audit trail, rollback note. */
-export const stateQuery = defineQuery<MigrationState>('state');
+export const stateQuery = defineQuery<MigrationState>(STATE_QUERY_NAME);
 
 /**
  * Approve or reject cleanup. The validator refuses non-approvers, the requester approving,

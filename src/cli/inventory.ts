@@ -14,9 +14,7 @@ import { renderDrift, renderInventory, renderInventoryCsv } from './inventory-re
 import type { CliIo } from './io.js';
 import { jsonOutput } from './render.js';
 
-export const INVENTORY_USAGE = `  inventory [--clusters a,b] [--namespace <ns>] [--json|--csv]
-  inventory schedule [--every <duration>] | inventory schedule --delete
-  drift [--clusters a,b] [--namespace <ns>] [--json]`;
+export { INVENTORY_USAGE } from './inventory-usage.js';
 
 async function withScans<T>(config: Config, fn: (scans: ScanService) => Promise<T>): Promise<T> {
   const { client, close } = await connectClient(config);

@@ -6,12 +6,19 @@ import { parseFlags } from '../start-request/args.js';
 import { buildMigrationInput, START_BOOLEAN_FLAGS, START_USAGE, START_VALUE_FLAGS } from '../start-request/parse.js';
 import { ConfigError, loadConfig, type Config } from '../config/index.js';
 import { NotAllowedError, ValidationError } from '../domain/errors.js';
-import { parseServiceAccountRef } from '../domain/names.js';
-import { connectClient } from '../runtime/client.js';
-import { MigrationRequestError, MigrationService } from '../temporal/migrations.js';
+import { formatServiceAccountRef, parseServiceAccountRef } from '../domain/names.js';
+import type { MigrationState } from '../domain/migration-state.js';
+import { runUrl } from '../domain/run-url.js';
+import { workflowIdFor } from '../domain/workflow-id.js';
+import type { ServiceAccountRef } from '../domain/types.js';
+import { temporalConnectionOptions } from '../temporal/connection.js';
+import { queryWorkflowOverGrpc } from '../temporal/grpc-query.js';
+import { MigrationRequestError } from '../temporal/migration-request-error.js';
+import type { MigrationService } from '../temporal/migrations.js';
+import { STATE_QUERY_NAME } from '../../workflows/query-names.js';
 import { CAMPAIGN_CLI_USAGE } from './campaign-usage.js';
 import { DIAGNOSE_USAGE } from './diagnose-usage.js';
-import { INVENTORY_USAGE, runFleetCommand } from './inventory.js';
+import { INVENTORY_USAGE } from './inventory-usage.js';
 import type { CliIo } from './io.js';
 import { changeRecord } from '../domain/change-record.js';
 import { jsonOutput, renderList, renderPlan, renderState } from './render.js';
@@ -77,7 +84,12 @@ async function cliAccessFor(config: Config) {
   return cliAccess(config, osUser());
 }
 
+/** The Temporal SDK loads here, on the first command that needs it. */
 async function withService<T>(config: Config, fn: (service: MigrationService) => Promise<T>): Promise<T> {
+  const [{ connectClient }, { MigrationService }] = await Promise.all([
+    import('../runtime/client.js'),
+    import('../temporal/migrations.js'),
+  ]);
   const { client, close } = await connectClient(config);
   try {
     return await fn(
@@ -86,6 +98,22 @@ async function withService<T>(config: Config, fn: (service: MigrationService) =>
   } finally {
     await close();
   }
+}
+
+/**
+ * A migration's state by one bare gRPC query, without loading the Temporal SDK; undefined
+ * when that cannot answer (the caller asks through the SDK, which reports its own errors).
+ */
+async function stateByBareQuery(config: Config, sa: ServiceAccountRef): Promise<MigrationState | undefined> {
+  const outcome = await queryWorkflowOverGrpc(temporalConnectionOptions(config.temporal), {
+    namespace: config.temporal.namespace,
+    workflowId: workflowIdFor(sa),
+    queryType: STATE_QUERY_NAME,
+  });
+  if (outcome.kind === 'not-found') {
+    throw new MigrationRequestError(`no migration of ${formatServiceAccountRef(sa)} found`, 'not-found');
+  }
+  return outcome.kind === 'result' ? (outcome.value as MigrationState) : undefined;
 }
 
 const START_FLAGS = {
@@ -165,6 +193,18 @@ export async function runCli(argv: string[], io: CliIo, env: Record<string, stri
         const sa = onlyServiceAccount(positionals, 'status');
         if (flags.record && (flags.json || flags.watch))
           throw new UsageError('status --record takes neither --json nor --watch');
+        const quick = flags.watch ? undefined : await stateByBareQuery(config, sa);
+        if (quick) {
+          const { uiUrl, namespace } = config.temporal;
+          io.out(
+            flags.record
+              ? changeRecord(quick)
+              : flags.json
+                ? jsonOutput(quick)
+                : renderState(quick, runUrl(uiUrl, namespace, quick.workflowId)),
+          );
+          return 0;
+        }
         return await withService(config, async (service) => {
           if (flags.record) {
             io.out(changeRecord(await service.state(sa)));
@@ -272,7 +312,7 @@ export async function runCli(argv: string[], io: CliIo, env: Record<string, stri
           : await (await import('./demo.js')).runDemo(config, args, io, env);
       case 'inventory':
       case 'drift':
-        return await runFleetCommand(command, config, args, io);
+        return await (await import('./inventory.js')).runFleetCommand(command, config, args, io);
       case 'slices':
         return await (await import('./campaign.js')).runSlicesCommand(config, args, io);
       case 'campaign':

@@ -35,18 +35,9 @@ import {
   RoleArnKey,
   ServiceAccountKey,
 } from '../../workflows/search-attributes.js';
+import { MigrationRequestError } from './migration-request-error.js';
 
-/** A user-facing refusal (already running, not found, refused decision): the message says why. */
-export class MigrationRequestError extends Error {
-  override readonly name = 'MigrationRequestError';
-  constructor(
-    message: string,
-    readonly code: 'already-running' | 'not-found' | 'refused',
-    readonly workflowId?: string,
-  ) {
-    super(message);
-  }
-}
+export { MigrationRequestError } from './migration-request-error.js';
 
 export interface MigrationSummary {
   workflowId: string;

@@ -1,31 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { packagesLoadedBy } from '../support/cli-process.js';
 import { createTimeSkippingEnv } from '../support/temporal.js';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const run = promisify(execFile);
-
-/** The packages `migrate-identity <argv>` loads, run as a process from the entry point. */
-async function packagesLoadedBy(argv: string[], env: Record<string, string>, dir: string) {
-  const traceFile = join(dir, `trace-${argv[0] ?? 'none'}.txt`);
-  const child = run(
-    process.execPath,
-    ['--import', 'tsx', '--import', './test/support/package-trace.ts', 'src/entrypoints/cli.ts', ...argv],
-    { cwd: root, env: { ...process.env, ...env, PACKAGE_TRACE_FILE: traceFile } },
-  );
-  const result = await child.then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (err: { code: number; stdout: string; stderr: string }) => err,
-  );
-  return { ...result, packages: readFileSync(traceFile, 'utf8').split('\n') };
-}
 
 /** `status` is what people run while they wait: it loads the Temporal client and no cloud SDK. */
 describe('CLI imports per command', () => {

@@ -1,4 +1,8 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { freePort } from './ports.js';
 import { temporalCliPath } from './temporal.js';
 
@@ -33,4 +37,22 @@ export async function demoEnv(dataDir: string, extra: NodeJS.ProcessEnv = {}): P
     ...(temporalCliPath() && { TEMPORAL_CLI_PATH: temporalCliPath() }),
     ...extra,
   };
+}
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const run = promisify(execFile);
+
+/** The packages `migrate-identity <argv>` loads, run as a process from the entry point. */
+export async function packagesLoadedBy(argv: string[], env: Record<string, string>, dir: string) {
+  const traceFile = join(dir, `trace-${argv[0] ?? 'none'}.txt`);
+  const child = run(
+    process.execPath,
+    ['--import', 'tsx', '--import', './test/support/package-trace.ts', 'src/entrypoints/cli.ts', ...argv],
+    { cwd: root, env: { ...process.env, ...env, PACKAGE_TRACE_FILE: traceFile } },
+  );
+  const result = await child.then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (err: { code: number; stdout: string; stderr: string }) => err,
+  );
+  return { ...result, packages: readFileSync(traceFile, 'utf8').split('\n') };
 }
