@@ -12,7 +12,7 @@ import type { MigrationInput } from '../../src/domain/types.js';
 import { DEFAULT_PROBE } from '../../src/domain/verification-pod.js';
 import { planWorkflowIdFor, workflowIdFor } from '../../src/domain/workflow-id.js';
 import { createSandboxFleet } from '../../src/sandbox/index.js';
-import { serverClock } from './server-clock.js';
+import { cloudTrailFleet } from './server-clock.js';
 import { observationUpdate, PLAN_WORKFLOW_TYPE, WORKFLOW_TYPE } from '../../workflows/messages.js';
 import { POD_IDENTITY_TRUST_SID } from '../../src/domain/constants.js';
 import { removeStatementBySid } from '../../src/domain/trust-policy.js';
@@ -330,13 +330,7 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
       'two clusters with CloudTrail (two minutes late): SDK audit, Pod Identity sessions found during the soak, approved; a workload still on IRSA blocks cleanup',
     workflowType: WORKFLOW_TYPE,
     record: async (env) => {
-      const clock = serverClock();
-      const fleet = createSandboxFleet({
-        now: clock.now,
-        consistencyDelayMs: 0,
-        podStartMs: 5,
-        cloudTrailDelayMs: 120_000,
-      });
+      const { fleet, interceptor } = cloudTrailFleet();
       await fleet.cloudTrailControl.setTraffic('sandbox-b/payments/reconciler-ledger-writer', {
         hiddenWebIdentity: true,
       });
@@ -348,7 +342,7 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
           expectPhase(await h.service.result(SA), 'MigratedNotCleaned', 'cloudtrail-evidence');
           return runId(env);
         },
-        { fleet, cloudTrail: true, activityInterceptors: [clock.interceptor] },
+        { fleet, cloudTrail: true, activityInterceptors: [interceptor] },
       );
     },
   },
@@ -358,13 +352,7 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
       'one cluster with CloudTrail, approved and cleaned up, observed (a day, a sample every 6 h): the role’s trust loses its Pod Identity statement, the regression is alerted, a rollback is requested while observing and restores IRSA',
     workflowType: WORKFLOW_TYPE,
     record: async (env) => {
-      const clock = serverClock();
-      const fleet = createSandboxFleet({
-        now: clock.now,
-        consistencyDelayMs: 0,
-        podStartMs: 5,
-        cloudTrailDelayMs: 120_000,
-      });
+      const { fleet, interceptor } = cloudTrailFleet();
       return withHarness(
         env,
         async (h) => {
@@ -400,7 +388,7 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
           expectPhase(await h.service.result(SA), 'RolledBack', 'observation-rollback');
           return runId(env);
         },
-        { fleet, cloudTrail: true, activityInterceptors: [clock.interceptor] },
+        { fleet, cloudTrail: true, activityInterceptors: [interceptor] },
       );
     },
   },

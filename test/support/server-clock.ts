@@ -1,4 +1,5 @@
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
+import { createSandboxFleet, type SandboxFleet } from '../../src/sandbox/index.js';
 
 /**
  * A clock for the sandbox that keeps up with the time-skipping server, so the events the
@@ -19,4 +20,17 @@ export function serverClock(): { now: () => number; interceptor: ActivityInterce
       return {};
     },
   };
+}
+
+/**
+ * A sandbox fleet on the server's clock (pass `interceptor` to the worker), associations
+ * consistent at once, pods ready in 5 ms, and CloudTrail delivering `cloudTrailDelayMs` late.
+ */
+export function cloudTrailFleet(cloudTrailDelayMs = 120_000): {
+  fleet: SandboxFleet;
+  interceptor: ActivityInterceptorsFactory;
+} {
+  const clock = serverClock();
+  const fleet = createSandboxFleet({ now: clock.now, consistencyDelayMs: 0, podStartMs: 5, cloudTrailDelayMs });
+  return { fleet, interceptor: clock.interceptor };
 }

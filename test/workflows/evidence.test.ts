@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { MigrationState } from '../../src/domain/migration-state.js';
 import type { MigrationOptions } from '../../src/domain/types.js';
-import { createSandboxFleet, type TrafficProfile } from '../../src/sandbox/index.js';
+import type { TrafficProfile } from '../../src/sandbox/index.js';
 import { decisionUpdate } from '../../workflows/messages.js';
 import {
   advanceUntil,
@@ -13,7 +13,7 @@ import {
   startHarness,
   type Harness,
 } from '../support/migration-harness.js';
-import { serverClock } from '../support/server-clock.js';
+import { cloudTrailFleet } from '../support/server-clock.js';
 import { createTimeSkippingEnv } from '../support/temporal.js';
 
 const OLD_JAVA =
@@ -33,17 +33,11 @@ describe('migration workflow: CloudTrail evidence on the time-skipping server', 
 
   /** A harness whose sandbox stamps events on the server's clock and delivers them `delayMs` late. */
   async function harness(delayMs = 2 * 60_000, traffic: Record<string, TrafficProfile> = {}): Promise<Harness> {
-    const clock = serverClock();
-    const fleet = createSandboxFleet({
-      now: clock.now,
-      consistencyDelayMs: 0,
-      podStartMs: 5,
-      cloudTrailDelayMs: delayMs,
-    });
+    const { fleet, interceptor } = cloudTrailFleet(delayMs);
     for (const [key, profile] of Object.entries(traffic)) await fleet.cloudTrailControl.setTraffic(key, profile);
     // Each harness has its own task queue: the role's lock from the previous test's would never be served.
     await endRoleLock(env);
-    return startHarness(env, { fleet, cloudTrail: true, activityInterceptors: [clock.interceptor] });
+    return startHarness(env, { fleet, cloudTrail: true, activityInterceptors: [interceptor] });
   }
 
   async function run(

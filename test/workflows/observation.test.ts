@@ -7,7 +7,6 @@ import { POD_IDENTITY_TRUST_SID } from '../../src/domain/constants.js';
 import type { MigrationState } from '../../src/domain/migration-state.js';
 import { removeStatementBySid } from '../../src/domain/trust-policy.js';
 import type { MigrationOptions } from '../../src/domain/types.js';
-import { createSandboxFleet } from '../../src/sandbox/index.js';
 import { abortSignal, decisionUpdate, observationUpdate } from '../../workflows/messages.js';
 import { MigrationPhaseKey } from '../../workflows/search-attributes.js';
 import {
@@ -19,7 +18,7 @@ import {
   startHarness,
   type Harness,
 } from '../support/migration-harness.js';
-import { serverClock } from '../support/server-clock.js';
+import { cloudTrailFleet } from '../support/server-clock.js';
 import { createTimeSkippingEnv } from '../support/temporal.js';
 
 const HOUR = 3600;
@@ -40,19 +39,13 @@ describe('migration workflow: the Observing phase on the time-skipping server', 
    * calls) and delivers events two minutes late; its worker takes the given fleet defaults.
    */
   async function harness(observationDefaults?: MigrationOptions['observation']): Promise<Harness> {
-    const clock = serverClock();
-    const fleet = createSandboxFleet({
-      now: clock.now,
-      consistencyDelayMs: 0,
-      podStartMs: 5,
-      cloudTrailDelayMs: 120_000,
-    });
+    const { fleet, interceptor } = cloudTrailFleet();
     // Each harness has its own task queue: the role's lock from the previous test's would never be served.
     await endRoleLock(env);
     return startHarness(env, {
       fleet,
       cloudTrail: true,
-      activityInterceptors: [clock.interceptor],
+      activityInterceptors: [interceptor],
       ...(observationDefaults && { deps: { observationDefaults } }),
     });
   }
