@@ -3,10 +3,13 @@
  * wait, approved the moment it asks) on the real dev server and the sandbox, against the
  * same activity calls, with the same inputs, made directly one after another on a fresh
  * sandbox (the role lock's activities too: they reach the same server). Prints both wall times and the overhead; asserts nothing.
- *   npm run bench:overhead [-- --runs N] [-- --pod-start-ms MS]
+ *   npm run bench:overhead [-- --runs N] [-- --pod-start-ms MS] [-- --no-eager-activities]
  * --runs: default 3, the median is reported. --pod-start-ms: how long a restarted pod takes
- * to become ready in the sandbox (default 300). BENCH_BY_ACTIVITY=1 also prints the direct
- * calls' count and time per activity.
+ * to become ready in the sandbox (default 300). --no-eager-activities: the server dispatches
+ * every activity through matching (a server before 1.32 without the setting,
+ * src/temporal/server-config.ts). BENCH_BY_ACTIVITY=1 also prints the direct calls' count
+ * and time per activity; BENCH_TIMELINE=1 where each run's wall time went, from its history
+ * (scripts/history-timeline.ts).
  */
 import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
@@ -17,6 +20,7 @@ import { workflowIdFor } from '../src/domain/workflow-id.js';
 import { decisionUpdate } from '../workflows/messages.js';
 import { APPROVER, endRoleLock, migrationInput, startHarness } from '../test/support/migration-harness.js';
 import { createDevServerEnv } from '../test/support/temporal.js';
+import { historyTimeline, type Timeline } from './history-timeline.js';
 
 function flag(name: string, fallback: number): number {
   const at = process.argv.indexOf(name);
@@ -89,11 +93,26 @@ async function throughTemporal(env: TestWorkflowEnvironment): Promise<{ ms: numb
     await approval;
     if (final.phase !== 'Completed')
       throw new Error(`the migration ended ${final.phase}: ${JSON.stringify(final.failure)}`);
+    if (process.env.BENCH_TIMELINE)
+      printTimeline(historyTimeline((await handle.fetchHistory()).events ?? [], ['notify']));
     return { ms, calls };
   } finally {
     await h.stop();
     await endRoleLock(env);
   }
+}
+
+function printTimeline(t: Timeline): void {
+  const f = (n: number) => n.toFixed(0);
+  console.log(`  history ${f(t.wallMs)} ms: ${t.byCategory.map(([c, n]) => `${c} ${f(n)}`).join(', ')}`);
+  console.log(
+    `  workflow tasks ×${t.workflowTasks.count}: schedule-to-start ${t.workflowTasks.scheduleToStartMs.toFixed(1)} ms, start-to-close ${t.workflowTasks.startToCloseMs.toFixed(1)} ms (means)`,
+  );
+  console.log(
+    `  activities (means, schedule-to-start / start-to-close): ${t.activities
+      .map((a) => `${a.type} ×${a.count} ${a.scheduleToStartMs.toFixed(1)}/${a.startToCloseMs.toFixed(1)}`)
+      .join(', ')}`,
+  );
 }
 
 /** Replaces every string of `value` found in `renamed` (ids the first sandbox made → the second's). */
@@ -156,7 +175,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 async function main() {
   const runs = Math.max(1, flag('--runs', 3));
-  const env = await createDevServerEnv();
+  const env = await createDevServerEnv({ eagerActivities: !process.argv.includes('--no-eager-activities') });
   try {
     const rows: { workflow: number; direct: number; calls: number }[] = [];
     for (let i = 0; i < runs; i++) {

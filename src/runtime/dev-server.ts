@@ -7,6 +7,7 @@ import type { Config } from '../config/index.js';
 import type { AppLogger } from '../observability/logger.js';
 import { temporalLogger } from '../observability/temporal-logger.js';
 import { temporalConnectionOptions } from '../temporal/connection.js';
+import { devServerArgs } from '../temporal/server-config.js';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 
 /*
@@ -119,6 +120,8 @@ export async function startDevServer(
       dbFilename: join(config.dataDir, 'temporal.sqlite'),
       namespace: config.temporal.namespace,
       searchAttributes: SEARCH_ATTRIBUTES,
+      // A `temporal` of the user's own may be older than the server default we rely on.
+      extraArgs: devServerArgs(),
     },
   });
   return { uiUrl: config.temporal.uiUrl, stop: () => env.teardown() };

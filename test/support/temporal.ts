@@ -1,5 +1,6 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { devServerArgs } from '../../src/temporal/server-config.js';
 import { currentWorkflowBundle } from '../../src/temporal/workflow-bundle.js';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import { toolPath } from './tools.js';
@@ -43,8 +44,13 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   return env;
 }
 
-/** The real dev server (`temporal server start-dev`) on 127.0.0.1 with our search attributes. */
-export function createDevServerEnv(options: { ui?: boolean; uiPort?: number } = {}): Promise<TestWorkflowEnvironment> {
+/**
+ * The real dev server (`temporal server start-dev`) on 127.0.0.1 with our search attributes
+ * and dynamic config (`eagerActivities: false` turns eager activity dispatch off: benchmarks).
+ */
+export function createDevServerEnv(
+  options: { ui?: boolean; uiPort?: number; eagerActivities?: boolean } = {},
+): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: executable('TEMPORAL_CLI_PATH'),
@@ -52,6 +58,9 @@ export function createDevServerEnv(options: { ui?: boolean; uiPort?: number } = 
       searchAttributes: SEARCH_ATTRIBUTES,
       ui: options.ui ?? false,
       uiPort: options.uiPort,
+      extraArgs: devServerArgs(
+        options.eagerActivities === undefined ? {} : { 'system.enableActivityEagerExecution': options.eagerActivities },
+      ),
     },
   });
 }
