@@ -37,6 +37,8 @@ function leftOut(notRunning: PodInfo[], others: PodInfo[]): string {
 
 export function verifyActivities(deps: ActivityDeps) {
   const k8s = deps.kubernetes;
+  // Said with each check, so the workflow schedules no verification pod this worker would skip.
+  const noPod = deps.verificationProbe === undefined ? { noVerificationPod: true as const } : {};
   return {
     /**
      * The pods of the workloads this run restarted that are running now must carry the
@@ -57,7 +59,7 @@ export function verifyActivities(deps: ActivityDeps) {
         /** `false`: no in-pod probe (`--verify-with pod`); the variables are checked all the same. */
         inPodProbe?: boolean;
       },
-    ): Promise<{ detail: string; warnings: string[] }> {
+    ): Promise<{ detail: string; warnings: string[]; noVerificationPod?: true }> {
       const { cluster, serviceAccount: sa, expect } = input;
       const restarted = input.workloads ?? (await k8s.listWorkloads(cluster, sa.namespace, sa.name)).map((w) => w.ref);
       const {
@@ -73,7 +75,7 @@ export function verifyActivities(deps: ActivityDeps) {
         );
       if (pods.length === 0) {
         warnings.push(`${cluster}: no running pods use ${sa.namespace}/${sa.name}: credentials could not be verified`);
-        return { detail: `no running pods to verify${leftOut(notRunning, others)}`, warnings };
+        return { detail: `no running pods to verify${leftOut(notRunning, others)}`, warnings, ...noPod };
       }
       const wrong = pods.flatMap((pod) =>
         pod.containers
@@ -139,6 +141,7 @@ export function verifyActivities(deps: ActivityDeps) {
       return {
         detail: `${pods.length} pod(s) on ${expect}${identities.length ? `; caller identity ${identities.join('; ')}` : ''}${leftOut(notRunning, others)}`,
         warnings,
+        ...noPod,
       };
     },
   };

@@ -8,7 +8,14 @@ import { runCli } from '../../src/cli/main.js';
 import { JSON_SCHEMA_VERSION } from '../../src/cli/render.js';
 import { workflowIdFor } from '../../src/domain/workflow-id.js';
 import type { MigrationState } from '../../src/domain/migration-state.js';
-import { advanceUntil, migrationInput, ROLE_ARN, startHarness, type Harness } from '../support/migration-harness.js';
+import {
+  advanceUntil,
+  migrationInput,
+  ROLE_ARN,
+  startHarness,
+  waitForState,
+  type Harness,
+} from '../support/migration-harness.js';
 import { createTimeSkippingEnv } from '../support/temporal.js';
 
 async function cli(argv: string[], env: Record<string, string>) {
@@ -168,6 +175,8 @@ describe('migrate-identity CLI', () => {
     assert.deepEqual(Object.keys(plan).sort(), Object.keys(await h.service.plan(migrationInput())).sort());
     const started = await json(['start', ...request, '--approvers', 'bob', '--soak', '0']);
     assert.deepEqual(Object.keys(started), ['workflowId', 'runId', 'url']);
+    // Past preflight (which adds `plan`), so both reads below see the same fields.
+    await waitForState(env.client.workflow.getHandle(workflowIdFor(sa)), (s) => s.plan !== undefined);
     const status = await json(['status', 'payments/reconciler']);
     assert.deepEqual(Object.keys(status).sort(), Object.keys(await h.service.state(sa)).sort());
     assert.deepEqual(Object.keys(await json(['sandbox', 'show'])), [

@@ -4,10 +4,11 @@ import {
   condition,
   getExternalWorkflowHandle,
   log,
+  patched,
   workflowInfo,
 } from '@temporalio/workflow';
 import { FailureType } from '../../src/domain/failure-types.js';
-import { activities, API_CALL, COMPENSATION } from '../activity-options.js';
+import { activities, API_CALL, COMPENSATION, FEWER_ROUND_TRIPS_PATCH } from '../activity-options.js';
 import { ROLE_LOCK_LEASE_MS, roleLockReleaseSignal, roleLockWorkflowId } from '../role-lock.js';
 import type { MigrationRun } from './run.js';
 
@@ -58,6 +59,9 @@ export async function withRoleLock<T>(
     return await body();
   } finally {
     run.lockGrants.delete(requestId);
-    await release();
+    // The release goes out with the run's next command and the run goes on at once (a
+    // workflow task fewer per hold); the run waits for its releases before it returns.
+    if (patched(FEWER_ROUND_TRIPS_PATCH)) run.releaseInBackground(release());
+    else await release();
   }
 }

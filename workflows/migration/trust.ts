@@ -1,5 +1,6 @@
 import { POD_IDENTITY_TRUST_SID } from '../../src/domain/constants.js';
-import { activities, API_CALL } from '../activity-options.js';
+import { patched } from '@temporalio/workflow';
+import { activities, API_CALL, FEWER_ROUND_TRIPS_PATCH } from '../activity-options.js';
 import { withRoleLock } from './role-lock.js';
 import { MigrationAborted, type MigrationRun } from './run.js';
 
@@ -34,6 +35,16 @@ export async function ensurePodIdentityTrust(run: MigrationRun): Promise<'append
   const note = run.state.rollbackNote;
   const scope = run.state.plan?.trust.scope;
   const target = { roleArn, sid: POD_IDENTITY_TRUST_SID, ...(scope && { scope }) };
+  // A re-check (the first check recorded what the role trusted before) that finds the
+  // statement writes nothing, so it needs no lock: the lock serialises writes, and a read
+  // under it is no fresher than this one once the lock is released. Not found: the locked
+  // read below decides, as on the first check.
+  if (note.podIdentityTrustedBefore !== undefined && patched(FEWER_ROUND_TRIPS_PATCH)) {
+    const { trusted } = await activities(API_CALL, 'read the role trust policy (re-check)').readPodIdentityTrust(
+      target,
+    );
+    if (trusted) return 'present';
+  }
   const result = await withRoleLock(
     run,
     `${run.serviceAccount.namespace}/${run.serviceAccount.name}: add Pod Identity trust`,

@@ -2,7 +2,7 @@ import { isCancellation, log, patched, workflowInfo } from '@temporalio/workflow
 import type { CredentialExpectation } from '../../activities/types.js';
 import type { WorkloadRef } from '../../src/domain/types.js';
 import { runKeyOf } from '../../src/domain/verification-pod.js';
-import { activities, API_CALL, PROBE_POD, SWEEP_PODS } from '../activity-options.js';
+import { activities, API_CALL, FEWER_ROUND_TRIPS_PATCH, PROBE_POD, SWEEP_PODS } from '../activity-options.js';
 import type { MigrationRun, StepOutcome } from './run.js';
 
 /**
@@ -58,6 +58,8 @@ export async function checkCredentials(
     ...(inPodProbe ? {} : { inPodProbe: false }),
   });
   if (mode === 'exec') return env;
+  // A worker with no verification pod configured would skip it: no round trip for that.
+  if (env.noVerificationPod && patched(FEWER_ROUND_TRIPS_PATCH)) return { detail: env.detail, warnings: env.warnings };
   const pod = await activities(PROBE_POD, `verification pod in ${cluster}`).runVerificationPod({
     cluster,
     serviceAccount: run.serviceAccount,
