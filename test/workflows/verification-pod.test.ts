@@ -12,7 +12,15 @@ import { workflowIdFor } from '../../src/domain/workflow-id.js';
 import { createSandboxFleet, type SandboxFleet } from '../../src/sandbox/index.js';
 import { MigrationService } from '../../src/temporal/migrations.js';
 import { decisionUpdate } from '../../workflows/messages.js';
-import { advanceUntil, APPROVER, endRoleLock, migrationInput, startHarness } from '../support/migration-harness.js';
+import { roleLockStateQuery, roleLockWorkflowId } from '../../workflows/role-lock.js';
+import {
+  advanceUntil,
+  APPROVER,
+  endRoleLock,
+  migrationInput,
+  ROLE_ARN,
+  startHarness,
+} from '../support/migration-harness.js';
 import { verificationPodSpec } from '../support/sandbox-fixtures.js';
 import { fleetScanInput, startScanHarness } from '../support/scan-harness.js';
 import { createTimeSkippingEnv, workflowBundle } from '../support/temporal.js';
@@ -159,6 +167,14 @@ describe('migration workflow: verification pods on the time-skipping server', ()
       const stuck = await waitFor('the first verification pod', async () => {
         const pods = await fleet.kubernetes.listPodsWithLabels('sandbox-a', ALL_VERIFICATION_PODS);
         return pods[0];
+      });
+      // The kill lands while the pod runs, not while the role lock takes in the trust step's
+      // release (sent with the run's next command): a lock task retried after its hold timer
+      // fired is never taken back by the time-skipping server (it refuses the completion that
+      // cancels the fired timer, temporalio/sdk-java#3088), and the rollback would wait for it.
+      await waitFor('the role lock to be free', async () => {
+        const lock = await env.client.workflow.getHandle(roleLockWorkflowId(ROLE_ARN)).query(roleLockStateQuery);
+        return lock.holder === undefined ? true : undefined;
       });
       child.process.kill('SIGKILL');
       await child.exited;
