@@ -72,8 +72,8 @@ export function activities(options: ActivityOptions, summary: string) {
 
 /**
  * Fewer round trips through the server: a role-lock release goes out with the next command,
- * a trust re-check that finds the statement reads without the lock, no verification pod is
- * scheduled on a worker without one, and events queued while a notification is out go in
- * one delivery. Runs started before it replay without, and their replays still do.
+ * a trust re-check that finds the statement reads without the lock, and no verification pod
+ * is scheduled on a worker without one. Runs started before it replay without, and their
+ * replays still do.
  */
 export const FEWER_ROUND_TRIPS_PATCH = 'fewer-round-trips';

@@ -24,8 +24,7 @@ import { createTimeSkippingEnv, workflowBundle } from '../support/temporal.js';
 /*
  * What a migration costs in round trips through the server (bench:overhead), and what it
  * keeps doing all the same (FEWER_ROUND_TRIPS_PATCH): no verification pod is scheduled on a
- * worker that has none configured; events that come while a notification is out go
- * together, in order, in the next delivery; a role-lock release goes out with the run's
+ * worker that has none configured; a role-lock release goes out with the run's
  * next command and the lock is free when the run ends; a re-check of a role that trusts Pod
  * Identity already reads without the lock, and takes it to write. Each run replays from its
  * own history.
@@ -136,19 +135,17 @@ describe('round trips: fewer through the server, the same guarantees', () => {
     return { handle, events: history.events ?? [] };
   }
 
-  test('a zero-wait run: no verification pod on a worker without one, notifications batched', async () => {
+  test('a zero-wait run: no verification pod on a worker without one', async () => {
     const { events } = await migrate();
     const scheduled = (type: string) =>
       events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === type).length;
     assert.equal(scheduled('verifyCredentials'), 9, 'per cluster: verify, recheck, cleanup verify');
     assert.equal(scheduled('runVerificationPod'), 0);
-    assert.equal(scheduled('notify'), 0);
-    const batches = scheduled('notifyAll');
-    assert.ok(batches > 0 && batches < delivered.length, `${delivered.length} events in ${batches} deliveries`);
+    assert.equal(scheduled('notify'), delivered.length, 'one delivery per event');
     assert.match(delivered.at(-1) ?? '', /migration completed/);
   });
 
-  test('notifications slower than the calls beside them: batched, in order, and the run replays', async () => {
+  test('notifications slower than the calls beside them: in order, and the run replays', async () => {
     notifyDelay.ms = 40;
     const { handle } = await migrate();
     const state = await handle.query(stateQuery);
@@ -161,10 +158,6 @@ describe('round trips: fewer through the server, the same guarantees', () => {
         at = next;
       }
     }
-    assert.ok(
-      count(calls, 'notifyAll') < delivered.length / 2,
-      `${delivered.length} events in ${count(calls, 'notifyAll')} deliveries`,
-    );
   });
 
   test('a release goes out with the next command, and the lock is free when the run ends', async () => {

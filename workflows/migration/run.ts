@@ -23,7 +23,7 @@ import {
 import { clip } from '../../src/domain/redact.js';
 import { DEFAULT_CONSISTENCY_RETRY_WINDOW_SECONDS, type Finding, type MigrationInput } from '../../src/domain/types.js';
 import type { NotificationKind } from '../../src/ports/notifier.js';
-import { activities, FEWER_ROUND_TRIPS_PATCH, NOTIFY } from '../activity-options.js';
+import { activities, NOTIFY } from '../activity-options.js';
 import { roleLockGrantedSignal } from '../role-lock.js';
 import { MigrationPhaseKey } from '../search-attributes.js';
 import {
@@ -66,14 +66,6 @@ export function errorMessage(err: unknown): string {
   return describeError(err);
 }
 
-/** An event of the run, as `notify` took it. */
-interface RunEvent {
-  kind: NotificationKind;
-  text: string;
-  about: { cluster?: string; findings?: Finding[] };
-  migration: MigrationDigest;
-}
-
 /**
  * One migration run: its state, what it touched, and the helpers every phase uses (the
  * Temporal UI details, notifications, recorded steps, pause/abort boundaries, durable
@@ -89,9 +81,6 @@ export class MigrationRun {
   /** The notifications in flight, chained: each is sent after the one before. */
   private notifications: Promise<void> = Promise.resolve();
   private notifyCancelled: Error | undefined;
-  /** Events not yet handed to a delivery, and whether one is out (FEWER_ROUND_TRIPS_PATCH). */
-  private queued: RunEvent[] = [];
-  private draining = false;
   /** Role-lock releases on their way (FEWER_ROUND_TRIPS_PATCH): each never rejects. */
   private releases: Promise<void>[] = [];
 
@@ -191,18 +180,6 @@ export class MigrationRun {
   async notify(kind: NotificationKind, text: string, about: { cluster?: string; findings?: Finding[] } = {}) {
     const event = { kind, text, about, migration: digestOf(this.state) };
     if (!patched(NOTIFY_IN_BACKGROUND_PATCH)) return this.deliver(event);
-    if (patched(FEWER_ROUND_TRIPS_PATCH)) {
-      // Events that come while a delivery is out go together in the next one.
-      this.queued.push(event);
-      if (this.draining) return;
-      this.draining = true;
-      this.notifications = this.notifications
-        .then(() => this.drainNotifications())
-        .catch((err: unknown) => {
-          this.notifyCancelled ??= err instanceof Error ? err : new Error(String(err));
-        });
-      return;
-    }
     // Never a rejected promise left unawaited (the workflow sandbox fails the task on one):
     // a cancellation is kept and rethrown by notificationsSent.
     this.notifications = this.notifications
@@ -225,39 +202,6 @@ export class MigrationRun {
     await Promise.all(this.releases.splice(0));
     await this.notifications;
     if (this.notifyCancelled) throw this.notifyCancelled;
-  }
-
-  /** Delivers the queued events, all that are queued at a time, until none is left. */
-  private async drainNotifications(): Promise<void> {
-    try {
-      while (this.queued.length > 0) await this.deliverAll(this.queued.splice(0));
-    } finally {
-      this.draining = false;
-    }
-  }
-
-  private async deliverAll(events: RunEvent[]) {
-    const { slackThread } = this.state;
-    const summary = events.length === 1 ? `notify ${events[0]!.kind}` : `notify ${events.length} events`;
-    try {
-      const results = await activities(NOTIFY, summary).notifyAll(
-        events.map(({ kind, text, about, migration }) => ({
-          kind,
-          text,
-          ...about,
-          ...(slackThread && { slackThread: { ...slackThread } }),
-          migration,
-        })),
-      );
-      for (const result of results) {
-        if (result.warning) this.state.warnings.push(result.warning);
-        if (result.threadTs && slackThread) slackThread.threadTs = result.threadTs;
-      }
-    } catch (err) {
-      if (isCancellation(err)) throw err;
-      for (const { text } of events)
-        this.state.warnings.push(`notification "${text}" not delivered: ${errorMessage(err)}`);
-    }
   }
 
   private async deliver(event: {
