@@ -167,11 +167,11 @@ describe('round trips: fewer through the server, the same guarantees', () => {
     );
     assert.equal(releases.length, 2, 'the trust step and the IRSA trust removal');
     assert.ok(
-      sentAfter(events, releases[0]!).some((e) => e.eventType === T.EVENT_TYPE_MARKER_RECORDED),
-      `the workflow task that released the lock (event ${releases[0]! + 1}) went on to the next calls`,
+      sentAfter(events, releases[0]!).some((e) => e.eventType === T.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED),
+      `the workflow task that released the lock (event ${releases[0]! + 1}) went on to the next activity`,
     );
-    const delivered = events.filter((e) => e.eventType === T.EVENT_TYPE_EXTERNAL_WORKFLOW_EXECUTION_SIGNALED);
-    assert.equal(delivered.length, 2, 'every release reached the lock before the run ended');
+    const signalled = events.filter((e) => e.eventType === T.EVENT_TYPE_EXTERNAL_WORKFLOW_EXECUTION_SIGNALED);
+    assert.equal(signalled.length, 2, 'every release reached the lock before the run ended');
     const lock = await env.client.workflow.getHandle(roleLockWorkflowId(ROLE_ARN)).query(roleLockStateQuery);
     assert.deepEqual(lock, { queue: [] });
   });
