@@ -14,60 +14,82 @@ const label = (ref: WorkloadRef) => `${ref.kind.toLowerCase()}/${ref.name}`;
 export function kubernetesActivities(deps: ActivityDeps) {
   const k8s = deps.kubernetes;
   const poll = { firstMs: 100, maxMs: deps.rolloutPollMs ?? 1000 };
+  /** Same restartedAt on a retry: the patch is then a no-op and no second rollout starts. */
+  async function restartWorkloads(
+    input: ClusterTarget & { restartedAt: string },
+  ): Promise<{ restarted: WorkloadRef[] }> {
+    const { cluster, serviceAccount: sa } = input;
+    const workloads = await k8s.listWorkloads(cluster, sa.namespace, sa.name);
+    for (const w of workloads) await k8s.restartWorkload(cluster, w.ref, input.restartedAt);
+    return { restarted: workloads.map((w) => w.ref) };
+  }
+
+  /**
+   * Polls by `kubectl rollout status` rules, heartbeating: every 100 ms at first, backing off to
+   * every `rolloutPollMs` (1 s), so a quick rollout is seen at once and a slow one at most a
+   * second late (it was up to 2 s at a fixed interval). A failed or overdue rollout is not retried.
+   */
+  async function waitForRollouts(input: {
+    cluster: string;
+    workloads: WorkloadRef[];
+    timeoutSeconds: number;
+  }): Promise<{ detail: string }> {
+    const { cluster } = input;
+    const deadline = Date.now() + input.timeoutSeconds * 1000;
+    const ctx = Context.current();
+    for (let attempt = 0; ; attempt++) {
+      const results = await Promise.all(
+        input.workloads.map(async (ref) => ({
+          ref,
+          result: rolloutStatus(await k8s.getWorkloadStatus(cluster, ref)),
+        })),
+      );
+      const failed = results.find((r) => r.result.state === 'failed');
+      if (failed) {
+        throw failure(
+          FailureType.RolloutFailed,
+          `${cluster}: ${label(failed.ref)} rollout failed: ${failed.result.message}`,
+        );
+      }
+      const pending = results.filter((r) => r.result.state !== 'done');
+      if (pending.length === 0) {
+        return {
+          detail: input.workloads.length
+            ? `rollout complete: ${input.workloads.map(label).join(', ')}`
+            : 'no workloads use the service account: nothing to roll out',
+        };
+      }
+      if (Date.now() > deadline) {
+        throw failure(
+          FailureType.RolloutFailed,
+          `${cluster}: rollout did not complete within ${input.timeoutSeconds}s: ${pending.map((p) => `${label(p.ref)}: ${p.result.message}`).join('; ')}`,
+        );
+      }
+      ctx.heartbeat({ pending: pending.map((p) => label(p.ref)) });
+      await ctx.sleep(pollDelayMs(attempt, poll));
+    }
+  }
+
   return {
-    /** Same restartedAt on a retry: the patch is then a no-op and no second rollout starts. */
-    async restartWorkloads(input: ClusterTarget & { restartedAt: string }): Promise<{ restarted: WorkloadRef[] }> {
-      const { cluster, serviceAccount: sa } = input;
-      const workloads = await k8s.listWorkloads(cluster, sa.namespace, sa.name);
-      for (const w of workloads) await k8s.restartWorkload(cluster, w.ref, input.restartedAt);
-      return { restarted: workloads.map((w) => w.ref) };
+    restartWorkloads,
+    /**
+     * `restartWorkloads`, then `waitForRollouts` on what it restarted, in one activity (one
+     * round trip through the server). A retry restarts again with the same `restartedAt`: a
+     * no-op patch, no second rollout; it then waits as before.
+     */
+    async restartAndAwaitRollouts(
+      input: ClusterTarget & { restartedAt: string; timeoutSeconds: number },
+    ): Promise<{ restarted: WorkloadRef[]; detail: string }> {
+      const { restarted } = await restartWorkloads(input);
+      const { detail } = await waitForRollouts({
+        cluster: input.cluster,
+        workloads: restarted,
+        timeoutSeconds: input.timeoutSeconds,
+      });
+      return { restarted, detail };
     },
 
-    /**
-     * Polls by `kubectl rollout status` rules, heartbeating: every 100 ms at first, backing off to
-     * every `rolloutPollMs` (1 s), so a quick rollout is seen at once and a slow one at most a
-     * second late (it was up to 2 s at a fixed interval). A failed or overdue rollout is not retried.
-     */
-    async waitForRollouts(input: {
-      cluster: string;
-      workloads: WorkloadRef[];
-      timeoutSeconds: number;
-    }): Promise<{ detail: string }> {
-      const { cluster } = input;
-      const deadline = Date.now() + input.timeoutSeconds * 1000;
-      const ctx = Context.current();
-      for (let attempt = 0; ; attempt++) {
-        const results = await Promise.all(
-          input.workloads.map(async (ref) => ({
-            ref,
-            result: rolloutStatus(await k8s.getWorkloadStatus(cluster, ref)),
-          })),
-        );
-        const failed = results.find((r) => r.result.state === 'failed');
-        if (failed) {
-          throw failure(
-            FailureType.RolloutFailed,
-            `${cluster}: ${label(failed.ref)} rollout failed: ${failed.result.message}`,
-          );
-        }
-        const pending = results.filter((r) => r.result.state !== 'done');
-        if (pending.length === 0) {
-          return {
-            detail: input.workloads.length
-              ? `rollout complete: ${input.workloads.map(label).join(', ')}`
-              : 'no workloads use the service account: nothing to roll out',
-          };
-        }
-        if (Date.now() > deadline) {
-          throw failure(
-            FailureType.RolloutFailed,
-            `${cluster}: rollout did not complete within ${input.timeoutSeconds}s: ${pending.map((p) => `${label(p.ref)}: ${p.result.message}`).join('; ')}`,
-          );
-        }
-        ctx.heartbeat({ pending: pending.map((p) => label(p.ref)) });
-        await ctx.sleep(pollDelayMs(attempt, poll));
-      }
-    },
+    waitForRollouts,
 
     /** The path each running pod of the service account is on: which way a failed verification points. */
     async credentialPaths(input: ClusterTarget): Promise<{ pods: { name: string; path: CredentialPath }[] }> {

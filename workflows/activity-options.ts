@@ -22,6 +22,17 @@ export const LONG_WAIT: ActivityOptions = {
 };
 
 /**
+ * A restart and the wait for its rollouts, one activity (OVERLAPPED_CALLS_PATCH): heartbeating
+ * like LONG_WAIT, retried like API_CALL (a throttled or failed restart patch is retried with
+ * backoff; the retry's restart is a no-op patch). A failed or overdue rollout is not retried.
+ */
+export const RESTART_AND_WAIT: ActivityOptions = {
+  startToCloseTimeout: '1 hour',
+  heartbeatTimeout: '1 minute',
+  retry: API_CALL.retry,
+};
+
+/**
  * A verification pod: up to its deadline (2 min by default) plus a grace, heartbeating. A
  * worker that dies meanwhile stops heartbeating; the retry on another worker sweeps the pod
  * it left and starts again.
@@ -77,3 +88,11 @@ export function activities(options: ActivityOptions, summary: string) {
  * replays still do.
  */
 export const FEWER_ROUND_TRIPS_PATCH = 'fewer-round-trips';
+
+/**
+ * Calls that need not wait for each other share a round trip: the role's preflight checks
+ * run side by side once the clusters are read, a phase's verification-pod sweep runs beside
+ * its first steps (a verification pod waits for it), and a restart and its rollout wait are
+ * one activity. Runs started before it replay without, and their replays still do.
+ */
+export const OVERLAPPED_CALLS_PATCH = 'overlapped-calls';

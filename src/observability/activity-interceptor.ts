@@ -29,6 +29,7 @@ export const ACTIVITY_API: Readonly<Record<string, string>> = {
   deleteAssociation: 'aws-eks',
   restartWorkloads: 'kubernetes',
   waitForRollouts: 'kubernetes',
+  restartAndAwaitRollouts: 'kubernetes',
   verifyCredentials: 'kubernetes',
   credentialPaths: 'kubernetes',
   setIrsaAnnotation: 'kubernetes',

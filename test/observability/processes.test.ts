@@ -109,7 +109,7 @@ describe('worker entry point', () => {
   test('SIGTERM mid-activity: the activity completes, the worker exits 0, logs are JSON without secrets', async () => {
     const taskQueue = `obs-shutdown-${Date.now()}`;
     const fleetFile = join(dataDir, 'fleet.yaml');
-    // Pods take 4 s to start: waitForRollouts is in flight long enough to be interrupted.
+    // Pods take 4 s to start: the restart's rollout wait is in flight long enough to be interrupted.
     writeFileSync(
       fleetFile,
       'mode: sandbox\nsandbox:\n  consistencyDelayMs: 0\n  podStartMs: 4000\nclusters:\n  - name: sandbox-a\n',
@@ -128,9 +128,10 @@ describe('worker entry point', () => {
       await waitFor(
         async () =>
           (await handle.describe()).raw.pendingActivities?.some(
-            (a) => a.activityType?.name === 'waitForRollouts' && Number(a.state) === PENDING_ACTIVITY_STATE_STARTED,
+            (a) =>
+              a.activityType?.name === 'restartAndAwaitRollouts' && Number(a.state) === PENDING_ACTIVITY_STATE_STARTED,
           ),
-        'waitForRollouts to be running on the spawned worker',
+        'restartAndAwaitRollouts to be running on the spawned worker',
         60_000,
       );
       worker.child.kill('SIGTERM');
@@ -139,7 +140,7 @@ describe('worker entry point', () => {
       const history = await handle.fetchHistory();
       const events = history.events ?? [];
       const scheduled = events.find(
-        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'waitForRollouts',
+        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'restartAndAwaitRollouts',
       );
       assert.ok(scheduled?.eventId);
       const outcome = events.find(
@@ -153,14 +154,17 @@ describe('worker entry point', () => {
             )?.scheduledEventId,
           ) === String(scheduled.eventId),
       );
-      assert.ok(outcome?.activityTaskCompletedEventAttributes, 'waitForRollouts completed, not failed or cancelled');
+      assert.ok(
+        outcome?.activityTaskCompletedEventAttributes,
+        'restartAndAwaitRollouts completed, not failed or cancelled',
+      );
 
       const lines = worker.json();
       const messages = lines.map((l) => l.msg);
       assert.ok(messages.includes('worker polling'));
       assert.ok(messages.includes('worker draining: in-flight activities finish'));
       assert.ok(
-        messages.indexOf('activity waitForRollouts completed') >
+        messages.indexOf('activity restartAndAwaitRollouts completed') >
           messages.indexOf('worker draining: in-flight activities finish'),
       );
       assert.equal(messages.at(-1), 'worker stopped');

@@ -9,6 +9,7 @@ import { POD_IDENTITY_TRUST_SID } from '../../src/domain/constants.js';
 import { workflowIdFor } from '../../src/domain/workflow-id.js';
 import type { IamPort } from '../../src/ports/iam.js';
 import { createSandboxFleet } from '../../src/sandbox/index.js';
+import { DEFAULT_PROBE } from '../../src/domain/verification-pod.js';
 import { decisionUpdate, stateQuery } from '../../workflows/messages.js';
 import { roleLockStateQuery, roleLockWorkflowId } from '../../workflows/role-lock.js';
 import {
@@ -135,6 +136,30 @@ describe('round trips: fewer through the server, the same guarantees', () => {
     return { handle, events: history.events ?? [] };
   }
 
+  test('calls that need not wait for each other share a round trip (OVERLAPPED_CALLS_PATCH)', async () => {
+    const { events } = await migrate();
+    const scheduledAt = (type: string) =>
+      events.flatMap((e, i) => (e.activityTaskScheduledEventAttributes?.activityType?.name === type ? [i] : []));
+    const typesSentWith = (at: number) => {
+      // Back to the workflow task's completion, then every command it sent.
+      let start = at;
+      while (start > 0 && COMMAND_EVENTS.has(events[start - 1]!.eventType ?? 0)) start -= 1;
+      return sentAfter(events, start - 1).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name);
+    };
+    // A restart and its rollout wait: one activity.
+    assert.equal(scheduledAt('restartAndAwaitRollouts').length, 9, 'per cluster: restart, recheck, cleanup restart');
+    assert.deepEqual([scheduledAt('restartWorkloads').length, scheduledAt('waitForRollouts').length], [0, 0]);
+    // The role's checks, once the clusters are read: in one workflow task.
+    const role = typesSentWith(scheduledAt('preflightRole')[0]!);
+    for (const type of ['checkRoleReuse', 'auditSdkVersions'])
+      assert.ok(role.includes(type), `${type} went out with preflightRole: ${role.join(', ')}`);
+    // Each phase's sweep goes out with the phase's first call.
+    const sweeps = scheduledAt('sweepVerificationPods');
+    assert.equal(sweeps.length, 6, 'two phases, three clusters');
+    assert.ok(typesSentWith(sweeps[0]!).includes('createAssociation'), 'the Migrating sweep beside the association');
+    assert.ok(typesSentWith(sweeps[3]!).includes('setIrsaAnnotation'), 'the CleaningUp sweep beside the annotation');
+  });
+
   test('a zero-wait run: no verification pod on a worker without one', async () => {
     const { events } = await migrate();
     const scheduled = (type: string) =>
@@ -192,5 +217,63 @@ describe('round trips: fewer through the server, the same guarantees', () => {
     assert.equal(count(calls, 'writePodIdentityTrust'), 2);
     const trust = (await h.fleet.control.essentials()).trustPolicies['eks-payments-reconciler']!;
     assert.ok(trust.Statement.some((s) => s.Sid === POD_IDENTITY_TRUST_SID));
+  });
+});
+
+describe('round trips: a verification pod waits for the sweep beside its phase', () => {
+  let env: TestWorkflowEnvironment;
+  let h: Awaited<ReturnType<typeof startHarness>>;
+  // A slow sweep: still running when the phase's first verification pod would start.
+  const slowSweep: ActivityInterceptorsFactory = (ctx) => ({
+    inbound: {
+      async execute(input, next) {
+        if (ctx.info.activityType === 'sweepVerificationPods') await new Promise((r) => setTimeout(r, 400));
+        return next(input);
+      },
+    },
+  });
+  before(async () => {
+    env = await createTimeSkippingEnv();
+    h = await startHarness(env, {
+      deps: { verificationProbe: DEFAULT_PROBE, verificationPollMs: 5 },
+      activityInterceptors: [slowSweep],
+    });
+  });
+  after(async () => {
+    await h?.stop();
+    await endRoleLock(env);
+    await env?.teardown();
+  });
+
+  test("each phase's first verification pod starts after that phase's sweep has finished", async () => {
+    const input = migrationInput({ soakSeconds: 0, consistencyWaitSeconds: 0 }, { clusters: ['sandbox-a'] });
+    const handle = env.client.workflow.getHandle(workflowIdFor(input.serviceAccount));
+    await h.service.start(input);
+    const gate = await waitForState(handle, (s) => s.phase === 'AwaitingApproval' || TERMINAL.includes(s.phase));
+    assert.equal(gate.phase, 'AwaitingApproval', JSON.stringify(gate.failure));
+    await handle.executeUpdate(decisionUpdate, { args: [{ decision: 'approve', by: APPROVER }] });
+    const final = await h.service.result(input.serviceAccount);
+    assert.equal(final.phase, 'Completed', JSON.stringify(final.failure));
+    const history = await handle.fetchHistory();
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, handle.workflowId);
+    const events = history.events ?? [];
+    const idOf = (e: Event) => Number(e.eventId);
+    const sweeps = events.filter(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'sweepVerificationPods',
+    );
+    const pods = events.filter(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'runVerificationPod',
+    );
+    assert.equal(sweeps.length, 2, 'Migrating and CleaningUp, one cluster');
+    assert.ok(pods.length >= 2, 'verification pods in both phases');
+    for (const [phase, sweep] of sweeps.entries()) {
+      const done = events.find((e) => Number(e.activityTaskCompletedEventAttributes?.scheduledEventId) === idOf(sweep));
+      assert.ok(done, `sweep ${phase} completed`);
+      const firstPod = pods.find((p) => idOf(p) > idOf(sweep));
+      assert.ok(
+        firstPod && idOf(firstPod) > idOf(done),
+        `the phase's first verification pod (event ${firstPod ? idOf(firstPod) : '-'}) after its sweep completed (event ${idOf(done)})`,
+      );
+    }
   });
 });

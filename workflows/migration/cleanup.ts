@@ -14,7 +14,7 @@ import { sweepVerificationPods } from './verification.js';
 export async function cleanup(run: MigrationRun, preflight: ClusterPreflight[]): Promise<void> {
   const { state, serviceAccount: sa } = run;
   run.setPhase('CleaningUp');
-  await sweepVerificationPods(run);
+  await sweepVerificationPods(run, 'beside');
   for (const pf of preflight) {
     await run.checkpoint();
     const { cluster } = pf;

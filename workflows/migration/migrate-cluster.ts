@@ -1,8 +1,8 @@
-import { workflowInfo } from '@temporalio/workflow';
+import { patched, workflowInfo } from '@temporalio/workflow';
 import type { ClusterPreflight, CredentialExpectation } from '../../activities/types.js';
 import { FailureType } from '../../src/domain/failure-types.js';
 import type { WorkloadRef } from '../../src/domain/types.js';
-import { activities, API_CALL, LONG_WAIT } from '../activity-options.js';
+import { activities, API_CALL, LONG_WAIT, OVERLAPPED_CALLS_PATCH, RESTART_AND_WAIT } from '../activity-options.js';
 import { clusterProgress, nowIso, rootFailure } from '../state.js';
 import { evidenceEnabled, podIdentityEvidence } from './evidence.js';
 import type { MigrationRun } from './run.js';
@@ -13,7 +13,7 @@ import { checkCredentials, recheckEnabled, sweepVerificationPods } from './verif
 export async function migrateClusters(run: MigrationRun, preflight: ClusterPreflight[]): Promise<void> {
   const soakSeconds = run.options.soakSeconds;
   run.setPhase('Migrating');
-  await sweepVerificationPods(run);
+  await sweepVerificationPods(run, 'beside');
   for (const [index, pf] of preflight.entries()) {
     await run.checkpoint();
     await migrateCluster(run, pf);
@@ -38,19 +38,9 @@ export async function migrateClusters(run: MigrationRun, preflight: ClusterPrefl
 async function restartCheck(run: MigrationRun, cluster: string): Promise<void> {
   await run.checkpoint();
   await run.step(cluster, 'recheck', async () => {
-    run.touch(cluster, 'restarted');
-    const { restarted } = await activities(API_CALL, `restart workloads in ${cluster} again`).restartWorkloads({
-      cluster,
-      serviceAccount: run.serviceAccount,
-      restartedAt: nowIso(),
-    });
-    const rollout = await activities(LONG_WAIT, `wait for rollouts in ${cluster}`).waitForRollouts({
-      cluster,
-      workloads: restarted,
-      timeoutSeconds: run.options.rolloutTimeoutSeconds,
-    });
+    const { restarted, detail } = await restartWorkloads(run, cluster, 'again');
     const check = await checkCredentials(run, cluster, 'pod-identity', restarted, true);
-    return { detail: `restarted again, ${rollout.detail}; ${check.detail}`, warnings: check.warnings };
+    return { detail: `restarted again, ${detail}; ${check.detail}`, warnings: check.warnings };
   });
 }
 
@@ -171,19 +161,39 @@ export function restartAndWait(
   name: 'restart' | 'cleanup-restart',
 ): Promise<WorkloadRef[] | undefined> {
   return run.step(cluster, name, async () => {
-    run.touch(cluster, 'restarted');
-    const { restarted } = await activities(API_CALL, `restart workloads in ${cluster}`).restartWorkloads({
-      cluster,
-      serviceAccount: run.serviceAccount,
-      restartedAt: nowIso(),
-    });
-    const { detail } = await activities(LONG_WAIT, `wait for rollouts in ${cluster}`).waitForRollouts({
-      cluster,
-      workloads: restarted,
-      timeoutSeconds: run.options.rolloutTimeoutSeconds,
-    });
+    const { restarted, detail } = await restartWorkloads(run, cluster);
     return { detail, value: restarted };
   });
+}
+
+/**
+ * Restarts the workloads that use the service account and waits for their rollouts: in one
+ * activity (OVERLAPPED_CALLS_PATCH), or as the runs before it did, a restart and then a wait.
+ */
+async function restartWorkloads(
+  run: MigrationRun,
+  cluster: string,
+  again?: 'again',
+): Promise<{ restarted: WorkloadRef[]; detail: string }> {
+  run.touch(cluster, 'restarted');
+  const target = { cluster, serviceAccount: run.serviceAccount, restartedAt: nowIso() };
+  const timeoutSeconds = run.options.rolloutTimeoutSeconds;
+  if (patched(OVERLAPPED_CALLS_PATCH)) {
+    return activities(
+      RESTART_AND_WAIT,
+      `restart workloads in ${cluster}${again ? ' again' : ''} and wait for their rollouts`,
+    ).restartAndAwaitRollouts({ ...target, timeoutSeconds });
+  }
+  const { restarted } = await activities(
+    API_CALL,
+    `restart workloads in ${cluster}${again ? ' again' : ''}`,
+  ).restartWorkloads(target);
+  const { detail } = await activities(LONG_WAIT, `wait for rollouts in ${cluster}`).waitForRollouts({
+    cluster,
+    workloads: restarted,
+    timeoutSeconds,
+  });
+  return { restarted, detail };
 }
 
 /**

@@ -3,7 +3,7 @@ import type { MigrationPlan } from '../../src/domain/migration-state.js';
 import { mergePlan } from '../../src/domain/plan.js';
 import type { MigrationInput } from '../../src/domain/types.js';
 import { patched } from '@temporalio/workflow';
-import { activities, API_CALL } from '../activity-options.js';
+import { activities, API_CALL, OVERLAPPED_CALLS_PATCH } from '../activity-options.js';
 import { auditSdkVersions, evidenceEnabled } from './evidence.js';
 import type { MigrationRun } from './run.js';
 
@@ -21,8 +21,15 @@ export const ROLE_AFTER_CLUSTERS_PATCH = 'preflight-role-after-clusters';
 /** Runs started before the role reuse check replay without it. */
 export const ROLE_REUSE_PATCH = 'role-reuse-check';
 
-/** Read-only checks of every cluster (in parallel), then of the role. Changes nothing; `plan` mode is this alone. */
-export async function runPreflight(input: MigrationInput): Promise<PreflightResult> {
+/**
+ * Read-only checks of every cluster (in parallel), then of the role. Changes nothing; `plan`
+ * mode is this alone. `alongside` runs once the clusters are read: beside the role's checks
+ * (OVERLAPPED_CALLS_PATCH), or after them as runs before it did.
+ */
+export async function runPreflight<T = undefined>(
+  input: MigrationInput,
+  alongside?: (clusters: ClusterPreflight[]) => Promise<T>,
+): Promise<PreflightResult & { alongside?: T }> {
   const { serviceAccount, roleArn } = input;
   const { keepIrsaTrust } = input.options;
   const preflightRole = (clusterArns?: string[]) =>
@@ -45,9 +52,31 @@ export async function runPreflight(input: MigrationInput): Promise<PreflightResu
         ...(input.options.targetRoleArn !== undefined && { targetRoleArn: input.options.targetRoleArn }),
       }),
     );
+  const checkReuse = (clusters: ClusterPreflight[]) =>
+    activities(API_CALL, `check reuse of role ${roleArn}`).checkRoleReuse({
+      roleArn,
+      ...(input.options.targetRoleArn !== undefined && { targetRoleArn: input.options.targetRoleArn }),
+      serviceAccount,
+      clusters: input.clusters,
+      // After the clusters: their DescribeCluster ARNs are the sessions' eks-cluster-arn tags.
+      clusterArns: Object.fromEntries(clusters.flatMap((c) => (c.clusterArn ? [[c.cluster, c.clusterArn]] : []))),
+      requestedBy: input.requestedBy,
+      ...(input.options.acceptSharedRole === true && { acceptSharedRole: true }),
+    });
   let role: RolePreflight;
   let clusters: ClusterPreflight[];
-  if (patched(ROLE_AFTER_CLUSTERS_PATCH)) {
+  let reuse: Awaited<ReturnType<typeof checkReuse>> | undefined;
+  let besides: T | undefined;
+  if (patched(OVERLAPPED_CALLS_PATCH)) {
+    clusters = await Promise.all(preflightClusters());
+    const clusterArns = clusters.flatMap((c) => (c.clusterArn ? [c.clusterArn] : []));
+    // The role, its reuse and `alongside` need the clusters, not each other: one round trip.
+    [role, reuse, besides] = await Promise.all([
+      preflightRole(clusterArns),
+      checkReuse(clusters),
+      alongside?.(clusters),
+    ]);
+  } else if (patched(ROLE_AFTER_CLUSTERS_PATCH)) {
     clusters = await Promise.all(preflightClusters());
     // After the clusters: the trust statement is scoped to the ARNs their DescribeCluster gave.
     role = await preflightRole(clusters.flatMap((c) => (c.clusterArn ? [c.clusterArn] : [])));
@@ -55,18 +84,10 @@ export async function runPreflight(input: MigrationInput): Promise<PreflightResu
     // As those runs scheduled it: the role first, all at once, without the clusters' ARNs (unscoped).
     [role, ...clusters] = await Promise.all([preflightRole(), ...preflightClusters()]);
   }
-  const reuse = patched(ROLE_REUSE_PATCH)
-    ? await activities(API_CALL, `check reuse of role ${roleArn}`).checkRoleReuse({
-        roleArn,
-        ...(input.options.targetRoleArn !== undefined && { targetRoleArn: input.options.targetRoleArn }),
-        serviceAccount,
-        clusters: input.clusters,
-        // After the clusters: their DescribeCluster ARNs are the sessions' eks-cluster-arn tags.
-        clusterArns: Object.fromEntries(clusters.flatMap((c) => (c.clusterArn ? [[c.cluster, c.clusterArn]] : []))),
-        requestedBy: input.requestedBy,
-        ...(input.options.acceptSharedRole === true && { acceptSharedRole: true }),
-      })
-    : undefined;
+  if (!patched(OVERLAPPED_CALLS_PATCH)) {
+    reuse = patched(ROLE_REUSE_PATCH) ? await checkReuse(clusters) : undefined;
+    besides = await alongside?.(clusters);
+  }
   const plan = mergePlan({
     serviceAccount,
     roleArn,
@@ -76,7 +97,12 @@ export async function runPreflight(input: MigrationInput): Promise<PreflightResu
     cleanupIssuers: clusters.flatMap((c) => c.cleanupIssuers),
     findings: [...role.findings, ...(reuse?.findings ?? []), ...clusters.flatMap((c) => c.findings)],
   });
-  return { role, clusters, plan: reuse === undefined ? plan : { ...plan, roleReuse: reuse.report } };
+  return {
+    role,
+    clusters,
+    plan: reuse === undefined ? plan : { ...plan, roleReuse: reuse.report },
+    ...(besides !== undefined && { alongside: besides }),
+  };
 }
 
 /**
@@ -85,9 +111,11 @@ export async function runPreflight(input: MigrationInput): Promise<PreflightResu
  */
 export async function preflight(run: MigrationRun): Promise<ClusterPreflight[] | undefined> {
   const { state } = run;
-  const { role, clusters, plan } = await runPreflight(run.input);
-  if (evidenceEnabled()) {
-    const sdkFindings = await auditSdkVersions(run, clusters);
+  const { role, clusters, plan, alongside } = await runPreflight(run.input, (clusters) =>
+    evidenceEnabled() ? auditSdkVersions(run, clusters) : Promise.resolve(undefined),
+  );
+  if (alongside !== undefined) {
+    const sdkFindings = alongside;
     plan.findings.push(...sdkFindings);
     plan.blocked ||= sdkFindings.some((f) => f.severity === 'blocking');
   }

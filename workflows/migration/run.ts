@@ -83,6 +83,8 @@ export class MigrationRun {
   private notifyCancelled: Error | undefined;
   /** Role-lock releases on their way (FEWER_ROUND_TRIPS_PATCH): each never rejects. */
   private releases: Promise<void>[] = [];
+  /** Verification-pod sweeps beside a phase's first steps (OVERLAPPED_CALLS_PATCH): reject only when cancelled. */
+  private sweeps: Promise<void>[] = [];
 
   constructor(readonly input: MigrationInput) {
     this.state = initialState(workflowInfo().workflowId, input);
@@ -194,12 +196,25 @@ export class MigrationRun {
     this.releases.push(release);
   }
 
+  /** A verification-pod sweep the phase does not wait for; a verification pod does (`sweepsDone`). */
+  sweepInBackground(sweep: Promise<void>): void {
+    // Handled now (the workflow sandbox fails the task on a rejection left unawaited); awaited later.
+    sweep.catch(() => undefined);
+    this.sweeps.push(sweep);
+  }
+
+  /** The sweeps in flight are over: before a verification pod starts (a sweep would delete it). */
+  async sweepsDone(): Promise<void> {
+    await Promise.all(this.sweeps.splice(0));
+  }
+
   /**
-   * Waits for the notifications and lock releases in flight: before the run returns, so the
-   * last notification is sent and the lock has heard of every release.
+   * Waits for the notifications, lock releases and sweeps in flight: before the run returns,
+   * so the last notification is sent and the lock has heard of every release.
    */
   async notificationsSent(): Promise<void> {
     await Promise.all(this.releases.splice(0));
+    await this.sweepsDone();
     await this.notifications;
     if (this.notifyCancelled) throw this.notifyCancelled;
   }

@@ -2,7 +2,14 @@ import { isCancellation, log, patched, workflowInfo } from '@temporalio/workflow
 import type { CredentialExpectation } from '../../activities/types.js';
 import type { WorkloadRef } from '../../src/domain/types.js';
 import { runKeyOf } from '../../src/domain/verification-pod.js';
-import { activities, API_CALL, FEWER_ROUND_TRIPS_PATCH, PROBE_POD, SWEEP_PODS } from '../activity-options.js';
+import {
+  activities,
+  API_CALL,
+  FEWER_ROUND_TRIPS_PATCH,
+  OVERLAPPED_CALLS_PATCH,
+  PROBE_POD,
+  SWEEP_PODS,
+} from '../activity-options.js';
 import type { MigrationRun, StepOutcome } from './run.js';
 
 /**
@@ -60,6 +67,7 @@ export async function checkCredentials(
   if (mode === 'exec') return env;
   // A worker with no verification pod configured would skip it: no round trip for that.
   if (env.noVerificationPod && patched(FEWER_ROUND_TRIPS_PATCH)) return { detail: env.detail, warnings: env.warnings };
+  await run.sweepsDone();
   const pod = await activities(PROBE_POD, `verification pod in ${cluster}`).runVerificationPod({
     cluster,
     serviceAccount: run.serviceAccount,
@@ -78,9 +86,12 @@ export async function checkCredentials(
 /**
  * Deletes whatever verification pods this run left in its clusters (a worker that died
  * while one ran): at the start of each phase, and after a rollback's compensations. Best
- * effort: a sweep that fails is logged, the fleet scan's sweep catches what is left.
+ * effort: a sweep that fails is logged, the fleet scan's sweep catches what is left. At a
+ * phase's start (`beside`, OVERLAPPED_CALLS_PATCH) it runs beside the phase's first steps,
+ * and the phase's first verification pod waits for it.
  */
-export async function sweepVerificationPods(run: MigrationRun): Promise<void> {
+export async function sweepVerificationPods(run: MigrationRun, beside?: 'beside'): Promise<void> {
+  if (beside && patched(OVERLAPPED_CALLS_PATCH)) return run.sweepInBackground(sweepVerificationPods(run));
   if (verifyMode(run) === 'exec') return;
   const key = runKey();
   await Promise.all(
