@@ -125,7 +125,7 @@ async function temporalBench(env: TestWorkflowEnvironment) {
         if (final.phase !== 'Completed')
           throw new Error(`the migration ended ${final.phase}: ${JSON.stringify(final.failure)}`);
         if (process.env.BENCH_TIMELINE) {
-          printTimeline(historyTimeline((await handle.fetchHistory()).events ?? [], ['notify', 'notifyAll']));
+          printTimeline(historyTimeline((await handle.fetchHistory()).events ?? [], ['notify']));
           printGaps(spans, started, started + ms);
         }
         return { ms, calls };
@@ -151,7 +151,7 @@ function printTimeline(t: Timeline): void {
 }
 
 /**
- * The time no activity ran, from the worker's side (local activities included): what the
+ * The time no activity ran, from the worker's side: what the
  * run waited between one call's end and the next call's start, the largest first.
  */
 function printGaps(spans: { activity: string; from: number; to: number }[], start: number, end: number): void {

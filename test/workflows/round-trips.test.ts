@@ -22,6 +22,8 @@ import {
 } from '../support/migration-harness.js';
 import { createTimeSkippingEnv, workflowBundle } from '../support/temporal.js';
 
+type Harness = Awaited<ReturnType<typeof startHarness>>;
+
 /*
  * What a migration costs in round trips through the server (bench:overhead), and what it
  * keeps doing all the same (FEWER_ROUND_TRIPS_PATCH): no verification pod is scheduled on a
@@ -74,13 +76,36 @@ function removingIam(iam: IamPort, removed: { done: boolean; reads: number }): I
   };
 }
 
+/**
+ * A zero-wait migration (`clusters`: the harness's by default), approved at the gate, to its
+ * end; it replays from its own history, which it returns.
+ */
+async function zeroWaitMigration(
+  env: TestWorkflowEnvironment,
+  h: Harness,
+  clusters?: string[],
+): Promise<{ handle: WorkflowHandle; events: Event[] }> {
+  const input = migrationInput({ soakSeconds: 0, consistencyWaitSeconds: 0 }, clusters && { clusters });
+  const handle = env.client.workflow.getHandle(workflowIdFor(input.serviceAccount));
+  await handle.terminate('next test').catch(() => undefined);
+  await h.service.start(input);
+  const gate = await waitForState(handle, (s) => s.phase === 'AwaitingApproval' || TERMINAL.includes(s.phase));
+  assert.equal(gate.phase, 'AwaitingApproval', JSON.stringify(gate.failure));
+  await handle.executeUpdate(decisionUpdate, { args: [{ decision: 'approve', by: APPROVER }] });
+  const final = await h.service.result(input.serviceAccount);
+  assert.equal(final.phase, 'Completed', JSON.stringify(final.failure));
+  const history = await handle.fetchHistory();
+  await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, handle.workflowId);
+  return { handle, events: history.events ?? [] };
+}
+
 describe('round trips: fewer through the server, the same guarantees', () => {
   let env: TestWorkflowEnvironment;
   const removed = { done: true, reads: 0 };
   const notifyDelay = { ms: 0 };
   let calls: string[] = [];
   let delivered: string[] = [];
-  let h: Awaited<ReturnType<typeof startHarness>>;
+  let h: Harness;
   const record: ActivityInterceptorsFactory = (ctx) => ({
     inbound: {
       execute(input, next) {
@@ -120,21 +145,7 @@ describe('round trips: fewer through the server, the same guarantees', () => {
     await h.fleet.control.reset();
   });
 
-  /** A zero-wait migration, approved at the gate, to its end; returns its history. */
-  async function migrate(): Promise<{ handle: WorkflowHandle; events: Event[] }> {
-    const input = migrationInput({ soakSeconds: 0, consistencyWaitSeconds: 0 });
-    const handle = env.client.workflow.getHandle(workflowIdFor(input.serviceAccount));
-    await handle.terminate('next test').catch(() => undefined);
-    await h.service.start(input);
-    const gate = await waitForState(handle, (s) => s.phase === 'AwaitingApproval' || TERMINAL.includes(s.phase));
-    assert.equal(gate.phase, 'AwaitingApproval', JSON.stringify(gate.failure));
-    await handle.executeUpdate(decisionUpdate, { args: [{ decision: 'approve', by: APPROVER }] });
-    const final = await h.service.result(input.serviceAccount);
-    assert.equal(final.phase, 'Completed', JSON.stringify(final.failure));
-    const history = await handle.fetchHistory();
-    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, handle.workflowId);
-    return { handle, events: history.events ?? [] };
-  }
+  const migrate = () => zeroWaitMigration(env, h);
 
   test('calls that need not wait for each other share a round trip (OVERLAPPED_CALLS_PATCH)', async () => {
     const { events } = await migrate();
@@ -222,7 +233,7 @@ describe('round trips: fewer through the server, the same guarantees', () => {
 
 describe('round trips: a verification pod waits for the sweep beside its phase', () => {
   let env: TestWorkflowEnvironment;
-  let h: Awaited<ReturnType<typeof startHarness>>;
+  let h: Harness;
   // A slow sweep: still running when the phase's first verification pod would start.
   const slowSweep: ActivityInterceptorsFactory = (ctx) => ({
     inbound: {
@@ -246,17 +257,7 @@ describe('round trips: a verification pod waits for the sweep beside its phase',
   });
 
   test("each phase's first verification pod starts after that phase's sweep has finished", async () => {
-    const input = migrationInput({ soakSeconds: 0, consistencyWaitSeconds: 0 }, { clusters: ['sandbox-a'] });
-    const handle = env.client.workflow.getHandle(workflowIdFor(input.serviceAccount));
-    await h.service.start(input);
-    const gate = await waitForState(handle, (s) => s.phase === 'AwaitingApproval' || TERMINAL.includes(s.phase));
-    assert.equal(gate.phase, 'AwaitingApproval', JSON.stringify(gate.failure));
-    await handle.executeUpdate(decisionUpdate, { args: [{ decision: 'approve', by: APPROVER }] });
-    const final = await h.service.result(input.serviceAccount);
-    assert.equal(final.phase, 'Completed', JSON.stringify(final.failure));
-    const history = await handle.fetchHistory();
-    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, handle.workflowId);
-    const events = history.events ?? [];
+    const { events } = await zeroWaitMigration(env, h, ['sandbox-a']);
     const idOf = (e: Event) => Number(e.eventId);
     const sweeps = events.filter(
       (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'sweepVerificationPods',

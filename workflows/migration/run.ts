@@ -183,7 +183,7 @@ export class MigrationRun {
     const event = { kind, text, about, migration: digestOf(this.state) };
     if (!patched(NOTIFY_IN_BACKGROUND_PATCH)) return this.deliver(event);
     // Never a rejected promise left unawaited (the workflow sandbox fails the task on one):
-    // a cancellation is kept and rethrown by notificationsSent.
+    // a cancellation is kept and rethrown by backgroundSettled.
     this.notifications = this.notifications
       .then(() => this.deliver(event))
       .catch((err: unknown) => {
@@ -212,7 +212,7 @@ export class MigrationRun {
    * Waits for the notifications, lock releases and sweeps in flight: before the run returns,
    * so the last notification is sent and the lock has heard of every release.
    */
-  async notificationsSent(): Promise<void> {
+  async backgroundSettled(): Promise<void> {
     await Promise.all(this.releases.splice(0));
     await this.sweepsDone();
     await this.notifications;

@@ -65,6 +65,6 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
     await rollBack(run, err);
     return run.state;
   } finally {
-    await run.notificationsSent();
+    await run.backgroundSettled();
   }
 }
