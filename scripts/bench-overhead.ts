@@ -9,7 +9,8 @@
  * every activity through matching (a server before 1.32 without the setting,
  * src/temporal/server-config.ts). BENCH_BY_ACTIVITY=1 also prints the direct calls' count
  * and time per activity; BENCH_TIMELINE=1 where each run's wall time went, from its history
- * (scripts/history-timeline.ts), and the time no activity ran, from the worker's side.
+ * (scripts/history-timeline.ts), and the time no activity ran, from the worker's side;
+ * BENCH_SPANS=1 with it lists each activity call's start and end (ms from the run's start).
  * One worker serves every run, as in production; its first run (the workflow code's first
  * execution) is shown and not counted.
  */
@@ -127,6 +128,11 @@ async function temporalBench(env: TestWorkflowEnvironment) {
         if (process.env.BENCH_TIMELINE) {
           printTimeline(historyTimeline((await handle.fetchHistory()).events ?? [], ['notify']));
           printGaps(spans, started, started + ms);
+          if (process.env.BENCH_SPANS)
+            for (const sp of [...spans].sort((a, b) => a.from - b.from))
+              console.log(
+                `    ${(sp.from - started).toFixed(0).padStart(5)} ${(sp.to - started).toFixed(0).padStart(5)} ${sp.activity}`,
+              );
         }
         return { ms, calls };
       } finally {

@@ -72,6 +72,13 @@ export const NOTIFY: ActivityOptions = {
   retry: { initialInterval: '2 seconds', maximumAttempts: 4 },
 };
 
+/** A run's held notifications in one delivery: NOTIFY's tries, heartbeating per event sent. */
+export const NOTIFY_ALL: ActivityOptions = {
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: NOTIFY.retry,
+};
+
 /**
  * The activities with one option set and the summary the Temporal UI shows on the event:
  * `activities(API_CALL, 'create the association').createAssociation({ … })`. Typed from
@@ -96,3 +103,15 @@ export const FEWER_ROUND_TRIPS_PATCH = 'fewer-round-trips';
  * one activity. Runs started before it replay without, and their replays still do.
  */
 export const OVERLAPPED_CALLS_PATCH = 'overlapped-calls';
+
+/**
+ * A run's notifications are held until it next waits (a restart and its rollouts, a timer,
+ * the gate, a pause, a lock grant, its end) or for NOTIFICATION_HOLD_MS at most, and go out
+ * in one `notifyAll` delivery: a notification no longer completes while a short call is out,
+ * which cost the run a workflow task on its critical path each time. Runs started before it
+ * send one `notify` per event as they come, and their replays still do.
+ */
+export const HELD_NOTIFICATIONS_PATCH = 'held-notifications';
+
+/** The longest a held notification waits for the run to wait (workflow time). */
+export const NOTIFICATION_HOLD_MS = 2_000;

@@ -34,6 +34,7 @@ export const ACTIVITY_API: Readonly<Record<string, string>> = {
   credentialPaths: 'kubernetes',
   setIrsaAnnotation: 'kubernetes',
   notify: 'slack',
+  notifyAll: 'slack',
   notifyCampaign: 'slack',
   // The role lock (activities/role-lock.ts): signal-with-start of the lock, its holder's run status.
   requestRoleLock: 'temporal',

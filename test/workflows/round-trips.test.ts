@@ -10,6 +10,7 @@ import { workflowIdFor } from '../../src/domain/workflow-id.js';
 import type { IamPort } from '../../src/ports/iam.js';
 import { createSandboxFleet } from '../../src/sandbox/index.js';
 import { DEFAULT_PROBE } from '../../src/domain/verification-pod.js';
+import { NOTIFICATION_HOLD_MS } from '../../workflows/activity-options.js';
 import { decisionUpdate, stateQuery } from '../../workflows/messages.js';
 import { roleLockStateQuery, roleLockWorkflowId } from '../../workflows/role-lock.js';
 import {
@@ -29,8 +30,9 @@ type Harness = Awaited<ReturnType<typeof startHarness>>;
  * keeps doing all the same (FEWER_ROUND_TRIPS_PATCH): no verification pod is scheduled on a
  * worker that has none configured; a role-lock release goes out with the run's
  * next command and the lock is free when the run ends; a re-check of a role that trusts Pod
- * Identity already reads without the lock, and takes it to write. Each run replays from its
- * own history.
+ * Identity already reads without the lock, and takes it to write. A run's notifications are
+ * held until it waits, so none goes out beside a short call (HELD_NOTIFICATIONS_PATCH), and
+ * none is held longer than NOTIFICATION_HOLD_MS. Each run replays from its own history.
  */
 const TERMINAL = ['Completed', 'RolledBack', 'RollbackFailed', 'PreflightFailed', 'MigratedNotCleaned'];
 const T = proto.temporal.api.enums.v1.EventType;
@@ -106,10 +108,14 @@ describe('round trips: fewer through the server, the same guarantees', () => {
   let calls: string[] = [];
   let delivered: string[] = [];
   let h: Harness;
+  /** The `nth` call of `type` takes `ms` longer (wall time: the test server skips no time while it runs). */
+  const slowCall = { type: '', nth: 0, ms: 0 };
   const record: ActivityInterceptorsFactory = (ctx) => ({
     inbound: {
-      execute(input, next) {
+      async execute(input, next) {
         calls.push(ctx.info.activityType);
+        if (ctx.info.activityType === slowCall.type && count(calls, slowCall.type) === slowCall.nth)
+          await new Promise((resolve) => setTimeout(resolve, slowCall.ms));
         return next(input);
       },
     },
@@ -140,6 +146,7 @@ describe('round trips: fewer through the server, the same guarantees', () => {
     removed.done = true;
     removed.reads = 0;
     notifyDelay.ms = 0;
+    Object.assign(slowCall, { type: '', nth: 0, ms: 0 });
     calls = [];
     delivered = [];
     await h.fleet.control.reset();
@@ -177,8 +184,64 @@ describe('round trips: fewer through the server, the same guarantees', () => {
       events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === type).length;
     assert.equal(scheduled('verifyCredentials'), 9, 'per cluster: verify, recheck, cleanup verify');
     assert.equal(scheduled('runVerificationPod'), 0);
-    assert.equal(scheduled('notify'), delivered.length, 'one delivery per event');
     assert.match(delivered.at(-1) ?? '', /migration completed/);
+  });
+
+  test('notifications are held until the run waits: none goes out beside a short call (HELD_NOTIFICATIONS_PATCH)', async () => {
+    const { events } = await migrate();
+    const deliveries = events.flatMap((e, i) =>
+      e.activityTaskScheduledEventAttributes?.activityType?.name === 'notifyAll' ? [i] : [],
+    );
+    assert.equal(count(calls, 'notify'), 0, 'no delivery of one event as it comes');
+    assert.ok(
+      deliveries.length > 0 && deliveries.length < delivered.length / 2,
+      `${delivered.length} events in ${deliveries.length} deliveries`,
+    );
+    const firstTask = events.findIndex((e) => e.eventType === T.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
+    for (const at of deliveries) {
+      // Back to the workflow task's completion, then every call it sent.
+      let start = at;
+      while (start > 0 && COMMAND_EVENTS.has(events[start - 1]!.eventType ?? 0)) start -= 1;
+      if (start - 1 === firstTask) continue; // "started" opens the thread at once, beside preflight
+      const beside = sentAfter(events, start - 1)
+        .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
+        .filter((type) => type !== undefined && type !== 'notifyAll');
+      assert.ok(
+        beside.every((type) => type === 'restartAndAwaitRollouts'),
+        `the delivery at event ${at + 1} went out alone or beside a restart, not beside ${beside.join(', ')}`,
+      );
+    }
+  });
+
+  test(`a held notification goes out within ${NOTIFICATION_HOLD_MS} ms while a slow call is out`, async () => {
+    // The second cluster's association takes a second longer than the hold.
+    Object.assign(slowCall, { type: 'createAssociation', nth: 2, ms: NOTIFICATION_HOLD_MS + 1000 });
+    const { events } = await migrate();
+    const idOf = (e: Event) => Number(e.eventId);
+    const create = events.filter(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'createAssociation',
+    )[1]!;
+    const created = events.find(
+      (e) => Number(e.activityTaskCompletedEventAttributes?.scheduledEventId) === idOf(create),
+    )!;
+    const during = events.filter(
+      (e) =>
+        idOf(e) > idOf(create) &&
+        idOf(e) < idOf(created) &&
+        (e.eventType === T.EVENT_TYPE_TIMER_FIRED ||
+          e.activityTaskScheduledEventAttributes?.activityType?.name === 'notifyAll'),
+    );
+    assert.deepEqual(
+      during.map((e) => e.eventType),
+      [T.EVENT_TYPE_TIMER_FIRED, T.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED],
+      'the hold timer fired and the held events went out while the association was still being created',
+    );
+    const sent = during[1]!.activityTaskScheduledEventAttributes!.input!.payloads![0]!;
+    const texts = (JSON.parse(Buffer.from(sent.data!).toString()) as { text: string }[]).map((n) => n.text);
+    assert.ok(
+      texts.some((t) => t.startsWith('sandbox-a:')),
+      `the first cluster's last step went out during the second's slow call: ${texts.join(' | ')}`,
+    );
   });
 
   test('notifications slower than the calls beside them: in order, and the run replays', async () => {

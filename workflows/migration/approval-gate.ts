@@ -44,6 +44,7 @@ async function awaitDecision(run: MigrationRun): Promise<GateOutcome> {
   for (;;) {
     const remaining = deadline - Date.now();
     if (remaining <= 0) return 'expired';
+    run.sendHeld();
     const woken = await condition(
       () =>
         state.decision !== undefined ||

@@ -178,6 +178,8 @@ async function restartWorkloads(
   run.touch(cluster, 'restarted');
   const target = { cluster, serviceAccount: run.serviceAccount, restartedAt: nowIso() };
   const timeoutSeconds = run.options.rolloutTimeoutSeconds;
+  // The rollouts take a while: what the run has to say goes out beside them.
+  run.sendHeld();
   if (patched(OVERLAPPED_CALLS_PATCH)) {
     return activities(
       RESTART_AND_WAIT,

@@ -133,7 +133,10 @@ export async function observe(run: MigrationRun, preflight: ClusterPreflight[]):
   let lastDigest = start;
   for (;;) {
     const remaining = Math.min(last + options.sampleSeconds * 1000, end) - Date.now();
-    if (remaining > 0) await condition(() => decided(run, observation), remaining);
+    if (remaining > 0) {
+      run.sendHeld();
+      await condition(() => decided(run, observation), remaining);
+    }
     if (actOnDecision(run, observation)) break;
     // The windows tile: each starts where the previous ended, however long a sample takes.
     const now = Date.now();

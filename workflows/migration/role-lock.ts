@@ -47,6 +47,7 @@ export async function withRoleLock<T>(
       request: { requestId, workflowId, runId, purpose },
     });
     const stop = options.stop ?? (() => false);
+    run.sendHeld();
     const granted = await condition(() => run.lockGrants.has(requestId) || stop(), GRANT_TIMEOUT_MS);
     if (!run.lockGrants.has(requestId)) {
       if (granted) return undefined;

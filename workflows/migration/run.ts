@@ -23,7 +23,7 @@ import {
 import { clip } from '../../src/domain/redact.js';
 import { DEFAULT_CONSISTENCY_RETRY_WINDOW_SECONDS, type Finding, type MigrationInput } from '../../src/domain/types.js';
 import type { NotificationKind } from '../../src/ports/notifier.js';
-import { activities, NOTIFY } from '../activity-options.js';
+import { activities, HELD_NOTIFICATIONS_PATCH, NOTIFICATION_HOLD_MS, NOTIFY, NOTIFY_ALL } from '../activity-options.js';
 import { roleLockGrantedSignal } from '../role-lock.js';
 import { MigrationPhaseKey } from '../search-attributes.js';
 import {
@@ -46,6 +46,23 @@ export class MigrationAborted extends Error {}
 export const ROLLBACK_REQUESTED = 'RollbackRequested';
 /** A Reject, or an approval window that ended in rollback. */
 export class MigrationRejected extends Error {}
+
+/** An event of the run, as `notify` took it. */
+interface RunEvent {
+  kind: NotificationKind;
+  text: string;
+  about: { cluster?: string; findings?: Finding[] };
+  migration: MigrationDigest;
+}
+
+/** Events that go out at once: the one that opens the thread, and those people act on or wait for. */
+const SENT_AT_ONCE: ReadonlySet<NotificationKind> = new Set([
+  'started',
+  'approval-requested',
+  'approval-reminder',
+  'observation-alert',
+  'finished',
+]);
 
 /** What this run changed, recorded before each change so rollback also covers a change whose answer was lost. */
 export interface Touched {
@@ -81,6 +98,9 @@ export class MigrationRun {
   /** The notifications in flight, chained: each is sent after the one before. */
   private notifications: Promise<void> = Promise.resolve();
   private notifyCancelled: Error | undefined;
+  /** Events held until the run next waits (HELD_NOTIFICATIONS_PATCH), and whether a hold timer is out. */
+  private held: RunEvent[] = [];
+  private holding = false;
   /** Role-lock releases on their way (FEWER_ROUND_TRIPS_PATCH): each never rejects. */
   private releases: Promise<void>[] = [];
   /** Verification-pod sweeps beside a phase's first steps (OVERLAPPED_CALLS_PATCH): reject only when cancelled. */
@@ -175,20 +195,55 @@ export class MigrationRun {
 
   /**
    * Reports an event with a digest of the run as it is now. Never fails the run: an
-   * undelivered event is a warning. The run goes on while it is delivered (events still go
-   * out one at a time, in order, each in the Slack thread the first one opened); runs from
+   * undelivered event is a warning. The run goes on while it is delivered (deliveries go
+   * out one at a time, in order, each event in the Slack thread the first one opened).
+   * Since HELD_NOTIFICATIONS_PATCH an event is held until the run next waits (at most
+   * NOTIFICATION_HOLD_MS), unless people act on it or wait for it (SENT_AT_ONCE); runs from
    * before NOTIFY_IN_BACKGROUND_PATCH wait for each, and their replays still do.
    */
   async notify(kind: NotificationKind, text: string, about: { cluster?: string; findings?: Finding[] } = {}) {
-    const event = { kind, text, about, migration: digestOf(this.state) };
+    const event: RunEvent = { kind, text, about, migration: digestOf(this.state) };
     if (!patched(NOTIFY_IN_BACKGROUND_PATCH)) return this.deliver(event);
-    // Never a rejected promise left unawaited (the workflow sandbox fails the task on one):
-    // a cancellation is kept and rethrown by backgroundSettled.
-    this.notifications = this.notifications
-      .then(() => this.deliver(event))
-      .catch((err: unknown) => {
-        this.notifyCancelled ??= err instanceof Error ? err : new Error(String(err));
+    if (patched(HELD_NOTIFICATIONS_PATCH)) {
+      this.held.push(event);
+      if (SENT_AT_ONCE.has(kind)) this.sendHeld();
+      else this.holdAtMost(NOTIFICATION_HOLD_MS);
+      return;
+    }
+    this.send(() => this.deliver(event));
+  }
+
+  /**
+   * The held events go out now, in one delivery after those already out: the run is about
+   * to wait (a restart and its rollouts, a timer, the gate, a pause, a lock grant, its end),
+   * so their completion takes no workflow task from a short call's path.
+   */
+  sendHeld(): void {
+    if (this.held.length === 0) return;
+    const events = this.held.splice(0);
+    this.send(() => this.deliverAll(events));
+  }
+
+  /** Held events go out within `ms` whatever the run does: a timer the next sendHeld cancels. */
+  private holdAtMost(ms: number): void {
+    if (this.holding) return;
+    this.holding = true;
+    void condition(() => this.held.length === 0, ms)
+      .then((sent) => {
+        if (!sent) this.sendHeld();
+      })
+      // Cancelled with the run: what is still held goes out with backgroundSettled.
+      .catch(() => undefined)
+      .finally(() => {
+        this.holding = false;
       });
+  }
+
+  /** Chains a delivery after those out. Never a rejected promise left unawaited (the workflow sandbox fails the task on one): a cancellation is kept and rethrown by backgroundSettled. */
+  private send(delivery: () => Promise<void>): void {
+    this.notifications = this.notifications.then(delivery).catch((err: unknown) => {
+      this.notifyCancelled ??= err instanceof Error ? err : new Error(String(err));
+    });
   }
 
   /** A role-lock release the run does not wait for now; it waits for it before it returns. */
@@ -213,18 +268,39 @@ export class MigrationRun {
    * so the last notification is sent and the lock has heard of every release.
    */
   async backgroundSettled(): Promise<void> {
+    this.sendHeld();
     await Promise.all(this.releases.splice(0));
     await this.sweepsDone();
     await this.notifications;
     if (this.notifyCancelled) throw this.notifyCancelled;
   }
 
-  private async deliver(event: {
-    kind: NotificationKind;
-    text: string;
-    about: { cluster?: string; findings?: Finding[] };
-    migration: MigrationDigest;
-  }) {
+  /** Held events in one `notifyAll`, in order; what it says back applied as `deliver` does. */
+  private async deliverAll(events: RunEvent[]) {
+    const { slackThread } = this.state;
+    const summary = events.length === 1 ? `notify ${events[0]!.kind}` : `notify ${events.length} events`;
+    try {
+      const results = await activities(NOTIFY_ALL, summary).notifyAll(
+        events.map(({ kind, text, about, migration }) => ({
+          kind,
+          text,
+          ...about,
+          ...(slackThread && { slackThread: { ...slackThread } }),
+          migration,
+        })),
+      );
+      for (const result of results) {
+        if (result.warning) this.state.warnings.push(result.warning);
+        if (result.threadTs && slackThread) slackThread.threadTs = result.threadTs;
+      }
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      for (const { text } of events)
+        this.state.warnings.push(`notification "${text}" not delivered: ${errorMessage(err)}`);
+    }
+  }
+
+  private async deliver(event: RunEvent) {
     const { kind, text, about, migration } = event;
     const { slackThread } = this.state;
     try {
@@ -285,6 +361,7 @@ export class MigrationRun {
   async checkpoint(): Promise<void> {
     if (this.state.paused) {
       this.refresh();
+      this.sendHeld();
       await condition(() => !this.state.paused || this.state.abortRequested !== undefined);
     }
     if (this.state.abortRequested) throw new MigrationAborted(`aborted by ${this.state.abortRequested.by}`);
@@ -293,6 +370,7 @@ export class MigrationRun {
   /** A durable timer that an abort interrupts. */
   async wait(seconds: number): Promise<void> {
     if (seconds <= 0) return;
+    this.sendHeld();
     if (await condition(() => this.state.abortRequested !== undefined, seconds * 1000)) {
       throw new MigrationAborted(`aborted by ${this.state.abortRequested?.by ?? 'unknown'}`);
     }
@@ -307,6 +385,7 @@ export class MigrationRun {
   async rollbackWait(seconds: number): Promise<boolean> {
     if (this.rollbackInterrupted) return false;
     if (seconds <= 0) return true;
+    this.sendHeld();
     return !(await condition(() => this.rollbackInterrupted, seconds * 1000));
   }
 
@@ -317,6 +396,7 @@ export class MigrationRun {
    */
   async interruptible<T>(work: () => Promise<T>): Promise<T | 'interrupted'> {
     if (this.rollbackInterrupted) return 'interrupted';
+    this.sendHeld();
     const scope = new CancellationScope({ cancellable: true });
     let finished = false;
     void condition(() => finished || this.rollbackInterrupted).then(() => {
