@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities/index.js';
-import type { Notification, NotifierPort } from '../../src/ports/notifier.js';
+import type { Notification, NotifierPort, NotifyResult } from '../../src/ports/notifier.js';
 import { createSandboxFleet } from '../../src/sandbox/index.js';
 
 /** A notifier that opens a thread on the first post without one, and can refuse one text. */
@@ -30,7 +30,7 @@ async function notifyAll(notifier: NotifierPort, notifications: Notification[], 
   const env = new MockActivityEnvironment(heartbeatDetails === undefined ? undefined : { heartbeatDetails });
   const heartbeats: unknown[] = [];
   env.on('heartbeat', (details: unknown) => heartbeats.push(details));
-  const results = await env.run((n: Notification[]) => activities.notifyAll(n), notifications);
+  const results: NotifyResult[] = await env.run((n: Notification[]) => activities.notifyAll(n), notifications);
   return { results, heartbeats };
 }
 
