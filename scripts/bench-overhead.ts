@@ -126,7 +126,7 @@ async function temporalBench(env: TestWorkflowEnvironment) {
         if (final.phase !== 'Completed')
           throw new Error(`the migration ended ${final.phase}: ${JSON.stringify(final.failure)}`);
         if (process.env.BENCH_TIMELINE) {
-          printTimeline(historyTimeline((await handle.fetchHistory()).events ?? [], ['notify']));
+          printTimeline(historyTimeline((await handle.fetchHistory()).events ?? [], ['notify', 'notifyAll']));
           printGaps(spans, started, started + ms);
           if (process.env.BENCH_SPANS)
             for (const sp of [...spans].sort((a, b) => a.from - b.from))

@@ -72,10 +72,15 @@ export const NOTIFY: ActivityOptions = {
   retry: { initialInterval: '2 seconds', maximumAttempts: 4 },
 };
 
-/** A run's held notifications in one delivery: NOTIFY's tries, heartbeating per event sent. */
+/**
+ * A run's held notifications in one delivery: NOTIFY's tries, heartbeating per event sent.
+ * The heartbeat timeout outlasts one event's time on Slack, retries included (the Slack
+ * notifier's DEFAULT_EVENT_BUDGET_MS), so a slow event does not time the delivery out and
+ * have its retry post again what the attempt still running posts.
+ */
 export const NOTIFY_ALL: ActivityOptions = {
-  startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '30 seconds',
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '1 minute',
   retry: NOTIFY.retry,
 };
 

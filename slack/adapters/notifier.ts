@@ -26,11 +26,15 @@ export interface SlackNotifierOptions {
   logger?: { warn(message: string): void };
   retry?: Partial<SlackRetryOptions>;
   /**
-   * Time one event may spend on Slack, retries included. Below the notify activity's
-   * start-to-close timeout (1 minute), so the activity returns a warning instead of timing out.
+   * Time one event may spend on Slack, retries included (DEFAULT_EVENT_BUDGET_MS). Below the
+   * notify activity's start-to-close timeout and notifyAll's heartbeat timeout (1 minute
+   * each), so the activity returns a warning instead of timing out.
    */
   eventBudgetMs?: number;
 }
+
+/** Time one event may spend on Slack by default, retries included. */
+export const DEFAULT_EVENT_BUDGET_MS = 40_000;
 
 interface MessageRef {
   channel: string;
@@ -62,7 +66,7 @@ function repliesInCampaign(event: Notification): boolean {
 export function createSlackNotifier(client: WebClient, options: SlackNotifierOptions): NotifierPort {
   const retry: SlackRetryOptions = { ...DEFAULT_SLACK_RETRY, ...options.retry };
   const now = retry.now ?? Date.now;
-  const eventBudgetMs = options.eventBudgetMs ?? 40_000;
+  const eventBudgetMs = options.eventBudgetMs ?? DEFAULT_EVENT_BUDGET_MS;
   // Approval messages this process posted; after a restart they are found in the thread.
   const approvals = new Map<string, MessageRef>();
   // Once a call gave up on a transient error, Slack is presumed down: later calls get a

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { msToNumber } from '@temporalio/common/lib/time.js';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { DEFAULT_EVENT_BUDGET_MS } from '../../slack/adapters/notifier.js';
+import { NOTIFY, NOTIFY_ALL } from '../../workflows/activity-options.js';
 import { createActivities } from '../../activities/index.js';
 import type { Notification, NotifierPort, NotifyResult } from '../../src/ports/notifier.js';
 import { createSandboxFleet } from '../../src/sandbox/index.js';
@@ -70,5 +73,10 @@ describe('notifyAll activity (a run held events, one delivery)', () => {
       await notifyAll(notifier, events('a', 'b'), details);
       assert.equal(posts.length, 2, JSON.stringify(details));
     }
+  });
+
+  test("a delivery's heartbeat timeout outlasts one event's time on Slack, so a slow event does not time it out", () => {
+    assert.ok(msToNumber(NOTIFY_ALL.heartbeatTimeout ?? 0) > DEFAULT_EVENT_BUDGET_MS);
+    assert.ok(msToNumber(NOTIFY.startToCloseTimeout ?? 0) > DEFAULT_EVENT_BUDGET_MS);
   });
 });

@@ -275,7 +275,12 @@ export class MigrationRun {
     if (this.notifyCancelled) throw this.notifyCancelled;
   }
 
-  /** Held events in one `notifyAll`, in order; what it says back applied as `deliver` does. */
+  /**
+   * Held events in one `notifyAll`, in order; what it says back applied as `deliver` does.
+   * Not folded into one helper with `deliver`: the extra awaits a shared helper adds move
+   * where the next chained delivery is scheduled among the run's other commands, and the
+   * histories recorded before HELD_NOTIFICATIONS_PATCH no longer replay (tried: 15 failed).
+   */
   private async deliverAll(events: RunEvent[]) {
     const { slackThread } = this.state;
     const summary = events.length === 1 ? `notify ${events[0]!.kind}` : `notify ${events.length} events`;
