@@ -5,6 +5,7 @@ import { withTypedFailures } from './failures.js';
 import { kubernetesActivities } from './kubernetes.js';
 import { notifyActivities } from './notify.js';
 import { preflightActivities } from './preflight.js';
+import { restartVerifyActivities } from './restart-verify.js';
 import { roleLockActivities } from './role-lock.js';
 import { scanActivities } from './scan.js';
 import { trustActivities } from './trust.js';
@@ -25,6 +26,7 @@ export function createActivities(deps: ActivityDeps) {
     ...eksActivities(deps),
     ...kubernetesActivities(deps),
     ...verifyActivities(deps),
+    ...restartVerifyActivities(deps),
     ...notifyActivities(deps),
     ...scanActivities(deps),
     ...cloudTrailActivities(deps),

@@ -30,6 +30,7 @@ export const ACTIVITY_API: Readonly<Record<string, string>> = {
   restartWorkloads: 'kubernetes',
   waitForRollouts: 'kubernetes',
   restartAndAwaitRollouts: 'kubernetes',
+  restartAwaitAndVerify: 'kubernetes',
   verifyCredentials: 'kubernetes',
   credentialPaths: 'kubernetes',
   setIrsaAnnotation: 'kubernetes',
