@@ -22,7 +22,8 @@ export const LONG_WAIT: ActivityOptions = {
 };
 
 /**
- * A restart and the wait for its rollouts, one activity (OVERLAPPED_CALLS_PATCH): heartbeating
+ * A restart and the wait for its rollouts, one activity (OVERLAPPED_CALLS_PATCH), with the
+ * credentials check after them (RESTART_AND_VERIFY_PATCH; it heartbeats while it checks): heartbeating
  * like LONG_WAIT, retried like API_CALL (a throttled or failed restart patch is retried with
  * backoff; the retry's restart is a no-op patch). A failed or overdue rollout is not retried.
  */
@@ -120,3 +121,12 @@ export const HELD_NOTIFICATIONS_PATCH = 'held-notifications';
 
 /** The longest a held notification waits for the run to wait (workflow time). */
 export const NOTIFICATION_HOLD_MS = 2_000;
+
+/**
+ * A restart's verification runs in the restart's activity, once its rollouts are done
+ * (`restartAwaitAndVerify`): the check no longer costs a round trip through the server after
+ * each of a run's nine restarts. The verify step is recorded as before, from the check's
+ * answer; a verification pod still runs as its own activity. Runs started before it restart
+ * and verify in two activities, and their replays still do.
+ */
+export const RESTART_AND_VERIFY_PATCH = 'restart-and-verify';

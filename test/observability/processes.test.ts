@@ -129,9 +129,9 @@ describe('worker entry point', () => {
         async () =>
           (await handle.describe()).raw.pendingActivities?.some(
             (a) =>
-              a.activityType?.name === 'restartAndAwaitRollouts' && Number(a.state) === PENDING_ACTIVITY_STATE_STARTED,
+              a.activityType?.name === 'restartAwaitAndVerify' && Number(a.state) === PENDING_ACTIVITY_STATE_STARTED,
           ),
-        'restartAndAwaitRollouts to be running on the spawned worker',
+        'restartAwaitAndVerify to be running on the spawned worker',
         60_000,
       );
       worker.child.kill('SIGTERM');
@@ -140,7 +140,7 @@ describe('worker entry point', () => {
       const history = await handle.fetchHistory();
       const events = history.events ?? [];
       const scheduled = events.find(
-        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'restartAndAwaitRollouts',
+        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'restartAwaitAndVerify',
       );
       assert.ok(scheduled?.eventId);
       const outcome = events.find(
@@ -156,7 +156,7 @@ describe('worker entry point', () => {
       );
       assert.ok(
         outcome?.activityTaskCompletedEventAttributes,
-        'restartAndAwaitRollouts completed, not failed or cancelled',
+        'restartAwaitAndVerify completed, not failed or cancelled',
       );
 
       const lines = worker.json();
@@ -164,7 +164,7 @@ describe('worker entry point', () => {
       assert.ok(messages.includes('worker polling'));
       assert.ok(messages.includes('worker draining: in-flight activities finish'));
       assert.ok(
-        messages.indexOf('activity restartAndAwaitRollouts completed') >
+        messages.indexOf('activity restartAwaitAndVerify completed') >
           messages.indexOf('worker draining: in-flight activities finish'),
       );
       assert.equal(messages.at(-1), 'worker stopped');

@@ -121,6 +121,20 @@ describe('migration workflow: rollback', () => {
       assert.equal(final.phase, 'RolledBack');
       assert.equal(final.failure?.type, 'VerificationFailed');
       assert.match(final.failure?.message ?? '', /irsa/);
+      // Checked in the restart's activity: the verify step failed, the restart did not.
+      assert.deepEqual([final.failure?.cluster, final.failure?.step], ['sandbox-a', 'verify']);
+      const steps = final.clusters.find((c) => c.cluster === 'sandbox-a')?.steps ?? [];
+      const pairs = steps
+        .filter((s) => s.step === 'restart' || s.step === 'verify')
+        .map((s) => `${s.step} ${s.status}`);
+      assert.ok(pairs.length >= 2, pairs.join(', '));
+      // Waited and restarted again within the retry window, then called a failure.
+      assert.deepEqual(
+        pairs,
+        pairs.map((_, i) =>
+          i % 2 === 0 ? 'restart succeeded' : i === pairs.length - 1 ? 'verify failed' : 'verify retried',
+        ),
+      );
       assert.deepEqual(await slow.fleet.control.essentials(), before);
     } finally {
       await slow.stop();

@@ -164,9 +164,14 @@ describe('round trips: fewer through the server, the same guarantees', () => {
       while (start > 0 && COMMAND_EVENTS.has(events[start - 1]!.eventType ?? 0)) start -= 1;
       return sentAfter(events, start - 1).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name);
     };
-    // A restart and its rollout wait: one activity.
-    assert.equal(scheduledAt('restartAndAwaitRollouts').length, 9, 'per cluster: restart, recheck, cleanup restart');
-    assert.deepEqual([scheduledAt('restartWorkloads').length, scheduledAt('waitForRollouts').length], [0, 0]);
+    // A restart, its rollout wait and its verification: one activity (RESTART_AND_VERIFY_PATCH).
+    assert.equal(scheduledAt('restartAwaitAndVerify').length, 9, 'per cluster: restart, recheck, cleanup restart');
+    assert.deepEqual(
+      ['restartAndAwaitRollouts', 'restartWorkloads', 'waitForRollouts', 'verifyCredentials'].map(
+        (type) => scheduledAt(type).length,
+      ),
+      [0, 0, 0, 0],
+    );
     // The role's checks, once the clusters are read: in one workflow task.
     const role = typesSentWith(scheduledAt('preflightRole')[0]!);
     for (const type of ['checkRoleReuse', 'auditSdkVersions'])
@@ -182,7 +187,7 @@ describe('round trips: fewer through the server, the same guarantees', () => {
     const { events } = await migrate();
     const scheduled = (type: string) =>
       events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === type).length;
-    assert.equal(scheduled('verifyCredentials'), 9, 'per cluster: verify, recheck, cleanup verify');
+    assert.equal(scheduled('restartAwaitAndVerify'), 9, 'per cluster: verify, recheck, cleanup verify');
     assert.equal(scheduled('runVerificationPod'), 0);
     assert.match(delivered.at(-1) ?? '', /migration completed/);
   });
@@ -207,7 +212,7 @@ describe('round trips: fewer through the server, the same guarantees', () => {
         .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
         .filter((type) => type !== undefined && type !== 'notifyAll');
       assert.ok(
-        beside.every((type) => type === 'restartAndAwaitRollouts'),
+        beside.every((type) => type === 'restartAwaitAndVerify'),
         `the delivery at event ${at + 1} went out alone or beside a restart, not beside ${beside.join(', ')}`,
       );
     }

@@ -1,7 +1,8 @@
 import type { ClusterPreflight } from '../../activities/types.js';
-import { activities, API_CALL } from '../activity-options.js';
+import { patched } from '@temporalio/workflow';
+import { activities, API_CALL, RESTART_AND_VERIFY_PATCH } from '../activity-options.js';
 import { clusterProgress } from '../state.js';
-import { restartAndWait, verifyPodIdentity } from './migrate-cluster.js';
+import { restartAndCheck, restartAndWait, verifyPodIdentity } from './migrate-cluster.js';
 import { withRoleLock } from './role-lock.js';
 import { MigrationAborted, type MigrationRun } from './run.js';
 import { sweepVerificationPods } from './verification.js';
@@ -30,8 +31,10 @@ export async function cleanup(run: MigrationRun, preflight: ClusterPreflight[]):
         });
         return { detail: `IRSA annotation removed (was ${previous ?? 'absent'})` };
       });
-      const restarted = await restartAndWait(run, cluster, 'cleanup-restart');
-      await verifyPodIdentity(run, cluster, 'cleanup-verify', restarted);
+      const { restarted, check } = patched(RESTART_AND_VERIFY_PATCH)
+        ? await restartAndCheck(run, cluster, 'cleanup-restart', 'pod-identity')
+        : { restarted: await restartAndWait(run, cluster, 'cleanup-restart'), check: undefined };
+      await verifyPodIdentity(run, cluster, 'cleanup-verify', restarted, check);
     }
     progress.status = 'cleaned';
     run.refresh();

@@ -2,12 +2,20 @@ import { patched, workflowInfo } from '@temporalio/workflow';
 import type { ClusterPreflight, CredentialExpectation } from '../../activities/types.js';
 import { FailureType } from '../../src/domain/failure-types.js';
 import type { WorkloadRef } from '../../src/domain/types.js';
-import { activities, API_CALL, LONG_WAIT, OVERLAPPED_CALLS_PATCH, RESTART_AND_WAIT } from '../activity-options.js';
+import type { CredentialsCheck } from '../../activities/restart-verify.js';
+import {
+  activities,
+  API_CALL,
+  LONG_WAIT,
+  OVERLAPPED_CALLS_PATCH,
+  RESTART_AND_VERIFY_PATCH,
+  RESTART_AND_WAIT,
+} from '../activity-options.js';
 import { clusterProgress, nowIso, rootFailure } from '../state.js';
 import { evidenceEnabled, podIdentityEvidence } from './evidence.js';
 import type { MigrationRun } from './run.js';
 import { ensurePodIdentityTrust } from './trust.js';
-import { checkCredentials, recheckEnabled, sweepVerificationPods } from './verification.js';
+import { checkCredentials, credentialsRequest, recheckEnabled, sweepVerificationPods } from './verification.js';
 
 /** The clusters one at a time, in order, with a soak between one and the next. */
 export async function migrateClusters(run: MigrationRun, preflight: ClusterPreflight[]): Promise<void> {
@@ -38,9 +46,12 @@ export async function migrateClusters(run: MigrationRun, preflight: ClusterPrefl
 async function restartCheck(run: MigrationRun, cluster: string): Promise<void> {
   await run.checkpoint();
   await run.step(cluster, 'recheck', async () => {
-    const { restarted, detail } = await restartWorkloads(run, cluster, 'again');
-    const check = await checkCredentials(run, cluster, 'pod-identity', restarted, true);
-    return { detail: `restarted again, ${detail}; ${check.detail}`, warnings: check.warnings };
+    const { restarted, detail, check } = await restartWorkloads(run, cluster, 'again', {
+      expect: 'pod-identity',
+      newPodsOnly: true,
+    });
+    const result = await checkCredentials(run, cluster, 'pod-identity', restarted, true, check);
+    return { detail: `restarted again, ${detail}; ${result.detail}`, warnings: result.warnings };
   });
 }
 
@@ -109,11 +120,14 @@ export async function restartUntilOnPath(
   const started = Date.now();
   let wait = Math.max(1, run.options.consistencyWaitSeconds);
   for (let attempt = 1; ; attempt += 1) {
-    const restarted = await restartAndWait(run, cluster, 'restart');
-    await run.checkpoint();
+    // Checked in the restart's activity (RESTART_AND_VERIFY_PATCH): no pause between the two.
+    const { restarted, check } = patched(RESTART_AND_VERIFY_PATCH)
+      ? await restartAndCheck(run, cluster, 'restart', expect)
+      : { restarted: await restartAndWait(run, cluster, 'restart'), check: undefined };
+    if (!check) await run.checkpoint();
     const done = await run.step(cluster, 'verify', async () => {
       try {
-        return { ...(await verifyCredentials(run, cluster, expect, restarted)), value: true };
+        return { ...(await checkCredentials(run, cluster, expect, restarted, false, check)), value: true };
       } catch (err) {
         const elapsed = Math.round((Date.now() - started) / 1000);
         const stale = await podsOnOtherPath(run, cluster, expect, err);
@@ -167,19 +181,48 @@ export function restartAndWait(
 }
 
 /**
+ * `restartAndWait`, with the credentials check `expect` asks for made in the same activity
+ * once the rollouts are done (RESTART_AND_VERIFY_PATCH): its answer is for the verify step
+ * that follows to record.
+ */
+export async function restartAndCheck(
+  run: MigrationRun,
+  cluster: string,
+  name: 'restart' | 'cleanup-restart',
+  expect: CredentialExpectation,
+): Promise<{ restarted?: WorkloadRef[]; check?: CredentialsCheck }> {
+  let check: CredentialsCheck | undefined;
+  const restarted = await run.step(cluster, name, async () => {
+    const done = await restartWorkloads(run, cluster, undefined, { expect });
+    check = done.check;
+    return { detail: done.detail, value: done.restarted };
+  });
+  return { restarted, check };
+}
+
+/**
  * Restarts the workloads that use the service account and waits for their rollouts: in one
- * activity (OVERLAPPED_CALLS_PATCH), or as the runs before it did, a restart and then a wait.
+ * activity (OVERLAPPED_CALLS_PATCH), with the credentials check `verify` asks for
+ * (RESTART_AND_VERIFY_PATCH), or as the runs before them did, a restart and then a wait.
  */
 async function restartWorkloads(
   run: MigrationRun,
   cluster: string,
   again?: 'again',
-): Promise<{ restarted: WorkloadRef[]; detail: string }> {
+  verify?: { expect: CredentialExpectation; newPodsOnly?: boolean },
+): Promise<{ restarted: WorkloadRef[]; detail: string; check?: CredentialsCheck }> {
   run.touch(cluster, 'restarted');
   const target = { cluster, serviceAccount: run.serviceAccount, restartedAt: nowIso() };
   const timeoutSeconds = run.options.rolloutTimeoutSeconds;
   // The rollouts take a while: what the run has to say goes out beside them.
   run.sendHeld();
+  if (verify && patched(RESTART_AND_VERIFY_PATCH)) {
+    const { request } = credentialsRequest(run, verify.expect, verify.newPodsOnly);
+    return activities(
+      RESTART_AND_WAIT,
+      `restart workloads in ${cluster}${again ? ' again' : ''}, wait for their rollouts and verify ${verify.expect} credentials`,
+    ).restartAwaitAndVerify({ ...target, timeoutSeconds, check: request });
+  }
   if (patched(OVERLAPPED_CALLS_PATCH)) {
     return activities(
       RESTART_AND_WAIT,
@@ -218,6 +261,11 @@ export function verifyPodIdentity(
   cluster: string,
   name: 'verify' | 'cleanup-verify',
   workloads?: WorkloadRef[],
+  done?: CredentialsCheck,
 ) {
-  return run.step(cluster, name, () => verifyCredentials(run, cluster, 'pod-identity', workloads));
+  return run.step(cluster, name, () =>
+    done
+      ? checkCredentials(run, cluster, 'pod-identity', workloads, false, done)
+      : verifyCredentials(run, cluster, 'pod-identity', workloads),
+  );
 }

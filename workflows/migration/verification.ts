@@ -1,4 +1,5 @@
-import { isCancellation, log, patched, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation, log, patched, workflowInfo } from '@temporalio/workflow';
+import type { CredentialsCheck, CredentialsRequest } from '../../activities/restart-verify.js';
 import type { CredentialExpectation } from '../../activities/types.js';
 import type { WorkloadRef } from '../../src/domain/types.js';
 import { runKeyOf } from '../../src/domain/verification-pod.js';
@@ -36,6 +37,36 @@ export function runKey(): string {
 }
 
 /**
+ * What `verifyCredentials` is asked for a check, and how the check is made: verification pods
+ * prove Pod Identity; a check of the IRSA path stays the in-pod one.
+ */
+export function credentialsRequest(
+  run: MigrationRun,
+  expect: CredentialExpectation,
+  newPodsOnly = false,
+): { mode: ReturnType<typeof verifyMode>; request: CredentialsRequest } {
+  const mode = expect === 'pod-identity' ? verifyMode(run) : 'exec';
+  const inPodProbe = newPodsOnly ? mode === 'exec' : mode !== 'pod';
+  const target = run.options.targetRoleArn;
+  return {
+    mode,
+    request: {
+      roleArn: run.input.roleArn,
+      ...(target !== undefined && { targetRoleArn: target }),
+      expect,
+      verifyCommand: run.options.verifyCommand,
+      ...(inPodProbe ? {} : { inPodProbe: false }),
+    },
+  };
+}
+
+/** The check `restartAwaitAndVerify` made: its answer, or its failure thrown as the activity would have thrown it. */
+function answerOf(done: CredentialsCheck) {
+  if ('passed' in done) return done.passed;
+  throw ApplicationFailure.create({ type: done.failed.type, message: done.failed.message, nonRetryable: true });
+}
+
+/**
  * The credentials check of a verify step: every running pod of the restarted workloads on
  * the expected path (always), the in-pod probe (`exec`, `both`) and, on Pod Identity, a
  * verification pod (`pod`, `both`) whose caller identity must be the role (or the target
@@ -49,25 +80,22 @@ export async function checkCredentials(
   expect: CredentialExpectation,
   workloads?: WorkloadRef[],
   newPodsOnly = false,
+  done?: CredentialsCheck,
 ): Promise<StepOutcome<void>> {
-  // Verification pods prove Pod Identity; a check of the IRSA path stays the in-pod one.
-  const mode = expect === 'pod-identity' ? verifyMode(run) : 'exec';
-  const inPodProbe = newPodsOnly ? mode === 'exec' : mode !== 'pod';
-  const target = run.options.targetRoleArn;
-  const env = await activities(API_CALL, `verify ${expect} credentials in ${cluster}`).verifyCredentials({
-    cluster,
-    serviceAccount: run.serviceAccount,
-    roleArn: run.input.roleArn,
-    ...(target !== undefined && { targetRoleArn: target }),
-    expect,
-    verifyCommand: run.options.verifyCommand,
-    ...(workloads === undefined ? {} : { workloads }),
-    ...(inPodProbe ? {} : { inPodProbe: false }),
-  });
+  const { mode, request } = credentialsRequest(run, expect, newPodsOnly);
+  const env = done
+    ? answerOf(done)
+    : await activities(API_CALL, `verify ${expect} credentials in ${cluster}`).verifyCredentials({
+        cluster,
+        serviceAccount: run.serviceAccount,
+        ...request,
+        ...(workloads === undefined ? {} : { workloads }),
+      });
   if (mode === 'exec') return env;
   // A worker with no verification pod configured would skip it: no round trip for that.
   if (env.noVerificationPod && patched(FEWER_ROUND_TRIPS_PATCH)) return { detail: env.detail, warnings: env.warnings };
   await run.sweepsDone();
+  const target = run.options.targetRoleArn;
   const pod = await activities(PROBE_POD, `verification pod in ${cluster}`).runVerificationPod({
     cluster,
     serviceAccount: run.serviceAccount,
