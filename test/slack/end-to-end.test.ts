@@ -251,13 +251,16 @@ describe('Slack end to end', () => {
       assert.equal((await s.h.post(body, { timestamp })).status, 200);
       const request = await approvalRequest();
       const value = encodeApprovalValue(digestOf(await s.service.state(SA)));
-      await s.h.click({
+      const stranger = await s.h.click({
         actionId: APPROVE_ACTION_ID,
         value,
         userId: 'U0STRANGER',
         channelId: CHANNEL,
         messageTs: request.ts,
       });
+      // Each click is acked first and handled after: the refusal is in the trail before the
+      // stranger is told, so the trail's order below is the order of the clicks.
+      await s.h.response(stranger.responseId);
       await s.h.click({
         actionId: REJECT_ACTION_ID,
         value,
