@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities/index.js';
 import { createConsoleNotifier } from '../../src/adapters/console-notifier.js';
 import { createSandboxFleet } from '../../src/sandbox/index.js';
-import { RECONCILER, reconcilerAssociation } from '../support/sandbox-fixtures.js';
+import { onPodIdentity, RECONCILER } from '../support/sandbox-fixtures.js';
+import { inActivity } from '../support/activity-context.js';
 
 const SA = { namespace: 'payments', name: 'reconciler' };
 const ROLE = 'arn:aws:iam::111122223333:role/eks-payments-reconciler';
@@ -20,23 +20,6 @@ function setup() {
   return { fleet, activities };
 }
 
-/** The association, and the role trusting Pod Identity: restarted pods come up on it and answer as the role. */
-async function onPodIdentity(fleet: ReturnType<typeof setup>['fleet']): Promise<void> {
-  await fleet.eks.createPodIdentityAssociation(reconcilerAssociation('sandbox-a'));
-  const role = await fleet.iam.getRole('eks-payments-reconciler');
-  await fleet.iam.updateTrustPolicy(role.name, {
-    ...role.trustPolicy,
-    Statement: [
-      ...role.trustPolicy.Statement,
-      {
-        Effect: 'Allow',
-        Principal: { Service: 'pods.eks.amazonaws.com' },
-        Action: ['sts:AssumeRole', 'sts:TagSession'],
-      },
-    ],
-  });
-}
-
 const input = (expect: 'pod-identity' | 'irsa') => ({
   cluster: 'sandbox-a',
   serviceAccount: SA,
@@ -44,13 +27,6 @@ const input = (expect: 'pod-identity' | 'irsa') => ({
   timeoutSeconds: 30,
   check: { roleArn: ROLE, expect },
 });
-
-async function inActivity<T>(fn: () => Promise<T>): Promise<{ result: T; heartbeats: unknown[] }> {
-  const env = new MockActivityEnvironment();
-  const heartbeats: unknown[] = [];
-  env.on('heartbeat', (details: unknown) => heartbeats.push(details));
-  return { result: (await env.run(fn)) as T, heartbeats };
-}
 
 describe('restartAwaitAndVerify activity (a restart, its rollouts and the credentials check, one round trip)', () => {
   test('checks the pods the restart created, once their rollouts are complete', async () => {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities/index.js';
 import { createConsoleNotifier } from '../../src/adapters/console-notifier.js';
 import { createSandboxFleet } from '../../src/sandbox/index.js';
 import { RECONCILER } from '../support/sandbox-fixtures.js';
+import { inActivity } from '../support/activity-context.js';
 
 const SA = { namespace: 'payments', name: 'reconciler' };
 
@@ -17,14 +17,6 @@ function setup(podStartMs = 50) {
     rolloutPollMs: 20,
   });
   return { fleet, activities };
-}
-
-/** Runs an activity in a mock activity context and keeps what it heartbeated. */
-async function inActivity<T>(fn: () => Promise<T>): Promise<{ result: T; heartbeats: unknown[] }> {
-  const env = new MockActivityEnvironment();
-  const heartbeats: unknown[] = [];
-  env.on('heartbeat', (details: unknown) => heartbeats.push(details));
-  return { result: (await env.run(fn)) as T, heartbeats };
 }
 
 describe('restartAndAwaitRollouts activity (a restart and its rollout wait, one round trip)', () => {

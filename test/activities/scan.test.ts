@@ -1,26 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { scanActivities } from '../../activities/scan.js';
 import type { ActivityDeps } from '../../activities/deps.js';
 import { createConsoleNotifier } from '../../src/adapters/console-notifier.js';
 import { driftSeedFleet } from '../../src/sandbox/drift-seed.js';
 import { createSandboxFleet, type SandboxFleet } from '../../src/sandbox/index.js';
+import { inActivity } from '../support/activity-context.js';
 
 const ROLE = (name: string) => `arn:aws:iam::111122223333:role/${name}`;
 
 function deps(fleet: SandboxFleet, extra: Partial<ActivityDeps> = {}): ActivityDeps {
   return { ...fleet, notifier: createConsoleNotifier(() => undefined), ...extra };
-}
-
-/** Runs an activity in a mock activity context and keeps what it heartbeated. */
-async function inActivity<T>(fn: () => Promise<T>): Promise<{ result: T; heartbeats: unknown[] }> {
-  const env = new MockActivityEnvironment();
-  const heartbeats: unknown[] = [];
-  env.on('heartbeat', (details: unknown) => heartbeats.push(details));
-  const result = (await env.run(fn)) as T;
-  return { result, heartbeats };
 }
 
 describe('scan activities', () => {

@@ -12,7 +12,7 @@ import {
 import type { VerificationPodSpec } from '../../src/domain/verification-pod.js';
 import type { KubernetesPort } from '../../src/ports/kubernetes.js';
 import { createSandboxFleet, type SandboxFleet } from '../../src/sandbox/index.js';
-import { reconcilerAssociation, verificationPodSpec } from '../support/sandbox-fixtures.js';
+import { onPodIdentity, verificationPodSpec } from '../support/sandbox-fixtures.js';
 
 const SA = { namespace: 'payments', name: 'reconciler' };
 const ROLE = 'arn:aws:iam::111122223333:role/eks-payments-reconciler';
@@ -35,23 +35,6 @@ function setup(probe = DEFAULT_PROBE) {
     verificationPollMs: 5,
   });
   return { fleet, activities };
-}
-
-/** The role trusts Pod Identity and the association exists: what a migration has done by its verify step. */
-async function onPodIdentity(fleet: SandboxFleet, cluster = 'sandbox-a'): Promise<void> {
-  const role = await fleet.iam.getRole('eks-payments-reconciler');
-  await fleet.iam.updateTrustPolicy('eks-payments-reconciler', {
-    ...role.trustPolicy,
-    Statement: [
-      ...role.trustPolicy.Statement,
-      {
-        Effect: 'Allow',
-        Principal: { Service: 'pods.eks.amazonaws.com' },
-        Action: ['sts:AssumeRole', 'sts:TagSession'],
-      },
-    ],
-  });
-  await fleet.eks.createPodIdentityAssociation(reconcilerAssociation(cluster));
 }
 
 const remaining = (fleet: SandboxFleet) => fleet.kubernetes.listPodsWithLabels('sandbox-a', ALL_VERIFICATION_PODS);

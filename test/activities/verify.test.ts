@@ -10,7 +10,13 @@ import { POD_IDENTITY_TOKEN_FILE, POD_IDENTITY_URI } from '../../src/domain/cons
 import { DEFAULT_OPTIONS } from '../../src/domain/types.js';
 import { createSandboxFleet } from '../../src/sandbox/index.js';
 import { kubeConfigFor, startFakeKubeApi } from '../support/fake-kube-api.js';
-import { manualClock, RECONCILER, reconcilerAssociation, settleRollout } from '../support/sandbox-fixtures.js';
+import {
+  manualClock,
+  RECONCILER,
+  reconcilerAssociation,
+  settleRollout,
+  trustPodIdentity,
+} from '../support/sandbox-fixtures.js';
 
 const SA = { namespace: 'payments', name: 'reconciler' };
 const ROLE = 'arn:aws:iam::111122223333:role/eks-payments-reconciler';
@@ -237,18 +243,7 @@ describe('verifyCredentials: which pods it verifies', () => {
   async function migrated() {
     const clock = manualClock();
     const fleet = createSandboxFleet({ now: clock.now, consistencyDelayMs: 0, podStartMs: 500 });
-    const role = await fleet.iam.getRole('eks-payments-reconciler');
-    await fleet.iam.updateTrustPolicy(role.name, {
-      ...role.trustPolicy,
-      Statement: [
-        ...role.trustPolicy.Statement,
-        {
-          Effect: 'Allow',
-          Principal: { Service: 'pods.eks.amazonaws.com' },
-          Action: ['sts:AssumeRole', 'sts:TagSession'],
-        },
-      ],
-    });
+    await trustPodIdentity(fleet);
     const activities = createActivities({ ...fleet, notifier: createConsoleNotifier(() => undefined) });
     return { clock, fleet, activities };
   }

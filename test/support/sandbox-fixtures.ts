@@ -95,3 +95,25 @@ export function verificationPodSpec(
     now: new Date().toISOString(),
   });
 }
+
+/** The role trusts Pod Identity (the statement a migration's trust step adds). */
+export async function trustPodIdentity(fleet: SandboxFleet): Promise<void> {
+  const role = await fleet.iam.getRole('eks-payments-reconciler');
+  await fleet.iam.updateTrustPolicy(role.name, {
+    ...role.trustPolicy,
+    Statement: [
+      ...role.trustPolicy.Statement,
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'pods.eks.amazonaws.com' },
+        Action: ['sts:AssumeRole', 'sts:TagSession'],
+      },
+    ],
+  });
+}
+
+/** The role trusts Pod Identity and the association exists: what a migration has done by its verify step. */
+export async function onPodIdentity(fleet: SandboxFleet, cluster = 'sandbox-a'): Promise<void> {
+  await trustPodIdentity(fleet);
+  await fleet.eks.createPodIdentityAssociation(reconcilerAssociation(cluster));
+}

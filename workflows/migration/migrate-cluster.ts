@@ -241,20 +241,6 @@ async function restartWorkloads(
   return { restarted, detail };
 }
 
-/**
- * The running pods of the restarted workloads on the expected credentials, and the caller
- * identity of the role from a verification pod and/or one pod per workload
- * (`verification.ts`). Without `workloads`, those the restart would restart.
- */
-export function verifyCredentials(
-  run: MigrationRun,
-  cluster: string,
-  expect: CredentialExpectation,
-  workloads?: WorkloadRef[],
-) {
-  return checkCredentials(run, cluster, expect, workloads);
-}
-
 /** Every running pod of the restarted workloads on Pod Identity credentials, and one per workload answering as the role. */
 export function verifyPodIdentity(
   run: MigrationRun,
@@ -263,9 +249,5 @@ export function verifyPodIdentity(
   workloads?: WorkloadRef[],
   done?: CredentialsCheck,
 ) {
-  return run.step(cluster, name, () =>
-    done
-      ? checkCredentials(run, cluster, 'pod-identity', workloads, false, done)
-      : verifyCredentials(run, cluster, 'pod-identity', workloads),
-  );
+  return run.step(cluster, name, () => checkCredentials(run, cluster, 'pod-identity', workloads, false, done));
 }
