@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { msToNumber } from '@temporalio/common/lib/time.js';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { DEFAULT_EVENT_BUDGET_MS } from '../../slack/adapters/notifier.js';
 import { NOTIFY, NOTIFY_ALL } from '../../workflows/activity-options.js';
 import { createActivities } from '../../activities/index.js';
 import type { Notification, NotifierPort, NotifyResult } from '../../src/ports/notifier.js';
 import { createSandboxFleet } from '../../src/sandbox/index.js';
+import { inActivity } from '../support/activity-context.js';
 
 /** A notifier that opens a thread on the first post without one, and can refuse one text. */
 function chatNotifier(refuse?: string) {
@@ -30,10 +30,10 @@ function events(...texts: string[]): Notification[] {
 /** notifyAll in a mock activity context (`heartbeatDetails`: what a lost attempt recorded); keeps its heartbeats. */
 async function notifyAll(notifier: NotifierPort, notifications: Notification[], heartbeatDetails?: unknown) {
   const activities = createActivities({ ...createSandboxFleet({ consistencyDelayMs: 0 }), notifier });
-  const env = new MockActivityEnvironment(heartbeatDetails === undefined ? undefined : { heartbeatDetails });
-  const heartbeats: unknown[] = [];
-  env.on('heartbeat', (details: unknown) => heartbeats.push(details));
-  const results: NotifyResult[] = await env.run((n: Notification[]) => activities.notifyAll(n), notifications);
+  const { result: results, heartbeats } = await inActivity<NotifyResult[]>(
+    () => activities.notifyAll(notifications),
+    heartbeatDetails,
+  );
   return { results, heartbeats };
 }
 

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isExecNotStarted } from '../../src/domain/kubernetes.js';
-import { addPodIdentityTrust } from '../../src/domain/trust-policy.js';
 import { createSandboxFleet } from '../../src/sandbox/index.js';
 import type { SandboxFleet } from '../../src/sandbox/index.js';
 import {
@@ -12,6 +11,7 @@ import {
   reconcilerAssociation,
   settleRollout,
   STS_PROBE,
+  trustPodIdentity,
 } from '../support/sandbox-fixtures.js';
 import type { ManualClock } from '../support/sandbox-fixtures.js';
 
@@ -34,11 +34,6 @@ async function migrate(fleet: SandboxFleet, clock: ManualClock, cluster = 'sandb
   await fleet.eks.createPodIdentityAssociation(reconcilerAssociation(cluster));
   await fleet.kubernetes.restartWorkload(cluster, RECONCILER, clock.iso());
   await settleRollout(fleet, clock, cluster, RECONCILER);
-}
-
-async function trustPodIdentity(fleet: SandboxFleet) {
-  const role = await fleet.iam.getRole('eks-payments-reconciler');
-  await fleet.iam.updateTrustPolicy(role.name, addPodIdentityTrust(role.trustPolicy).document);
 }
 
 describe('sandbox exec', () => {

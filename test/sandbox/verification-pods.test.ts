@@ -4,27 +4,18 @@ import { credentialPath } from '../../src/domain/credentials.js';
 import { judgeVerificationPod, PROBE_CONTAINER } from '../../src/domain/verification-pod.js';
 import type { VerificationPodSpec } from '../../src/domain/verification-pod.js';
 import { createSandboxFleet, type SandboxFleet } from '../../src/sandbox/index.js';
-import { manualClock, reconcilerAssociation, ROLE_ARN, verificationPodSpec } from '../support/sandbox-fixtures.js';
-
-const POD_IDENTITY_TRUST = {
-  Sid: 'PodIdentity',
-  Effect: 'Allow' as const,
-  Principal: { Service: 'pods.eks.amazonaws.com' },
-  Action: ['sts:AssumeRole', 'sts:TagSession'],
-};
+import {
+  manualClock,
+  reconcilerAssociation,
+  ROLE_ARN,
+  trustPodIdentity,
+  verificationPodSpec,
+} from '../support/sandbox-fixtures.js';
 
 function setup() {
   const clock = manualClock();
   const fleet = createSandboxFleet({ now: clock.now, consistencyDelayMs: 0, podStartMs: 500 });
   return { clock, fleet };
-}
-
-async function trustPodIdentity(fleet: SandboxFleet): Promise<void> {
-  const role = await fleet.iam.getRole('eks-payments-reconciler');
-  await fleet.iam.updateTrustPolicy('eks-payments-reconciler', {
-    ...role.trustPolicy,
-    Statement: [...role.trustPolicy.Statement, POD_IDENTITY_TRUST],
-  });
 }
 
 /** Creates the pod, lets it run, returns what the verification reads. */

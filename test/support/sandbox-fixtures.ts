@@ -9,6 +9,7 @@ import { rolloutStatus } from '../../src/domain/rollout.js';
 import type { SandboxFleet } from '../../src/sandbox/index.js';
 import { buildVerificationPod, DEFAULT_PROBE } from '../../src/domain/verification-pod.js';
 import type { ProbeSettings, VerificationPodSpec } from '../../src/domain/verification-pod.js';
+import { addPodIdentityTrust } from '../../src/domain/trust-policy.js';
 
 export const ROLE_ARN = 'arn:aws:iam::111122223333:role/eks-payments-reconciler';
 export const RECONCILER: WorkloadRef = { kind: 'Deployment', namespace: 'payments', name: 'reconciler' };
@@ -99,17 +100,7 @@ export function verificationPodSpec(
 /** The role trusts Pod Identity (the statement a migration's trust step adds). */
 export async function trustPodIdentity(fleet: SandboxFleet): Promise<void> {
   const role = await fleet.iam.getRole('eks-payments-reconciler');
-  await fleet.iam.updateTrustPolicy(role.name, {
-    ...role.trustPolicy,
-    Statement: [
-      ...role.trustPolicy.Statement,
-      {
-        Effect: 'Allow',
-        Principal: { Service: 'pods.eks.amazonaws.com' },
-        Action: ['sts:AssumeRole', 'sts:TagSession'],
-      },
-    ],
-  });
+  await fleet.iam.updateTrustPolicy(role.name, addPodIdentityTrust(role.trustPolicy).document);
 }
 
 /** The role trusts Pod Identity and the association exists: what a migration has done by its verify step. */
