@@ -156,7 +156,7 @@ describe('worker entry point', () => {
       );
       assert.ok(
         outcome?.activityTaskCompletedEventAttributes,
-        'restartAwaitAndVerify completed, not failed or cancelled',
+        `restartAwaitAndVerify completed, not failed or cancelled: ${outcome ? JSON.stringify(outcome) : 'no outcome in the history'}`,
       );
 
       const lines = worker.json();
